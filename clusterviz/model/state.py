@@ -1,0 +1,79 @@
+"""The immutable state of a fit, shared by every algorithm."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+
+Phase = Literal["init", "E", "M"]
+
+
+class ModelError(ValueError):
+    """A fit cannot go on; the message is a sentence a student understands."""
+
+
+@dataclass(frozen=True, eq=False)
+class FitState:
+    """One moment of a fit: the parameters and, where known, the assignments.
+
+    Attributes
+    ----------
+    iteration : int
+        Completed full iterations (0 at initialisation; an E half-step keeps
+        the number of the iteration it starts, the M half-step completes it).
+    phase : {"init", "E", "M"}
+        What produced this state.
+    means : ndarray of shape (n_clusters, n_features)
+    weights : ndarray of shape (n_clusters,)
+        Mixing weights (cluster fractions for K-Means).
+    objective : float
+        K-Means: distortion J = sum of squared distances of every point to the
+        centre of its cluster (PRML (9.1)). Mixtures: the total log-likelihood
+        sum_n log p(x_n) of this state's parameters (PRML (9.14)).
+    covariances : ndarray of shape (n_clusters, n_features, n_features) or None
+        Always full matrices (diag/spherical/tied expanded); None for K-Means.
+    labels : ndarray of shape (n_samples,) or None
+        Hard assignment of every point; None before the first E-step.
+    soft_responsibilities : ndarray of shape (n_samples, n_clusters) or None
+        Stored responsibilities of soft models; None for hard ones, whose
+        one-hot matrix :attr:`responsibilities` builds on demand.
+    converged : bool
+    notes : tuple of str
+        What happened that a teacher should see ("cluster 2 was empty ...").
+    """
+
+    iteration: int
+    phase: Phase
+    means: np.ndarray
+    weights: np.ndarray
+    objective: float
+    covariances: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    soft_responsibilities: np.ndarray | None = None
+    converged: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def responsibilities(self) -> np.ndarray | None:
+        """ndarray of shape (n_samples, n_clusters), or None before any E-step.
+
+        Soft models return their stored matrix; hard ones a one-hot matrix
+        built from :attr:`labels` the first time it is asked for.
+        """
+        if self.soft_responsibilities is not None:
+            return self.soft_responsibilities
+        if self.labels is None:
+            return None
+        one_hot = np.zeros((self.labels.shape[0], self.means.shape[0]))
+        one_hot[np.arange(self.labels.shape[0]), self.labels] = 1.0
+        return one_hot
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.means.shape[0])
+
+    def without_assignments(self) -> "FitState":
+        """A copy holding only parameters (what a timeline stores)."""
+        return replace(self, labels=None, soft_responsibilities=None)
