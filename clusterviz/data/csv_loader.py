@@ -1,0 +1,332 @@
+"""Load a CSV table into a `Dataset`, with errors that point at the cell.
+
+What `load_csv` accepts
+-----------------------
+- Encoding: UTF-8, with or without a byte-order mark. Anything else is a
+  `DataError` naming the file and the line of the first bad byte; we do not
+  guess Latin-1/cp1252, because a wrong guess silently garbles class names.
+  (Spreadsheets offer "CSV UTF-8" when saving.) UTF-16 files and files with
+  NUL bytes are refused with their own message.
+- Delimiter: ``,``, ``;`` or tab, detected from the first lines: the one
+  that splits them into the same number (>= 2) of fields, most fields
+  winning. Quoted fields (``"a,b"``), CRLF/LF/CR line ends and blank lines
+  are fine. Decimal commas (``1,5``) are not supported.
+- Header: optional. The first row is a header when one of its cells in a
+  numeric column is not a number; otherwise the columns are named
+  ``x1, x2, ...`` after their position in the file.
+- Missing values: an empty cell or ``NA``, ``N/A``, ``NaN``, ``null`` (any
+  case) drops the whole row; `Dataset.dropped_rows` counts them and a
+  warning names the first line.
+- Text columns (most non-missing cells not numbers): the first becomes the
+  true classes (`labels` coded in order of first appearance, `class_names`);
+  later ones are ignored with a warning. Entirely empty columns (e.g. from a
+  trailing delimiter) are ignored with a warning.
+- A numeric column with a cell that is not a number, or a value that is not
+  finite (``inf``, ``1e400``), is an error naming file, line, column and
+  value. So are ragged rows, an empty file, a header without data, and
+  fewer than two numeric columns.
+
+Line numbers are 1-based as in a text editor; a row with a quoted field that
+spans lines is reported at the line where it starts.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import DataError, Dataset
+
+__all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS"]
+
+#: Cell texts (compared case-insensitively, after stripping blanks) that mean
+#: "no value"; a row with one of them in a used column is dropped.
+MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "null"})
+
+#: Delimiters `load_csv` recognises, in order of preference on a tie.
+DELIMITERS = (",", "\t", ";")
+
+_SNIFF_ROWS = 50
+
+
+def load_csv(path: str | os.PathLike[str]) -> Dataset:
+    """Read a CSV file of numbers (and optionally one class column).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. See the module docstring for the accepted format.
+
+    Returns
+    -------
+    Dataset
+        ``name`` is the file name without its extension, ``X`` the numeric
+        columns in file order, ``columns`` their names; ``labels`` and
+        ``class_names`` come from the first text column (None without one);
+        ``dropped_rows`` and ``warnings`` report what was skipped.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or unreadable, not UTF-8, empty, ragged, has
+        fewer than two numeric columns, or a numeric column holds a cell that
+        is not a finite number. The message names the file, line, column and
+        value, e.g. ``"data.csv, line 14, column 2 ('waiting'): 'abc' is not
+        a number."``.
+    """
+    path = Path(path)
+    fname = path.name
+    text = _read_text(path)
+    delimiter = _detect_delimiter(text)
+
+    # Split with the csv module (C speed), remembering where each row starts.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        if '"' not in text:
+            # No quotes, so no field spans lines: row i is line i + 1.
+            all_rows = list(reader)
+            lines = [i + 1 for i, row in enumerate(all_rows) if _has_content(row)]
+            rows = [all_rows[i - 1] for i in lines]
+        else:
+            start = 1
+            for row in reader:
+                if _has_content(row):  # skip blank lines
+                    rows.append(row)
+                    lines.append(start)
+                start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(f"{fname}, line {reader.line_num}: cannot split the line ({exc}).") from None
+    if not rows:
+        raise DataError(f"{fname} is empty; it needs a row of numbers per point.")
+
+    n_fields = len(rows[0])
+    for row, line in zip(rows, lines):
+        if len(row) != n_fields:
+            raise DataError(
+                f"{fname}, line {line}: {len(row)} fields, but line {lines[0]} has "
+                f"{n_fields} (delimiter {_delimiter_name(delimiter)})."
+            )
+
+    columns = list(zip(*rows))
+    scans = [_scan_column(col) for col in columns]
+    values = [v for v, _, _ in scans]
+    missing = [m for _, m, _ in scans]
+    numeric = [n for _, _, n in scans]
+
+    if len(rows) == 1:
+        # A lone row is data if it holds at least two numbers, else a header.
+        has_header = sum(numeric[j][0] for j in range(n_fields)) < 2
+        kinds = [
+            "empty" if missing[j][0] else "number" if numeric[j][0] else "text"
+            for j in range(n_fields)
+        ]
+    else:
+        # Classify columns on the rows after the first (which may be a header);
+        # the first row is a header if it has text in a numeric column.
+        kinds = [_column_kind(numeric[j][1:], missing[j][1:]) for j in range(n_fields)]
+        has_header = any(
+            kinds[j] == "number" and not numeric[j][0] and not missing[j][0]
+            for j in range(n_fields)
+        )
+
+    first = 1 if has_header else 0
+    if first == len(rows):
+        raise DataError(f"{fname} has a header line but no data rows.")
+    if has_header:
+        names = [c or f"x{j + 1}" for j, c in enumerate(cell.strip() for cell in rows[0])]
+    else:
+        names = [f"x{j + 1}" for j in range(n_fields)]
+    body_lines = np.asarray(lines[first:])
+    warnings: list[str] = []
+
+    num_cols = [j for j in range(n_fields) if kinds[j] == "number"]
+    text_cols = [j for j in range(n_fields) if kinds[j] == "text"]
+    for j in range(n_fields):
+        if kinds[j] == "empty":
+            warnings.append(f"Column {j + 1} ({names[j]!r}) is empty and was ignored.")
+    if not num_cols:
+        raise DataError(
+            f"{fname} has no numeric column; clusterviz needs at least two columns of numbers."
+        )
+    if len(num_cols) == 1:
+        j = num_cols[0]
+        raise DataError(
+            f"{fname} has only one numeric column ({names[j]!r}); "
+            "clusterviz needs at least two."
+        )
+    label_col = text_cols[0] if text_cols else None
+    for j in text_cols[1:]:
+        warnings.append(f"Column {j + 1} ({names[j]!r}) is not numeric and was ignored.")
+
+    # A stray text cell in a numeric column is an error, reported in file order.
+    bad = [
+        (int(np.argmax(~numeric[j][first:] & ~missing[j][first:])), j)
+        for j in num_cols
+        if (~numeric[j][first:] & ~missing[j][first:]).any()
+    ]
+    if bad:
+        i, j = min(bad)
+        raise DataError(
+            f"{fname}, line {body_lines[i]}, column {j + 1} ({names[j]!r}): "
+            f"{columns[j][first + i].strip()!r} is not a number."
+        )
+
+    used = num_cols + ([label_col] if label_col is not None else [])
+    drop = np.zeros(len(rows) - first, dtype=bool)
+    for j in used:
+        drop |= missing[j][first:]
+    keep = ~drop
+
+    X = np.empty((int(keep.sum()), len(num_cols)), dtype=np.float64)
+    for k, j in enumerate(num_cols):
+        column = values[j][first:][keep]
+        finite = np.isfinite(column)
+        if not finite.all():
+            i = int(np.flatnonzero(keep)[np.argmin(finite)])
+            raise DataError(
+                f"{fname}, line {body_lines[i]}, column {j + 1} ({names[j]!r}): "
+                f"{columns[j][first + i].strip()!r} is not a finite number."
+            )
+        X[:, k] = column
+
+    n_dropped = int(drop.sum())
+    if n_dropped:
+        first_line = body_lines[int(np.argmax(drop))]
+        rows_word = "row" if n_dropped == 1 else "rows"
+        warnings.append(
+            f"Dropped {n_dropped} {rows_word} with missing values (first at line {first_line})."
+        )
+    if X.shape[0] == 0:
+        raise DataError(f"{fname}: every data row has a missing value; nothing is left to load.")
+    for k, j in enumerate(num_cols):
+        if X.shape[0] > 1 and np.all(X[:, k] == X[0, k]):
+            warnings.append(f"Column {names[j]!r} is constant.")
+
+    labels = class_names = None
+    if label_col is not None:
+        codes: dict[str, int] = {}
+        cells = [c.strip() for c, k in zip(columns[label_col][first:], keep) if k]
+        labels = np.fromiter(
+            (codes.setdefault(c, len(codes)) for c in cells), dtype=np.int64, count=len(cells)
+        )
+        class_names = tuple(codes)
+
+    return Dataset(
+        name=path.stem,
+        X=X,
+        columns=tuple(names[j] for j in num_cols),
+        labels=labels,
+        class_names=class_names,
+        dropped_rows=n_dropped,
+        warnings=tuple(warnings),
+    )
+
+
+def _has_content(row: list[str]) -> bool:
+    """False for a blank line (no fields, or one field of blanks)."""
+    return any(row) and (len(row) > 1 or bool(row[0].strip()))
+
+
+def _column_kind(numeric: np.ndarray, missing: np.ndarray) -> str:
+    """"empty" (no values), "number" (most values numbers) or "text"."""
+    present = ~missing
+    if not present.any():
+        return "empty"
+    return "number" if 2 * numeric[present].sum() >= present.sum() else "text"
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, decoded as UTF-8 (a leading BOM is dropped)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path.name}: no such file ({path}).") from None
+    except IsADirectoryError:
+        raise DataError(f"{path.name} is a folder, not a CSV file ({path}).") from None
+    except OSError as exc:
+        raise DataError(f"{path.name}: cannot read the file ({exc.strerror}).") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(
+            f"{path.name} is UTF-16 text; save it as UTF-8 (\"CSV UTF-8\") and load it again."
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise DataError(
+            f"{path.name}, line {line}: contains a NUL byte, so it is not a CSV text file."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{path.name}, line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text; "
+            "save the file as UTF-8 (\"CSV UTF-8\") and load it again."
+        ) from None
+
+
+def _detect_delimiter(text: str) -> str:
+    """The delimiter among `DELIMITERS` that splits the first rows evenly."""
+    sample_lines = []
+    for line in io.StringIO(text, newline=""):
+        if line.strip():
+            sample_lines.append(line)
+        if len(sample_lines) >= _SNIFF_ROWS:
+            break
+    best, best_score = DELIMITERS[0], (-1, -1)
+    for rank, d in enumerate(DELIMITERS):
+        try:
+            counts = [len(r) for r in csv.reader(sample_lines, delimiter=d) if r]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        consistent = len(set(counts)) == 1 and counts[0] >= 2
+        # Consistent splits first, then more fields on the first row.
+        score = (int(consistent), counts[0])
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _delimiter_name(d: str) -> str:
+    return {",": "','", ";": "';'", "\t": "tab"}[d]
+
+
+def _scan_column(cells: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse one column's cells (the first may be a header).
+
+    Returns
+    -------
+    values : ndarray of shape (n_cells,)
+        The number in each cell (NaN where missing or not a number; inf kept).
+    missing : ndarray of bool, shape (n_cells,)
+        Cells that are blank or spell a missing value (`MISSING_VALUES`).
+    numeric : ndarray of bool, shape (n_cells,)
+        Cells that hold a number (finite or not).
+    """
+    values = np.empty(len(cells))
+    values[:1] = [_parse_cell(c) for c in cells[:1]]
+    try:
+        # Fast path: every cell below the first is a number or "nan"; Python's
+        # float() is quicker than numpy's string casting and accepts the same.
+        values[1:] = [float(c) for c in cells[1:]]
+    except ValueError:
+        values[1:] = [_parse_cell(c) for c in cells[1:]]
+    not_number = np.isnan(values)
+    missing = np.zeros(len(cells), dtype=bool)
+    for i in np.flatnonzero(not_number):
+        missing[i] = cells[i].strip().lower().lstrip("+-") in MISSING_VALUES
+    return values, missing, ~not_number
+
+
+def _parse_cell(cell: str) -> float:
+    """The number in a cell, or NaN if it holds none."""
+    try:
+        return float(cell)
+    except ValueError:
+        return np.nan

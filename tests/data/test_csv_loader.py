@@ -1,0 +1,326 @@
+"""load_csv: formats it accepts, and errors that point at the cell."""
+import csv
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from clusterviz.data import DataError, load_csv
+from clusterviz.data.datasets import RESOURCE_DIR
+
+EXPECTED = np.array([[1.5, -2.0], [3.25, 4e-3], [-5.0, 6.0e5]])
+
+
+def write(tmp_path, text, name="data.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def message(path):
+    with pytest.raises(DataError) as info:
+        load_csv(path)
+    return str(info.value)
+
+
+# --- the shipped files ---------------------------------------------------------
+
+def test_shipped_iris():
+    ds = load_csv(RESOURCE_DIR / "iris.csv")
+    assert ds.name == "iris"
+    assert ds.columns == ("sepal_length", "sepal_width", "petal_length", "petal_width")
+    assert ds.X.shape == (150, 4)
+    assert ds.class_names == ("setosa", "versicolor", "virginica")
+    np.testing.assert_array_equal(ds.labels, np.repeat([0, 1, 2], 50))
+    np.testing.assert_array_equal(ds.X[-1], [5.9, 3.0, 5.1, 1.8])
+    assert ds.warnings == () and ds.dropped_rows == 0
+
+
+def test_shipped_old_faithful():
+    ds = load_csv(RESOURCE_DIR / "old_faithful.csv")
+    assert ds.name == "old_faithful"
+    assert ds.columns == ("eruptions", "waiting")
+    assert ds.X.shape == (272, 2)
+    assert ds.labels is None and ds.class_names is None
+    np.testing.assert_array_equal(ds.X[:2], [[3.6, 79.0], [1.8, 54.0]])
+
+
+# --- formats that all mean the same numbers -------------------------------------
+
+VARIANTS = {
+    "comma": "a,b\n1.5,-2\n3.25,4e-3\n-5,6.0e5\n",
+    "semicolon": "a;b\n1.5;-2\n3.25;4e-3\n-5;6.0e5\n",
+    "tab": "a\tb\n1.5\t-2\n3.25\t4e-3\n-5\t6.0e5\n",
+    "crlf": "a,b\r\n1.5,-2\r\n3.25,4e-3\r\n-5,6.0e5\r\n",
+    "cr": "a,b\r1.5,-2\r3.25,4e-3\r-5,6.0e5\r",
+    "bom": "\ufeffa,b\n1.5,-2\n3.25,4e-3\n-5,6.0e5\n",
+    "bom-crlf-semicolon": "\ufeffa;b\r\n1.5;-2\r\n3.25;4e-3\r\n-5;6.0e5\r\n",
+    "quoted": '"a","b"\n"1.5","-2"\n3.25,"4e-3"\n"-5",6.0e5\n',
+    "quoted-header-with-delimiter": '"a","b"\n1.5,-2\n3.25,4e-3\n-5,6.0e5',
+    "spaces": " a , b \n 1.5 , -2\n3.25 ,4e-3 \n-5,  6.0e5\n",
+    "blank-lines": "\na,b\n\n1.5,-2\n   \n3.25,4e-3\n-5,6.0e5\n\n\n",
+    "no-final-newline": "a,b\n1.5,-2\n3.25,4e-3\n-5,6.0e5",
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variants_parse_to_the_same_numbers(tmp_path, variant):
+    ds = load_csv(write(tmp_path, VARIANTS[variant]))
+    np.testing.assert_array_equal(ds.X, EXPECTED)
+    assert ds.columns == ("a", "b")
+    assert ds.name == "data" and ds.dropped_rows == 0 and ds.warnings == ()
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_headerless_files_are_named_x1_x2(tmp_path, sep):
+    text = "\n".join(sep.join(map(str, row)) for row in EXPECTED.tolist())
+    ds = load_csv(write(tmp_path, text))
+    np.testing.assert_array_equal(ds.X, EXPECTED)
+    assert ds.columns == ("x1", "x2")
+
+
+def test_quoted_field_with_delimiter_and_newline_in_a_label(tmp_path):
+    text = 'x,y,kind\n1,2,"a, b"\n3,4,"multi\nline"\n5,6,"a, b"\n'
+    ds = load_csv(write(tmp_path, text))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4], [5, 6]])
+    assert ds.class_names == ("a, b", "multi\nline")
+    np.testing.assert_array_equal(ds.labels, [0, 1, 0])
+
+
+def test_line_numbers_count_lines_not_rows(tmp_path):
+    text = 'x,y,kind\n1,2,"multi\nline"\n\n3,oops,b\n'
+    assert message(write(tmp_path, text)) == (
+        "data.csv, line 5, column 2 ('y'): 'oops' is not a number."
+    )
+
+
+def test_semicolon_file_with_commas_in_quoted_labels(tmp_path):
+    text = 'x;y;name\n1;2;"a,b,c"\n3;4;"d,e,f"\n'
+    ds = load_csv(write(tmp_path, text))
+    assert ds.columns == ("x", "y")
+    assert ds.class_names == ("a,b,c", "d,e,f")
+
+
+def test_more_than_two_numeric_columns_are_kept(tmp_path):
+    ds = load_csv(write(tmp_path, "a,b,c\n1,2,3\n4,5,6\n"))
+    assert ds.X.shape == (2, 3) and ds.columns == ("a", "b", "c")
+
+
+def test_single_data_row_without_header(tmp_path):
+    ds = load_csv(write(tmp_path, "1,2\n"))
+    np.testing.assert_array_equal(ds.X, [[1, 2]])
+    assert ds.columns == ("x1", "x2")
+
+
+def test_blank_header_cells_get_position_names(tmp_path):
+    ds = load_csv(write(tmp_path, "a,,kind\n1,2,u\n3,4,v\n"))
+    assert ds.columns == ("a", "x2")
+
+
+# --- labels, missing values, warnings -------------------------------------------
+
+def test_text_column_becomes_labels_in_order_of_appearance(tmp_path):
+    text = "species,x,y,colour\nb,1,2,red\na,3,4,red\nb,5,6,blue\n"
+    ds = load_csv(write(tmp_path, text))
+    assert ds.columns == ("x", "y")
+    assert ds.class_names == ("b", "a")
+    np.testing.assert_array_equal(ds.labels, [0, 1, 0])
+    assert ds.warnings == ("Column 4 ('colour') is not numeric and was ignored.",)
+
+
+def test_headerless_text_column(tmp_path):
+    ds = load_csv(write(tmp_path, "1,2,cat\n3,4,dog\n"))
+    assert ds.columns == ("x1", "x2")
+    assert ds.class_names == ("cat", "dog")
+
+
+@pytest.mark.parametrize("na", ["", "NA", "NaN", "nan", " na ", "N/A", "null"])
+def test_missing_values_drop_the_row(tmp_path, na):
+    text = f"a,b\n1,2\n3,{na}\n5,6\n{na},8\n9,10\n"
+    ds = load_csv(write(tmp_path, text))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [5, 6], [9, 10]])
+    assert ds.dropped_rows == 2
+    assert ds.warnings == ("Dropped 2 rows with missing values (first at line 3).",)
+
+
+def test_missing_label_drops_the_row(tmp_path):
+    ds = load_csv(write(tmp_path, "a,b,k\n1,2,u\n3,4,\n5,6,v\n"))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [5, 6]])
+    assert ds.class_names == ("u", "v")
+    assert ds.warnings == ("Dropped 1 row with missing values (first at line 3).",)
+
+
+def test_missing_header_row_dropped_when_headerless(tmp_path):
+    ds = load_csv(write(tmp_path, "1,NA\n1,2\n3,4\n"))
+    assert ds.columns == ("x1", "x2")
+    assert ds.dropped_rows == 1
+    assert ds.warnings == ("Dropped 1 row with missing values (first at line 1).",)
+
+
+def test_empty_trailing_column_is_ignored(tmp_path):
+    ds = load_csv(write(tmp_path, "a,b,\n1,2,\n3,4,\n"))
+    assert ds.columns == ("a", "b")
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
+    assert ds.warnings == ("Column 3 ('x3') is empty and was ignored.",)
+
+
+def test_constant_column_is_reported(tmp_path):
+    ds = load_csv(write(tmp_path, "x,y\n1,5\n2,5\n3,5\n"))
+    assert ds.warnings == ("Column 'y' is constant.",)
+
+
+# --- errors ------------------------------------------------------------------
+
+def test_stray_text_in_numeric_column(tmp_path):
+    rows = "".join(f"{i}.5,{60 + i}\n" for i in range(12))
+    path = write(tmp_path, f"eruptions,waiting\n{rows}3.1,abc\n4.0,70\n")
+    assert message(path) == "data.csv, line 14, column 2 ('waiting'): 'abc' is not a number."
+
+
+def test_stray_text_headerless_names_the_position(tmp_path):
+    path = write(tmp_path, "1,2\n3,4\n5,six\n7,8\n")
+    assert message(path) == "data.csv, line 3, column 2 ('x2'): 'six' is not a number."
+
+
+def test_first_stray_cell_in_file_order_is_reported(tmp_path):
+    path = write(tmp_path, "a,b\n1,2\n3,x\ny,4\n5,6\n7,8\n")
+    assert message(path) == "data.csv, line 3, column 2 ('b'): 'x' is not a number."
+
+
+def test_decimal_comma_is_not_a_number(tmp_path):
+    path = write(tmp_path, "a;b\n1,5;2\n3;4\n5;6\n")
+    assert message(path) == "data.csv, line 2, column 1 ('a'): '1,5' is not a number."
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "-1e999", "Infinity"])
+def test_infinite_value(tmp_path, value):
+    path = write(tmp_path, f"a,b\n1,2\n3,4\n{value},6\n")
+    assert message(path) == (
+        f"data.csv, line 4, column 1 ('a'): '{value}' is not a finite number."
+    )
+
+
+def test_ragged_row(tmp_path):
+    path = write(tmp_path, "a,b\n1,2\n3,4,5\n")
+    assert message(path) == "data.csv, line 3: 3 fields, but line 1 has 2 (delimiter ',')."
+
+
+def test_short_row(tmp_path):
+    path = write(tmp_path, "a;b;c\n1;2;3\n4;5;6\n7;8\n")
+    assert message(path) == "data.csv, line 4: 2 fields, but line 1 has 3 (delimiter ';')."
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "  \r\n"])
+def test_empty_file(tmp_path, text):
+    assert message(write(tmp_path, text)) == (
+        "data.csv is empty; it needs a row of numbers per point."
+    )
+
+
+def test_header_only(tmp_path):
+    assert message(write(tmp_path, "a,b\n")) == "data.csv has a header line but no data rows."
+
+
+def test_no_numeric_column(tmp_path):
+    assert message(write(tmp_path, "name,colour\nann,red\nbob,blue\n")) == (
+        "data.csv has no numeric column; clusterviz needs at least two columns of numbers."
+    )
+
+
+def test_single_numeric_column(tmp_path):
+    assert message(write(tmp_path, "x,kind\n1,a\n2,b\n")) == (
+        "data.csv has only one numeric column ('x'); clusterviz needs at least two."
+    )
+
+
+def test_single_column_file(tmp_path):
+    assert message(write(tmp_path, "x\n1\n2\n3\n")) == (
+        "data.csv has only one numeric column ('x'); clusterviz needs at least two."
+    )
+
+
+def test_every_row_missing(tmp_path):
+    assert message(write(tmp_path, "a,b\n1,NA\nNA,2\n")) == (
+        "data.csv: every data row has a missing value; nothing is left to load."
+    )
+
+
+def test_not_utf8(tmp_path):
+    path = write(tmp_path, "a,b,kind\n1,2,caf\xe9\n".encode("latin-1"))
+    assert message(path) == (
+        "data.csv, line 2: byte 0xe9 is not UTF-8 text; "
+        'save the file as UTF-8 ("CSV UTF-8") and load it again.'
+    )
+
+
+def test_utf16(tmp_path):
+    path = write(tmp_path, "a,b\n1,2\n3,4\n", encoding="utf-16")
+    assert "data.csv is UTF-16 text" in message(path)
+
+
+def test_nul_byte(tmp_path):
+    path = write(tmp_path, b"a,b\n1,2\n3,\x004\n")
+    assert message(path) == "data.csv, line 3: contains a NUL byte, so it is not a CSV text file."
+
+
+def test_utf8_names_are_kept(tmp_path):
+    ds = load_csv(write(tmp_path, "längd,höjd,art\n1,2,café\n3,4,thé\n"))
+    assert ds.columns == ("längd", "höjd") and ds.class_names == ("café", "thé")
+
+
+def test_missing_file(tmp_path):
+    msg = message(tmp_path / "nope.csv")
+    assert msg.startswith("nope.csv: no such file (") and str(tmp_path) in msg
+
+
+def test_folder(tmp_path):
+    (tmp_path / "dir.csv").mkdir()
+    assert message(tmp_path / "dir.csv").startswith("dir.csv is a folder")
+
+
+def test_accepts_str_paths(tmp_path):
+    ds = load_csv(str(write(tmp_path, VARIANTS["comma"])))
+    np.testing.assert_array_equal(ds.X, EXPECTED)
+
+
+# --- round trips -------------------------------------------------------------
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+matrices = hnp.arrays(
+    np.float64,
+    st.tuples(st.integers(1, 20), st.integers(2, 5)),
+    elements=finite,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(X=matrices, delimiter=st.sampled_from([",", ";", "\t"]), header=st.booleans())
+def test_savetxt_round_trip(tmp_path_factory, X, delimiter, header):
+    path = tmp_path_factory.mktemp("rt") / "rt.csv"
+    names = [f"c{j}" for j in range(X.shape[1])]
+    np.savetxt(
+        path, X, delimiter=delimiter, fmt="%.17g",
+        header=delimiter.join(names) if header else "", comments="",
+    )
+    ds = load_csv(path)
+    np.testing.assert_array_equal(ds.X, X)
+    assert ds.columns == tuple(names if header else [f"x{j + 1}" for j in range(X.shape[1])])
+
+
+@settings(max_examples=60, deadline=None)
+@given(X=matrices, crlf=st.booleans(), labels=st.lists(st.sampled_from(["a", "b c", 'q"t']), min_size=20, max_size=20))
+def test_csv_writer_round_trip(tmp_path_factory, X, crlf, labels):
+    path = tmp_path_factory.mktemp("rt") / "rt.csv"
+    n = X.shape[0]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_NONNUMERIC)
+        writer.writerow([f"c{j}" for j in range(X.shape[1])] + ["label"])
+        for row, label in zip(X.tolist(), labels[:n]):
+            writer.writerow(row + [label])
+    ds = load_csv(path)
+    np.testing.assert_array_equal(ds.X, X)
+    names = list(dict.fromkeys(labels[:n]))
+    assert ds.class_names == tuple(names)
+    np.testing.assert_array_equal(ds.labels, [names.index(v) for v in labels[:n]])

@@ -1,0 +1,101 @@
+"""The built-in data sets: shapes, reproducibility, the documented recipe."""
+import numpy as np
+import pytest
+
+from clusterviz.data import (
+    BUILTIN_DATASETS,
+    DATASET_DESCRIPTIONS,
+    DataError,
+    Dataset,
+    builtin_dataset,
+)
+
+EXPECTED = {  # name: (n_samples, n_classes or None)
+    "three_blobs": (300, 3),
+    "old_faithful": (272, None),
+    "iris": (150, 3),
+    "anisotropic": (300, 3),
+    "unequal_sizes": (580, 3),
+    "unequal_variances": (300, 3),
+    "moons": (300, 2),
+    "circles": (300, 2),
+    "uniform": (300, None),
+    "empty": (0, None),
+}
+
+
+def test_catalogue():
+    assert BUILTIN_DATASETS[0] == "three_blobs"
+    assert set(BUILTIN_DATASETS) == set(EXPECTED)
+    assert list(DATASET_DESCRIPTIONS) == list(BUILTIN_DATASETS)
+    for text in DATASET_DESCRIPTIONS.values():
+        assert text.endswith(".") and "\n" not in text and len(text) < 130
+
+
+@pytest.mark.parametrize("name", BUILTIN_DATASETS)
+def test_builtin_shape_and_labels(name):
+    ds = builtin_dataset(name)
+    n, n_classes = EXPECTED[name]
+    assert isinstance(ds, Dataset)
+    assert ds.name == name
+    assert ds.X.shape == (n, 2) and ds.X.dtype == np.float64
+    assert len(ds.columns) == 2
+    assert np.isfinite(ds.X).all()
+    if n_classes is None:
+        assert ds.labels is None and ds.class_names is None
+    else:
+        assert ds.labels.shape == (n,)
+        assert len(ds.class_names) == n_classes
+        assert set(ds.labels.tolist()) == set(range(n_classes))
+    assert ds.warnings == () and ds.dropped_rows == 0
+
+
+@pytest.mark.parametrize("name", BUILTIN_DATASETS)
+def test_builtin_is_reproducible(name):
+    a, b = builtin_dataset(name), builtin_dataset(name)
+    np.testing.assert_array_equal(a.X, b.X)
+    if a.labels is not None:
+        np.testing.assert_array_equal(a.labels, b.labels)
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in BUILTIN_DATASETS if n not in ("old_faithful", "iris", "empty")]
+)
+def test_generated_sets_fit_the_plot(name):
+    X = builtin_dataset(name).X
+    assert X.min() > -1.0 and X.max() < 11.0
+    assert (X.max(axis=0) - X.min(axis=0)).min() > 3.0  # not squashed on one axis
+
+
+def test_three_blobs_is_the_documented_recipe():
+    rng = np.random.default_rng(42)
+    means = [(2, 2), (7, 7), (2, 8)]
+    covs = [[[0.8, 0.4], [0.4, 0.3]], [[0.5, -0.3], [-0.3, 0.8]], [[0.3, 0], [0, 0.6]]]
+    X = np.vstack([rng.multivariate_normal(m, c, 100) for m, c in zip(means, covs)])
+    ds = builtin_dataset("three_blobs")
+    np.testing.assert_array_equal(ds.X, X)
+    np.testing.assert_array_equal(ds.labels, np.repeat([0, 1, 2], 100))
+    assert ds.columns == ("x", "y")
+
+
+def test_old_faithful_and_iris_columns():
+    faithful = builtin_dataset("old_faithful")
+    assert faithful.columns == ("eruptions", "waiting")
+    np.testing.assert_array_equal(faithful.X[0], [3.6, 79.0])
+    iris = builtin_dataset("iris")
+    assert iris.columns == ("petal_length", "petal_width")
+    assert iris.class_names == ("setosa", "versicolor", "virginica")
+    np.testing.assert_array_equal(np.bincount(iris.labels), [50, 50, 50])
+    np.testing.assert_array_equal(iris.X[0], [1.4, 0.2])
+
+
+def test_unequal_sizes_has_the_documented_sizes():
+    np.testing.assert_array_equal(np.bincount(builtin_dataset("unequal_sizes").labels), [500, 60, 20])
+
+
+def test_unknown_name_lists_the_valid_ones():
+    with pytest.raises(DataError) as info:
+        builtin_dataset("blobs")
+    message = str(info.value)
+    assert "'blobs'" in message
+    assert all(name in message for name in BUILTIN_DATASETS)
