@@ -1,0 +1,669 @@
+"""Tests of the Qt-free Session: timeline, cursor, settings and data edits."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clusterviz.data import Dataset, builtin_dataset
+from clusterviz.model import FitState, ModelError
+from clusterviz.session import ALGORITHMS, COVARIANCE_TYPES, INITS, Session
+
+
+@pytest.fixture(scope="module")
+def blobs() -> Dataset:
+    return builtin_dataset("three_blobs")
+
+
+def tiny(n: int = 2, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    return Dataset("tiny", rng.uniform(0, 10, size=(n, 2)), ("x", "y"))
+
+
+def distortion(X: np.ndarray, means: np.ndarray) -> float:
+    """Sum of squared distances of every point to its nearest mean (brute force)."""
+    d = ((X[:, None, :] - means[None, :, :]) ** 2).sum(axis=2)
+    return float(d.min(axis=1).sum())
+
+
+def assert_no_assignments(session: Session) -> None:
+    for entry in session.timeline:
+        assert entry.labels is None
+        assert entry.soft_responsibilities is None
+
+
+# ----------------------------------------------------------------------
+# Construction and reset
+# ----------------------------------------------------------------------
+def test_default_session_has_no_points_and_says_what_to_do():
+    s = Session()
+    assert s.n_points == 0
+    assert s.X.shape == (0, 2)
+    assert s.state is None
+    assert s.timeline == []
+    assert s.problem == "Add at least 3 points to fit K = 3 clusters."
+    assert s.info_text() == s.problem
+    assert s.step() is None and s.half_step() is None and s.step_back() is None
+    assert s.run_to_convergence() is None and s.seek(5) is None and s.reset() is None
+    assert s.objectives.shape == (0,)
+    assert s.converged is False and s.at_start and s.at_end and not s.can_step
+    assert s.n_changed is None
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_reset_gives_one_init_entry_without_responsibilities(blobs, algorithm):
+    s = Session(blobs, algorithm=algorithm)
+    assert len(s.timeline) == 1 and s.cursor == 0
+    init = s.timeline[0]
+    assert init.phase == "init" and init.iteration == 0
+    assert init.means.shape == (3, 2)
+    assert s.state is not None
+    assert s.state.labels is None and s.state.responsibilities is None
+    assert s.problem is None
+    assert s.at_start and s.at_end and not s.converged and s.can_step
+    s.run_to_convergence(max_steps=3)
+    assert len(s.timeline) > 1
+    s.reset()
+    assert len(s.timeline) == 1 and s.cursor == 0 and s.state.phase == "init"
+    # same seed, same start
+    np.testing.assert_array_equal(s.timeline[0].means, init.means)
+
+
+def test_objective_name_and_x(blobs):
+    assert Session(blobs).objective_name == "Distortion J"
+    assert Session(blobs, algorithm="gmm").objective_name == "Log-likelihood ℓ"
+    s = Session(blobs)
+    np.testing.assert_array_equal(s.X, blobs.X)
+    assert s.n_points == 300 and s.view_columns == (0, 1)
+
+
+# ----------------------------------------------------------------------
+# Stepping and the cursor
+# ----------------------------------------------------------------------
+def test_step_appends_only_the_m_snapshot(blobs):
+    s = Session(blobs)
+    state = s.step()
+    assert s.phases == ("init", "M")
+    assert s.cursor == 1 and state is s.state
+    assert state.phase == "M" and state.iteration == 1
+    assert state.labels is not None and state.labels.shape == (300,)
+    assert s.iterations.tolist() == [0, 1]
+
+
+def test_step_back_and_seek_move_the_cursor_and_clamp(blobs):
+    s = Session(blobs, init="random")
+    for _ in range(3):
+        s.step()
+    n = len(s.timeline)
+    assert s.cursor == n - 1 and s.at_end
+    s.step_back()
+    assert s.cursor == n - 2 and not s.at_end
+    s.seek(0)
+    assert s.cursor == 0 and s.at_start
+    s.step_back()
+    assert s.cursor == 0
+    s.seek(100)
+    assert s.cursor == n - 1
+    s.seek(-5)
+    assert s.cursor == 0
+    assert len(s.timeline) == n  # moving the cursor never changes the timeline
+    with pytest.raises(ValueError, match="1.5"):
+        s.seek(1.5)
+
+
+def test_replay_returns_identical_snapshots_and_does_not_grow(blobs):
+    s = Session(blobs, algorithm="gmm", init="random")
+    for _ in range(5):
+        s.step()
+    before = s.timeline
+    shown = [s.seek(i) for i in range(len(before))]
+    s.seek(0)
+    for i in range(1, len(before)):
+        state = s.step()
+        assert s.cursor == i
+        assert state.means is before[i].means
+        assert state.covariances is before[i].covariances
+        assert state.objective == before[i].objective
+        np.testing.assert_array_equal(state.responsibilities, shown[i].responsibilities)
+    after = s.timeline
+    assert len(after) == len(before)
+    assert all(a is b for a, b in zip(after, before))
+
+
+def test_replay_after_half_steps_moves_to_the_next_m(blobs):
+    s = Session(blobs, init="random")
+    for _ in range(4):
+        s.half_step()
+    assert s.phases == ("init", "E", "M", "E", "M")
+    s.seek(0)
+    s.step()
+    assert s.cursor == 2  # a full iteration: over the E to the M
+    s.half_step()
+    assert s.cursor == 3
+    s.step()
+    assert s.cursor == 4  # the missing half
+    assert len(s.timeline) == 5
+
+
+def test_step_from_a_past_init_replays_a_final_e_then_computes_its_m(blobs):
+    s = Session(blobs, init="random")
+    s.half_step()
+    s.seek(0)
+    s.step()
+    assert s.phases == ("init", "E", "M") and s.cursor == 2
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_half_step_alternates_e_and_m(blobs, algorithm):
+    s = Session(blobs, algorithm=algorithm, init="random", seed=3)
+    for _ in range(8):
+        s.half_step()
+    phases = s.phases
+    assert phases[0] == "init"
+    assert all(p == ("E" if i % 2 else "M") for i, p in enumerate(phases[1:], start=1))
+    # E keeps the iteration number; M completes it
+    its = s.iterations.tolist()
+    assert its == [0, 0, 1, 1, 2, 2, 3, 3, 4][: len(its)]
+    assert_no_assignments(s)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_kmeans_distortion_never_rises_across_half_steps(seed):
+    s = Session(builtin_dataset("uniform"), n_clusters=6, init="random", seed=seed)
+    while s.can_step:
+        s.half_step()
+    J = s.objectives
+    assert len(J) > 3
+    assert np.all(np.diff(J) <= 1e-9 * J[0])
+    # and each objective is what it says: after an E, the distortion to the nearest centre
+    for i, entry in enumerate(s.timeline):
+        if entry.phase in ("init", "E"):
+            assert entry.objective == pytest.approx(distortion(s.X, entry.means), rel=1e-9)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_half_steps_and_full_steps_end_on_the_same_state(blobs, algorithm):
+    halves = Session(blobs, algorithm=algorithm, init="random", seed=6)
+    while halves.can_step:
+        halves.half_step()
+    fulls = Session(blobs, algorithm=algorithm, init="random", seed=6)
+    fulls.run_to_convergence()
+    assert halves.converged and fulls.converged
+    a, b = halves.timeline[-1], fulls.timeline[-1]
+    assert a.phase == b.phase == "M" and a.iteration == b.iteration
+    np.testing.assert_array_equal(a.means, b.means)
+    assert [e.objective for e in halves.timeline if e.phase == "M"] == [e.objective for e in fulls.timeline[1:]]
+    if algorithm == "kmeans":
+        # the E in which no label changed is converged; its M completes the iteration
+        assert halves.timeline[-2].phase == "E" and halves.timeline[-2].converged
+        halves.seek(len(halves.timeline) - 2)
+        assert halves.can_step and "Converged" in halves.info_text()
+
+
+def test_gmm_log_likelihood_never_drops_across_steps(blobs):
+    s = Session(blobs, algorithm="gmm", init="random", seed=1)
+    s.run_to_convergence()
+    ll = s.objectives
+    assert np.all(np.diff(ll) >= -1e-9 * abs(ll[0]))
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_run_to_convergence_on_three_blobs(blobs, algorithm):
+    s = Session(blobs, algorithm=algorithm)
+    state = s.run_to_convergence()
+    assert state.converged and s.converged and s.at_end and not s.can_step
+    assert state.iteration < s.max_iter
+    assert "Converged after" in s.info_text()
+    n = len(s.timeline)
+    # nothing more to do: step and half_step return the state and keep it converged
+    assert s.step() is s.state and s.half_step() is s.state
+    assert len(s.timeline) == n and s.converged
+    assert s.run_to_convergence() is s.state and len(s.timeline) == n
+    if algorithm == "kmeans":
+        # three well separated blobs: each true blob is one cluster
+        labels = state.labels
+        for k in range(3):
+            assert len(np.unique(labels[blobs.labels == k])) == 1
+
+
+def test_run_to_convergence_with_max_steps_then_from_the_middle(blobs):
+    s = Session(blobs, init="random")
+    s.run_to_convergence(max_steps=1)
+    assert s.cursor == 1 and len(s.timeline) == 2
+    s.run_to_convergence()
+    full = s.timeline
+    s.seek(1)
+    s.run_to_convergence()  # replays to the end, computes nothing new
+    assert len(s.timeline) == len(full) and all(a is b for a, b in zip(s.timeline, full))
+    assert s.at_end and s.converged
+    with pytest.raises(ValueError, match="-1"):
+        s.run_to_convergence(max_steps=-1)
+
+
+def test_max_iter_is_respected():
+    s = Session(builtin_dataset("uniform"), algorithm="gmm", n_clusters=6, init="random", max_iter=2)
+    s.run_to_convergence()
+    last = s.timeline[-1]
+    assert last.iteration == 2 and not last.converged
+    assert s.reached_max_iter and not s.can_step
+    assert "max_iter = 2" in s.info_text()
+    n = len(s.timeline)
+    s.step()
+    s.half_step()
+    assert len(s.timeline) == n
+    s.set_max_iter(3)  # a higher limit lets the fit go on, keeping the timeline
+    assert len(s.timeline) == n
+    s.step()
+    assert s.timeline[-1].iteration == 3
+
+
+# ----------------------------------------------------------------------
+# Shown responsibilities and the memory rule
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_timeline_stores_no_n_by_k_arrays(blobs, algorithm):
+    s = Session(blobs, algorithm=algorithm, init="random")
+    s.half_step()
+    s.half_step()
+    s.half_step()
+    s.step()
+    s.step()
+    s.run_to_convergence(max_steps=5)
+    assert_no_assignments(s)
+    s.add_point(5.0, 5.0)
+    s.step()
+    assert_no_assignments(s)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_m_entry_shows_the_responsibilities_of_the_e_before_it(blobs, algorithm):
+    s = Session(blobs, algorithm=algorithm, init="random", seed=2)
+    for _ in range(6):
+        s.half_step()
+    for i, entry in enumerate(s.timeline):
+        if entry.phase != "M":
+            continue
+        e_shown = s.seek(i - 1)
+        m_shown = s.seek(i)
+        assert m_shown.phase == "M" and m_shown.means is entry.means
+        np.testing.assert_array_equal(m_shown.responsibilities, e_shown.responsibilities)
+    # recomputed from scratch (cache evicted) they are still equal
+    s.seek(0)
+    s.seek(1)
+    s.seek(3)
+    m = s.seek(4)
+    fresh = s.model.e_step(s.X, s.timeline[3])
+    np.testing.assert_allclose(m.responsibilities, fresh.responsibilities, rtol=0, atol=1e-12)
+
+
+def test_full_step_m_entry_shows_the_e_step_of_the_previous_entry(blobs):
+    s = Session(blobs, algorithm="gmm", init="random")
+    s.step()
+    s.step()
+    expected = s.model.e_step(s.X, s.timeline[1])
+    np.testing.assert_allclose(s.state.responsibilities, expected.responsibilities, rtol=0, atol=1e-12)
+    # the state has the entry's own parameters and objective
+    assert s.state.means is s.timeline[2].means
+    assert s.state.objective == s.timeline[2].objective
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_shown_e_state_matches_the_model_chain(blobs, algorithm):
+    s = Session(blobs, algorithm=algorithm, init="random", seed=4)
+    model = s.model
+    state = model.initialize(s.X)
+    for _ in range(3):
+        s.half_step()
+        s.half_step()
+        state = model.step(s.X, state)
+    assert s.state.iteration == state.iteration == 3
+    np.testing.assert_array_equal(s.state.means, state.means)
+    assert s.state.objective == state.objective
+
+
+def test_n_changed(blobs):
+    s = Session(blobs, init="random", seed=5)
+    assert s.n_changed is None  # init
+    s.half_step()
+    assert s.n_changed is None  # nothing with labels before
+    first = s.state.labels
+    s.half_step()
+    assert s.n_changed == 0  # M keeps the E's labels
+    s.half_step()
+    assert s.n_changed == int(np.count_nonzero(s.state.labels != first))
+    s.seek(0)
+    s.step()
+    s.step()
+    assert isinstance(s.n_changed, int)
+
+
+# ----------------------------------------------------------------------
+# Settings
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "setter, value, check",
+    [
+        ("set_n_clusters", 4, lambda s: s.n_clusters == 4 and s.timeline[0].means.shape == (4, 2)),
+        ("set_seed", 7, lambda s: s.seed == 7),
+        ("set_init", "random", lambda s: s.init == "random"),
+        ("set_algorithm", "gmm", lambda s: s.algorithm == "gmm" and s.timeline[0].covariances is not None),
+        ("set_algorithm", "soft-kmeans", lambda s: s.algorithm == "soft-kmeans"),
+    ],
+)
+def test_settings_changes_reinitialise_and_truncate(blobs, setter, value, check):
+    s = Session(blobs)
+    s.step()
+    s.step()
+    s.step_back()
+    state = getattr(s, setter)(value)
+    assert check(s)
+    assert len(s.timeline) == 1 and s.cursor == 0
+    assert state is s.state and state.phase == "init"
+
+
+def test_covariance_type_and_beta_reinitialise_their_algorithm(blobs):
+    s = Session(blobs, algorithm="gmm")
+    s.step()
+    s.set_covariance_type("diag")
+    assert s.covariance_type == "diag" and len(s.timeline) == 1
+    s.step()
+    s.set_beta(2.0)  # not used by the GMM: the timeline stays
+    assert s.beta == 2.0 and len(s.timeline) == 2
+    s.set_algorithm("soft-kmeans")
+    s.step()
+    s.set_beta(5.0)
+    assert len(s.timeline) == 1 and s.model.beta == 5.0
+
+
+def test_setting_the_current_value_keeps_the_timeline(blobs):
+    s = Session(blobs)
+    s.step()
+    s.step()
+    for setter, value in [("set_n_clusters", 3), ("set_seed", 0), ("set_init", "k-means++"),
+                          ("set_algorithm", "kmeans"), ("set_covariance_type", "full"), ("set_beta", 1.0)]:
+        getattr(s, setter)(value)
+        assert len(s.timeline) == 3
+
+
+@pytest.mark.parametrize(
+    "setter, bad",
+    [
+        ("set_algorithm", "dbscan"),
+        ("set_algorithm", None),
+        ("set_n_clusters", 0),
+        ("set_n_clusters", 2.5),
+        ("set_n_clusters", True),
+        ("set_init", "kmeans++"),
+        ("set_seed", -1),
+        ("set_seed", "7"),
+        ("set_covariance_type", "round"),
+        ("set_beta", 0.0),
+        ("set_beta", float("nan")),
+        ("set_max_iter", 0),
+        ("load_dataset", "three_blobs"),
+    ],
+)
+def test_setters_reject_bad_values_quoting_them(blobs, setter, bad):
+    s = Session(blobs)
+    s.step()
+    with pytest.raises(ValueError) as excinfo:
+        getattr(s, setter)(bad)
+    assert repr(bad) in str(excinfo.value)
+    assert len(s.timeline) == 2  # nothing changed
+
+
+def test_choice_errors_list_the_allowed_values():
+    with pytest.raises(ValueError, match="'kmeans', 'gmm', 'soft-kmeans'"):
+        Session(algorithm="em")
+    with pytest.raises(ValueError, match="'full', 'tied', 'diag', 'spherical'"):
+        Session(covariance_type="wide")
+    with pytest.raises(ValueError, match="'random', 'k-means\\+\\+'"):
+        Session(init="forgy")
+    assert INITS == ("random", "k-means++") and len(COVARIANCE_TYPES) == 4
+
+
+def test_load_dataset_reinitialises(blobs):
+    s = Session(tiny(10))
+    s.step()
+    s.load_dataset(blobs)
+    assert s.dataset is blobs and s.n_points == 300
+    assert len(s.timeline) == 1 and s.state.phase == "init"
+
+
+def test_initial_means_replace_init(blobs):
+    s = Session(blobs)
+    M = np.array([[1.0, 1.0], [8.0, 8.0], [1.0, 9.0], [5.0, 5.0]])
+    state = s.set_initial_means(M)
+    assert s.n_clusters == 4
+    np.testing.assert_array_equal(state.means, M)
+    np.testing.assert_array_equal(s.initial_means, M)
+    s.step()
+    s.reset()
+    np.testing.assert_array_equal(s.state.means, M)  # reset keeps the hand-placed start
+    s.set_algorithm("soft-kmeans")
+    np.testing.assert_array_equal(s.state.means, M)
+    s.set_init("random")
+    assert s.initial_means is None
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        s.set_initial_means(np.zeros((2, 3)))
+    s.set_initial_means(M[:2])
+    s.set_n_clusters(3)
+    assert s.initial_means is None
+
+
+# ----------------------------------------------------------------------
+# Data edits
+# ----------------------------------------------------------------------
+def test_add_point_restarts_from_the_shown_parameters(blobs):
+    s = Session(blobs, init="random")
+    for _ in range(4):
+        s.step()
+    s.step_back()
+    shown = s.timeline[s.cursor]
+    state = s.add_point(5.0, 5.0)
+    assert s.n_points == 301 and s.dataset.labels is None
+    assert len(s.timeline) == 1 and s.cursor == 0
+    assert state.phase == "init" and state.iteration == 0 and state.labels is None
+    np.testing.assert_array_equal(state.means, shown.means)
+    assert state.objective == pytest.approx(distortion(s.X, shown.means), rel=1e-9)
+    assert "data changed" in s.info_text()
+
+
+def test_gmm_edit_keeps_parameters_and_recomputes_the_log_likelihood(blobs):
+    s = Session(blobs, algorithm="gmm")
+    s.step()
+    s.step()
+    shown = s.timeline[-1]
+    s.remove_points([0, 1, 2])
+    init = s.timeline[0]
+    assert s.n_points == 297 and s.dataset.labels.shape == (297,)
+    np.testing.assert_array_equal(init.means, shown.means)
+    np.testing.assert_array_equal(init.covariances, shown.covariances)
+    np.testing.assert_array_equal(init.weights, shown.weights)
+    expected = s.model.e_step(s.X, shown).objective
+    assert init.objective == pytest.approx(expected, rel=1e-12)
+    assert init.objective != shown.objective
+    s.step()
+    assert s.phases == ("init", "M")
+
+
+def test_move_point_and_set_data_restart(blobs):
+    s = Session(blobs)
+    s.step()
+    s.move_point(0, 9.5, 0.5)
+    np.testing.assert_array_equal(s.X[0], [9.5, 0.5])
+    assert len(s.timeline) == 1 and s.state.phase == "init"
+    assert s.dataset.labels is not None  # moving keeps the true classes
+    s.add_points(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert s.n_points == 302
+    s.step()
+    s.set_data(blobs.X)  # undo
+    np.testing.assert_array_equal(s.X, blobs.X)
+    assert len(s.timeline) == 1 and s.state.phase == "init"
+    assert not s.X.flags.writeable
+
+
+def test_edit_validation(blobs):
+    s = Session(blobs)
+    with pytest.raises(ValueError, match="nan"):
+        s.add_point(float("nan"), 1.0)
+    with pytest.raises(ValueError, match=r"\(1, 3\)"):
+        s.add_points([[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="300"):
+        s.remove_points([300])
+    with pytest.raises(ValueError, match="-1"):
+        s.move_point(-1, 0.0, 0.0)
+    with pytest.raises(ValueError, match="inf"):
+        s.move_point(0, np.inf, 0.0)
+    assert s.n_points == 300
+    assert s.remove_points([]) is s.state and s.add_points(np.empty((0, 2))) is s.state
+
+
+def test_k_greater_than_n_gives_problem_text_and_no_crash():
+    s = Session(tiny(2), n_clusters=3)
+    assert s.state is None
+    assert s.problem == "Add at least 3 points to fit K = 3 clusters."
+    assert s.step() is None and s.half_step() is None and s.run_to_convergence() is None
+    assert s.seek(3) is None and s.step_back() is None and s.reset() is None
+    assert s.n_changed is None and s.objectives.size == 0 and not s.converged
+    s.move_point(0, 1.0, 1.0)
+    assert s.state is None
+    state = s.add_point(5.0, 5.0)  # now N == K: a fresh initialisation
+    assert state is not None and state.phase == "init" and s.problem is None
+    s.step()
+    s.remove_points([0])  # below K again
+    assert s.state is None and s.timeline == [] and "Add at least 3 points" in s.problem
+    s.set_n_clusters(2)
+    assert s.state is not None
+    s.set_n_clusters(1)
+    s.set_n_clusters(5)
+    assert s.problem == "Add at least 5 points to fit K = 5 clusters."
+    one = Session(Dataset("none", np.empty((0, 2)), ("x", "y")), n_clusters=1)
+    assert one.problem == "Add at least 1 point to fit K = 1 cluster."
+
+
+def test_more_than_two_columns_are_all_fitted():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.3, size=(40, 4)) for c in (0.0, 3.0, 6.0)])
+    s = Session(Dataset("4d", X, ("a", "b", "c", "d")), algorithm="gmm")
+    assert s.n_features == 4 and s.view_columns == (0, 1)
+    assert s.state.means.shape == (3, 4) and s.state.covariances.shape == (3, 4, 4)
+    s.run_to_convergence()
+    assert s.converged
+    s.move_point(0, 9.0, -9.0)
+    np.testing.assert_array_equal(s.X[0, :2], [9.0, -9.0])
+    np.testing.assert_array_equal(s.X[0, 2:], X[0, 2:])
+    s.view_columns = (2, 3)
+    s.move_point(1, 1.0, 2.0)
+    np.testing.assert_array_equal(s.X[1], [X[1, 0], X[1, 1], 1.0, 2.0])
+    with pytest.raises(ValueError, match="2-D data"):
+        s.add_point(1.0, 1.0)
+    with pytest.raises(ValueError, match="4"):
+        s.set_view_columns(0, 4)
+
+
+# ----------------------------------------------------------------------
+# Errors from the model
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["step", "half_step"])
+@pytest.mark.parametrize("broken", ["e_step", "m_step"])
+def test_model_error_leaves_the_timeline_unchanged(blobs, monkeypatch, method, broken):
+    s = Session(blobs, algorithm="gmm", init="random")
+    s.step()
+    if broken == "m_step" and method == "half_step":
+        s.half_step()  # the next half is an M
+    before, cursor, shown, version = s.timeline, s.cursor, s.state, s.version
+
+    def fail(X, state):
+        raise ModelError("covariance 1 became singular.")
+
+    monkeypatch.setattr(s.model, broken, fail)
+    with pytest.raises(ModelError, match="singular"):
+        getattr(s, method)()
+    assert s.cursor == cursor and s.version == version
+    assert all(a is b for a, b in zip(s.timeline, before)) and len(s.timeline) == len(before)
+    assert s.state is shown
+    monkeypatch.undo()
+    getattr(s, method)()
+    assert len(s.timeline) == len(before) + 1
+
+
+def test_model_error_during_run_keeps_the_steps_before_it(blobs, monkeypatch):
+    s = Session(blobs, init="random")
+    real = s.model.m_step
+    calls = []
+
+    def fail_third(X, state):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ModelError("boom")
+        return real(X, state)
+
+    monkeypatch.setattr(s.model, "m_step", fail_third)
+    with pytest.raises(ModelError, match="boom"):
+        s.run_to_convergence()
+    assert s.phases == ("init", "M", "M") and s.cursor == 2
+
+
+def test_initialisation_error_becomes_the_problem(blobs, monkeypatch):
+    s = Session(blobs)
+
+    def fail(X, *args, **kwargs):
+        raise ModelError("All points are the same; there is nothing to cluster.")
+
+    monkeypatch.setattr(type(s.model), "initialize", fail)
+    assert s.set_seed(11) is None
+    assert s.problem == "All points are the same; there is nothing to cluster."
+    assert s.info_text() == s.problem
+    monkeypatch.undo()
+    assert s.reset() is not None and s.problem is None
+
+
+# ----------------------------------------------------------------------
+# Pending steps (for a worker thread)
+# ----------------------------------------------------------------------
+def test_prepare_step_changes_nothing_until_applied(blobs):
+    s = Session(blobs)
+    pending = s.prepare_step()
+    assert len(s.timeline) == 1 and s.cursor == 0
+    assert s.is_current(pending)
+    state = s.apply_step(pending)
+    assert state.phase == "M" and len(s.timeline) == 2
+    stale = s.prepare_step()
+    s.set_seed(3)
+    assert not s.is_current(stale)
+    assert s.apply_step(stale) is None and len(s.timeline) == 1
+
+
+def test_info_text_format(blobs):
+    s = Session(blobs)
+    assert s.info_text().startswith("Iteration 0 · Initialisation · J = ")
+    s.step()
+    text = s.info_text()
+    assert text.startswith("Iteration 1 · M-step · J = ")
+    J = s.state.objective
+    assert f"J = {J:.2f}" in text
+    g = Session(blobs, algorithm="gmm")
+    g.half_step()
+    assert g.info_text().startswith("Iteration 0 · E-step · ℓ = -")
+
+
+def test_session_never_imports_qt():
+    import subprocess
+    import sys
+
+    code = "import sys, clusterviz.session; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_assign_evaluates_the_shown_parameters_elsewhere(blobs):
+    s = Session(blobs, algorithm="gmm")
+    assert isinstance(s.state, FitState)
+    s.step()
+    grid = np.array([[2.0, 2.0], [7.0, 7.0], [2.0, 8.0], [5.0, 5.0]])
+    out = s.assign(grid)
+    assert out.responsibilities.shape == (4, 3)
+    np.testing.assert_allclose(out.responsibilities.sum(axis=1), 1.0)
+    assert len(set(out.labels[:3].tolist())) == 3
+    assert len(s.timeline) == 2
+    with pytest.raises(ValueError, match=r"2 columns; got shape \(2, 3\)"):
+        s.assign(np.zeros((2, 3)))
