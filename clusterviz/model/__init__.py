@@ -1,4 +1,7 @@
 """Steppable clustering algorithms (numpy and scipy only; no Qt)."""
+from .gmm import GaussianMixture
+from .kmeans import KMeans
+from .soft_kmeans import SoftKMeans
 from .state import FitState, ModelError
 
-__all__ = ["FitState", "ModelError"]
+__all__ = ["FitState", "GaussianMixture", "KMeans", "ModelError", "SoftKMeans"]

@@ -1,0 +1,256 @@
+"""Soft K-Means, PRML §9.3.2: EM for a mixture of K Gaussians with equal
+weights 1/K and one fixed, shared covariance I / (2 beta).
+
+E-step: r_nk = exp(-beta ||x_n - mu_k||^2) / sum_j exp(-beta ||x_n - mu_j||^2),
+computed with log-sum-exp. M-step: mu_k = sum_n r_nk x_n / sum_n r_nk.
+As beta grows the responsibilities become 0/1 and the algorithm becomes
+K-Means; as beta shrinks every mean is pulled towards the data mean.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .base import SteppableModel
+from .kmeans import _INITS, _quiet, _check_centers, _prepare, kmeans_plusplus, random_init
+from .state import FitState, ModelError
+from .validation import as_generator, check_n_clusters, check_state_finite
+
+__all__ = ["SoftKMeans", "soft_responsibilities"]
+
+_CHUNK = 8192
+# A component whose total responsibility is below this (in points) has
+# effectively no points; its mean would be 0/0, so it is relocated.
+_MIN_MASS = 1e-10
+
+
+@_quiet
+def _sq_distances(xc: np.ndarray, centers_c: np.ndarray) -> np.ndarray:
+    """Squared distances (n_samples, n_clusters) of centred points to centred
+    centres, as ||x||^2 - 2 x.c + ||c||^2 block by block, clamped at 0."""
+    n_samples = xc.shape[0]
+    out = np.empty((n_samples, centers_c.shape[0]))
+    cc = np.einsum("ij,ij->i", centers_c, centers_c)
+    for start in range(0, n_samples, _CHUNK):
+        block = xc[start:start + _CHUNK]
+        d = out[start:start + _CHUNK]
+        np.matmul(block, centers_c.T, out=d)
+        d *= -2.0
+        d += cc
+        d += np.einsum("ij,ij->i", block, block)[:, None]
+        np.maximum(d, 0.0, out=d)
+    return out
+
+
+def _log_norm(beta: float, n_clusters: int, n_features: int) -> float:
+    """log(1/K) + log of the Gaussian normalisation of N(x | mu, I/(2 beta)):
+    -(D/2) log(2 pi sigma^2) with sigma^2 = 1/(2 beta), i.e. (D/2) log(beta/pi)."""
+    return -math.log(n_clusters) + 0.5 * n_features * math.log(beta / math.pi)
+
+
+def soft_responsibilities(X, centers, beta: float) -> np.ndarray:
+    """Responsibilities r_nk (PRML (9.23) with equal weights and covariance
+    I/(2 beta)), computed in the log domain.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    beta : float > 0
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_clusters); every row sums to 1.
+    """
+    X, mean = _prepare(X, None)
+    centers = _check_centers(centers, np.shape(centers)[0], X.shape[1], "centers")
+    return _e_step(X - mean, centers - mean, float(beta))[0]
+
+
+@_quiet
+def _e_step(xc, centers_c, beta):
+    """Return (responsibilities, total log-likelihood of centers)."""
+    log_r = _sq_distances(xc, centers_c)
+    log_r *= -beta
+    lse = logsumexp(log_r, axis=1)
+    log_r -= lse[:, None]
+    np.exp(log_r, out=log_r)
+    log_r /= log_r.sum(axis=1, keepdims=True)  # rows sum to 1 to the last digit
+    loglik = float(lse.sum()) + xc.shape[0] * _log_norm(beta, centers_c.shape[0], xc.shape[1])
+    return log_r, loglik
+
+
+@_quiet
+def _loglik(xc, centers_c, beta):
+    d = _sq_distances(xc, centers_c)
+    d *= -beta
+    return float(logsumexp(d, axis=1).sum()) + xc.shape[0] * _log_norm(beta, centers_c.shape[0], xc.shape[1])
+
+
+class SoftKMeans(SteppableModel):
+    """Soft K-Means: EM for equal-weight Gaussians with fixed covariance I/(2 beta).
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    beta : float, default=1.0
+        Stiffness (inverse temperature). Large beta gives K-Means.
+    init : {"k-means++", "random"} or ndarray of shape (n_clusters, n_features)
+    max_iter : int, default=300
+    tol : float, default=1e-4
+        Converged when the log-likelihood changes by less than ``tol`` per
+        point over a full step, or the means stop moving.
+    random_state : None, int or np.random.Generator
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    n_iter_ : int
+    converged_ : bool
+    lower_bound_ : float
+        Total log-likelihood of the fitted means.
+    """
+
+    def __init__(self, n_clusters=8, beta=1.0, init="k-means++", max_iter=300, tol=1e-4, random_state=None):
+        self.n_clusters = n_clusters
+        self.beta = beta
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    # -- settings -----------------------------------------------------------
+    def _check_params(self) -> tuple[int, float]:
+        k = check_n_clusters(self.n_clusters)
+        beta = self.beta
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (beta > 0 and math.isfinite(beta)):
+            raise ModelError(f"beta={beta!r} should be a finite number > 0.")
+        if isinstance(self.init, str) and self.init not in _INITS:
+            raise ModelError(f"init={self.init!r} is not known; use 'k-means++', 'random' or an array "
+                             "of starting centres.")
+        check_n_clusters(self.max_iter, "max_iter")
+        tol = self.tol
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0 or not math.isfinite(tol):
+            raise ModelError(f"tol={tol!r} should be a number >= 0.")
+        return k, float(beta)
+
+    def _covariances(self, k: int, d: int, beta: float) -> np.ndarray:
+        return np.broadcast_to(np.eye(d) / (2.0 * beta), (k, d, d)).copy()
+
+    def _state(self, X, k, beta, **fields) -> FitState:
+        state = FitState(weights=np.full(k, 1.0 / k), covariances=self._covariances(k, X.shape[1], beta),
+                         **fields)
+        check_state_finite(state)
+        return state
+
+    # -- half-steps ----------------------------------------------------------
+    def initialize(self, X, rng=None) -> FitState:
+        """Means placed by ``init``; objective = their log-likelihood."""
+        k, beta = self._check_params()
+        X, mean = _prepare(X, k)
+        rng = as_generator(self.random_state if rng is None else rng)
+        if isinstance(self.init, str):
+            init = kmeans_plusplus if self.init == "k-means++" else random_init
+            centers = init(X, k, rng)[0]
+        else:
+            centers = _check_centers(self.init, k, X.shape[1])
+        objective = _loglik(X - mean, centers - mean, beta)
+        return self._state(X, k, beta, iteration=0, phase="init", means=centers, objective=objective)
+
+    def e_step(self, X, state: FitState) -> FitState:
+        """Responsibilities from the means (PRML §9.3.2); means unchanged."""
+        k, beta = state.means.shape[0], self._check_params()[1]
+        X, mean = _prepare(X, k)
+        means = _check_centers(state.means, k, X.shape[1], "state.means")
+        resp, loglik = _e_step(X - mean, means - mean, beta)
+        return self._state(X, k, beta, iteration=state.iteration, phase="E", means=means, objective=loglik,
+                           labels=np.argmax(resp, axis=1), soft_responsibilities=resp,
+                           converged=state.converged)
+
+    def m_step(self, X, state: FitState) -> FitState:
+        """Means as responsibility-weighted averages (PRML (9.24) with fixed
+        covariance); a component with no responsibility mass is moved to the
+        point farthest from its centre."""
+        k, beta = state.means.shape[0], self._check_params()[1]
+        X, mean = _prepare(X, k)
+        resp = state.soft_responsibilities
+        if resp is None:
+            raise ModelError("The means can only move once the responsibilities are known: run an E-step "
+                             "first.")
+        if resp.shape != (X.shape[0], k):
+            raise ModelError(f"state.soft_responsibilities has shape {resp.shape} but should be "
+                             f"(n_samples, n_clusters) = ({X.shape[0]}, {k}); the state does not belong "
+                             "to this data.")
+        xc = X - mean
+        old_c = _check_centers(state.means, k, X.shape[1], "state.means") - mean
+        labels = np.argmax(resp, axis=1) if state.labels is None else state.labels
+        mass = resp.sum(axis=0)
+        sums = resp.T @ xc
+        notes: tuple[str, ...] = ()
+        empty = np.flatnonzero(mass < _MIN_MASS)
+        if empty.size:
+            resp, labels = resp.copy(), labels.copy()
+            notes = self._relocate(xc, old_c, resp, labels, mass, sums, empty)
+        new_c = np.empty_like(sums)
+        full = mass > 0
+        new_c[full] = sums[full] / mass[full, None]
+        if not full.all():
+            new_c[~full] = new_c[np.argmax(mass)]
+        means = new_c + mean
+        # the objective of the means as stored, so the next E-step agrees bit for bit
+        loglik = _loglik(xc, means - mean, beta)
+        change = abs(loglik - state.objective) / X.shape[0]
+        converged = state.converged or change < self.tol or np.array_equal(new_c, old_c)
+        if converged and not state.converged:
+            notes = notes + (f"The log-likelihood changed by only {change:.3g} per point, so soft K-Means "
+                             "has converged.",)
+        return self._state(X, k, beta, iteration=state.iteration + 1, phase="M", means=means,
+                           objective=loglik, labels=labels, soft_responsibilities=resp,
+                           converged=converged, notes=notes)
+
+    @staticmethod
+    def _relocate(xc, centers_c, resp, labels, mass, sums, empty) -> tuple[str, ...]:
+        """Move each massless component onto one of the points farthest from
+        the centres of their clusters (as K-Means does), taking that point's
+        whole responsibility. Works in place on resp, labels, mass, sums."""
+        distances = ((xc - centers_c[labels]) ** 2).sum(axis=1)
+        names = ", ".join(str(j) for j in empty)
+        if np.max(distances) == 0:
+            return (f"Component {names} got no responsibility at all, but every point already sits exactly "
+                    "on its centre, so it stays on the heaviest component's mean.",)
+        far = np.argpartition(distances, -empty.size)[:-empty.size - 1:-1]
+        notes = []
+        for new, idx in zip(empty, far):
+            old = labels[idx]
+            sums -= resp[idx][:, None] * xc[idx]
+            mass -= resp[idx]
+            resp[idx] = 0.0
+            resp[idx, new] = 1.0
+            sums[new] = xc[idx]
+            mass[new] = 1.0
+            labels[idx] = new
+            notes.append(f"Component {new} got no responsibility from any point and was moved to the point "
+                         f"farthest from its centre (point {idx}, which belonged to cluster {old}).")
+        return tuple(notes)
+
+    # -- fitting ------------------------------------------------------------
+    def _set_fitted(self, X, state: FitState) -> None:
+        self.cluster_centers_ = state.means.copy()
+        self.labels_ = self.predict(X)
+        self.n_iter_ = state.iteration
+        self.converged_ = state.converged
+        self.lower_bound_ = state.objective
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Responsibilities of the fitted means, shape (n_samples, n_clusters)."""
+        if not hasattr(self, "cluster_centers_"):
+            raise ModelError("This SoftKMeans is not fitted yet; call fit(X) first.")
+        return soft_responsibilities(X, self.cluster_centers_, self._check_params()[1])
+
+    def predict(self, X) -> np.ndarray:
+        """Most responsible component for every row of X."""
+        return np.argmax(self.predict_proba(X), axis=1)
