@@ -1,0 +1,2 @@
+from clusterviz.app import main
+raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Command line entry point: ``python main.py [options]`` or ``python -m clusterviz``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+ALGORITHMS = ("kmeans", "gmm", "soft-kmeans")
+INITS = ("random", "k-means++")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+MAX_K = 12
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_K:
+        raise argparse.ArgumentTypeError(f"K should be between 1 and {MAX_K}; got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"should be >= 0; got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"beta should be a positive number; got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clusterviz",
+        description="Step K-Means and EM for Gaussian mixtures one iteration at a time.")
+    parser.add_argument("--dataset", default="three_blobs", metavar="NAME|FILE.csv",
+                        help="a built-in data set or a CSV file (default: three_blobs)")
+    parser.add_argument("--algorithm", choices=ALGORITHMS, default="kmeans", help="default: kmeans")
+    parser.add_argument("--k", type=_positive_int, default=3, metavar="K", help=f"clusters, 1-{MAX_K} (default: 3)")
+    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S", help="random seed (default: 0)")
+    parser.add_argument("--init", choices=INITS, default="k-means++", help="default: k-means++")
+    parser.add_argument("--covariance", choices=COVARIANCE_TYPES, default="full",
+                        help="GMM covariance type (default: full)")
+    parser.add_argument("--beta", type=_positive_float, default=1.0, metavar="B",
+                        help="soft K-Means stiffness (default: 1.0)")
+    parser.add_argument("--steps", type=_non_negative_int, default=0, metavar="N",
+                        help="steps to run before showing (default: 0)")
+    parser.add_argument("--screenshot", metavar="FILE.png",
+                        help="render the window to FILE.png after the steps and exit, showing nothing")
+    return parser
+
+
+def _load_dataset(spec: str):
+    """The Dataset named ``spec`` (built-in) or read from the CSV file ``spec``.
+
+    Raises
+    ------
+    LookupError
+        Neither a built-in name nor an existing file; the message lists names.
+    """
+    from clusterviz.data import BUILTIN_DATASETS, builtin_dataset, load_csv
+
+    if spec in BUILTIN_DATASETS:
+        return builtin_dataset(spec)
+    if spec.lower().endswith(".csv") or os.path.exists(spec):
+        if not os.path.exists(spec):
+            raise LookupError(f"no such file: {spec!r}")
+        return load_csv(spec)
+    raise LookupError(f"unknown data set {spec!r}; valid names: {', '.join(BUILTIN_DATASETS)} "
+                      "(or the path of a CSV file)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run clusterviz; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+    from PySide6.QtWidgets import QApplication
+
+    from clusterviz.data import DataError
+
+    try:
+        dataset = _load_dataset(args.dataset)
+    except LookupError as exc:
+        print(f"clusterviz: error: {exc}", file=sys.stderr)
+        return 2
+    except (DataError, OSError) as exc:
+        print(f"clusterviz: error: {exc}", file=sys.stderr)
+        return 2
+
+    from clusterviz.session import Session
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "clusterviz"])
+    app.setApplicationName("clusterviz")
+
+    from clusterviz.ui import MainWindow
+
+    try:
+        session = Session(dataset, algorithm=args.algorithm, n_clusters=args.k, init=args.init, seed=args.seed,
+                          covariance_type=args.covariance, beta=args.beta)
+    except ValueError as exc:
+        print(f"clusterviz: error: {exc}", file=sys.stderr)
+        return 2
+    window = MainWindow(session)
+    for _ in range(args.steps):
+        if not window.controller.can_step():
+            break
+        if not window.controller.step():
+            if args.screenshot:
+                print(f"clusterviz: error: {window.last_error[1] if window.last_error else 'step failed'}",
+                      file=sys.stderr)
+                return 1
+            break
+
+    if args.screenshot:
+        # Never shown: grab() lays the window out and renders it off screen.
+        window.ensurePolished()
+        app.processEvents()
+        ok = window.grab().save(args.screenshot)
+        window.close()
+        if not ok:
+            print(f"clusterviz: error: could not write {args.screenshot!r}", file=sys.stderr)
+            return 1
+        return 0
+    window.show()
+    return app.exec()

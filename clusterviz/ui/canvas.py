@@ -1,0 +1,247 @@
+"""The canvas: data points coloured by cluster, centroids, and for Gaussian
+mixtures the 1-sigma and 2-sigma ellipses of every component."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from .palette import MAX_CLUSTERS, BrushTable, ellipse_pens, outline_pen
+
+#: Lock the aspect ratio (equal axis scales) only when the spans of the two
+#: columns differ by less than this factor; otherwise data such as Old
+#: Faithful (1.6 - 5.1 minutes vs 43 - 96 minutes) would be a thin strip.
+ASPECT_RATIO_LIMIT = 3.0
+
+_ELLIPSE_POINTS = 121
+_UNIT_CIRCLE = np.stack([np.cos(np.linspace(0.0, 2.0 * np.pi, _ELLIPSE_POINTS)),
+                         np.sin(np.linspace(0.0, 2.0 * np.pi, _ELLIPSE_POINTS))])
+
+
+def ellipse_outline(mean: np.ndarray, covariance: np.ndarray, n_sigma: float) -> np.ndarray:
+    """Points on the ``n_sigma`` contour of a 2-D Gaussian.
+
+    Parameters
+    ----------
+    mean : ndarray of shape (2,)
+    covariance : ndarray of shape (2, 2)
+        Symmetric positive semi-definite.
+    n_sigma : float
+        Mahalanobis radius of the contour.
+
+    Returns
+    -------
+    ndarray of shape (121, 2)
+        A closed outline (first point repeated last).
+    """
+    # Sigma = V diag(w) V^T, so x = mean + n_sigma * V diag(sqrt(w)) u maps the
+    # unit circle u onto the contour (x - mean)^T Sigma^-1 (x - mean) = n_sigma^2.
+    values, vectors = np.linalg.eigh(np.asarray(covariance, dtype=np.float64))
+    axes = vectors * (n_sigma * np.sqrt(np.clip(values, 0.0, None)))
+    return (axes @ _UNIT_CIRCLE).T + np.asarray(mean, dtype=np.float64)
+
+
+def equal_scales_suit(X: np.ndarray) -> bool:
+    """Whether the two columns of ``X`` have comparable spans (see
+    ``ASPECT_RATIO_LIMIT``), so that equal axis scales make sense."""
+    if X.shape[0] < 2:
+        return True
+    spans = np.ptp(X[:, :2], axis=0)
+    small, large = float(spans.min()), float(spans.max())
+    if large == 0.0:
+        return True
+    return small > 0.0 and large / small <= ASPECT_RATIO_LIMIT
+
+
+class ClusterCanvas(pg.PlotWidget):
+    """A ``PlotWidget`` showing a session's data and fit.
+
+    Every plot item is created once and updated with ``setData``.
+
+    Signals
+    -------
+    point_clicked(float, float)
+        A left click on empty space, in data coordinates.
+    point_hovered(int)
+        The mouse is over the point with this index (-1: over none).
+    """
+
+    point_clicked = Signal(float, float)
+    point_hovered = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        self.setObjectName("canvas")
+        self.setToolTip("Click on empty space to add a point; drag to pan, wheel to zoom.")
+        self.setMinimumSize(420, 360)
+        plot = self.getPlotItem()
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen("#444444"))
+            axis.setTextPen(pg.mkPen("#222222"))
+
+        self.brushes = BrushTable()
+        self.points = pg.ScatterPlotItem(size=9, pen=outline_pen(), brush=self.brushes.unassigned,
+                                         antialias=True, pxMode=True)
+        self.points.setZValue(10)
+        self.ellipses: list[tuple[pg.PlotCurveItem, pg.PlotCurveItem]] = []
+        for k in range(MAX_CLUSTERS):
+            solid_pen, dashed_pen = ellipse_pens(k)
+            one = pg.PlotCurveItem(pen=solid_pen, antialias=True)
+            two = pg.PlotCurveItem(pen=dashed_pen, antialias=True)
+            for item in (one, two):
+                item.setZValue(20)
+                plot.addItem(item)
+            self.ellipses.append((one, two))
+        centroid_pen = QPen(QColor("black"))
+        centroid_pen.setWidthF(2.0)
+        centroid_pen.setCosmetic(True)
+        self.centroids = pg.ScatterPlotItem(size=28, symbol="star", pen=centroid_pen, antialias=True, pxMode=True)
+        self.centroids.setZValue(30)
+        # A white halo behind each star keeps it visible among points of its own colour.
+        halo_pen = QPen(QColor(255, 255, 255, 230))
+        halo_pen.setWidthF(5.0)
+        halo_pen.setCosmetic(True)
+        self.centroid_halos = pg.ScatterPlotItem(size=28, symbol="star", pen=halo_pen,
+                                                 brush=pg.mkBrush(255, 255, 255, 230), antialias=True, pxMode=True)
+        self.centroid_halos.setZValue(29)
+        plot.addItem(self.centroid_halos)
+        plot.addItem(self.points)
+        plot.addItem(self.centroids)
+
+        self._has_fitted_view = False
+        self._hovered = -1
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.scene().sigMouseMoved.connect(self._on_scene_moved)
+
+    # ----------------------------------------------------------------- view
+    @property
+    def view_box(self) -> pg.ViewBox:
+        return self.getPlotItem().getViewBox()
+
+    def set_equal_scales(self, on: bool) -> None:
+        """Lock (or free) the aspect ratio so that circles look like circles."""
+        self.view_box.setAspectLocked(bool(on), ratio=1.0)
+
+    def equal_scales(self) -> bool:
+        return bool(self.view_box.state["aspectLocked"])
+
+    def fit_view(self, X: np.ndarray) -> None:
+        """Frame the data once, then stop auto-ranging so clicks never make
+        the view jump."""
+        if X.shape[0] == 0:
+            self.view_box.setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.0)
+        else:
+            low, high = X[:, :2].min(axis=0), X[:, :2].max(axis=0)
+            span = np.where(high - low > 0.0, high - low, 1.0)
+            low, high = low - 0.08 * span, high + 0.08 * span
+            self.view_box.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.0)
+        self.view_box.disableAutoRange()
+        self._has_fitted_view = True
+
+    def set_axis_labels(self, columns: tuple[str, ...]) -> None:
+        plot = self.getPlotItem()
+        plot.setLabel("bottom", columns[0] if len(columns) > 0 else "x", color="#222222")
+        plot.setLabel("left", columns[1] if len(columns) > 1 else "y", color="#222222")
+
+    # ----------------------------------------------------------------- data
+    def set_points(self, X: np.ndarray) -> None:
+        """Show new point positions (after a data edit or a new data set)."""
+        X = np.asarray(X, dtype=np.float64)
+        self.points.setData(x=X[:, 0], y=X[:, 1], brush=self.brushes.unassigned)
+        if not self._has_fitted_view:
+            self.fit_view(X)
+
+    def show_state(self, state, n_points: int, columns: tuple[int, int] = (0, 1)) -> None:
+        """Colour points and draw centroids and ellipses for ``state``.
+
+        Parameters
+        ----------
+        state : FitState or None
+            The shown state (with responsibilities), or None when there is
+            nothing to show (too few points).
+        n_points : int
+            Number of points currently in the scatter item.
+        columns : (int, int)
+            The two data columns shown (means and covariances are projected
+            onto them; the marginal of a Gaussian is the sub-matrix).
+        """
+        if state is None:
+            self.points.setBrush(self.brushes.unassigned)
+            self.centroids.setData(x=[], y=[])
+            self.centroid_halos.setData(x=[], y=[])
+            self._show_ellipses(None, None)
+            return
+        labels, strength = self._assignment(state)
+        if labels is None or labels.shape[0] != n_points:
+            self.points.setBrush(self.brushes.unassigned)
+        else:
+            self.points.setBrush(self.brushes.point_brushes(labels, strength))
+        cols = list(columns)
+        means = np.asarray(state.means)[:, cols]
+        k = means.shape[0]
+        self.centroid_halos.setData(x=means[:, 0], y=means[:, 1])
+        self.centroids.setData(x=means[:, 0], y=means[:, 1],
+                               brush=[self.brushes.solid[i % MAX_CLUSTERS] for i in range(k)])
+        covariances = state.covariances
+        if covariances is not None:
+            covariances = np.asarray(covariances)[:, cols][:, :, cols]
+        self._show_ellipses(means, covariances)
+
+    @staticmethod
+    def _assignment(state) -> tuple[np.ndarray | None, np.ndarray | None]:
+        soft = getattr(state, "soft_responsibilities", None)
+        if soft is not None:
+            return np.argmax(soft, axis=1), np.max(soft, axis=1)
+        if state.labels is not None:
+            labels = np.asarray(state.labels)
+            return labels, np.ones(labels.shape[0])
+        return None, None
+
+    def _show_ellipses(self, means, covariances) -> None:
+        k_shown = 0
+        if means is not None and covariances is not None:
+            k_shown = min(means.shape[0], MAX_CLUSTERS)
+            for k in range(k_shown):
+                for n_sigma, item in zip((1.0, 2.0), self.ellipses[k]):
+                    outline = ellipse_outline(means[k], covariances[k], n_sigma)
+                    item.setData(x=outline[:, 0], y=outline[:, 1])
+        for k in range(k_shown, MAX_CLUSTERS):
+            for item in self.ellipses[k]:
+                if item.xData is not None and len(item.xData):
+                    item.setData(x=np.empty(0), y=np.empty(0))
+
+    # --------------------------------------------------------------- clicks
+    def data_to_viewport(self, x: float, y: float):
+        """Viewport position (QPoint) of the data point (x, y); for tests."""
+        scene_pos = self.view_box.mapViewToScene(QPointF(x, y))
+        return self.mapFromScene(scene_pos)
+
+    def point_at(self, scene_pos) -> int:
+        """Index of the topmost point under ``scene_pos`` (scene coordinates), or -1."""
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return -1
+        hits = self.points.pointsAt(self.points.mapFromScene(scene_pos))
+        return int(hits[-1].index()) if len(hits) else -1
+
+    def _on_scene_moved(self, scene_pos) -> None:
+        index = self.point_at(scene_pos)
+        if index != self._hovered:
+            self._hovered = index
+            self.point_hovered.emit(index)
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double() or event.isAccepted():
+            return
+        scene_pos = event.scenePos()
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return  # on an axis or a label, not in the plot area
+        if self.point_at(scene_pos) >= 0:
+            return  # on an existing point, not on empty space
+        pos = self.view_box.mapSceneToView(scene_pos)
+        event.accept()
+        self.point_clicked.emit(float(pos.x()), float(pos.y()))

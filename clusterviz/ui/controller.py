@@ -1,0 +1,282 @@
+"""The one Qt adapter around the Qt-free :class:`~clusterviz.session.Session`:
+widgets call its methods, it calls the session and re-emits what changed as
+signals. It also owns the play timer (one ``QTimer`` on the GUI thread, one
+step per tick).
+
+On large data sets (``background_points`` points or more) a step's arithmetic
+runs on one worker thread: ``Session.prepare_step`` there (it only reads),
+``Session.apply_step`` back on the GUI thread, which drops the result if the
+session changed meanwhile. The window stays responsive and Pause always works.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+
+#: From this many points on, steps are computed on a worker thread.
+BACKGROUND_POINTS = 20_000
+
+
+class SessionController(QObject):
+    """Drive a session and announce its changes.
+
+    Signals
+    -------
+    stepped
+        The shown state moved along the timeline (step, step back, seek).
+    data_changed
+        The points changed (a new data set, an added point); the timeline
+        restarted.
+    reset
+        A setting changed or a reset re-initialised the fit.
+    failed(str)
+        An action could not be done; the message says why. The session keeps
+        what it had.
+    playing_changed(bool)
+        Play started or stopped.
+    dataset_loaded
+        A whole new data set replaced the old one (emitted just before
+        ``data_changed``), so views may re-frame.
+    view_changed
+        Other columns of the data are shown; nothing was refitted.
+    busy_changed(bool)
+        A step started or finished computing on the worker thread.
+    """
+
+    stepped = Signal()
+    data_changed = Signal()
+    reset = Signal()
+    failed = Signal(str)
+    playing_changed = Signal(bool)
+    dataset_loaded = Signal()
+    view_changed = Signal()
+    busy_changed = Signal(bool)
+    _step_done = Signal(object, object)  # (PendingStep | None, exception | None), from the worker
+
+    def __init__(self, session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._timer = QTimer(self)
+        self._timer.setObjectName("playTimer")
+        self._timer.timeout.connect(self._on_tick)
+        self._interval = 200
+        self._converging = False
+        self.set_speed(5)
+        self.background_points = BACKGROUND_POINTS
+        self._executor: ThreadPoolExecutor | None = None
+        self._future: Future | None = None
+        # Queued even when the step finished before its callback was attached
+        # (the callback then runs on this thread): results always arrive later.
+        self._step_done.connect(self._on_step_done, Qt.ConnectionType.QueuedConnection)
+
+    # ------------------------------------------------------------- helpers
+    def _call(self, action: Callable[[], object], signal) -> bool:
+        """Run a session action; emit ``signal`` on success, ``failed`` if the
+        session refuses (a ModelError or DataError, both ValueErrors)."""
+        try:
+            action()
+        except ValueError as exc:  # ModelError, DataError, a refused setting
+            self.pause()
+            signal.emit()  # the session may have moved before failing
+            self.failed.emit(str(exc))
+            return False
+        signal.emit()
+        return True
+
+    # ------------------------------------------------------------ stepping
+    def can_step(self) -> bool:
+        """Whether stepping forward could show anything new."""
+        s = self.session
+        can = getattr(s, "can_step", None)
+        if isinstance(can, bool):
+            return can
+        return s.state is not None and not (s.converged and s.at_end)
+
+    def step(self) -> bool:
+        """One full iteration (or the missing M half). On a large data set
+        it is computed on the worker thread and ``stepped`` comes later."""
+        return self._advance(half=False)
+
+    def half_step(self) -> bool:
+        """One half-step: E or M."""
+        return self._advance(half=True)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a step is being computed on the worker thread."""
+        return self._future is not None
+
+    def uses_worker(self) -> bool:
+        s = self.session
+        return hasattr(s, "prepare_step") and int(getattr(s, "n_points", 0)) >= self.background_points
+
+    def _advance(self, half: bool) -> bool:
+        if not self.uses_worker():
+            return self._call(self.session.half_step if half else self.session.step, self.stepped)
+        if self._future is not None:
+            return False  # one step at a time
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-step")
+        _ = self.session.state  # compute and cache the shown state here, so the worker only reads
+        self._future = self._executor.submit(self.session.prepare_step, half)
+        self.busy_changed.emit(True)
+        self._future.add_done_callback(self._on_future_done)
+        return True
+
+    def _on_future_done(self, future: Future) -> None:
+        """Runs on the worker thread: hand the result to the GUI thread."""
+        if future.cancelled():
+            return
+        error = future.exception()
+        try:
+            self._step_done.emit(None if error is not None else future.result(), error)
+        except RuntimeError:  # the controller was deleted while the step ran
+            pass
+
+    @Slot(object, object)
+    def _on_step_done(self, pending, error) -> None:
+        assert QThread.currentThread() is self.thread(), "step results must be applied on the GUI thread"
+        self._future = None
+        self.busy_changed.emit(False)
+        if error is not None:
+            if not isinstance(error, ValueError):  # a bug, not a refusal: let it surface
+                raise error
+            self.pause()
+            self.failed.emit(str(error))
+            return
+        if self.session.apply_step(pending) is None:
+            return  # stale: the session changed while the step was computed
+        self.stepped.emit()
+        if self.playing and (not pending.changes_anything or not self.can_step()):
+            self.pause()
+
+    def shutdown(self) -> None:
+        """Stop playing and drop any step in flight (call when closing)."""
+        self.pause()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def step_back(self) -> bool:
+        return self._call(self.session.step_back, self.stepped)
+
+    def seek(self, index: int) -> bool:
+        return self._call(lambda: self.session.seek(index), self.stepped)
+
+    def run_to_convergence(self) -> bool:
+        """Step until converged (or max_iter). On a large data set this is
+        Play at full speed on the worker thread, so it can be paused."""
+        self.pause()
+        if self.uses_worker():
+            self._converging = True
+            self._timer.setInterval(0)
+            self.play()
+            return True
+        return self._call(self.session.run_to_convergence, self.stepped)
+
+    def reset_fit(self) -> bool:
+        self.pause()
+        return self._call(self.session.reset, self.reset)
+
+    # ----------------------------------------------------------------- play
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def set_speed(self, steps_per_second: int) -> None:
+        self._interval = max(1, round(1000 / max(1, steps_per_second)))
+        if not self._converging:
+            self._timer.setInterval(self._interval)
+
+    def play(self) -> None:
+        if self.playing or not self.can_step():
+            self.playing_changed.emit(self.playing)
+            return
+        self._timer.start()
+        self.playing_changed.emit(True)
+
+    def pause(self) -> None:
+        if self._converging:
+            self._converging = False
+            self._timer.setInterval(self._interval)
+        if self._timer.isActive():
+            self._timer.stop()
+            self.playing_changed.emit(False)
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def _on_tick(self) -> None:
+        if self.uses_worker():
+            if self._future is None:
+                if self.can_step():
+                    self._advance(half=False)
+                else:
+                    self.pause()
+            return
+        before = (self.session.cursor, len(self.session.timeline))
+        if not self.step():
+            return
+        after = (self.session.cursor, len(self.session.timeline))
+        if after == before or not self.can_step():
+            self.pause()  # converged, or max_iter reached: nothing more to show
+
+    # ------------------------------------------------------------- settings
+    def set_algorithm(self, name: str) -> bool:
+        return self._setting(lambda: self.session.set_algorithm(name))
+
+    def set_n_clusters(self, k: int) -> bool:
+        return self._setting(lambda: self.session.set_n_clusters(k))
+
+    def set_init(self, name: str) -> bool:
+        return self._setting(lambda: self.session.set_init(name))
+
+    def set_seed(self, seed: int) -> bool:
+        return self._setting(lambda: self.session.set_seed(seed))
+
+    def set_covariance_type(self, name: str) -> bool:
+        return self._setting(lambda: self.session.set_covariance_type(name))
+
+    def set_beta(self, beta: float) -> bool:
+        return self._setting(lambda: self.session.set_beta(beta))
+
+    def _setting(self, action: Callable[[], object]) -> bool:
+        self.pause()
+        return self._call(action, self.reset)
+
+    # ----------------------------------------------------------------- data
+    def load_dataset(self, dataset) -> bool:
+        self.pause()
+        try:
+            self.session.load_dataset(dataset)
+        except ValueError as exc:
+            self.data_changed.emit()
+            self.failed.emit(str(exc))
+            return False
+        self.dataset_loaded.emit()
+        self.data_changed.emit()
+        return True
+
+    def load_builtin(self, name: str) -> bool:
+        """Load the built-in data set ``name``."""
+        from clusterviz.data import builtin_dataset
+
+        try:
+            dataset = builtin_dataset(name)
+        except (KeyError, ValueError) as exc:
+            self.failed.emit(f"Could not load the data set {name!r}: {exc}")
+            self.data_changed.emit()  # let the controls show the data set still loaded
+            return False
+        return self.load_dataset(dataset)
+
+    def set_view_columns(self, x_column: int, y_column: int) -> bool:
+        """Show the columns ``x_column`` and ``y_column`` of the data."""
+        return self._call(lambda: self.session.set_view_columns(x_column, y_column), self.view_changed)
+
+    def add_point(self, x: float, y: float) -> bool:
+        return self._call(lambda: self.session.add_point(x, y), self.data_changed)

@@ -1,0 +1,357 @@
+"""The main window: canvas in the centre, controls and the objective plot on
+the right, the info line at the bottom."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout,
+                               QWidget)
+
+from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
+
+from .canvas import ClusterCanvas, equal_scales_suit
+from .controller import SessionController
+from .controls import ControlPanel, dataset_title
+from .objective_plot import ObjectivePlot
+from .palette import CLUSTER_COLORS
+
+SHORTCUTS = (
+    ("Space", "Play / pause"),
+    ("Right", "Step one iteration"),
+    ("Shift+Right", "Half step (E or M)"),
+    ("Left", "Step back"),
+    ("R", "Reset"),
+    ("Ctrl+Return", "Run to convergence"),
+    ("Ctrl+O", "Open a CSV file"),
+    ("Ctrl+S", "Save a screenshot"),
+    ("Ctrl+Q", "Quit"),
+    ("Left click", "Add a point on the canvas"),
+)
+
+
+def default_session():
+    """The session a bare ``MainWindow()`` shows: three blobs, K-Means, K = 3."""
+    from clusterviz.session import Session
+
+    return Session(builtin_dataset("three_blobs"), algorithm="kmeans", n_clusters=3, init="k-means++", seed=0)
+
+
+def info_text(session) -> str:
+    """One line about the shown state (the session's own text when it has one)."""
+    own = getattr(session, "info_text", None)
+    if callable(own):
+        return own()
+    state = session.state
+    if state is None:
+        return session.problem or "Nothing to show."
+    phase = {"init": "initialised", "E": "E-step (assign points)", "M": "M-step (move centroids)"}.get(
+        state.phase, state.phase)
+    parts = [f"Iteration {state.iteration}, {phase}", f"{session.objective_name} = {state.objective:.6g}"]
+    if session.converged:
+        parts.append(f"Converged after {state.iteration} iterations")
+    parts.extend(state.notes)
+    return " · ".join(parts)
+
+
+class MainWindow(QMainWindow):
+    """The clusterviz window.
+
+    Parameters
+    ----------
+    session : Session, optional
+        The session to show; by default three blobs, K-Means, K = 3,
+        k-means++ and seed 0.
+
+    Attributes
+    ----------
+    session : Session
+    controller : SessionController
+    last_error : tuple of (str, str) or None
+        Title and text of the last error shown (tests observe it).
+    """
+
+    def __init__(self, session=None, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session if session is not None else default_session()
+        self.controller = SessionController(self.session, self)
+        self.last_error: tuple[str, str] | None = None
+        self._error_box: QMessageBox | None = None
+
+        self.canvas = ClusterCanvas()
+        self.objective_plot = ObjectivePlot()
+        self.controls = ControlPanel(self.controller)
+        self.info_label = QLabel()
+        self.info_label.setObjectName("infoLabel")
+        self.info_label.setToolTip("The shown step: iteration, phase, objective and notes.")
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.info_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.info_label.setFont(font)
+        self.info_label.setContentsMargins(6, 2, 6, 4)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.addWidget(self.controls)
+        right_layout.addWidget(self.objective_plot, 1)
+        self.inspector_label = QLabel()
+        self.inspector_label.setObjectName("inspectorLabel")
+        self.inspector_label.setToolTip("The point under the mouse: its coordinates and responsibilities.")
+        self.inspector_label.setWordWrap(True)
+        self.inspector_label.setTextFormat(Qt.TextFormat.RichText)
+        self.inspector_label.setMinimumHeight(2 * self.inspector_label.fontMetrics().lineSpacing() + 6)
+        self.inspector_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        right_layout.addWidget(self.inspector_label)
+        self._hovered = -1
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([820, 360])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 2)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.info_label)
+        self.setCentralWidget(central)
+        self.resize(1200, 760)
+
+        self._build_actions()
+        self._build_menus()
+
+        c = self.controller
+        c.stepped.connect(self._on_stepped)
+        c.reset.connect(self._on_reset)
+        c.data_changed.connect(self._on_data_changed)
+        c.dataset_loaded.connect(self._on_dataset_loaded)
+        c.view_changed.connect(self._on_view_changed)
+        c.failed.connect(lambda text: self.show_error("Cannot do that", text))
+        c.playing_changed.connect(self._on_playing)
+        self.canvas.point_clicked.connect(c.add_point)
+        self.canvas.point_hovered.connect(self._on_hovered)
+        self.objective_plot.step_clicked.connect(c.seek)
+        self.controls.aspect_check.toggled.connect(self.canvas.set_equal_scales)
+
+        self._on_dataset_loaded()
+        self._on_data_changed()
+
+    # -------------------------------------------------------------- actions
+    def _action(self, text: str, shortcut, slot, tip: str, name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # window-level: works whatever has focus, even with the menu bar hidden
+        return action
+
+    def _build_actions(self) -> None:
+        c = self.controller
+        self.open_action = self._action("&Open CSV…", QKeySequence.StandardKey.Open, lambda: self.open_csv(),
+                                        "Load points from a CSV file.", "openAction")
+        self.screenshot_action = self._action("&Save screenshot…", QKeySequence.StandardKey.Save,
+                                              lambda: self.save_screenshot(), "Save an image of the window.",
+                                              "screenshotAction")
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit clusterviz.",
+                                        "quitAction")
+        self.step_action = self._action("&Step", Qt.Key.Key_Right, c.step, "Run one full iteration.",
+                                        "stepAction")
+        self.half_step_action = self._action("&Half step", QKeySequence("Shift+Right"), c.half_step,
+                                             "Run one half-step (E or M).", "halfStepAction")
+        self.step_back_action = self._action("Step &back", Qt.Key.Key_Left, c.step_back,
+                                             "Show the previous step.", "stepBackAction")
+        self.play_action = self._action("&Play", Qt.Key.Key_Space, c.toggle_play, "Play or pause.", "playAction")
+        self.reset_action = self._action("&Reset", Qt.Key.Key_R, c.reset_fit, "Start again from the initial centroids.",
+                                         "resetAction")
+        self.converge_action = self._action("Run to &convergence", QKeySequence("Ctrl+Return"),
+                                            c.run_to_convergence, "Step until converged.", "convergeAction")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
+                                             self.show_shortcuts, "List the keyboard shortcuts.", "shortcutsAction")
+        self.about_action = self._action("&About clusterviz", None, self.show_about, "About clusterviz.",
+                                         "aboutAction")
+        self.dataset_actions = QActionGroup(self)
+        for name in BUILTIN_DATASETS:
+            action = QAction(dataset_title(name), self)
+            action.setObjectName(f"datasetAction_{name}")
+            action.setCheckable(True)
+            action.setToolTip(DATASET_DESCRIPTIONS.get(name, ""))
+            action.setStatusTip(DATASET_DESCRIPTIONS.get(name, ""))
+            action.setData(name)
+            action.triggered.connect(lambda _checked=False, n=name: c.load_builtin(n))
+            self.dataset_actions.addAction(action)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        datasets = file_menu.addMenu("&Data sets")
+        datasets.setToolTipsVisible(True)
+        for action in self.dataset_actions.actions():
+            datasets.addAction(action)
+        file_menu.addAction(self.screenshot_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = bar.addMenu("&Run")
+        for action in (self.step_action, self.half_step_action, self.step_back_action, self.play_action,
+                       self.reset_action, self.converge_action):
+            run_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+
+    # ------------------------------------------------------------ rendering
+    def _view(self) -> tuple[np.ndarray, tuple[int, int]]:
+        """The shown columns of the data, shape (n_samples, 2), and their indices."""
+        columns = tuple(getattr(self.session, "view_columns", (0, 1)))
+        return np.asarray(self.session.X)[:, list(columns)], columns
+
+    def _on_dataset_loaded(self) -> None:
+        dataset = self.session.dataset
+        self.setWindowTitle(f"clusterviz — {dataset.name}")
+        for action in self.dataset_actions.actions():
+            action.setChecked(action.data() == dataset.name)
+        self._reframe()
+
+    def _reframe(self) -> None:
+        """Frame the shown columns afresh: labels, view range, aspect rule."""
+        X, columns = self._view()
+        names = tuple(self.session.dataset.columns)
+        self.canvas.set_axis_labels(tuple(names[c] if c < len(names) else f"column {c}" for c in columns))
+        self.canvas.set_points(X)
+        self.canvas.fit_view(X)
+        self.controls.aspect_check.setChecked(equal_scales_suit(X))
+        self.canvas.set_equal_scales(self.controls.aspect_check.isChecked())
+
+    def _on_view_changed(self) -> None:
+        self._reframe()
+        self._on_reset()
+
+    def _on_data_changed(self) -> None:
+        self.canvas.set_points(self._view()[0])
+        self._on_reset()
+
+    def _on_reset(self) -> None:
+        self.controls.sync()
+        self._on_stepped()
+
+    def _on_stepped(self) -> None:
+        s = self.session
+        X, columns = self._view()
+        self.canvas.show_state(s.state, X.shape[0], columns)
+        self.objective_plot.show_objectives(s.objectives, s.cursor, s.objective_name)
+        self.info_label.setText(info_text(s))
+        self._show_inspector()
+        self.controls.sync_buttons()
+        self._sync_actions()
+
+    def _on_hovered(self, index: int) -> None:
+        self._hovered = index
+        self._show_inspector()
+
+    def _show_inspector(self) -> None:
+        """Describe the hovered point: coordinates, cluster, responsibilities."""
+        s = self.session
+        i = self._hovered
+        X = np.asarray(s.X)
+        if not 0 <= i < X.shape[0]:
+            self.inspector_label.setText("<span style='color:#666'>Hover over a point to inspect it.</span>")
+            return
+        coords = ", ".join(f"{v:.4g}" for v in X[i])
+        text = f"<b>Point {i}</b> ({coords})"
+        state = s.state
+        R = None if state is None else state.responsibilities
+        if R is not None and R.shape[0] == X.shape[0]:
+            k = int(np.argmax(R[i]))
+            swatches = " ".join(
+                f"<span style='color:{CLUSTER_COLORS[j % len(CLUSTER_COLORS)]}'>&#9632;</span>{r:.2f}"
+                for j, r in enumerate(R[i]))
+            text += f"<br>cluster {k + 1} · r = {swatches}"
+        else:
+            text += "<br>not assigned yet"
+        self.inspector_label.setText(text)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.play_action.setText("&Pause" if playing else "&Play")
+        self._sync_actions()
+
+    def _sync_actions(self) -> None:
+        panel = self.controls
+        self.step_action.setEnabled(panel.step_button.isEnabled())
+        self.half_step_action.setEnabled(panel.half_step_button.isEnabled())
+        self.step_back_action.setEnabled(panel.step_back_button.isEnabled())
+        self.play_action.setEnabled(panel.play_button.isEnabled())
+        self.reset_action.setEnabled(panel.reset_button.isEnabled())
+        self.converge_action.setEnabled(panel.converge_button.isEnabled())
+
+    # ------------------------------------------------------- file and errors
+    def open_csv(self, path: str | os.PathLike | None = None) -> bool:
+        """Load points from a CSV file (asks for one when ``path`` is None).
+
+        Returns True if the data set was loaded; on a malformed file shows
+        the error and keeps the current data.
+        """
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open CSV", "", "CSV files (*.csv);;All files (*)")
+            if not path:
+                return False
+        try:
+            dataset = load_csv(path)
+        except (DataError, OSError) as exc:
+            self.show_error("Cannot open the file", str(exc))
+            return False
+        return self.controller.load_dataset(dataset)
+
+    def save_screenshot(self, path: str | os.PathLike | None = None) -> bool:
+        """Save an image of the whole window (asks for a file when ``path`` is None)."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "clusterviz.png", "PNG images (*.png)")
+            if not path:
+                return False
+        if not self.grab().save(os.fspath(path)):
+            self.show_error("Cannot save the screenshot", f"Could not write an image to {os.fspath(path)!r}.")
+            return False
+        return True
+
+    def show_error(self, title: str, text: str) -> None:
+        """Show an error without blocking; ``last_error`` records it."""
+        self.last_error = (title, text)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self._error_box is not None:
+            self._error_box.close()
+        self._error_box = box
+        box.finished.connect(lambda _result, b=box: self._forget_box(b))
+        box.open()
+
+    def _forget_box(self, box) -> None:
+        if self._error_box is box:
+            self._error_box = None
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for key, what in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About clusterviz",
+                          "<b>clusterviz</b><p>Step K-Means and EM for Gaussian mixtures one iteration at a "
+                          "time, and see that K-Means is EM with hard responsibilities.</p>",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def closeEvent(self, event) -> None:  # Qt override
+        self.controller.shutdown()
+        super().closeEvent(event)

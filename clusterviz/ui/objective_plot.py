@@ -1,0 +1,89 @@
+"""The live plot of the objective: one point per timeline entry, a marker on
+the shown step."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QPen
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+
+class StepAxis(pg.AxisItem):
+    """A bottom axis with whole-number ticks only (steps are integers)."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph override
+        levels = [(max(spacing, 1.0), offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size)]
+        unique = []
+        for level in levels:
+            if level not in unique:
+                unique.append(level)
+        return unique or [(1.0, 0.0)]
+
+
+class ObjectivePlot(pg.PlotWidget):
+    """Distortion J (K-Means) or log-likelihood (EM) against the step.
+
+    Signals
+    -------
+    step_clicked(int)
+        A left click near a step asks to show that step.
+    """
+
+    step_clicked = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
+        self.setObjectName("objectivePlot")
+        self.setToolTip("The objective at every step; the red ring marks the step shown. Click a step to show it.")
+        self.setMinimumSize(260, 190)
+        plot = self.getPlotItem()
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.getViewBox().setDefaultPadding(0.08)  # room for the ring on the first and last step
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen("#444444"))
+            axis.setTextPen(pg.mkPen("#222222"))
+        plot.setLabel("bottom", "Step", color="#222222")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        line_pen = QPen(QColor("#0072B2"))
+        line_pen.setWidthF(1.8)
+        line_pen.setCosmetic(True)
+        self.curve = pg.PlotDataItem(pen=line_pen, symbol="o", symbolSize=5,
+                                     symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None, antialias=True)
+        marker_pen = QPen(QColor("#D55E00"))
+        marker_pen.setWidthF(2.5)
+        marker_pen.setCosmetic(True)
+        self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=marker_pen, brush=pg.mkBrush(None),
+                                         antialias=True)
+        self.marker.setZValue(10)
+        plot.addItem(self.curve)
+        plot.addItem(self.marker)
+        self._name = ""
+        self.scene().sigMouseClicked.connect(self._on_clicked)
+
+    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str) -> None:
+        """Plot ``objectives`` (one per timeline entry) and mark ``cursor``."""
+        if name != self._name:
+            self.getPlotItem().setLabel("left", name, color="#222222")
+            self._name = name
+        values = np.asarray(objectives, dtype=np.float64)
+        steps = np.arange(values.shape[0], dtype=np.float64)
+        self.curve.setData(x=steps, y=values)
+        if 0 <= cursor < values.shape[0]:
+            self.marker.setData(x=[float(cursor)], y=[values[cursor]])
+        else:
+            self.marker.setData(x=[], y=[])
+
+    def _on_clicked(self, event) -> None:
+        vb = self.getPlotItem().getViewBox()
+        if event.double() or not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = self.curve.xData
+        if x is None or len(x) == 0:
+            return
+        step = int(round(vb.mapSceneToView(event.scenePos()).x()))
+        event.accept()
+        self.step_clicked.emit(max(0, min(step, len(x) - 1)))

@@ -1,0 +1,104 @@
+"""Colours for clusters: colour-blind-safe, and the brushes and pens built from
+them once and reused (pyqtgraph caches symbols per brush object, so a new
+QBrush per point per frame is ~100x slower; see PERF-NOTES)."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QPen
+
+#: Okabe & Ito (2008), "Color Universal Design", without black (centroids are
+#: outlined in black) and with yellow moved late (it is faint on white); past
+#: seven clusters, Paul Tol's "muted" scheme continues the list.
+CLUSTER_COLORS: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#332288",  # Tol muted: indigo
+    "#882255",  # wine
+    "#999933",  # olive
+    "#44AA99",  # teal
+    "#CC6677",  # rose
+)
+MAX_CLUSTERS = len(CLUSTER_COLORS)
+
+#: Colour of points that have no cluster yet (before the first E-step).
+UNASSIGNED_COLOR = "#8C8C8C"
+
+#: Number of opacity levels points are drawn with.
+ALPHA_LEVELS = 16
+#: Opacity of the faintest level, so that no point ever disappears entirely.
+MIN_ALPHA = 0.12
+
+
+def cluster_color(k: int) -> QColor:
+    """The colour of cluster ``k`` (0-based); colours repeat past the table."""
+    return QColor(CLUSTER_COLORS[k % MAX_CLUSTERS])
+
+
+def alpha_levels(strength: np.ndarray) -> np.ndarray:
+    """Quantise opacities in [0, 1] to level indices 0 .. ALPHA_LEVELS - 1.
+
+    Parameters
+    ----------
+    strength : ndarray of shape (n_samples,)
+        Responsibility of each point's own cluster.
+    """
+    levels = np.rint(np.clip(strength, 0.0, 1.0) * (ALPHA_LEVELS - 1))
+    return levels.astype(np.intp)
+
+
+class BrushTable:
+    """QBrush objects for every (cluster colour, alpha level), built once.
+
+    ``table.point_brushes(labels, strength)`` returns an object array of
+    shared brushes for ``ScatterPlotItem.setBrush``; no brush is created
+    while stepping.
+    """
+
+    def __init__(self) -> None:
+        table = np.empty((MAX_CLUSTERS, ALPHA_LEVELS), dtype=object)
+        for k in range(MAX_CLUSTERS):
+            for level in range(ALPHA_LEVELS):
+                color = cluster_color(k)
+                color.setAlphaF(MIN_ALPHA + (1.0 - MIN_ALPHA) * level / (ALPHA_LEVELS - 1))
+                table[k, level] = QBrush(color)
+        self._table = table
+        self.unassigned = QBrush(QColor(UNASSIGNED_COLOR))
+        self.solid = [table[k, ALPHA_LEVELS - 1] for k in range(MAX_CLUSTERS)]
+
+    def point_brushes(self, labels: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        """Object array of shape (n_samples,): the shared brush of each point.
+
+        Parameters
+        ----------
+        labels : ndarray of shape (n_samples,)
+            Cluster of each point.
+        strength : ndarray of shape (n_samples,)
+            Opacity in [0, 1] (the responsibility of the point's cluster).
+        """
+        return self._table[np.asarray(labels) % MAX_CLUSTERS, alpha_levels(strength)]
+
+
+def outline_pen() -> QPen:
+    """A thin dark outline for data points, so pale colours show on white."""
+    pen = QPen(QColor(40, 40, 40, 110))
+    pen.setWidthF(0.8)
+    pen.setCosmetic(True)
+    return pen
+
+
+def ellipse_pens(k: int) -> tuple[QPen, QPen]:
+    """(1-sigma solid, 2-sigma dashed) pens for the ellipses of cluster ``k``."""
+    solid = QPen(cluster_color(k))
+    solid.setWidthF(2.2)
+    solid.setCosmetic(True)
+    dashed = QPen(cluster_color(k))
+    dashed.setWidthF(1.6)
+    dashed.setCosmetic(True)
+    dashed.setStyle(Qt.PenStyle.DashLine)
+    return solid, dashed

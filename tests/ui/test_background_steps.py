@@ -1,0 +1,59 @@
+"""Steps on large data run on a worker thread; results are applied on the GUI
+thread, and stale ones are dropped."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton
+
+
+@pytest.fixture
+def window(make_window):
+    w = make_window()
+    w.controller.background_points = 0  # treat the small data set as large
+    return w
+
+
+def test_step_runs_on_worker_and_updates(window, qtbot):
+    c = window.controller
+    assert c.uses_worker()
+    with qtbot.waitSignal(c.stepped, timeout=5000):
+        assert c.step()
+        assert c.busy
+    assert not c.busy
+    assert window.session.cursor == 1
+    assert window.objective_plot.curve.xData.shape[0] == len(window.session.timeline)
+
+
+def test_stale_result_is_dropped(window, qtbot):
+    c = window.controller
+    c.step()
+    c.set_n_clusters(4)  # the session changes before the result is applied
+    qtbot.waitUntil(lambda: not c.busy, timeout=5000)
+    assert len(window.session.timeline) == 1 and window.session.cursor == 0
+    assert window.session.n_clusters == 4
+    assert window.last_error is None
+
+
+def test_play_and_run_to_convergence_on_worker(window, qtbot):
+    c = window.controller
+    play = window.findChild(QAbstractButton, "playButton")
+    qtbot.mouseClick(window.findChild(QAbstractButton, "convergeButton"), Qt.MouseButton.LeftButton)
+    assert c.playing and play.isChecked()
+    qtbot.waitUntil(lambda: window.session.converged, timeout=10000)
+    qtbot.waitUntil(lambda: not c.playing and not c.busy, timeout=5000)
+    assert not play.isChecked()
+    assert c._timer.interval() > 0  # the play speed is restored
+
+
+def test_model_error_on_worker_is_shown(window, qtbot, monkeypatch):
+    from clusterviz.model import ModelError
+
+    def fail(half=False):
+        raise ModelError("covariance 1 became singular.")
+
+    monkeypatch.setattr(window.session, "prepare_step", fail)
+    with qtbot.waitSignal(window.controller.failed, timeout=5000):
+        window.controller.step()
+    assert window.last_error[1] == "covariance 1 became singular."
+    assert window.session.cursor == 0
