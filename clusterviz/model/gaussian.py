@@ -1,5 +1,5 @@
 """Pure numerics of a Gaussian mixture: log-densities, responsibilities and
-the weighted moments of the M-step (numpy and scipy only; no Qt).
+the weighted moments of the M-step (numpy only; no Qt).
 
 Conventions
 -----------
@@ -26,9 +26,10 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 # Working-set size of one chunk: about this many float64 in the largest
 # (K*D, rows) temporary.
 _CHUNK_ELEMENTS = 1 << 17
-# A component whose (regularised-free) scatter has its smallest eigenvalue
-# below this fraction of its raw second moment is recomputed in two passes
-# (sum of r (x - mu)(x - mu)^T) instead of E[x x^T] - mu mu^T.
+# A component whose scatter, computed as sum r x x^T - N_k mu mu^T, keeps less
+# than this fraction of its second moment in some direction (so that it lost
+# more than ~5 of its 16 digits) is recomputed in two passes as
+# sum r (x - mu)(x - mu)^T.
 _CANCELLATION_LIMIT = 1e-5
 _EPS10 = 10 * np.finfo(np.float64).eps
 _LOG_2PI = math.log(2 * math.pi)
@@ -318,13 +319,12 @@ def _moments(X, center, resp_kn, pairs):
         b = min(N, a + rows)
         phi = np.empty((n_feat, b - a))
         phi[0] = 1.0
-        np.subtract(X[a:b].T, center[:, None], out=phi[1:1 + D])
+        xt = phi[1:1 + D]
+        np.subtract(X[a:b].T, center[:, None], out=xt)
         for p, (i, j) in enumerate(pairs):
-            np.multiply(phi[1 + i], phi[1 + j], out=phi[1 + D + p])
-        r = resp_kn[:, a:b]
-        if not r.flags.c_contiguous:
-            r = np.ascontiguousarray(r)
-        mom += r @ phi.T
+            np.multiply(xt[i], xt[j], out=phi[1 + D + p])
+        # a strided (K, n) slice goes to BLAS as it is (leading dimension N)
+        mom += resp_kn[:, a:b] @ phi.T
     return mom
 
 
@@ -391,13 +391,19 @@ def estimate_parameters(X: np.ndarray, center: np.ndarray, resp_kn: np.ndarray,
     # data scale from the moments: responsibilities sum to 1 per point.
     total_m2 = raw_m2.sum(axis=0)
     data_variance = float((total_m2 if diag_only else np.diagonal(total_m2)).sum() / (N * D))
-    # Components whose scatter cancelled too much get the two-pass sum.
+    # Components whose scatter cancelled too much get the two-pass sum. The
+    # round-off in scatter_ij is ~eps * sqrt(m2_ii m2_jj), so judge it on the
+    # scatter scaled by those (scale-free, like the Gaussian itself).
     for k in range(K):
+        m2_diag = raw_m2[k] if diag_only else np.diagonal(raw_m2[k])
+        if not np.any(m2_diag > 0.0):
+            continue  # no weighted point away from the centre: the scatter is exactly 0
+        d = np.sqrt(np.where(m2_diag > 0.0, m2_diag, 1.0))
         if diag_only:
-            lam, size = scatter[k].min(), raw_m2[k].max()
+            lam = np.min(scatter[k] / d ** 2)
         else:
-            lam, size = np.linalg.eigvalsh(scatter[k])[0], np.trace(raw_m2[k])
-        if size > 0.0 and not lam > _CANCELLATION_LIMIT * size:
+            lam = np.linalg.eigvalsh(scatter[k] / np.outer(d, d))[0]
+        if not lam > _CANCELLATION_LIMIT:
             scatter[k] = _exact_scatter(X, center, resp_kn[k], means_c[k], diag_only)
     if covariance_type == "full":
         raw = scatter / nk[:, None, None]

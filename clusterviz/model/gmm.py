@@ -21,6 +21,9 @@ COVARIANCE_TYPES = g.COVARIANCE_TYPES
 # A component whose covariance (before reg_covar) has a variance below this
 # fraction of the data's mean variance in some direction counts as collapsed.
 _COLLAPSE_RATIO = 1e-8
+# ... and is too small to compute with (an error) below this fraction of the
+# larger of its own largest variance and the data's mean variance.
+_SINGULAR_RATIO = 1e-15
 # A component whose responsibilities sum to less than this has "no points".
 _EMPTY_COUNT = 1e-8
 
@@ -89,6 +92,17 @@ class GaussianMixture(SteppableModel):
     new parameters, so this class stops one step earlier than scikit-learn
     (which compares the log-likelihoods of the parameters before each step);
     ``lower_bound_`` is the score of the returned parameters.
+
+    With ``init_params`` "k-means++" or "random_from_data" every component
+    starts on one data point with covariance ``reg_covar * I`` (scikit-learn's
+    definition), so the first E-step is a hard nearest-mean assignment. Initial
+    weights always sum to 1 (scikit-learn's sum to K/N in that case; the
+    responsibilities are the same).
+
+    ``state.covariances`` are always full (K, D, D) matrices; for "tied",
+    "diag" and "spherical" they are identical, diagonal or isotropic, and the
+    steps read the compact form back from them. Components are numbered from 0
+    in notes, as in ``labels``.
     """
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
@@ -195,6 +209,10 @@ class GaussianMixture(SteppableModel):
                              f"{K} weights and {K} covariance matrices of shape ({D}, {D}); it holds means "
                              f"{state.means.shape}, weights {state.weights.shape} and covariances "
                              f"{None if cov is None else cov.shape}.")
+        w = state.weights
+        if not (np.all(np.isfinite(w)) and np.all(w >= 0.0) and abs(w.sum() - 1.0) < 1e-6):
+            raise ModelError(f"The state's weights should be non-negative and sum to 1; they sum to {w.sum():.10g} "
+                             f"and the smallest is {w.min():g}.")
         g.check_structure(cov, self.covariance_type)
         U, log_det = g.precision_factors(cov, self.covariance_type, self.reg_covar)
         return g.Factors(g.log_weights(state.weights), state.means - center, U, log_det)
@@ -209,40 +227,47 @@ class GaussianMixture(SteppableModel):
         r = self.reg_covar
         empty = np.flatnonzero(est.counts < _EMPTY_COUNT)
         for k in empty:
-            notes.append(f"Component {k} received (almost) no responsibility from any point, so its weight "
-                         f"became practically 0; it was kept at the centre of the data with covariance "
-                         f"reg_covar·I = {r:g}·I instead of dividing by zero.")
-        # Collapse: a variance (before reg_covar) of ~0 in some direction.
+            notes.append(f"Component {k} received (almost) no responsibility from any point (in total "
+                         f"{est.counts[k]:.2g}), so its weight became practically 0; a tiny constant "
+                         "(10 machine epsilons, as in scikit-learn) keeps its mean and covariance finite "
+                         "instead of dividing by zero.")
+        # Collapse (PRML §9.2.1): a variance of ~0 in some direction. A note
+        # when it is tiny next to the data's spread; an error when it is too
+        # small to compute with even after reg_covar.
         limit = _COLLAPSE_RATIO * est.data_variance
         ct = self.covariance_type
         if ct in ("full", "tied"):
-            mats = est.raw_covariances[:1] if ct == "tied" else est.raw_covariances
-            lams = np.linalg.eigvalsh(mats)  # (K or 1, D), ascending
+            sl = slice(0, 1) if ct == "tied" else slice(None)
+            lams = np.linalg.eigvalsh(est.raw_covariances[sl])  # (K or 1, D), ascending
+            lams_reg = np.linalg.eigvalsh(est.covariances[sl])
         else:
             lams = np.sort(np.diagonal(est.raw_covariances, axis1=1, axis2=2), axis=1)
+            lams_reg = np.sort(np.diagonal(est.covariances, axis1=1, axis2=2), axis=1)
+        D = lams.shape[1]
         for k in range(lams.shape[0]):
             if k in empty or not lams[k, 0] <= limit:
                 continue
-            n_flat = int(np.sum(lams[k] <= limit))
-            D = lams.shape[1]
+            left = D - int(np.sum(lams[k] <= limit))
+            shape = {0: "collapsed onto a single point", 1: "flattened onto a line",
+                     2: "flattened onto a plane"}.get(left, f"flattened onto a {left}-dimensional subspace")
             who = "The shared covariance" if ct == "tied" else f"Component {k}"
-            left = D - n_flat
-            if left == 0:
-                shape = "collapsed onto a single point"
-            elif left == 1:
-                shape = "flattened onto a line"
-            elif left == 2:
-                shape = "flattened onto a plane"
-            else:
-                shape = f"flattened onto a {left}-dimensional subspace"
             what = "its" if ct != "tied" else "the"
-            if r == 0.0:
+            reference = max(lams_reg[k, -1], est.data_variance)
+            if not lams_reg[k, 0] > _SINGULAR_RATIO * reference:
                 raise ModelError(
-                    f"{who} {shape}: {what} variance shrank to {max(lams[k, 0], 0.0):.3g}, so the likelihood "
-                    "grows without bound (PRML §9.2.1) and EM cannot go on. Set reg_covar > 0 (for example "
-                    "1e-6) so that a small variance is always added to the diagonal.")
-            notes.append(f"{who} {shape}: without help {what} variance would shrink to zero and the likelihood "
-                         f"grow without bound (PRML §9.2.1); reg_covar = {r:g} on the diagonal keeps it finite.")
+                    f"{who} {shape}: {what} variance shrank to {max(lams_reg[k, 0], 0.0):.3g}, too small to "
+                    "compute with, and the likelihood grows without bound (PRML §9.2.1). "
+                    + ("Set reg_covar > 0 (for example 1e-6) so that a small variance is always added to the "
+                       "diagonal." if r == 0.0 else
+                       f"Try a larger reg_covar (now {r:g}), for example {max(10 * r, 1e-6):g}."))
+            if r > 0.0:
+                notes.append(f"{who} {shape}: without help {what} variance would shrink to zero and the "
+                             f"likelihood grow without bound (PRML §9.2.1); reg_covar = {r:g} on the diagonal "
+                             "keeps it finite.")
+            else:
+                notes.append(f"{who} {shape}: {what} variance is only {lams[k, 0]:.3g}, and with reg_covar = 0 "
+                             "nothing stops it from shrinking to zero, where the likelihood grows without bound "
+                             "(PRML §9.2.1).")
         return est, notes
 
     def _state_from_estimate(self, est: g.Estimate, center, **fields) -> FitState:
@@ -324,8 +349,14 @@ class GaussianMixture(SteppableModel):
         return resp, True
 
     def e_step(self, X, state: FitState) -> FitState:
-        """Responsibilities of the state's parameters (phase "E"; parameters and
-        objective unchanged). PRML (9.23)."""
+        """Responsibilities of the state's parameters (phase "E"; parameters,
+        objective and ``converged`` unchanged). PRML (9.23).
+
+        The objective is recomputed on ``X`` (the total log-likelihood of the
+        parameters), so it equals ``state.objective`` bit for bit when the
+        state came from this model on the same data. ``X`` may hold any number
+        of points (a grid, a hovered point).
+        """
         X = self._check_X(X)
         N, D = X.shape
         K = self.n_components
@@ -336,7 +367,7 @@ class GaussianMixture(SteppableModel):
         total = g.log_likelihood_pass(X, center, factors, resp_out=resp_kn, labels_out=labels)
         new = FitState(iteration=state.iteration, phase="E", means=state.means, weights=state.weights,
                        covariances=state.covariances, objective=total, labels=_readonly(labels),
-                       soft_responsibilities=_readonly(resp_kn.T), converged=False)
+                       soft_responsibilities=_readonly(resp_kn.T), converged=state.converged)
         check_state_finite(new)
         return new
 
