@@ -42,6 +42,10 @@ class FitState:
     converged : bool
     notes : tuple of str
         What happened that a teacher should see ("cluster 2 was empty ...").
+    carry : object or None
+        Algorithm-private data carried from one step to the next to save
+        work (for example K-Means distance bounds); never shown, and dropped
+        by :meth:`without_assignments` like the assignments it belongs to.
     """
 
     iteration: int
@@ -54,6 +58,7 @@ class FitState:
     soft_responsibilities: np.ndarray | None = None
     converged: bool = False
     notes: tuple[str, ...] = field(default=())
+    carry: object | None = None
 
     @cached_property
     def responsibilities(self) -> np.ndarray | None:
@@ -76,4 +81,4 @@ class FitState:
 
     def without_assignments(self) -> "FitState":
         """A copy holding only parameters (what a timeline stores)."""
-        return replace(self, labels=None, soft_responsibilities=None)
+        return replace(self, labels=None, soft_responsibilities=None, carry=None)
