@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="steps to run before showing (default: 0)")
     parser.add_argument("--screenshot", metavar="FILE.png",
                         help="render the window to FILE.png after the steps and exit, showing nothing")
+    parser.add_argument("--export-gif", metavar="FILE.gif",
+                        help="save the steps run as an animated GIF (one frame per step) and exit, showing nothing")
     return parser
 
 
@@ -77,10 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run clusterviz; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.screenshot:
+    if args.screenshot or args.export_gif:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from clusterviz.data import DataError
@@ -109,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     window = MainWindow(session)
     for _ in range(args.steps):
+        while window.controller.busy:  # big data steps on a worker thread: let it finish (issue 7)
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         if not window.controller.can_step():
             break
         if not window.controller.step():
@@ -118,6 +123,21 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             break
 
+    while window.controller.busy:  # the last step on the worker thread
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    if args.export_gif:
+        from clusterviz.ui.export import export_animation
+
+        window.ensurePolished()
+        app.processEvents()
+        if not export_animation(window, args.export_gif, show_progress=False):
+            print(f"clusterviz: error: {window.last_error[1] if window.last_error else 'GIF export failed'}",
+                  file=sys.stderr)
+            window.close()
+            return 1
+        if not args.screenshot:
+            window.close()
+            return 0
     if args.screenshot:
         # Never shown: grab() lays the window out and renders it off screen.
         window.ensurePolished()

@@ -39,6 +39,11 @@ Design choices
   to the caller. A `ModelError` while *initialising* (after a setting or data
   change) is not raised: `state` becomes None and `problem` holds the
   model's sentence, because the setting itself was valid.
+- True classes (``dataset.labels``) follow the edits: removed points take
+  their class with them, moved points keep it, `add_points` with `classes`
+  gives the new points theirs (without, the classes are dropped), and
+  `set_data` with `classes` restores them exactly (undo). With classes,
+  `adjusted_rand` and the info line compare the clustering with them.
 """
 from __future__ import annotations
 
@@ -54,6 +59,7 @@ from clusterviz.data import Dataset, builtin_dataset
 from clusterviz.model import FitState, ModelError
 from clusterviz.model.gmm import GaussianMixture
 from clusterviz.model.kmeans import KMeans
+from clusterviz.model.metrics import adjusted_rand_index
 from clusterviz.model.soft_kmeans import SoftKMeans
 
 __all__ = [
@@ -63,6 +69,7 @@ __all__ = [
     "INITS",
     "PendingStep",
     "Session",
+    "default_class_name",
 ]
 
 ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "soft-kmeans")
@@ -78,6 +85,7 @@ ALGORITHM_NAMES: dict[str, str] = {
 
 _PHASE_NAMES = {"init": "Initialisation", "E": "E-step", "M": "M-step"}
 _RESTART_NOTE = "Restarted from the current parameters because the data changed."
+_KEEP = object()  # "argument not given" for set_data's classes
 # How many shown states (each with an N x K matrix) to keep for quick stepping
 # back and forth; a small constant, so memory stays O(N*K).
 _CACHE_SIZE = 3
@@ -149,6 +157,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def default_class_name(code: int) -> str:
+    """Name of a true class painted by hand: code 0 is "Class 1"."""
+    return f"Class {int(code) + 1}"
+
+
 class Session:
     """Data set, algorithm settings, seed and the timeline of one fit.
 
@@ -202,11 +215,14 @@ class Session:
         self._max_iter = self._check_max_iter(max_iter)
         self._initial_means: np.ndarray | None = None
         self._view_columns = self._default_view_columns()
+        self._view_projection: np.ndarray | None = None  # (2, D) PCA axes, or None for a column pair
+        self._view_center: np.ndarray | None = None
         self._timeline: list[FitState] = []
         self._cursor = 0
         self._problem: str | None = None
         self._version = 0
         self._shown: OrderedDict[int, FitState] = OrderedDict()
+        self._ari: tuple[tuple[int, int], float | None] | None = None  # ((version, cursor), ARI)
         self._model = self._build_model()
         self._reinitialise()
 
@@ -286,6 +302,17 @@ class Session:
     @view_columns.setter
     def view_columns(self, columns: Sequence[int]) -> None:
         self.set_view_columns(*columns)
+
+    @property
+    def view_projection(self) -> np.ndarray | None:
+        """ndarray of shape (2, n_features): the projection the canvas shows
+        instead of `view_columns` (e.g. the first two principal axes), or None."""
+        return self._view_projection
+
+    @property
+    def view_center(self) -> np.ndarray | None:
+        """ndarray of shape (n_features,) subtracted before `view_projection`, or None."""
+        return self._view_center
 
     @property
     def timeline(self) -> list[FitState]:
@@ -418,8 +445,31 @@ class Session:
             parts.append(f"Converged after {_plural(entry.iteration, 'iteration')}")
         elif self.reached_max_iter:
             parts.append(f"Stopped at max_iter = {self._max_iter} without converging")
+        ari = self.adjusted_rand
+        if ari is not None:
+            parts.append(f"ARI vs true classes = {ari:.3f}")
+        if entry.phase == "init" and not entry.notes and self._initial_means is not None:
+            parts.append("Initial centroids placed by hand")
         parts.extend(entry.notes)
         return " · ".join(parts)
+
+    @property
+    def adjusted_rand(self) -> float | None:
+        """Adjusted Rand index between the shown clustering (hard labels; for
+        an "init" entry, the nearest-parameter assignment its E-step would
+        give) and the true classes; None without classes or without a fit."""
+        labels = self._dataset.labels
+        if labels is None or not self._timeline or self.n_points == 0:
+            return None
+        key = (self._version, self._cursor)
+        if self._ari is not None and self._ari[0] == key:
+            return self._ari[1]
+        hard = _hard_labels(self.state)
+        if hard is None:
+            hard = _hard_labels(self._model.e_step(self.X, self._timeline[self._cursor]))
+        ari = None if hard is None or hard.shape != labels.shape else float(adjusted_rand_index(labels, hard))
+        self._ari = (key, ari)
+        return ari
 
     def __repr__(self) -> str:
         return (
@@ -697,6 +747,32 @@ class Session:
                 )
             columns.append(int(c))
         self._view_columns = (columns[0], columns[1])
+        self._view_projection = self._view_center = None
+
+    def set_view_projection(self, W, center=None) -> None:
+        """Show the data through a linear projection (does not refit).
+
+        Parameters
+        ----------
+        W : array_like of shape (2, n_features), or None
+            The two axes (e.g. from `clusterviz.data.transform.pca_projection`);
+            None goes back to `view_columns`.
+        center : array_like of shape (n_features,), optional
+            Subtracted from the points and means before projecting.
+        """
+        if W is None:
+            self._view_projection = self._view_center = None
+            return
+        W = self._check_points("projection", W)
+        if W.shape != (2, self.n_features):
+            raise ValueError(f"projection should have shape (2, {self.n_features}); got shape {W.shape}.")
+        c = None if center is None else self._check_points("center", np.reshape(center, (1, -1)))[0]
+        if c is not None and c.shape != (self.n_features,):
+            raise ValueError(f"center should have {self.n_features} numbers; got {c.shape[0]}.")
+        W.setflags(write=False)
+        if c is not None:
+            c.setflags(write=False)
+        self._view_projection, self._view_center = W, c
 
     def load_dataset(self, dataset: Dataset) -> FitState | None:
         """Replace the data set; clears `initial_means`, shows columns (0, 1)
@@ -704,6 +780,7 @@ class Session:
         self._dataset = self._check_dataset(dataset)
         self._initial_means = None
         self._view_columns = self._default_view_columns()
+        self._view_projection = self._view_center = None
         return self._reinitialise()
 
     # ------------------------------------------------------------------
@@ -713,24 +790,36 @@ class Session:
         """Add one point at (x, y) (2-D data only)."""
         return self.add_points([[x, y]])
 
-    def add_points(self, points) -> FitState | None:
+    def add_points(self, points, classes=None) -> FitState | None:
         """Add points.
 
         Parameters
         ----------
         points : array_like of shape (n_new, 2)
+        classes : int, array_like of int of shape (n_new,), or None
+            True class code (>= 0) of the new points. None adds them without
+            a class, so the data set loses its true classes (as before);
+            given, the classes are kept, and on a data set without classes
+            the existing points become class 0. Codes past `class_names`
+            get the names `default_class_name(code)`.
 
         Raises
         ------
         ValueError
-            If the points are not finite pairs, or the data has more than two
-            columns (a click gives only the two shown coordinates).
+            If the points are not finite pairs, the data has more than two
+            columns (a click gives only the two shown coordinates), or a
+            class is not a whole number >= 0.
         """
         P = self._check_new_points(points)
         if P.shape[0] == 0:
             return self.state
         X = np.vstack([self.X, P])
-        return self._edit(X, labels=None)
+        if classes is None:
+            return self._edit(X, labels=None)
+        new = self._check_classes(classes, P.shape[0])
+        old = self._dataset.labels
+        old = np.zeros(self.n_points, dtype=np.int64) if old is None else old
+        return self._edit(X, labels=np.concatenate([old, new]), class_names=self._names_for(new))
 
     def remove_points(self, indices) -> FitState | None:
         """Remove the points at `indices` (ints in 0..N-1; repeats are fine)."""
@@ -752,19 +841,36 @@ class Session:
         """Move point `i` to (x, y) in the shown columns (`view_columns`)."""
         if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < self.n_points:
             raise ValueError(f"point index {i!r} is out of range; there are {self.n_points} points.")
+        if self._view_projection is not None:
+            raise ValueError("Points cannot be moved in a PCA projection; show two columns to move them.")
         xy = self._check_coordinates(x, y)
         X = self.X.copy()
         X[int(i), list(self._view_columns)] = xy
         return self._edit(X, labels=self._dataset.labels)
 
-    def set_data(self, X) -> FitState | None:
-        """Replace all points (used by undo/redo). True labels are kept when
-        the number of points is unchanged, dropped otherwise.
+    def set_data(self, X, classes=_KEEP, class_names=None) -> FitState | None:
+        """Replace all points (used by undo/redo). Without `classes`, true
+        labels are kept when the number of points is unchanged, dropped
+        otherwise.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
+        classes : array_like of int of shape (n_samples,) or None, optional
+            The true classes of the new points exactly (None: no classes).
+        class_names : tuple of str or None
+            Names of the class codes, with `classes` (None: the data set's
+            names, extended by `default_class_name`).
         """
+        if classes is not _KEEP:
+            X = self._check_points("X", X)
+            if X.shape[1] != self.n_features:
+                raise ValueError(f"X should have {self.n_features} columns with classes; got shape {X.shape}.")
+            if classes is None:
+                return self._edit(X, labels=None)
+            labels = self._check_classes(classes, X.shape[0])
+            names = self._names_for(labels) if class_names is None else tuple(map(str, class_names))
+            return self._edit(X, labels=labels, class_names=names)
         X = self._check_points("X", X)
         if X.shape[1] != self.n_features:
             columns = tuple(f"x{j + 1}" for j in range(X.shape[1])) if X.shape[1] != 2 else ("x", "y")
@@ -772,6 +878,7 @@ class Session:
             self._dataset = dataset
             self._initial_means = None
             self._view_columns = self._default_view_columns()
+            self._view_projection = self._view_center = None
             return self._reinitialise()
         labels = self._dataset.labels if X.shape[0] == self.n_points else None
         return self._edit(X, labels=labels)
@@ -794,6 +901,168 @@ class Session:
         if P.shape[1] != self.n_features:
             raise ValueError(f"points should have {self.n_features} columns; got shape {P.shape}.")
         return self._model.e_step(P, self._timeline[self._cursor])
+
+    # ------------------------------------------------------------------
+    # Session files (format: clusterviz.data.session_file)
+    # ------------------------------------------------------------------
+    def to_payload(self) -> dict:
+        """Everything needed to rebuild this session, as JSON-ready data.
+
+        The timeline is stored as its first entry's parameters, the phase of
+        every entry and the cursor; `from_payload` replays the steps.
+        """
+        from clusterviz.data.session_file import FORMAT_KEY, FORMAT_VERSION
+
+        ds = self._dataset
+        start = None
+        if self._timeline:
+            first = self._timeline[0]
+            start = {
+                "means": np.asarray(first.means).tolist(),
+                "weights": np.asarray(first.weights).tolist(),
+                "covariances": None if first.covariances is None else np.asarray(first.covariances).tolist(),
+                "objective": float(first.objective),
+                "notes": list(first.notes),
+            }
+        return {
+            FORMAT_KEY: FORMAT_VERSION,
+            "saved_by": "clusterviz",
+            "dataset": {
+                "name": ds.name,
+                "columns": list(ds.columns),
+                "X": ds.X.tolist(),
+                "labels": None if ds.labels is None else ds.labels.tolist(),
+                "class_names": None if ds.class_names is None else list(ds.class_names),
+            },
+            "settings": {
+                "algorithm": self._algorithm,
+                "n_clusters": self._n_clusters,
+                "init": self._init,
+                "seed": self._seed,
+                "covariance_type": self._covariance_type,
+                "beta": self._beta,
+                "max_iter": self._max_iter,
+            },
+            "initial_means": None if self._initial_means is None else self._initial_means.tolist(),
+            "view": {
+                "columns": list(self._view_columns),
+                "projection": None if self._view_projection is None else self._view_projection.tolist(),
+                "center": None if self._view_center is None else self._view_center.tolist(),
+            },
+            "timeline": {
+                "start": start,
+                "phases": list(self.phases),
+                "objectives": self.objectives.tolist(),
+                "cursor": self._cursor,
+            },
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict, name: str = "session") -> Session:
+        """Rebuild a session saved by `to_payload`, replaying its timeline.
+
+        Parameters
+        ----------
+        payload : dict
+            See `clusterviz.data.session_file` for the format.
+        name : str
+            The file name used in error messages.
+
+        Raises
+        ------
+        DataError
+            If the payload is malformed, a value is not allowed, or replaying
+            the steps does not reproduce the stored objectives. The message
+            names the file and the field.
+        """
+        from clusterviz.data import DataError
+        from clusterviz.data.session_file import check_payload
+
+        check_payload(payload, name)
+        d, st, tl = payload["dataset"], payload["settings"], payload["timeline"]
+        labels = d["labels"]
+        dataset = Dataset(
+            name=d["name"],
+            X=np.array(d["X"], dtype=np.float64).reshape(len(d["X"]), len(d["columns"])),
+            columns=tuple(d["columns"]),
+            labels=None if labels is None else np.array(labels, dtype=np.int64),
+            class_names=None if d["class_names"] is None else tuple(d["class_names"]),
+        )
+        field = "settings"
+        try:
+            session = cls(dataset, algorithm=st["algorithm"], n_clusters=st["n_clusters"], init=st["init"],
+                          seed=st["seed"], covariance_type=st["covariance_type"], beta=st["beta"],
+                          max_iter=st["max_iter"])
+            field = "initial_means"
+            if payload["initial_means"] is not None:
+                session.set_initial_means(payload["initial_means"])
+            field = "view"
+            view = payload["view"]
+            session.set_view_columns(*view["columns"])
+            if view.get("projection") is not None:
+                session.set_view_projection(view["projection"], view.get("center"))
+        except ValueError as err:
+            raise DataError(f"{name}: field {field!r} is not allowed: {err}") from None
+
+        phases, objectives = tl["phases"], tl["objectives"]
+        if not phases:
+            if session._timeline:
+                raise DataError(f"{name}: field 'timeline.phases' is empty, but the data can be fitted.")
+            return session
+        if not session._timeline:
+            raise DataError(f"{name}: field 'timeline.phases' has entries, but there is no fit: {session.problem}")
+        start = tl["start"]
+        if start is not None:
+            def frozen(values):
+                a = np.array(values, dtype=np.float64)
+                a.setflags(write=False)
+                return a
+
+            covs = start["covariances"]
+            if (covs is None) != (session._timeline[0].covariances is None):
+                raise DataError(f"{name}: field 'timeline.start.covariances' does not suit the algorithm "
+                                f"{st['algorithm']!r}.")
+            session._timeline = [FitState(
+                iteration=0, phase="init", means=frozen(start["means"]), weights=frozen(start["weights"]),
+                objective=float(start["objective"]), covariances=None if covs is None else frozen(covs),
+                converged=False, notes=tuple(start["notes"]) if "notes" in start else (),
+            )]
+            session._shown.clear()
+            session._version += 1
+        try:
+            for i, phase in enumerate(phases[1:], start=1):
+                pending = session.prepare_step(half=(phase == "E"))
+                if pending is None or not pending.appended or pending.appended[-1].phase != phase:
+                    raise DataError(f"{name}: field 'timeline.phases' cannot be replayed: the fit stops "
+                                    f"before entry {i} ({phase!r}).")
+                session._apply(pending)
+        except ModelError as err:
+            raise DataError(f"{name}: field 'timeline' cannot be replayed: {err}") from None
+        replayed = session.objectives
+        stored = np.asarray(objectives, dtype=np.float64)
+        close = np.isclose(replayed, stored, rtol=1e-6, atol=1e-9 * max(1.0, float(np.abs(stored).max())))
+        if not close.all():
+            i = int(np.flatnonzero(~close)[0])
+            raise DataError(f"{name}: field 'timeline.objectives' entry {i} is {stored[i]!r}, but replaying "
+                            f"the steps gives {replayed[i]!r}; the file does not match its data.")
+        session.seek(tl["cursor"])
+        return session
+
+    def adopt(self, other: Session) -> FitState | None:
+        """Take over everything of ``other`` -- data, settings, timeline,
+        cursor and view -- keeping this object, which windows and adapters
+        hold (used to open a session file). ``other`` must not be used after.
+
+        The version moves past both sessions' versions, so a step computed
+        on a worker before the switch is recognised as stale.
+        """
+        if not isinstance(other, Session):
+            raise ValueError(f"other={other!r} should be a Session.")
+        version = max(self._version, other._version) + 1
+        self.__dict__.clear()
+        self.__dict__.update(other.__dict__)
+        self._version = version
+        return self.state
 
     # ------------------------------------------------------------------
     # Internals
@@ -875,9 +1144,10 @@ class Session:
         self._timeline = [initial.without_assignments()]
         return self.state
 
-    def _edit(self, X: np.ndarray, labels) -> FitState | None:
+    def _edit(self, X: np.ndarray, labels, class_names=_KEEP) -> FitState | None:
         shown = self._timeline[self._cursor] if self._timeline else None
-        class_names = None if labels is None else self._dataset.class_names
+        if labels is None or class_names is _KEEP:
+            class_names = None if labels is None else self._dataset.class_names
         self._dataset = dataclasses.replace(self._dataset, X=X, labels=labels, class_names=class_names)
         if shown is None or self._too_few_points() is not None:
             return self._reinitialise()
@@ -992,3 +1262,25 @@ class Session:
                 raise ValueError(f"{name}={v!r} should be a finite number.")
             xy.append(float(v))
         return np.array(xy)
+
+    @staticmethod
+    def _check_classes(classes, n: int) -> np.ndarray:
+        """Class codes for `n` points: an int (all the same) or n ints >= 0."""
+        c = np.asarray(classes)
+        if c.ndim == 0:
+            c = np.full(n, c)
+        if c.dtype.kind not in "iu" or c.shape != (n,):
+            raise ValueError(f"classes={classes!r} should be one whole number or {n} whole numbers.")
+        if n and c.min() < 0:
+            raise ValueError(f"class {int(c.min())} should be a whole number >= 0.")
+        return c.astype(np.int64)
+
+    def _names_for(self, codes: np.ndarray) -> tuple[str, ...] | None:
+        """The data set's class names, extended to cover `codes` (None when
+        it has no names and needs none)."""
+        names = self._dataset.class_names if self._dataset.labels is not None else None
+        if names is None and self._dataset.labels is not None:
+            return None  # codes without names stay so
+        names = tuple(names or ())
+        top = int(codes.max()) + 1 if codes.size else 0
+        return names + tuple(default_class_name(k) for k in range(len(names), top))

@@ -8,9 +8,17 @@ Both follow scikit-learn's definitions and conventions exactly
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
 from .validation import as_generator
+
+
+def cdist(XA, XB, metric="euclidean"):
+    """``scipy.spatial.distance.cdist``, imported on first use: scipy.spatial
+    costs about 0.15 s to import, too much for the app's start-up (issue 7)."""
+    from scipy.spatial.distance import cdist as _cdist
+
+    return _cdist(XA, XB, metric)
+
 
 __all__ = ["silhouette_samples", "silhouette_score", "adjusted_rand_index"]
 

@@ -12,12 +12,20 @@ import math
 import numbers
 
 import numpy as np
-from scipy.special import logsumexp
 
 from .base import SteppableModel
 from .kmeans import _INITS, _quiet, _check_centers, _prepare, kmeans_plusplus, random_init
 from .state import FitState, ModelError
 from .validation import as_generator, check_n_clusters, check_state_finite
+
+
+def logsumexp(a, axis=None):
+    """``scipy.special.logsumexp``, imported on first use: scipy.special costs
+    about 0.2 s to import, too much for the app's start-up (issue 7)."""
+    from scipy.special import logsumexp as _logsumexp
+
+    return _logsumexp(a, axis=axis)
+
 
 __all__ = ["SoftKMeans", "soft_responsibilities"]
 

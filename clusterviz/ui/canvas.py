@@ -7,12 +7,25 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
+from clusterviz.data.transform import project_gaussians
+
 from .palette import MAX_CLUSTERS, BrushTable, ellipse_pens, outline_pen
+from .point_colours import COLOUR_MODES, RgbaBrushCache, ambiguity_rgba, point_rgba
+from .point_raster import PointRaster, brush_rgba, raster_colours
+from .trails import CentroidTrails
 
 #: Lock the aspect ratio (equal axis scales) only when the spans of the two
 #: columns differ by less than this factor; otherwise data such as Old
 #: Faithful (1.6 - 5.1 minutes vs 43 - 96 minutes) would be a thin strip.
 ASPECT_RATIO_LIMIT = 3.0
+
+#: From this many points on, points are drawn as a raster image
+#: (point_raster.py) instead of a ScatterPlotItem. Measured with
+#: tests/benchmarks/bench_render.py (900 x 700, K = 5, per-point opacity, one
+#: frame = show_state + grab): scatter 14 / 34 / 153 ms at 10^3 / 10^4 / 3*10^4
+#: points, raster 30 / 31 / 43 ms (nearly flat: it costs per pixel), so they
+#: cross near 10^4, where PERF-NOTES also puts the end of the scatter's range.
+RASTER_THRESHOLD = 10_000
 
 _ELLIPSE_POINTS = 121
 _UNIT_CIRCLE = np.stack([np.cos(np.linspace(0.0, 2.0 * np.pi, _ELLIPSE_POINTS)),
@@ -65,10 +78,13 @@ class ClusterCanvas(pg.PlotWidget):
         A left click on empty space, in data coordinates.
     point_hovered(int)
         The mouse is over the point with this index (-1: over none).
+    point_selected(int)
+        A left click on the point with this index (the inspector pins it).
     """
 
     point_clicked = Signal(float, float)
     point_hovered = Signal(int)
+    point_selected = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
@@ -112,6 +128,14 @@ class ClusterCanvas(pg.PlotWidget):
         plot.addItem(self.centroid_halos)
         plot.addItem(self.points)
         plot.addItem(self.centroids)
+        self.trails = CentroidTrails(plot)  # centroid paths, hidden until trailsCheck
+        self.colour_mode = "opacity"  # one of COLOUR_MODES (colourModeCombo)
+        self.ambiguity: np.ndarray | None = None  # per-point values in [0, 1] while ambiguityCheck is on
+        self.rgba_brushes = RgbaBrushCache()
+        self.points.sigClicked.connect(self._on_points_clicked)
+        self.raster = PointRaster(self.view_box, z_value=self.points.zValue(), follow=self.points)  # issue 7
+        for name in ("left", "bottom"):  # axes repaint from a pixmap until they change: 17 ms less a frame
+            plot.getAxis(name).setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         self._has_fitted_view = False
         self._hovered = -1
@@ -152,11 +176,14 @@ class ClusterCanvas(pg.PlotWidget):
     def set_points(self, X: np.ndarray) -> None:
         """Show new point positions (after a data edit or a new data set)."""
         X = np.asarray(X, dtype=np.float64)
-        self.points.setData(x=X[:, 0], y=X[:, 1], brush=self.brushes.unassigned)
+        big = X.shape[0] >= RASTER_THRESHOLD  # big data: an image, and an empty scatter
+        self.points.setData(x=X[:0 if big else None, 0], y=X[:0 if big else None, 1], brush=self.brushes.unassigned)
+        self.raster.set_points(X[:, 0], X[:, 1], brush_rgba(self.brushes.unassigned), active=big)
         if not self._has_fitted_view:
             self.fit_view(X)
 
-    def show_state(self, state, n_points: int, columns: tuple[int, int] = (0, 1)) -> None:
+    def show_state(self, state, n_points: int, columns: tuple[int, int] = (0, 1), projection=None,
+                   center=None) -> None:
         """Colour points and draw centroids and ellipses for ``state``.
 
         Parameters
@@ -169,28 +196,61 @@ class ClusterCanvas(pg.PlotWidget):
         columns : (int, int)
             The two data columns shown (means and covariances are projected
             onto them; the marginal of a Gaussian is the sub-matrix).
+        projection : ndarray of shape (2, n_features), optional
+            Shown instead of ``columns`` (e.g. PCA axes): means become
+            ``W (mu - center)`` and covariances ``W Sigma W^T``.
+        center : ndarray of shape (n_features,), optional
+            Subtracted before ``projection``.
         """
         if state is None:
             self.points.setBrush(self.brushes.unassigned)
+            self.raster.set_colors(*raster_colours(self, None, n_points))
             self.centroids.setData(x=[], y=[])
             self.centroid_halos.setData(x=[], y=[])
             self._show_ellipses(None, None)
             return
-        labels, strength = self._assignment(state)
-        if labels is None or labels.shape[0] != n_points:
-            self.points.setBrush(self.brushes.unassigned)
-        else:
-            self.points.setBrush(self.brushes.point_brushes(labels, strength))
-        cols = list(columns)
-        means = np.asarray(state.means)[:, cols]
+        self._colour_points(state, n_points)
+        # A column pair gives the marginal block; a (2, D) projection W gives W Sigma W^T.
+        view = columns if projection is None else projection
+        means, covariances = project_gaussians(state.means, state.covariances, view, center)
         k = means.shape[0]
         self.centroid_halos.setData(x=means[:, 0], y=means[:, 1])
         self.centroids.setData(x=means[:, 0], y=means[:, 1],
                                brush=[self.brushes.solid[i % MAX_CLUSTERS] for i in range(k)])
-        covariances = state.covariances
-        if covariances is not None:
-            covariances = np.asarray(covariances)[:, cols][:, :, cols]
         self._show_ellipses(means, covariances)
+
+    # ------------------------------------------------- point colours (issue 4)
+    def set_colour_mode(self, mode: str) -> None:
+        """"hard", "opacity" or "blend" (see `point_colours`); applies at the next `show_state`."""
+        if mode not in COLOUR_MODES:
+            raise ValueError(f"colour mode {mode!r} is not one of {', '.join(COLOUR_MODES)}.")
+        self.colour_mode = mode
+
+    def point_rgba(self, state, n_points: int) -> np.ndarray | None:
+        """(n_points, 4) uint8 RGBA of every point for ``state`` in the current
+        colour mode, or by ambiguity when `ambiguity` is set; None = unassigned."""
+        if self.ambiguity is not None and self.ambiguity.shape[0] == n_points:
+            return ambiguity_rgba(self.ambiguity)
+        R = None if state is None else state.responsibilities
+        if R is None or R.shape[0] != n_points:
+            return None
+        return point_rgba(R, self.colour_mode)
+
+    def _colour_points(self, state, n_points: int) -> None:
+        if self.raster.active:  # big data: the same colours, drawn as an image
+            self.raster.set_colors(*raster_colours(self, state, n_points))
+            return
+        if self.colour_mode == "blend" or (self.ambiguity is not None and self.ambiguity.shape[0] == n_points):
+            rgba = self.point_rgba(state, n_points)
+            self.points.setBrush(self.brushes.unassigned if rgba is None else self.rgba_brushes.brushes(rgba))
+            return
+        labels, strength = self._assignment(state)  # hard and opacity: the shared BrushTable
+        if labels is None or labels.shape[0] != n_points:
+            self.points.setBrush(self.brushes.unassigned)
+        elif self.colour_mode == "hard":
+            self.points.setBrush(self.brushes.point_brushes(labels, np.ones(labels.shape[0])))
+        else:
+            self.points.setBrush(self.brushes.point_brushes(labels, strength))
 
     @staticmethod
     def _assignment(state) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -225,6 +285,8 @@ class ClusterCanvas(pg.PlotWidget):
         """Index of the topmost point under ``scene_pos`` (scene coordinates), or -1."""
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
             return -1
+        if self.raster.active:
+            return self.raster.point_at(scene_pos)  # a KD-tree lookup in data coordinates
         hits = self.points.pointsAt(self.points.mapFromScene(scene_pos))
         return int(hits[-1].index()) if len(hits) else -1
 
@@ -234,14 +296,22 @@ class ClusterCanvas(pg.PlotWidget):
             self._hovered = index
             self.point_hovered.emit(index)
 
+    def _on_points_clicked(self, _item, points, event) -> None:
+        """A left click on data points (the scatter accepted it): select the topmost."""
+        if event.button() == Qt.MouseButton.LeftButton and not event.double() and len(points):
+            self.point_selected.emit(int(points[-1].index()))
+
     def _on_scene_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double() or event.isAccepted():
             return
         scene_pos = event.scenePos()
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
             return  # on an axis or a label, not in the plot area
-        if self.point_at(scene_pos) >= 0:
-            return  # on an existing point, not on empty space
+        index = self.point_at(scene_pos)
+        if index >= 0:  # on an existing point, not on empty space: select it (the raster
+            event.accept()  # has no scatter item to take the click), add nothing
+            self.point_selected.emit(index)
+            return
         pos = self.view_box.mapSceneToView(scene_pos)
         event.accept()
         self.point_clicked.emit(float(pos.x()), float(pos.y()))

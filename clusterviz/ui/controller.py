@@ -63,10 +63,15 @@ class SessionController(QObject):
         self._timer.timeout.connect(self._on_tick)
         self._interval = 200
         self._converging = False
+        self.half_steps = False  # Step (advance) and Play go by half-steps: halfStepCheck
         self.set_speed(5)
         self.background_points = BACKGROUND_POINTS
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
+        # Tried before a step forward / back; a hook that returns True has shown
+        # something itself (the k-means++ seeding view, clusterviz.ui.seeding_view).
+        self.step_hooks: list[Callable[[], bool]] = []
+        self.back_hooks: list[Callable[[], bool]] = []
         # Queued even when the step finished before its callback was attached
         # (the callback then runs on this thread): results always arrive later.
         self._step_done.connect(self._on_step_done, Qt.ConnectionType.QueuedConnection)
@@ -103,6 +108,10 @@ class SessionController(QObject):
         """One half-step: E or M."""
         return self._advance(half=True)
 
+    def advance(self) -> bool:
+        """Step in the current mode: a half-step when `half_steps` is on, else a full step."""
+        return self._advance(half=self.half_steps)
+
     @property
     def busy(self) -> bool:
         """Whether a step is being computed on the worker thread."""
@@ -113,6 +122,9 @@ class SessionController(QObject):
         return hasattr(s, "prepare_step") and int(getattr(s, "n_points", 0)) >= self.background_points
 
     def _advance(self, half: bool) -> bool:
+        if any(hook() for hook in self.step_hooks):
+            self.stepped.emit()
+            return True
         if not self.uses_worker():
             return self._call(self.session.half_step if half else self.session.step, self.stepped)
         if self._future is not None:
@@ -160,6 +172,9 @@ class SessionController(QObject):
             self._executor = None
 
     def step_back(self) -> bool:
+        if any(hook() for hook in self.back_hooks):
+            self.stepped.emit()
+            return True
         return self._call(self.session.step_back, self.stepped)
 
     def seek(self, index: int) -> bool:
@@ -171,7 +186,9 @@ class SessionController(QObject):
         self.pause()
         if self.uses_worker():
             self._converging = True
-            self._timer.setInterval(0)
+            # 1 ms, not 0: a 0 ms timer would spin the GUI thread (and take the
+            # GIL from the worker) while a step is in flight (issue 7).
+            self._timer.setInterval(1)
             self.play()
             return True
         return self._call(self.session.run_to_convergence, self.stepped)
@@ -215,12 +232,12 @@ class SessionController(QObject):
         if self.uses_worker():
             if self._future is None:
                 if self.can_step():
-                    self._advance(half=False)
+                    self._advance(half=self.half_steps and not self._converging)
                 else:
                     self.pause()
             return
         before = (self.session.cursor, len(self.session.timeline))
-        if not self.step():
+        if not self._advance(half=self.half_steps):
             return
         after = (self.session.cursor, len(self.session.timeline))
         if after == before or not self.can_step():
@@ -280,3 +297,23 @@ class SessionController(QObject):
 
     def add_point(self, x: float, y: float) -> bool:
         return self._call(lambda: self.session.add_point(x, y), self.data_changed)
+
+    # Data edits from the canvas tools (clusterviz.ui.tools); each emits data_changed.
+    def add_points(self, points, classes=None) -> bool:
+        """Add points (n, 2), optionally with their true class codes."""
+        return self._call(lambda: self.session.add_points(points, classes=classes), self.data_changed)
+
+    def remove_points(self, indices) -> bool:
+        return self._call(lambda: self.session.remove_points(indices), self.data_changed)
+
+    def move_point(self, i: int, x: float, y: float) -> bool:
+        return self._call(lambda: self.session.move_point(i, x, y), self.data_changed)
+
+    def set_data(self, X, classes, class_names=None) -> bool:
+        """Replace all points and their classes exactly (undo/redo)."""
+        return self._call(lambda: self.session.set_data(X, classes=classes, class_names=class_names),
+                          self.data_changed)
+
+    def set_initial_means(self, means) -> bool:
+        """Hand-placed initial means (K follows), or None for the chosen init; emits reset."""
+        return self._setting(lambda: self.session.set_initial_means(means))

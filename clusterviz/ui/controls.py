@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS
 
+from .layers import LayersBox
 from .palette import MAX_CLUSTERS
+from .teaching_controls import HalfStepRow, TimelineRow, ViewGroup, step_button_text
 
 ALGORITHM_ITEMS = (
     ("K-Means", "kmeans", "Lloyd's algorithm: hard assignments, then centroids (PRML 9.1)."),
@@ -161,10 +163,15 @@ class ControlPanel(QWidget):
         grid = QGridLayout()
         grid.addWidget(self.step_back_button, 0, 0)
         grid.addWidget(self.step_button, 0, 1)
-        grid.addWidget(self.half_step_button, 1, 0)
+        self.half_step_row = HalfStepRow(self.half_step_button)  # halfStepCheck + the one-off Half step
+        self.half_step_check = self.half_step_row.check
+        grid.addWidget(self.half_step_row, 1, 0)
         grid.addWidget(self.play_button, 1, 1)
         grid.addWidget(self.reset_button, 2, 0)
         grid.addWidget(self.converge_button, 2, 1)
+        self.timeline_row = TimelineRow()
+        self.timeline_slider = self.timeline_row.slider
+        grid.addWidget(self.timeline_row, 3, 0, 1, 2)
         run = QGroupBox("Run")
         run.setLayout(grid)
 
@@ -172,6 +179,10 @@ class ControlPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(settings)
         layout.addWidget(run)
+        self.layers_box = LayersBox()
+        layout.addWidget(self.layers_box)
+        self.view_group = ViewGroup()  # trailsCheck, colourModeCombo, ambiguityCheck
+        layout.addWidget(self.view_group)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         # ---- widgets -> controller
@@ -188,7 +199,9 @@ class ControlPanel(QWidget):
         self.x_column_combo.currentIndexChanged.connect(self._on_columns)
         self.y_column_combo.currentIndexChanged.connect(self._on_columns)
         self.speed_slider.valueChanged.connect(self._on_speed)
-        self.step_button.clicked.connect(c.step)
+        self.step_button.clicked.connect(c.advance)  # a half-step in half-step mode
+        self.half_step_check.toggled.connect(self._on_half_steps)
+        self.timeline_slider.valueChanged.connect(c.seek)
         self.half_step_button.clicked.connect(c.half_step)
         self.step_back_button.clicked.connect(c.step_back)
         self.reset_button.clicked.connect(c.reset_fit)
@@ -259,6 +272,8 @@ class ControlPanel(QWidget):
         self.beta_slider.setEnabled(soft)
         self.form.setRowVisible(self.beta_slider.parentWidget(), soft)
         self.form.setRowVisible(self.columns_box, len(s.dataset.columns) > 2)
+        self.layers_box.sync(s)
+        self.view_group.sync(s)
         self.sync_buttons()
 
     @staticmethod
@@ -292,3 +307,12 @@ class ControlPanel(QWidget):
         self.converge_button.setEnabled(can_step)
         self.play_button.setEnabled(can_step or c.playing)
         self.reset_button.setEnabled(has_state and (len(s.timeline) > 1 or not s.at_start))
+        self.step_button.setText(step_button_text(s, c.half_steps))
+        self.step_button.setToolTip("Run the half-step the button names (Right)." if c.half_steps
+                                    else "Run one full iteration: E then M (Right).")
+        self.half_step_row.sync(c.half_steps)
+        self.timeline_row.sync(s)
+
+    def _on_half_steps(self, on: bool) -> None:
+        self.controller.half_steps = bool(on)
+        self.sync_buttons()

@@ -11,24 +11,50 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
                                QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
+from clusterviz.data.transform import project_points
 
 from .canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
 from .controls import ControlPanel, dataset_title
+from .csv_dialog import install_view_actions, open_csv_dialog, sync_projection_view
+from .export import install_file_actions
+from .inspector import InspectorPanel, PinMarker
+from .layers import BackgroundLayers
 from .objective_plot import ObjectivePlot
-from .palette import CLUSTER_COLORS
+from .selection_panel import install_choosing_tools
+from .teaching import TeachingViews
+from .tools import install_tools
+
+#: CSV files of this size or more are read on a worker thread (10**6 rows,
+#: 17 MB, take 2.6 s to parse; 2 MB about 0.3 s), with a progress dialog
+#: after CSV_PROGRESS_DELAY_MS.
+CSV_BACKGROUND_BYTES = 2_000_000
+CSV_PROGRESS_DELAY_MS = 300
 
 SHORTCUTS = (
     ("Space", "Play / pause"),
-    ("Right", "Step one iteration"),
+    ("Right", "Step one iteration (a half-step in half-step mode)"),
+    ("H", "Half-step mode on / off"),
+    ("T", "Centroid trails on / off"),
+    ("A", "Ambiguity layer on / off"),
+    ("V", "Decision regions on / off"),
+    ("D", "Mixture density on / off (EM, soft K-Means)"),
+    ("Ctrl+K", "Compare K-Means and EM side by side"),
+    ("Esc", "Unpin the inspected point"),
     ("Shift+Right", "Half step (E or M)"),
     ("Left", "Step back"),
     ("R", "Reset"),
     ("Ctrl+Return", "Run to convergence"),
     ("Ctrl+O", "Open a CSV file"),
     ("Ctrl+S", "Save a screenshot"),
+    ("Ctrl+Shift+S / Ctrl+Shift+O", "Save / open a session file"),
+    ("Ctrl+E", "Export the canvas as PNG or SVG"),
+    ("Ctrl+P", "PCA projection on / off (more than two columns)"),
     ("Ctrl+Q", "Quit"),
-    ("Left click", "Add a point on the canvas"),
+    ("Left click", "Add a point on the canvas; on a point: pin it in the inspector"),
+    ("P B E M G C", "Canvas tool: Add, Brush, Erase, Move, Blob, Centroid"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit of the data or the centroids"),
+    ("Right drag / wheel", "Pan / zoom the canvas"),
 )
 
 
@@ -98,15 +124,9 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(4, 0, 0, 0)
         right_layout.addWidget(self.controls)
         right_layout.addWidget(self.objective_plot, 1)
-        self.inspector_label = QLabel()
-        self.inspector_label.setObjectName("inspectorLabel")
-        self.inspector_label.setToolTip("The point under the mouse: its coordinates and responsibilities.")
-        self.inspector_label.setWordWrap(True)
-        self.inspector_label.setTextFormat(Qt.TextFormat.RichText)
-        self.inspector_label.setMinimumHeight(2 * self.inspector_label.fontMetrics().lineSpacing() + 6)
-        self.inspector_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        right_layout.addWidget(self.inspector_label)
-        self._hovered = -1
+        self.inspector = InspectorPanel()  # the hovered or pinned point (inspectorPanel)
+        self.inspector_label = self.inspector.label
+        right_layout.addWidget(self.inspector)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.canvas)
         splitter.addWidget(right)
@@ -133,13 +153,21 @@ class MainWindow(QMainWindow):
         c.view_changed.connect(self._on_view_changed)
         c.failed.connect(lambda text: self.show_error("Cannot do that", text))
         c.playing_changed.connect(self._on_playing)
-        self.canvas.point_clicked.connect(c.add_point)
-        self.canvas.point_hovered.connect(self._on_hovered)
         self.objective_plot.step_clicked.connect(c.seek)
         self.controls.aspect_check.toggled.connect(self.canvas.set_equal_scales)
+        self.pin_marker = PinMarker(self.canvas.getPlotItem())
+        # trails, colour modes, ambiguity, inspector and pinning; canvas clicks and hovers
+        self.teaching = TeachingViews(self, self._on_stepped)
+        self.layers = BackgroundLayers(self.canvas, self.session)
+        self.controls.layers_box.regions_check.toggled.connect(self.layers.set_regions_visible)
+        self.controls.layers_box.density_check.toggled.connect(self.layers.set_density_visible)
 
         self._on_dataset_loaded()
         self._on_data_changed()
+        # Choosing K, the restarts gallery and k-means++ seeding (issue 6): docks, View and Run menu entries.
+        self.selection_panel, self.restarts_panel, self.seeding_view = install_choosing_tools(self)
+        # Canvas tools, class palette, undo stack and the Edit menu (issue 5): clusterviz.ui.tools.
+        self.tools = install_tools(self)
 
     # -------------------------------------------------------------- actions
     def _action(self, text: str, shortcut, slot, tip: str, name: str) -> QAction:
@@ -163,8 +191,8 @@ class MainWindow(QMainWindow):
                                               "screenshotAction")
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit clusterviz.",
                                         "quitAction")
-        self.step_action = self._action("&Step", Qt.Key.Key_Right, c.step, "Run one full iteration.",
-                                        "stepAction")
+        self.step_action = self._action("&Step", Qt.Key.Key_Right, c.advance,
+                                        "Run one step (a half-step in half-step mode).", "stepAction")
         self.half_step_action = self._action("&Half step", QKeySequence("Shift+Right"), c.half_step,
                                              "Run one half-step (E or M).", "halfStepAction")
         self.step_back_action = self._action("Step &back", Qt.Key.Key_Left, c.step_back,
@@ -178,6 +206,10 @@ class MainWindow(QMainWindow):
                                              self.show_shortcuts, "List the keyboard shortcuts.", "shortcutsAction")
         self.about_action = self._action("&About clusterviz", None, self.show_about, "About clusterviz.",
                                          "aboutAction")
+        self.compare_action = self._action("&Compare K-Means and EM…", QKeySequence("Ctrl+K"),
+                                           lambda: self.open_compare(),
+                                           "Step K-Means and EM side by side from the same start.",
+                                           "compareAction")
         self.dataset_actions = QActionGroup(self)
         for name in BUILTIN_DATASETS:
             action = QAction(dataset_title(name), self)
@@ -198,12 +230,16 @@ class MainWindow(QMainWindow):
         for action in self.dataset_actions.actions():
             datasets.addAction(action)
         file_menu.addAction(self.screenshot_action)
+        install_file_actions(self, file_menu)  # sessions and exports (clusterviz.ui.export)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = bar.addMenu("&Run")
         for action in (self.step_action, self.half_step_action, self.step_back_action, self.play_action,
                        self.reset_action, self.converge_action):
             run_menu.addAction(action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.compare_action)
+        install_view_actions(self, view_menu)  # PCA projection (clusterviz.ui.csv_dialog)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -212,6 +248,9 @@ class MainWindow(QMainWindow):
     def _view(self) -> tuple[np.ndarray, tuple[int, int]]:
         """The shown columns of the data, shape (n_samples, 2), and their indices."""
         columns = tuple(getattr(self.session, "view_columns", (0, 1)))
+        W = getattr(self.session, "view_projection", None)
+        if W is not None:  # e.g. PCA axes: points (X - center) W^T
+            return project_points(self.session.X, W, self.session.view_center), columns
         return np.asarray(self.session.X)[:, list(columns)], columns
 
     def _on_dataset_loaded(self) -> None:
@@ -226,6 +265,7 @@ class MainWindow(QMainWindow):
         X, columns = self._view()
         names = tuple(self.session.dataset.columns)
         self.canvas.set_axis_labels(tuple(names[c] if c < len(names) else f"column {c}" for c in columns))
+        sync_projection_view(self)  # PCA axis titles, the PCA action, the column choice
         self.canvas.set_points(X)
         self.canvas.fit_view(X)
         self.controls.aspect_check.setChecked(equal_scales_suit(X))
@@ -246,38 +286,14 @@ class MainWindow(QMainWindow):
     def _on_stepped(self) -> None:
         s = self.session
         X, columns = self._view()
-        self.canvas.show_state(s.state, X.shape[0], columns)
+        self.teaching.refresh()  # ambiguity values first: show_state colours the points
+        self.canvas.show_state(s.state, X.shape[0], columns, getattr(s, "view_projection", None),
+                               getattr(s, "view_center", None))
         self.objective_plot.show_objectives(s.objectives, s.cursor, s.objective_name)
-        self.info_label.setText(info_text(s))
-        self._show_inspector()
+        self.info_label.setText(self.teaching.info_line(info_text(s)))
+        self.layers.refresh()
         self.controls.sync_buttons()
         self._sync_actions()
-
-    def _on_hovered(self, index: int) -> None:
-        self._hovered = index
-        self._show_inspector()
-
-    def _show_inspector(self) -> None:
-        """Describe the hovered point: coordinates, cluster, responsibilities."""
-        s = self.session
-        i = self._hovered
-        X = np.asarray(s.X)
-        if not 0 <= i < X.shape[0]:
-            self.inspector_label.setText("<span style='color:#666'>Hover over a point to inspect it.</span>")
-            return
-        coords = ", ".join(f"{v:.4g}" for v in X[i])
-        text = f"<b>Point {i}</b> ({coords})"
-        state = s.state
-        R = None if state is None else state.responsibilities
-        if R is not None and R.shape[0] == X.shape[0]:
-            k = int(np.argmax(R[i]))
-            swatches = " ".join(
-                f"<span style='color:{CLUSTER_COLORS[j % len(CLUSTER_COLORS)]}'>&#9632;</span>{r:.2f}"
-                for j, r in enumerate(R[i]))
-            text += f"<br>cluster {k + 1} · r = {swatches}"
-        else:
-            text += "<br>not assigned yet"
-        self.inspector_label.setText(text)
 
     def _on_playing(self, playing: bool) -> None:
         self.play_action.setText("&Pause" if playing else "&Play")
@@ -292,23 +308,92 @@ class MainWindow(QMainWindow):
         self.reset_action.setEnabled(panel.reset_button.isEnabled())
         self.converge_action.setEnabled(panel.converge_button.isEnabled())
 
+    def open_compare(self):
+        """Open (or raise) the K-Means-beside-EM view on the current data and K."""
+        from .compare import CompareView
+
+        view = getattr(self, "compare_view", None)
+        if view is not None:
+            view.close()
+            view.deleteLater()
+        self.compare_view = CompareView.from_session(self.session, self, self.controls.speed_slider.value())
+        self.compare_view.show()
+        self.compare_view.raise_()
+        return self.compare_view
+
     # ------------------------------------------------------- file and errors
-    def open_csv(self, path: str | os.PathLike | None = None) -> bool:
+    def open_csv(self, path: str | os.PathLike | None = None, ask_columns: bool | None = None) -> bool:
         """Load points from a CSV file (asks for one when ``path`` is None).
 
-        Returns True if the data set was loaded; on a malformed file shows
-        the error and keeps the current data.
+        With ``ask_columns`` (the default when asking for the file) the CSV
+        dialog (``csvDialog``) opens first to choose the fitted columns, the
+        view and standardising; the data set is loaded when it is accepted.
+
+        Returns True if the data set was loaded (or the dialog opened); on a
+        malformed file shows the error and keeps the current data.
         """
+        if ask_columns is None:
+            ask_columns = path is None
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Open CSV", "", "CSV files (*.csv);;All files (*)")
             if not path:
                 return False
+        if os.path.isfile(path) and os.path.getsize(path) >= CSV_BACKGROUND_BYTES:
+            return self.read_csv_in_background(path, ask_columns)  # a big file: the window stays live
         try:
             dataset = load_csv(path)
         except (DataError, OSError) as exc:
             self.show_error("Cannot open the file", str(exc))
             return False
+        if ask_columns:
+            open_csv_dialog(self, dataset)
+            return True
         return self.controller.load_dataset(dataset)
+
+    def read_csv_in_background(self, path: str | os.PathLike, ask_columns: bool = False) -> bool:
+        """Read a CSV file on a worker thread, then go on as `open_csv`.
+
+        A progress dialog (``csvProgressDialog``) appears if reading takes
+        longer than ``CSV_PROGRESS_DELAY_MS``; Cancel drops the result (the
+        read itself cannot be interrupted and ends in the background).
+        Returns True: reading started.
+        """
+        from PySide6.QtWidgets import QProgressDialog
+
+        from clusterviz.model.selection import Cancelled
+
+        from .workers import BackgroundJob
+
+        old = getattr(self, "_csv_job", None)
+        if old is not None:
+            old.cancel()
+        job = self._csv_job = BackgroundJob(self)
+        dialog = QProgressDialog(f"Reading {os.path.basename(path)}…", "Cancel", 0, 0, self)
+        dialog.setObjectName("csvProgressDialog")
+        dialog.setWindowTitle("Open CSV")
+        dialog.setToolTip("Reading the file; Cancel keeps the current data.")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(CSV_PROGRESS_DELAY_MS)
+        dialog.setValue(0)
+        dialog.canceled.connect(job.cancel)
+
+        def read(_progress, is_cancelled):
+            dataset = load_csv(path)
+            if is_cancelled():
+                raise Cancelled()
+            return dataset
+
+        def loaded(dataset) -> None:
+            if ask_columns:
+                open_csv_dialog(self, dataset)
+            else:
+                self.controller.load_dataset(dataset)
+
+        job.finished.connect(loaded)
+        job.failed.connect(lambda text: self.show_error("Cannot open the file", text))
+        job.running_changed.connect(lambda running: None if running else dialog.reset())
+        job.start(read)
+        return True
 
     def save_screenshot(self, path: str | os.PathLike | None = None) -> bool:
         """Save an image of the whole window (asks for a file when ``path`` is None)."""
@@ -354,4 +439,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # Qt override
         self.controller.shutdown()
+        if getattr(self, "_csv_job", None) is not None:
+            self._csv_job.shutdown()  # no reading thread outlives the window
         super().closeEvent(event)

@@ -1,16 +1,44 @@
 """Time one step of our models against scikit-learn, measured in the same run.
 
-Run:  python tests/benchmarks/bench_model.py [--quick] [--repeats R]
+Run:  python tests/benchmarks/bench_model.py [--quick] [--repeats R] [--only kmeans|gmm]
+                                             [--n N] [--d D] [--k K] [--steps S [S ...]]
+e.g.  python tests/benchmarks/bench_model.py --only kmeans --n 1000000 --d 2 --k 10
 
 For each N, K, D it prints the median time of one full step (E then M) for
 clusterviz and for scikit-learn's own iteration, and the ratio ours / theirs
-(below 1.0 means we are faster). scikit-learn's K-Means iteration is its
-compiled ``lloyd_iter_chunked_dense``; its EM iteration is ``_e_step`` followed
-by ``_m_step`` on a model holding the same parameters.
+(below 1.0 means we are faster): the median of the ratios of pairs of runs
+timed back to back, which is steadier on a loaded machine than the ratio of
+the medians. The data: K Gaussian blobs (unit spread, centres drawn with
+scale 5), seeded by (N, D, K). The load average is printed before and after.
+
+K-Means. scikit-learn's iteration is its compiled ``lloyd_iter_chunked_dense``
+(all OpenMP threads) from the same centres as ours; it computes every
+distance every iteration, so its time does not depend on how far the run
+is. Ours is ``KMeans.step(X, state)`` through the public API, on a run from
+``init=X[:K]`` (tol=0, so the run goes on past convergence); one row per
+step number S of ``--steps`` (default 2 6 11 16 21 31):
+
+- ``elkan``: ``KMeans(algorithm="elkan")``, step S itself, from the state
+  after S - 1 steps carrying the bounds of the steps before it in
+  ``state.carry`` (only points whose label could change are recomputed, so
+  the time depends on S; ``moved %`` is the share of points that change
+  cluster in that step);
+- ``lloyd``: ``KMeans(algorithm="lloyd")`` (the default), the same step from
+  the same state without carry: every distance computed. This is also what
+  the session does, since its timeline keeps parameters only.
+
+A last row, ``run``, gives ``algorithm="elkan"``'s mean time per step over a
+whole run from ``initialize`` to convergence at the default tol (the first
+E-step also builds the bounds), against scikit-learn's iteration, and the
+run's number of iterations.
+
+GMM. Its EM iteration is ``_e_step`` followed by ``_m_step`` on a model
+holding the same parameters as ours after one step.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 import warnings
 
@@ -29,22 +57,32 @@ def median_time(fn, repeats: int) -> float:
     return float(np.median(times))
 
 
+def paired_times(ours, theirs, repeats: int) -> tuple[float, float, float]:
+    """(median time of ours, of theirs, median of the pairwise ratios), timed alternately."""
+    ours()
+    theirs()  # warm-up
+    a, b = [], []
+    for _ in range(repeats):
+        for fn, out in ((ours, a), (theirs, b)):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return float(np.median(a)), float(np.median(b)), float(np.median(np.divide(a, b)))
+
+
 def make_data(n: int, d: int, k: int, rng: np.random.Generator) -> np.ndarray:
     centres = rng.normal(scale=5.0, size=(k, d))
     return centres[rng.integers(k, size=n)] + rng.normal(size=(n, d))
 
 
-def bench_kmeans(X, k, repeats):
+def bench_kmeans(X, k, repeats, steps):
+    """Yield rows (label, ours s, sklearn s, ratio, lloyd s, lloyd ratio, moved fraction or iterations)."""
     from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-    ours = KMeans(n_clusters=k, init=X[:k].copy())
-    state = ours.step(X, ours.initialize(X))
-    t_ours = median_time(lambda: ours.step(X, state), repeats)
-
     n, d = X.shape
     weights = np.ones(n)
-    centres = state.means.copy()
+    centres = np.empty((k, d))
     centres_new = np.empty_like(centres)
     in_cluster = np.empty(k)
     labels = np.empty(n, dtype=np.int32)
@@ -54,8 +92,35 @@ def bench_kmeans(X, k, repeats):
     def theirs():
         lloyd_iter_chunked_dense(X, weights, centres, centres_new, in_cluster, labels, shift, threads)
 
+    elkan = KMeans(n_clusters=k, init=X[:k].copy(), tol=0, algorithm="elkan")
+    lloyd = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
+    state = elkan.initialize(X)
+    for step in sorted(steps):
+        while state.iteration < step - 1:
+            state = elkan.step(X, state)
+        centres[:] = state.means
+        before = state  # the default argument pins this state in the lambdas
+        t_ours, t_theirs, ratio = paired_times(lambda s=before: elkan.step(X, s), theirs, repeats)
+        bare = dataclasses.replace(state, carry=None)
+        t_full, t_theirs2, ratio_full = paired_times(lambda: lloyd.step(X, bare), theirs, repeats)
+        after = elkan.step(X, state)
+        moved = 1.0 if state.labels is None else float(np.mean(after.labels != state.labels))
+        yield f"step {step}", t_ours, t_theirs, ratio, t_full, ratio_full, f"{100 * moved:.2f}"
+
+    model = KMeans(n_clusters=k, init=X[:k].copy(), algorithm="elkan")
+
+    def run():
+        s = model.initialize(X)
+        start = time.perf_counter()
+        while not s.converged and s.iteration < model.max_iter:
+            s = model.step(X, s)
+        return (time.perf_counter() - start) / max(s.iteration, 1), s.iteration
+
+    runs = [run() for _ in range(max(1, repeats // 2))]
+    t_run = float(np.median([r[0] for r in runs]))
+    centres[:] = X[:k]
     t_theirs = median_time(theirs, repeats)
-    return t_ours, t_theirs
+    yield "run", t_run, t_theirs, t_run / t_theirs, None, None, f"{runs[0][1]} it"
 
 
 def bench_gmm(X, k, repeats):
@@ -78,23 +143,51 @@ def bench_gmm(X, k, repeats):
     return t_ours, t_theirs
 
 
+def loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only N = 10^4 and 10^5")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=("kmeans", "gmm"), help="run one algorithm only")
+    parser.add_argument("--n", type=int, action="append", help="only this N (repeatable)")
+    parser.add_argument("--d", type=int, action="append", help="only this D (repeatable)")
+    parser.add_argument("--k", type=int, action="append", help="only this K (repeatable)")
+    parser.add_argument("--steps", type=int, nargs="+", default=[2, 6, 11, 16, 21, 31],
+                        help="K-Means: the step numbers timed (default 2 6 11 16 21 31)")
     args = parser.parse_args()
-    sizes = [10**4, 10**5] if args.quick else [10**4, 10**5, 10**6]
-    rng = np.random.default_rng(0)
-    print(f"{'algorithm':<10} {'N':>9} {'K':>3} {'D':>3} {'ours ms':>10} {'sklearn ms':>11} {'ratio':>7}")
+    sizes = args.n or ([10**4, 10**5] if args.quick else [10**4, 10**5, 10**6])
+    dims = args.d or [2, 10]
+    ks = args.k or [3, 10]
+    benches = [name for name in ("kmeans", "gmm-full") if args.only is None or name.startswith(args.only)]
+    print(f"# load average at start: {loadavg()}")
+    print(f"{'algorithm':<10} {'N':>9} {'K':>3} {'D':>3} {'':>8} {'ours ms':>9} {'sklearn ms':>11} {'ratio':>6}"
+          f" {'lloyd ms':>9} {'ratio':>6} {'moved %':>8}")
     for n in sizes:
-        for d in (2, 10):
-            for k in (3, 10):
-                X = make_data(n, d, k, rng)
-                for name, bench in (("kmeans", bench_kmeans), ("gmm-full", bench_gmm)):
-                    repeats = max(3, args.repeats if n < 10**6 else args.repeats // 2 + 1)
-                    t_ours, t_theirs = bench(X, k, repeats)
-                    print(f"{name:<10} {n:>9,} {k:>3} {d:>3} {t_ours * 1e3:>10.1f} {t_theirs * 1e3:>11.1f} "
-                          f"{t_ours / t_theirs:>7.2f}", flush=True)
+        for d in dims:
+            for k in ks:
+                X = make_data(n, d, k, np.random.default_rng([n, d, k]))
+                repeats = max(3, args.repeats if n < 10**6 else args.repeats // 2 + 1)
+                for name in benches:
+                    head = f"{name:<10} {n:>9,} {k:>3} {d:>3}"
+                    if name == "kmeans":
+                        for label, t_ours, t_theirs, ratio, t_full, ratio_full, extra in bench_kmeans(
+                                X, k, repeats, args.steps):
+                            full = (f" {t_full * 1e3:>9.1f} {ratio_full:>6.2f}" if t_full is not None
+                                    else f" {'':>9} {'':>6}")
+                            print(f"{head} {label:>8} {t_ours * 1e3:>9.1f} {t_theirs * 1e3:>11.1f} {ratio:>6.2f}"
+                                  f"{full} {extra:>8}", flush=True)
+                    else:
+                        t_ours, t_theirs = bench_gmm(X, k, repeats)
+                        print(f"{head} {'':>8} {t_ours * 1e3:>9.1f} {t_theirs * 1e3:>11.1f} "
+                              f"{t_ours / t_theirs:>6.2f}", flush=True)
+    print(f"# load average at end: {loadavg()}")
 
 
 if __name__ == "__main__":

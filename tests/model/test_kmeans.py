@@ -368,3 +368,189 @@ def test_overflowing_data_raise_a_model_error():
     X = np.array([[1e308, 0.0], [1.7e308, 1.0], [-1e308, 2.0]])
     with pytest.raises(ModelError, match="rescale"):
         KMeans(n_clusters=2, init="random", random_state=0).fit(X)
+
+
+# ---------------------------------------------------------------------------
+# algorithm="elkan": bounds carried in FitState.carry; the bounded step
+# equals the full one
+# ---------------------------------------------------------------------------
+import dataclasses  # noqa: E402
+import re  # noqa: E402
+
+from clusterviz.model import kmeans as kmeans_module  # noqa: E402
+
+
+def assert_same_step(model, X, state):
+    """step(X, state) with its carry equals the same step without carry:
+    labels bit for bit, means to 1e-12 of the data's spread."""
+    bare = dataclasses.replace(state, carry=None)
+    e, e0 = model.e_step(X, state), model.e_step(X, bare)
+    np.testing.assert_array_equal(e.labels, e0.labels)
+    np.testing.assert_array_equal(e.weights, e0.weights)
+    assert e.converged == e0.converged and e.notes == e0.notes
+    scale = float(np.abs(X - X.mean(axis=0)).max()) or 1.0
+    total = float(((X - X.mean(axis=0)) ** 2).sum())
+    assert e.objective == pytest.approx(e0.objective, rel=1e-9, abs=1e-12 * total + 1e-300)
+    m, m0 = model.m_step(X, e), model.m_step(X, dataclasses.replace(e, carry=None))
+    np.testing.assert_array_equal(m.labels, m0.labels)
+    # 1e-12 of the spread, or a few ulps of the coordinates themselves (data
+    # near 1e4 with spread 1e-3 hold their means to ~1e-12 absolute only)
+    np.testing.assert_allclose(m.means - m0.means, 0.0, atol=1e-12 * scale + 4 * np.spacing(np.abs(X).max()))
+    np.testing.assert_array_equal(m.weights, m0.weights)
+    assert m.objective == pytest.approx(m0.objective, rel=1e-9, abs=1e-12 * total + 1e-300)
+    assert m.converged == m0.converged
+    # the notes may quote a round-off-sized shift differently (0 vs 1e-32)
+    assert [re.sub(r"shift [^)]*\)", "shift)", note) for note in m.notes] == \
+        [re.sub(r"shift [^)]*\)", "shift)", note) for note in m0.notes]
+    return m
+
+
+@st.composite
+def carry_problems(draw):
+    """Blobs, integer grids (duplicates and exact ties), collinear points,
+    data far from the origin, and starts with far-away (empty) centres."""
+    n = draw(st.integers(2, 400))
+    d = draw(st.integers(1, 3))
+    kind = draw(st.sampled_from(["blobs", "grid", "collinear", "offset"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    k = draw(st.integers(1, min(n, 8)))
+    if kind == "grid":
+        X = rng.integers(0, 4, size=(n, d)).astype(float)
+    elif kind == "collinear":
+        X = np.outer(rng.integers(-5, 5, size=n), rng.normal(size=d)) + rng.normal(size=d)
+    else:
+        centres = rng.normal(scale=4.0, size=(k, d))
+        X = centres[rng.integers(k, size=n)] + rng.normal(size=(n, d))
+        if kind == "offset":
+            X = X * 1e-3 + 1e4
+    init_kind = draw(st.sampled_from(["points", "far", "k-means++"]))
+    if init_kind == "points":
+        init = X[rng.choice(n, size=k, replace=False)]
+    elif init_kind == "far":  # some clusters start empty: relocation
+        init = X[rng.choice(n, size=k, replace=False)]
+        init[: max(1, k // 2)] += 50 * (np.ptp(X, axis=0) + 1.0)
+    else:
+        init = "k-means++"
+    # tol=1e-12, not 0: with tol=0 "the centres did not move" is decided by
+    # the last bit (a cluster of duplicates: the bounded step's shift is exactly
+    # 0, the full step's (a + a + a) / 3 - a may be one ulp), so the two could
+    # flag convergence one step apart; labels and means agree either way
+    return X, KMeans(n_clusters=k, init=init, random_state=int(rng.integers(1000)), tol=1e-12, algorithm="elkan")
+
+
+@settings(max_examples=40, deadline=None)
+@given(carry_problems())
+def test_bounded_step_equals_the_full_step(problem):
+    X, model = problem
+    state = model.initialize(X)
+    for _ in range(20):
+        state = assert_same_step(model, X, state)
+
+
+@pytest.mark.parametrize("dense", [None, 0.0, 2.0])
+@pytest.mark.parametrize("kind", ["blobs", "grid", "duplicates"])
+def test_bounded_steps_over_many_blocks(kind, dense, monkeypatch):
+    """Data spanning several blocks of rows, so near-ties are settled by
+    recomputing single blocks; the carried bounds are really used (dense:
+    always / never the full kernel for the unsettled points)."""
+    if dense is not None:
+        monkeypatch.setattr(kmeans_module, "_DENSE_FRACTION", dense)
+    rng = np.random.default_rng(4)
+    n = 3 * kmeans_module._CHUNK + 123
+    if kind == "blobs":
+        X = blobs(n=n, k=6, seed=4, spread=1.5)
+    elif kind == "grid":
+        X = rng.integers(0, 6, size=(n, 2)).astype(float)
+    else:
+        X = np.repeat(blobs(n=n // 20 + 1, k=6, seed=4), 20, axis=0)[:n]
+    model = KMeans(n_clusters=6, init=X[rng.choice(n, size=6, replace=False)], tol=1e-12, algorithm="elkan")
+    recomputed = []
+    original = kmeans_module._candidates
+
+    def counting(*args):
+        recomputed.append(args[5].size)
+        return original(*args)
+
+    state = model.initialize(X)
+    for _ in range(12):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(kmeans_module, "_candidates", counting)
+            state = assert_same_step(model, X, state)
+    assert state.carry is not None and state.carry.gap is not None
+    np.testing.assert_allclose(state.objective, exact_distortion(X, state.means, state.labels), rtol=1e-9)
+    if kind == "blobs" and dense != 0.0:  # once the centres settle, few points are recomputed
+        assert recomputed and min(recomputed) < n // 10
+
+
+def test_carried_steps_match_sklearn_and_the_exact_distortion():
+    X = blobs(n=5000, k=5, seed=9, spread=1.2)
+    C = X[:5]
+    theirs = SkKMeans(n_clusters=5, algorithm="lloyd", n_init=1, init=C, max_iter=30, tol=0).fit(X)
+    model = KMeans(n_clusters=5, init=C, tol=0, algorithm="elkan")
+    states = run_steps(model, X, 30)
+    assert states[-1].carry.gap is not None  # the bounded path ran
+    assert_close_centres(states[-1].means, theirs.cluster_centers_, X)
+    for state in states[1:]:
+        np.testing.assert_allclose(state.objective, exact_distortion(X, state.means, state.labels), rtol=1e-9)
+
+
+def test_a_step_with_different_data_ignores_stale_carry():
+    X = blobs(n=2000, k=4, seed=6)
+    model = KMeans(n_clusters=4, init=X[:4], tol=0, algorithm="elkan")
+    state = model.initialize(X)
+    for _ in range(4):
+        state = model.step(X, state)
+    assert state.carry.gap is not None
+    edited = X.copy()  # same shape, other values (a data edit makes a new array)
+    edited[::3] = edited[::3][::-1] + 0.5
+    for half in (model.e_step, model.m_step):
+        ours = half(edited, state)
+        full = half(edited, dataclasses.replace(state, carry=None))
+        np.testing.assert_array_equal(ours.labels, full.labels)
+        np.testing.assert_array_equal(ours.means, full.means)
+        assert ours.objective == full.objective
+    e = model.e_step(edited, state)
+    nearest = np.argmin(((edited[:, None] - state.means) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_array_equal(e.labels, nearest)
+    assert e.carry.X is not X
+
+
+def test_carried_steps_are_pure():
+    X = blobs(n=3000, k=5, seed=8)
+    model = KMeans(n_clusters=5, init=X[:5], tol=0, algorithm="elkan")
+    state = model.step(X, model.step(X, model.initialize(X)))
+    carry = state.carry
+    saved = {name: np.copy(getattr(carry, name)) for name in ("labels", "gap", "upper", "counts", "sums", "sq")}
+    first, second = model.step(X, state), model.step(X, state)
+    np.testing.assert_array_equal(first.labels, second.labels)
+    np.testing.assert_array_equal(first.means, second.means)
+    assert first.objective == second.objective
+    for name, value in saved.items():
+        np.testing.assert_array_equal(getattr(carry, name), value)
+    assert state.without_assignments().carry is None
+
+
+def test_lloyd_carries_nothing_and_ignores_carry():
+    X = blobs(n=2000, k=4, seed=6)
+    elkan = KMeans(n_clusters=4, init=X[:4], algorithm="elkan")
+    lloyd = KMeans(n_clusters=4, init=X[:4])
+    state = elkan.step(X, elkan.step(X, elkan.initialize(X)))
+    assert state.carry is not None
+    plain = lloyd.step(X, state)
+    bare = lloyd.step(X, dataclasses.replace(state, carry=None))
+    assert plain.carry is None and lloyd.initialize(X).carry is None
+    np.testing.assert_array_equal(plain.means, bare.means)
+    assert plain.objective == bare.objective
+    with pytest.raises(ModelError, match=r"algorithm='hamerly' is not known"):
+        KMeans(n_clusters=2, algorithm="hamerly").fit(X)
+
+
+def test_elkan_fit_matches_lloyd_and_sklearn():
+    X, C = DATASETS["faithful"]
+    lloyd = KMeans(n_clusters=3, init=C).fit(X)
+    elkan = KMeans(n_clusters=3, init=C, algorithm="elkan").fit(X)
+    theirs = SkKMeans(n_clusters=3, algorithm="lloyd", n_init=1, init=C).fit(X)
+    np.testing.assert_array_equal(elkan.labels_, lloyd.labels_)
+    assert elkan.n_iter_ == lloyd.n_iter_ == theirs.n_iter_
+    assert_close_centres(elkan.cluster_centers_, theirs.cluster_centers_, X)
+    np.testing.assert_allclose(elkan.inertia_, theirs.inertia_, rtol=1e-8)

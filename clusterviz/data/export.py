@@ -1,0 +1,276 @@
+"""Write the points with their clustering as CSV (numpy and csv only, never Qt)."""
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import DataError
+
+__all__ = ["GifWriter", "write_points_csv"]
+
+
+def write_points_csv(
+    path: str | os.PathLike[str],
+    X,
+    columns: Sequence[str],
+    labels=None,
+    responsibilities=None,
+    classes: Sequence[str] | None = None,
+) -> int:
+    """Write one row per point: its coordinates, true class, cluster and
+    responsibilities.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file to write (UTF-8, comma-separated, ``\\n`` line ends).
+    X : array_like of shape (n_samples, n_features)
+    columns : sequence of str, length n_features
+        Header of the coordinate columns.
+    labels : array_like of int, shape (n_samples,), optional
+        The cluster of each point, 0-based; written 1-based in a ``cluster``
+        column, as the app names clusters. Omitted when None (e.g. before
+        the first E-step).
+    responsibilities : array_like of shape (n_samples, n_clusters), optional
+        Written as ``r1 ... rK``.
+    classes : sequence of str, optional
+        The true class name of each point, written in a ``class`` column.
+
+    Returns
+    -------
+    int
+        The number of rows written (without the header).
+
+    Raises
+    ------
+    DataError
+        If the shapes disagree or the file cannot be written; the message
+        names the file.
+    """
+    path = Path(path)
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0] if X.ndim == 2 else -1
+    if X.ndim != 2 or len(columns) != X.shape[1]:
+        raise DataError(f"{path.name}: {len(columns)} column names for data of shape {X.shape}.")
+    header = [str(c) for c in columns]
+    extra: list[list[str]] = []
+    if classes is not None:
+        if len(classes) != n:
+            raise DataError(f"{path.name}: {len(classes)} class names for {n} points.")
+        header.append(_unique("class", header))
+        extra.append([str(c) for c in classes])
+    if labels is not None:
+        labels = np.asarray(labels).reshape(-1)
+        if labels.shape[0] != n:
+            raise DataError(f"{path.name}: {labels.shape[0]} cluster labels for {n} points.")
+        header.append(_unique("cluster", header))
+        extra.append([str(int(k) + 1) for k in labels])
+    if responsibilities is not None:
+        R = np.asarray(responsibilities, dtype=np.float64)
+        if R.ndim != 2 or R.shape[0] != n:
+            raise DataError(f"{path.name}: responsibilities of shape {R.shape} for {n} points.")
+        for k in range(R.shape[1]):
+            header.append(_unique(f"r{k + 1}", header))
+            extra.append([repr(float(v)) for v in R[:, k]])
+    try:
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(header)
+            for i in range(n):
+                writer.writerow([repr(float(v)) for v in X[i]] + [col[i] for col in extra])
+    except OSError as err:
+        raise DataError(f"{path.name}: cannot write the file: {err.strerror or err}.") from None
+    return n
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    """``name``, or ``name_2``, ... if a data column already has that name."""
+    candidate, i = name, 1
+    while candidate in taken:
+        i += 1
+        candidate = f"{name}_{i}"
+    return candidate
+
+
+class GifWriter:
+    """Write an animated GIF frame by frame (numpy only; no Pillow needed).
+
+    Each frame gets its own colour table of at most 256 colours: the most
+    frequent colours of the frame (after rounding to 5 bits per channel),
+    every pixel mapped to the nearest of them. Canvas pictures -- a white
+    background, a few cluster colours and their antialiased edges -- come out
+    faithfully.
+
+    Parameters
+    ----------
+    path : str or path-like
+    delay_ms : int
+        Time each frame is shown, in milliseconds (GIF stores hundredths).
+    loop : bool
+        Play the animation in a loop (a NETSCAPE2.0 block).
+
+    Use as a context manager, or call `close` (which writes the trailer).
+    Frames must all have the size of the first.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], delay_ms: int = 500, loop: bool = True) -> None:
+        self.path = Path(path)
+        self.delay = max(1, int(round(delay_ms / 10)))
+        self.loop = loop
+        self.n_frames = 0
+        self._size: tuple[int, int] | None = None
+        try:
+            self._file = self.path.open("wb")
+        except OSError as err:
+            raise DataError(f"{self.path.name}: cannot write the file: {err.strerror or err}.") from None
+
+    def __enter__(self) -> GifWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add_frame(self, rgb, delay_ms: int | None = None) -> None:
+        """Append one frame.
+
+        Parameters
+        ----------
+        rgb : array_like of uint8, shape (height, width, 3)
+        delay_ms : int, optional
+            How long this frame is shown (default: the writer's delay).
+        """
+        img = np.asarray(rgb)
+        if img.ndim != 3 or img.shape[2] < 3 or img.dtype != np.uint8:
+            raise DataError(f"{self.path.name}: a frame should be a (height, width, 3) uint8 image; "
+                            f"got shape {img.shape} and dtype {img.dtype}.")
+        img = img[:, :, :3]
+        h, w = img.shape[:2]
+        if self._size is None:
+            self._size = (w, h)
+            self._write_header(w, h)
+        elif self._size != (w, h):
+            raise DataError(f"{self.path.name}: frame {self.n_frames + 1} is {w}x{h}; "
+                            f"the first frame was {self._size[0]}x{self._size[1]}.")
+        palette, indices = _quantise(img)
+        out = bytearray()
+        # Graphic control extension: delay, no transparency, dispose "leave in place".
+        delay = self.delay if delay_ms is None else max(1, int(round(delay_ms / 10)))
+        out += b"\x21\xf9\x04\x04" + delay.to_bytes(2, "little") + b"\x00\x00"
+        bits = max(1, int(np.ceil(np.log2(max(palette.shape[0], 2)))))
+        table = np.zeros((1 << bits, 3), dtype=np.uint8)
+        table[: palette.shape[0]] = palette
+        out += b"\x2c" + (0).to_bytes(2, "little") * 2 + w.to_bytes(2, "little") + h.to_bytes(2, "little")
+        out += bytes([0x80 | (bits - 1)]) + table.tobytes()
+        min_code = max(2, bits)
+        data = _lzw_encode(indices.reshape(-1), min_code)
+        out += bytes([min_code])
+        for i in range(0, len(data), 255):
+            chunk = data[i:i + 255]
+            out += bytes([len(chunk)]) + chunk
+        out += b"\x00"
+        self._write(bytes(out))
+        self.n_frames += 1
+
+    def close(self) -> None:
+        """Finish the file (safe to call twice)."""
+        if self._file.closed:
+            return
+        try:
+            if self._size is not None:
+                self._file.write(b"\x3b")
+        finally:
+            self._file.close()
+
+    def _write_header(self, w: int, h: int) -> None:
+        head = b"GIF89a" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + b"\x00\x00\x00"
+        if self.loop:
+            head += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+        self._write(head)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+        except OSError as err:
+            self._file.close()
+            raise DataError(f"{self.path.name}: cannot write the file: {err.strerror or err}.") from None
+
+
+def _quantise(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(palette (P, 3) uint8 with P <= 256, indices (h, w) uint8)."""
+    flat = img.reshape(-1, 3)
+    colours, inverse = np.unique(flat, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if colours.shape[0] <= 256:
+        return colours.astype(np.uint8), inverse.astype(np.uint8).reshape(img.shape[:2])
+    # Too many colours: keep the 256 most frequent 5-bit bins (their mean colour).
+    bins = ((flat[:, 0] >> 3).astype(np.int32) << 10) | ((flat[:, 1] >> 3).astype(np.int32) << 5) | (flat[:, 2] >> 3)
+    counts = np.bincount(bins, minlength=1 << 15)
+    used = np.flatnonzero(counts)
+    keep = used[np.argsort(counts[used])[::-1][:256]]
+    sums = np.zeros((1 << 15, 3))
+    np.add.at(sums, bins, flat.astype(np.float64))
+    palette = np.rint(sums[keep] / counts[keep, None]).astype(np.int32)
+    # Every used bin -> the nearest palette colour (by the bin's own mean colour).
+    means = sums[used] / counts[used, None]
+    lookup = np.zeros(1 << 15, dtype=np.uint8)
+    for start in range(0, used.size, 4096):
+        block = means[start:start + 4096]
+        d2 = ((block[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+        lookup[used[start:start + 4096]] = np.argmin(d2, axis=1)
+    return palette.astype(np.uint8), lookup[bins].reshape(img.shape[:2])
+
+
+def _lzw_encode(indices: np.ndarray, min_code: int) -> bytes:
+    """GIF's variable-width LZW of a sequence of colour indices."""
+    clear, end = 1 << min_code, (1 << min_code) + 1
+    out = bytearray()
+    bit_buffer = 0
+    n_bits = 0
+    width = min_code + 1
+    table: dict[int, int] = {}
+    next_code = end + 1
+
+    def emit(code: int) -> None:
+        nonlocal bit_buffer, n_bits
+        bit_buffer |= code << n_bits
+        n_bits += width
+        while n_bits >= 8:
+            out.append(bit_buffer & 0xFF)
+            bit_buffer >>= 8
+            n_bits -= 8
+
+    emit(clear)
+    values = indices.tolist()
+    if not values:
+        emit(end)
+        if n_bits:
+            out.append(bit_buffer & 0xFF)
+        return bytes(out)
+    prefix = values[0]
+    for v in values[1:]:
+        key = (prefix << 8) | v
+        code = table.get(key)
+        if code is not None:
+            prefix = code
+            continue
+        emit(prefix)
+        if next_code < 4096:
+            table[key] = next_code
+            next_code += 1
+            if next_code > (1 << width) and width < 12:
+                width += 1
+        else:
+            emit(clear)
+            table.clear()
+            next_code = end + 1
+            width = min_code + 1
+        prefix = v
+    emit(prefix)
+    emit(end)
+    if n_bits:
+        out.append(bit_buffer & 0xFF)
+    return bytes(out)

@@ -1,0 +1,428 @@
+"""K-Means beside EM: two canvases on the same data, started from the same
+means and stepped together -- the picture the whole lesson is about.
+
+Each side is its own Qt-free ``Session`` (K-Means on the left, a Gaussian
+mixture with full covariances on the right), built from the main window's
+data and K and given the same initial means with
+``Session.set_initial_means``. One set of controls moves both: a shared step
+number ``t``; each side shows its own step ``min(t, last)`` so a side that
+has converged simply waits. Only full iterations are taken, so timeline
+entry ``t`` is iteration ``t`` on both sides.
+
+EM's initial weights and covariances come from one k-means run on the data
+(``init_params="kmeans"``, the GMM's usual start) with the same seed, its
+means replaced by the shared ones: with k-means++ seeds, component j takes
+the shape of the cluster that grew from seed j.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from clusterviz.data import Dataset
+from clusterviz.data.transform import project_points
+
+from .canvas import ClusterCanvas, equal_scales_suit
+from .layers import BackgroundLayers, layer_problem
+from .objective_plot import ObjectivePlot
+from .palette import CLUSTER_COLORS
+
+LESSON_TITLE = "K-Means is EM with hard 0/1 responsibilities"
+LESSON_TEXT = (
+    "Both sides start from the same means and take one full iteration per step. Left: every point belongs "
+    "wholly to its nearest centroid (r = 0 or 1), so every point is drawn solid. Right: every point is shared "
+    "among the Gaussians (0 ≤ r ≤ 1) and drawn as opaque as its largest responsibility, so faint points are "
+    "the ambiguous ones. Shrink the Gaussians' variance to zero and EM's responsibilities snap to 0/1: EM "
+    "becomes K-Means (PRML §9.3.2)."
+)
+_SIDES = ("kmeans", "gmm")
+_TITLES = {"kmeans": "K-Means — hard assignments, distortion J",
+           "gmm": "EM, Gaussian mixture (full covariance) — soft responsibilities, log-likelihood ℓ"}
+_NAMES = {"kmeans": "KMeans", "gmm": "EM"}
+
+
+class CompareView(QWidget):
+    """A window with K-Means (left) and EM (right) stepped together.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The points (all columns are fitted; ``view_columns`` are drawn).
+    n_clusters : int
+        K of both fits.
+    initial_means : array_like of shape (n_clusters, n_features) or None
+        Where both fits start. None: K-Means' own seeding (``init`` with
+        ``seed``), then handed to EM.
+    seed : int
+    init : {"random", "k-means++"}
+    view_columns : (int, int)
+    projection : ndarray of shape (2, n_features) or None
+        Drawn instead of ``view_columns`` (the main window's PCA view).
+    center : ndarray of shape (n_features,) or None
+        Subtracted before ``projection``.
+    steps_per_second : int
+        Play speed.
+    parent : QWidget or None
+        The window stays on top of its parent and closes with it.
+
+    Attributes
+    ----------
+    sessions : dict of str to Session
+        ``"kmeans"`` and ``"gmm"``.
+    canvases, plots, readouts : dict of str to widget
+    step_index : int
+        The shared step ``t``.
+    inspected : int
+        Index of the point inspected in both canvases (-1: none).
+
+    Signals
+    -------
+    stepped()
+        After anything that changes what is shown (step, back, reset, seek).
+    """
+
+    stepped = Signal()
+
+    def __init__(self, dataset: Dataset, n_clusters: int, initial_means=None, *, seed: int = 0,
+                 init: str = "k-means++", view_columns: tuple[int, int] = (0, 1), steps_per_second: int = 3,
+                 projection=None, center=None, parent=None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        from clusterviz.session import Session
+
+        self.setObjectName("compareView")
+        self.setWindowTitle(f"clusterviz — K-Means beside EM — {dataset.name}")
+        self.step_index = 0
+        self.inspected = -1
+        self.error: str | None = None
+        self._columns = tuple(int(c) for c in view_columns)
+        self._projection = None if projection is None else np.asarray(projection, dtype=np.float64)
+        self._center = None if center is None else np.asarray(center, dtype=np.float64)
+        view = self._columns if self._projection is None else self._projection
+        self._shown_X = project_points(dataset.X, view, self._center)  # (n_samples, 2) as drawn
+
+        self.sessions = {
+            "kmeans": Session(dataset, algorithm="kmeans", n_clusters=n_clusters, seed=seed, init=init),
+            "gmm": Session(dataset, algorithm="gmm", n_clusters=n_clusters, seed=seed, covariance_type="full"),
+        }
+        if initial_means is None and self.sessions["kmeans"].entry is not None:
+            initial_means = self.sessions["kmeans"].entry.means
+        if initial_means is not None:
+            for s in self.sessions.values():
+                s.set_initial_means(initial_means)
+
+        # ---- the two sides
+        self.canvases: dict[str, ClusterCanvas] = {}
+        self.plots: dict[str, ObjectivePlot] = {}
+        self.readouts: dict[str, QLabel] = {}
+        self.layers: dict[str, BackgroundLayers] = {}
+        self._rings: dict[str, pg.ScatterPlotItem] = {}
+        sides = QHBoxLayout()
+        ring_pen = QPen(QColor("#D55E00"))
+        ring_pen.setWidthF(2.5)
+        ring_pen.setCosmetic(True)
+        for side in _SIDES:
+            name = _NAMES[side]
+            title = QLabel(f"<b>{_TITLES[side]}</b>")
+            title.setObjectName(f"compare{name}Title")
+            canvas = ClusterCanvas()
+            canvas.setObjectName(f"compare{name}Canvas")
+            canvas.setToolTip("Click a point to inspect its responsibilities on both sides; drag to pan, "
+                              "wheel to zoom (both sides follow).")
+            canvas.setMinimumSize(380, 320)
+            ring = pg.ScatterPlotItem(size=20, symbol="o", pen=ring_pen, brush=pg.mkBrush(None), pxMode=True)
+            ring.setZValue(25)
+            canvas.getPlotItem().addItem(ring)
+            readout = QLabel()
+            readout.setObjectName(f"compare{name}Readout")
+            readout.setToolTip("This side's iteration, objective and notes.")
+            readout.setWordWrap(True)
+            plot = ObjectivePlot()
+            plot.setObjectName(f"compare{name}Objective")
+            plot.setMinimumSize(260, 140)
+            plot.setMaximumHeight(190)
+            plot.step_clicked.connect(self.seek)
+            canvas.scene().sigMouseClicked.connect(
+                lambda event, c=canvas: self._on_canvas_clicked(c, event))
+            self.canvases[side], self.plots[side], self.readouts[side] = canvas, plot, readout
+            self._rings[side] = ring
+            self.layers[side] = BackgroundLayers(canvas, self.sessions[side])
+            column = QVBoxLayout()
+            column.addWidget(title)
+            column.addWidget(canvas, 1)
+            column.addWidget(readout)
+            column.addWidget(plot)
+            sides.addLayout(column, 1)
+        left, right = self.canvases["kmeans"], self.canvases["gmm"]
+        right.setXLink(left)
+        right.setYLink(left)
+
+        # ---- one set of controls
+        self.step_back_button = self._button("compareStepBackButton", "◀ Back", "Show the previous step on both "
+                                              "sides (Left).")
+        self.step_button = self._button("compareStepButton", "Step ▶", "One full iteration on both sides (Right).")
+        self.play_button = self._button("comparePlayButton", "Play", "Step both sides repeatedly until both have "
+                                        "converged (Space).")
+        self.play_button.setCheckable(True)
+        self.reset_button = self._button("compareResetButton", "Reset", "Both sides back to the shared initial "
+                                         "means (R).")
+        self.regions_check = QCheckBox("Decision regions")
+        self.regions_check.setObjectName("compareRegionsCheck")
+        self.regions_check.setToolTip("Tint the plane by cluster on both sides: straight Voronoi edges for "
+                                      "K-Means, curved posterior boundaries for EM (V).")
+        self.step_button.clicked.connect(self.step)
+        self.step_back_button.clicked.connect(self.step_back)
+        self.reset_button.clicked.connect(self.reset)
+        self.play_button.clicked.connect(lambda checked: self.play() if checked else self.pause())
+        self.regions_check.toggled.connect(self._on_regions)
+        buttons = QHBoxLayout()
+        for w in (self.step_back_button, self.step_button, self.play_button, self.reset_button):
+            buttons.addWidget(w)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.regions_check)
+        buttons.addStretch(1)
+
+        lesson_title = QLabel(f"<b>{LESSON_TITLE}</b>")
+        lesson_title.setObjectName("compareLessonTitle")
+        font = lesson_title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        lesson_title.setFont(font)
+        self.lesson_label = QLabel(LESSON_TEXT)
+        self.lesson_label.setObjectName("compareLesson")
+        self.lesson_label.setWordWrap(True)
+        self.lesson_label.setToolTip("What the two sides show.")
+        self.inspector_label = QLabel()
+        self.inspector_label.setObjectName("compareInspectorLabel")
+        self.inspector_label.setToolTip("The clicked point's responsibilities on both sides.")
+        self.inspector_label.setTextFormat(Qt.TextFormat.RichText)
+        self.inspector_label.setWordWrap(True)
+        self.inspector_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 8, 8, 8)
+        grid.addLayout(sides, 0, 0)
+        grid.addLayout(buttons, 1, 0)
+        grid.addWidget(lesson_title, 2, 0)
+        grid.addWidget(self.lesson_label, 3, 0)
+        grid.addWidget(self.inspector_label, 4, 0)
+        grid.setRowStretch(0, 1)
+
+        for key, slot, name in ((Qt.Key.Key_Right, self.step, "compareStepAction"),
+                                (Qt.Key.Key_Left, self.step_back, "compareStepBackAction"),
+                                (Qt.Key.Key_Space, self.toggle_play, "comparePlayAction"),
+                                (Qt.Key.Key_R, self.reset, "compareResetAction"),
+                                (Qt.Key.Key_V, self.regions_check.click, "compareRegionsAction"),
+                                (QKeySequence.StandardKey.Close, self.close, "compareCloseAction")):
+            action = QAction(self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+        self._timer = QTimer(self)
+        self._timer.setObjectName("comparePlayTimer")
+        self._timer.setInterval(max(1, round(1000 / max(1, int(steps_per_second)))))
+        self._timer.timeout.connect(self._on_tick)
+
+        X = self._shown_X
+        names = tuple(dataset.columns)
+        labels = tuple(names[c] if c < len(names) else f"column {c}" for c in self._columns)
+        if self._projection is not None:
+            labels = ("PC1", "PC2")
+        for canvas in self.canvases.values():
+            canvas.set_axis_labels(labels)
+            canvas.set_points(X)
+            canvas.fit_view(X)
+            canvas.set_equal_scales(equal_scales_suit(X))
+        problem = layer_problem(self.sessions["kmeans"], "regions")
+        if problem is not None and self.sessions["kmeans"].entry is not None:
+            self.regions_check.setEnabled(False)
+            self.regions_check.setToolTip(problem)
+        self.resize(1280, 860)
+        self._render()
+
+    @classmethod
+    def from_session(cls, session, parent=None, steps_per_second: int = 3) -> "CompareView":
+        """A compare view on ``session``'s data and K.
+
+        Both sides start from ``session``'s hand-placed initial means if it
+        has them, otherwise from the seeds its initialisation picks (same
+        ``init`` and seed): for K-Means exactly the main window's start; for
+        EM the seeds, not the means of the K-Means run that initialises a
+        GMM, which would leave nothing to watch.
+        """
+        means = session.initial_means
+        return cls(session.dataset, session.n_clusters, means, seed=session.seed, init=session.init,
+                   view_columns=tuple(session.view_columns), steps_per_second=steps_per_second,
+                   projection=getattr(session, "view_projection", None),
+                   center=getattr(session, "view_center", None), parent=parent)
+
+    @staticmethod
+    def _button(name: str, text: str, tooltip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setToolTip(tooltip)
+        return button
+
+    # ------------------------------------------------------------ stepping
+    @property
+    def can_step(self) -> bool:
+        """Whether a step would move either side."""
+        return any(s.can_step for s in self.sessions.values())
+
+    def step(self) -> bool:
+        """One full iteration on every side that has not converged."""
+        moved = False
+        t = self.step_index + 1
+        try:
+            for s in self.sessions.values():
+                if s.cursor < t and s.can_step:
+                    before = s.cursor
+                    s.step()
+                    moved = moved or s.cursor != before
+        except ValueError as exc:  # a ModelError: the model explains what went wrong
+            self.error = str(exc)
+            self.pause()
+            self._render()
+            return False
+        if moved:
+            self.step_index = t
+        self.error = None
+        self._render()
+        if not self.can_step:
+            self.pause()
+        return moved
+
+    def step_back(self) -> None:
+        """Show the previous step on both sides."""
+        self.seek(self.step_index - 1)
+
+    def seek(self, index: int) -> None:
+        """Show step ``index`` (each side its last step if it stopped earlier)."""
+        self.pause()
+        last = max((len(s.timeline) - 1 for s in self.sessions.values()), default=0)
+        self.step_index = int(min(max(int(index), 0), max(last, 0)))
+        for s in self.sessions.values():
+            if s.timeline:
+                s.seek(min(self.step_index, len(s.timeline) - 1))
+        self.error = None
+        self._render()
+
+    def reset(self) -> None:
+        """Both sides back to the shared initial means."""
+        self.pause()
+        for s in self.sessions.values():
+            s.reset()
+        self.step_index = 0
+        self.error = None
+        self._render()
+
+    # ----------------------------------------------------------------- play
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def play(self) -> None:
+        if self.can_step:
+            self._timer.start()
+        self._sync_buttons()
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self._sync_buttons()
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def _on_tick(self) -> None:
+        if not self.step():
+            self.pause()
+
+    def closeEvent(self, event) -> None:  # Qt override
+        self.pause()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------ rendering
+    def _render(self) -> None:
+        for side, s in self.sessions.items():
+            n = s.n_points
+            self.canvases[side].show_state(s.state, n, self._columns, self._projection, self._center)
+            self.plots[side].show_objectives(s.objectives, s.cursor, s.objective_name)
+            text = s.info_text()
+            if side == "gmm" and self.error:
+                text = f"{text} · {self.error}"
+            self.readouts[side].setText(text)
+            self.layers[side].refresh()
+        self._show_inspected()
+        self._sync_buttons()
+        self.stepped.emit()
+
+    def _sync_buttons(self) -> None:
+        has_fit = all(s.entry is not None for s in self.sessions.values())
+        self.step_button.setEnabled(self.can_step)
+        self.step_back_button.setEnabled(has_fit and self.step_index > 0)
+        self.reset_button.setEnabled(has_fit and any(len(s.timeline) > 1 for s in self.sessions.values()))
+        self.play_button.setEnabled(self.can_step or self.playing)
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(self.playing)
+        self.play_button.blockSignals(False)
+        self.play_button.setText("Pause" if self.playing else "Play")
+
+    def _on_regions(self, on: bool) -> None:
+        for layers in self.layers.values():
+            layers.set_regions_visible(on)
+
+    # ----------------------------------------------------------- inspecting
+    def _on_canvas_clicked(self, canvas: ClusterCanvas, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        pos = event.scenePos()
+        if not canvas.view_box.sceneBoundingRect().contains(pos):
+            return
+        self.inspect(canvas.point_at(pos))
+
+    def inspect(self, index: int) -> None:
+        """Inspect point ``index`` in both canvases (-1: stop inspecting)."""
+        n = self.sessions["kmeans"].n_points
+        self.inspected = int(index) if 0 <= index < n else -1
+        self._show_inspected()
+
+    def responsibilities_of(self, index: int) -> dict[str, np.ndarray | None]:
+        """The responsibility vector of point ``index`` on each side (None
+        before the first assignment)."""
+        out = {}
+        for side, s in self.sessions.items():
+            state = s.state
+            R = None if state is None else state.responsibilities
+            out[side] = None if R is None or R.shape[0] <= index else np.array(R[index])
+        return out
+
+    def _show_inspected(self) -> None:
+        i = self.inspected
+        if i < 0:
+            for ring in self._rings.values():
+                ring.setData(x=[], y=[])
+            self.inspector_label.setText("<span style='color:#666'>Click a point in either canvas to compare its "
+                                         "responsibilities on both sides.</span>")
+            return
+        X = self.sessions["kmeans"].X
+        x, y = (float(v) for v in self._shown_X[i])
+        for ring in self._rings.values():
+            ring.setData(x=[x], y=[y])
+        parts = [f"<b>Point {i}</b> ({', '.join(f'{v:.4g}' for v in X[i])})"]
+        for side, r in self.responsibilities_of(i).items():
+            label = "K-Means" if side == "kmeans" else "EM"
+            if r is None:
+                parts.append(f"{label}: not assigned yet")
+                continue
+            cells = " ".join(f"<span style='color:{CLUSTER_COLORS[k % len(CLUSTER_COLORS)]}'>&#9632;</span>"
+                             f"{v:.2f}" for k, v in enumerate(r))
+            parts.append(f"{label}: r = {cells}")
+        self.inspector_label.setText(" &nbsp;·&nbsp; ".join(parts))

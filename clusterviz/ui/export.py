@@ -1,0 +1,357 @@
+"""File ▸ sessions and exports: save/open a session file, export the canvas or
+the objective plot as PNG/SVG, the points with their clustering as CSV, and
+the run so far as an animated GIF (or numbered PNG frames).
+
+The file formats live in Qt-free modules (`clusterviz.data.session_file`,
+`clusterviz.data.export`); here are only the menu actions, file dialogs and
+the offscreen rendering of animation frames.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
+import pyqtgraph.exporters as pg_exporters  # after PySide6
+
+from clusterviz.data import DataError
+from clusterviz.data.export import GifWriter, write_points_csv
+from clusterviz.data.session_file import FILE_SUFFIX, load_session_file, save_session_file
+
+SESSION_FILTER = f"clusterviz sessions (*{FILE_SUFFIX});;All files (*)"
+IMAGE_FILTER = "PNG image (*.png);;SVG image (*.svg)"
+ANIMATION_FILTER = "Animated GIF (*.gif);;PNG frames (*.png)"
+#: How long each animation frame is shown.
+FRAME_DELAY_MS = 600
+#: The last frame (the shown step) stays longer before the loop restarts.
+LAST_FRAME_DELAY_MS = 2500
+
+
+def install_file_actions(window, menu) -> None:
+    """Add the session and export actions to ``window`` and its File ``menu``.
+
+    Actions (objectNames): ``openSessionAction`` (Ctrl+Shift+O),
+    ``saveSessionAction`` (Ctrl+Shift+S), ``exportImageAction`` (Ctrl+E),
+    ``exportPlotImageAction``, ``exportCsvAction``, ``exportAnimationAction``.
+    """
+    act = window._action
+    window.open_session_action = act("Open sess&ion…", QKeySequence("Ctrl+Shift+O"),
+                                     lambda: open_session(window),
+                                     "Open a saved session: data, settings and the shown step.",
+                                     "openSessionAction")
+    window.save_session_action = act("Sa&ve session…", QKeySequence("Ctrl+Shift+S"),
+                                     lambda: save_session(window),
+                                     "Save the data, settings, seed and shown step to a session file.",
+                                     "saveSessionAction")
+    window.export_image_action = act("Canvas as &image (PNG/SVG)…", QKeySequence("Ctrl+E"),
+                                     lambda: export_image(window),
+                                     "Save the canvas as a PNG or SVG picture.", "exportImageAction")
+    window.export_plot_image_action = act("&Objective plot as image (PNG/SVG)…", None,
+                                          lambda: export_image(window, target="objective"),
+                                          "Save the objective plot as a PNG or SVG picture.",
+                                          "exportPlotImageAction")
+    window.export_csv_action = act("&Data as CSV…", None, lambda: export_data_csv(window),
+                                   "Save the points with their cluster and responsibilities as CSV.",
+                                   "exportCsvAction")
+    window.export_animation_action = act("&Animation of the run (GIF)…", None, lambda: export_animation(window),
+                                         "Save every step from the start to the shown one as an animated GIF.",
+                                         "exportAnimationAction")
+    menu.addSeparator()
+    menu.addAction(window.open_session_action)
+    menu.addAction(window.save_session_action)
+    export_menu = menu.addMenu("&Export")
+    export_menu.setObjectName("exportMenu")
+    export_menu.setToolTipsVisible(True)
+    for action in (window.export_image_action, window.export_plot_image_action, window.export_csv_action,
+                   window.export_animation_action):
+        export_menu.addAction(action)
+
+
+def _ask_save(window, title: str, default: str, filters: str) -> tuple[str, str]:
+    path, selected = QFileDialog.getSaveFileName(window, title, default, filters)
+    return path, selected
+
+
+def _with_suffix(path: str, selected_filter: str, allowed: tuple[str, ...]) -> Path:
+    """``path`` with the suffix of the chosen filter when it has none of ``allowed``."""
+    p = Path(path)
+    if p.suffix.lower() in allowed:
+        return p
+    for suffix in allowed:
+        if f"*{suffix}" in selected_filter:
+            return p.with_name(p.name + suffix)
+    return p.with_name(p.name + allowed[0])
+
+
+# ---------------------------------------------------------------- sessions
+def save_session(window, path: str | os.PathLike | None = None) -> bool:
+    """Save the window's session to a ``.clusterviz`` file (asks when ``path`` is None)."""
+    if path is None:
+        name = f"{window.session.dataset.name or 'session'}{FILE_SUFFIX}"
+        chosen, selected = _ask_save(window, "Save session", name, SESSION_FILTER)
+        if not chosen:
+            return False
+        path = _with_suffix(chosen, selected, (FILE_SUFFIX,))
+    try:
+        save_session_file(path, window.session.to_payload())
+    except (DataError, OSError) as exc:
+        window.show_error("Cannot save the session", str(exc))
+        return False
+    window.statusBar().showMessage(f"Session saved to {os.fspath(path)}", 5000)
+    return True
+
+
+def open_session(window, path: str | os.PathLike | None = None) -> bool:
+    """Replace the window's session by one read from a file.
+
+    A bad file shows an error naming the file and the field, and the open
+    session stays exactly as it was.
+    """
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(window, "Open session", "", SESSION_FILTER)
+        if not path:
+            return False
+    controller = window.controller
+    if controller.busy:
+        window.show_error("Cannot open the session", "A step is still being computed; try again in a moment.")
+        return False
+    from clusterviz.session import Session
+
+    name = Path(path).name
+    try:
+        restored = Session.from_payload(load_session_file(path), name)
+    except (DataError, OSError) as exc:
+        window.show_error("Cannot open the session", str(exc))
+        return False
+    controller.pause()
+    window.session.adopt(restored)
+    # Views re-frame on dataset_loaded (and the undo stack forgets edits of the old data).
+    controller.dataset_loaded.emit()
+    controller.data_changed.emit()
+    return True
+
+
+# ----------------------------------------------------------------- images
+def export_image(window, path: str | os.PathLike | None = None, target: str = "canvas") -> bool:
+    """Save the canvas (or, with ``target="objective"``, the objective plot)
+    as PNG or SVG, by the file's suffix, with pyqtgraph's exporters."""
+    widget = window.canvas if target == "canvas" else window.objective_plot
+    if path is None:
+        default = f"{window.session.dataset.name}{'' if target == 'canvas' else '_objective'}.png"
+        chosen, selected = _ask_save(window, "Export image", default, IMAGE_FILTER)
+        if not chosen:
+            return False
+        path = _with_suffix(chosen, selected, (".png", ".svg"))
+    path = Path(path)
+    try:
+        write_plot_image(widget, path)
+    except (OSError, ValueError) as exc:
+        window.show_error("Cannot export the image", f"{path.name}: {exc}")
+        return False
+    window.statusBar().showMessage(f"Image saved to {path}", 5000)
+    return True
+
+
+def write_plot_image(widget, path: Path) -> None:
+    """Write a ``pg.PlotWidget`` as ``.svg`` (vector) or a raster image."""
+    item = widget.getPlotItem()
+    if path.suffix.lower() == ".svg":
+        try:
+            pg_exporters.SVGExporter(item).export(os.fspath(path))
+        except ValueError:
+            # pyqtgraph 0.14's SVG exporter cannot parse the "Z" (close path)
+            # that Qt 6.11 writes for the view box outline; draw the widget
+            # into Qt's own SVG generator instead (still vector graphics).
+            _render_svg(widget, path)
+    else:
+        exporter = pg_exporters.ImageExporter(item)
+        # The on-screen size: scaling up would thin the cosmetic (1 px) pens of the ellipses.
+        exporter.parameters()["width"] = max(int(widget.width()), 640)
+        exporter.export(os.fspath(path))
+    if not path.exists() or path.stat().st_size == 0:
+        raise OSError("nothing was written")
+
+
+# -------------------------------------------------------------------- CSV
+def export_data_csv(window, path: str | os.PathLike | None = None) -> bool:
+    """Save the points with the shown state's clusters and responsibilities."""
+    s = window.session
+    if path is None:
+        chosen, selected = _ask_save(window, "Export data", f"{s.dataset.name}_clusters.csv",
+                                     "CSV files (*.csv);;All files (*)")
+        if not chosen:
+            return False
+        path = _with_suffix(chosen, selected, (".csv",))
+    state = s.state
+    R = None if state is None else state.responsibilities
+    labels = None if R is None else np.argmax(R, axis=1)
+    ds = s.dataset
+    classes = None
+    if ds.labels is not None and ds.class_names is not None:
+        classes = [ds.class_names[k] for k in ds.labels]
+    elif ds.labels is not None:
+        classes = [str(k) for k in ds.labels]
+    try:
+        write_points_csv(path, s.X, ds.columns, labels=labels, responsibilities=R, classes=classes)
+    except DataError as exc:
+        window.show_error("Cannot export the data", str(exc))
+        return False
+    window.statusBar().showMessage(f"Data saved to {os.fspath(path)}", 5000)
+    return True
+
+
+# -------------------------------------------------------------- animation
+def frame_paths(path: Path, n: int) -> list[Path]:
+    """Numbered PNG names beside ``path``: run_001.png, run_002.png, ..."""
+    digits = max(3, len(str(n)))
+    return [path.with_name(f"{path.stem}_{i + 1:0{digits}d}.png") for i in range(n)]
+
+
+class FrameRenderer:
+    """Draws timeline entries on the window's own canvas, so frames show
+    exactly what the user sees (points, ellipses, trails, layers, class
+    markers), with the step written above the plot.
+
+    `render` moves the session's cursor and announces it (``stepped``), so
+    every view follows; `close` puts the cursor back and removes the title.
+    """
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self.session = window.session
+        self.cursor = self.session.cursor
+        self.canvas = window.canvas
+        if not window.isVisible():
+            window.grab()  # lays out a window that was never shown (command line)
+        # Every frame the same size, even if the info line below wraps differently.
+        self._sizes = (self.canvas.minimumSize(), self.canvas.maximumSize())
+        self.canvas.setFixedSize(self.canvas.size())
+
+    def render(self, index: int) -> QImage:
+        """The picture of timeline entry ``index``."""
+        s = self.session
+        s.seek(index)
+        self.window.controller.stepped.emit()
+        title = " · ".join(s.info_text().split(" · ")[:4])
+        self.canvas.getPlotItem().setTitle(title, color="#222222", size="11pt")
+        return self.canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+
+    def close(self) -> None:
+        self.canvas.setMinimumSize(self._sizes[0])
+        self.canvas.setMaximumSize(self._sizes[1])
+        self.canvas.getPlotItem().setTitle(None)
+        self.session.seek(self.cursor)
+        self.window.controller.stepped.emit()
+
+
+def _rgb_array(image: QImage) -> np.ndarray:
+    h, w = image.height(), image.width()
+    stride = image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
+    return buf[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def export_animation(window, path: str | os.PathLike | None = None, show_progress: bool = True) -> bool:
+    """Save the run from the first timeline entry to the shown one, one frame
+    per entry: an animated GIF for ``.gif``, numbered PNG files
+    (``name_001.png`` ...) for ``.png``. A progress dialog with Cancel is shown;
+    cancelling removes what was written.
+
+    Returns True when every frame was written.
+    """
+    s = window.session
+    controller = window.controller
+    if s.state is None:
+        window.show_error("Nothing to animate", s.problem or "There is no fit to animate yet.")
+        return False
+    if controller.busy:
+        window.show_error("Cannot export the animation", "A step is still being computed; try again in a moment.")
+        return False
+    if path is None:
+        chosen, selected = _ask_save(window, "Export animation", f"{s.dataset.name}_run.gif", ANIMATION_FILTER)
+        if not chosen:
+            return False
+        path = _with_suffix(chosen, selected, (".gif", ".png"))
+    path = Path(path)
+    as_gif = path.suffix.lower() != ".png"
+    controller.pause()
+    n = s.cursor + 1
+    progress = QProgressDialog("Rendering the animation…", "Cancel", 0, n, window)
+    progress.setObjectName("animationProgress")
+    progress.setWindowTitle("Export animation")
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(0 if show_progress else 10**9)
+    progress.setAutoClose(False)
+    progress.setAutoReset(False)
+    window.animation_progress = progress  # tests and the user can cancel it
+    written: list[Path] = []
+    renderer = FrameRenderer(window)
+    cancelled = False
+    writer = None
+    try:
+        writer = GifWriter(path, delay_ms=FRAME_DELAY_MS) if as_gif else None
+        names = frame_paths(path, n)
+        for i in range(n):
+            progress.setValue(i)
+            progress.setLabelText(f"Rendering step {i + 1} of {n}…")
+            QApplication.processEvents()
+            if progress.wasCanceled():
+                cancelled = True
+                break
+            image = renderer.render(i)
+            if writer is not None:
+                writer.add_frame(_rgb_array(image), delay_ms=LAST_FRAME_DELAY_MS if i == n - 1 else None)
+            else:
+                if not image.save(os.fspath(names[i])):
+                    raise DataError(f"{names[i].name}: cannot write the frame.")
+                written.append(names[i])
+        if writer is not None:
+            writer.close()
+            written.append(path)
+        progress.setValue(n)
+    except DataError as exc:
+        cancelled = True
+        window.show_error("Cannot export the animation", str(exc))
+    finally:
+        if writer is not None:
+            writer.close()
+        renderer.close()  # back to the shown step
+        progress.close()
+        progress.deleteLater()
+        window.animation_progress = None
+    if cancelled:
+        for p in written + ([path] if as_gif else []):
+            try:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass
+        return False
+    what = f"{n} frames" if as_gif else f"{n} PNG frames ({written[0].name} …)"
+    window.statusBar().showMessage(f"Animation saved: {what} to {path.parent}", 8000)
+    return True
+
+
+def _render_svg(widget, path: Path) -> None:
+    """Paint ``widget`` into an SVG file with ``QSvgGenerator``."""
+    from PySide6.QtCore import QRect, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    size = QSize(max(widget.width(), 640), max(widget.height(), 480))
+    if widget.size() != size and not widget.isVisible():
+        widget.resize(size)
+    generator = QSvgGenerator()
+    generator.setFileName(os.fspath(path))
+    generator.setSize(widget.size())
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle("clusterviz")
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise OSError("cannot open the SVG file for writing")
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()

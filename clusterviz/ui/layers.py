@@ -1,0 +1,281 @@
+"""Background layers of the canvas: decision regions and mixture density.
+
+Both are images laid under the points, computed on a grid over the visible
+part of the plane by the Qt-free :mod:`clusterviz.model.grid` (this module
+only turns its arrays into pixels and contour lines). They follow every step
+(:meth:`BackgroundLayers.refresh`) and, after a short pause, every pan or
+zoom (one single-shot ``QTimer``, restarted by each range change).
+
+- Decision regions: every grid cell tinted in the colour of the cluster a
+  point there would join (nearest centroid for K-Means -- Voronoi cells;
+  largest posterior for EM and soft K-Means).
+- Mixture density: contours of log p(x) enclosing the densest 10, 25, 50,
+  75 and 90 % of the points, over a faint fill (mixtures only).
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QVBoxLayout
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from clusterviz.model import ModelError
+from clusterviz.model.grid import contour_segments, density_levels, evaluate_grid, grid_shape, has_density
+
+from .palette import MAX_CLUSTERS, cluster_color
+
+#: Opacity (0-255) of the region tints: strong enough to read, faint enough
+#: that points of every colour stay visible on top.
+REGION_ALPHA = 60
+#: Cells along the longer side of the view.
+GRID_LONG_SIDE = 240
+#: The density contours enclose these fractions of the points (inner first).
+DENSITY_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 0.9)
+#: Peak opacity of the density fill.
+DENSITY_FILL_ALPHA = 45
+#: Wait this long after the last pan or zoom before recomputing (ms).
+RANGE_DEBOUNCE_MS = 60
+
+REGIONS_TIP = ("Decision regions: tint the plane in the colour of the cluster a new point there would join "
+               "(nearest centroid for K-Means, most probable component for EM) (V).")
+DENSITY_TIP = ("Mixture density: contour lines of log p(x) enclosing the densest 10, 25, 50, 75 and 90 % of "
+               "the points, over a faint fill (EM and soft K-Means) (D).")
+_NOT_2D_TIP = "Background layers need 2-D data; this data set has {d} columns, so the plane shows a projection."
+_NO_FIT_TIP = "Nothing to draw yet: there is no fit (add points)."
+_KMEANS_DENSITY_TIP = ("K-Means defines no probability density; switch to Gaussian mixture (EM) or soft K-Means "
+                       "to see log p(x).")
+
+
+def region_colors() -> np.ndarray:
+    """RGBA tint of every cluster, ndarray of shape (MAX_CLUSTERS, 4), uint8."""
+    table = np.empty((MAX_CLUSTERS, 4), dtype=np.uint8)
+    for k in range(MAX_CLUSTERS):
+        c = cluster_color(k)
+        table[k] = (c.red(), c.green(), c.blue(), REGION_ALPHA)
+    return table
+
+
+def layer_problem(session, layer: str) -> str | None:
+    """Why ``layer`` ("regions" or "density") cannot be drawn for ``session``, or None."""
+    if session.n_features != 2:
+        return _NOT_2D_TIP.format(d=session.n_features)
+    if layer == "density" and not has_density(session.algorithm):
+        return _KMEANS_DENSITY_TIP
+    if session.entry is None:
+        return _NO_FIT_TIP
+    if getattr(session, "view_projection", None) is not None:
+        return "Background layers are drawn on the data's own columns, not on projected axes."
+    if len(set(session.view_columns)) != 2:
+        return "Background layers need two different columns on the axes."
+    return None
+
+
+class BackgroundLayers(QObject):
+    """Region and density images under the points of a ``ClusterCanvas``.
+
+    Parameters
+    ----------
+    canvas : ClusterCanvas
+        Where the items go (created once, under the points).
+    session : Session, optional
+        Read on every refresh (parameters of the shown entry, algorithm,
+        data); see :meth:`set_session`.
+
+    Signals
+    -------
+    updated()
+        Emitted after every recomputation (tests wait on it).
+    """
+
+    updated = Signal()
+
+    def __init__(self, canvas, session=None, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else canvas)
+        self.canvas = canvas
+        self.session = session
+        self.regions_on = False
+        self.density_on = False
+        self.problem: str | None = None
+        self._colors = region_colors()
+        plot = canvas.getPlotItem()
+
+        self.regions_image = pg.ImageItem(axisOrder="row-major")
+        self.regions_image.setZValue(-20)
+        self.regions_image.setVisible(False)
+        plot.addItem(self.regions_image)
+
+        self.density_image = pg.ImageItem(axisOrder="row-major")
+        self.density_image.setZValue(-15)
+        self.density_image.setVisible(False)
+        plot.addItem(self.density_image)
+        #: One item per contour level (inner first), drawn as separate segments.
+        self.contours: list[pg.PlotCurveItem] = []
+        for i in range(len(DENSITY_FRACTIONS)):
+            pen = QPen(QColor(40, 40, 70, 230 - 25 * i))
+            pen.setWidthF(1.6 if i == 2 else 1.1)  # the median contour a little bolder
+            pen.setCosmetic(True)
+            curve = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
+            curve.setZValue(-14)
+            curve.setVisible(False)
+            plot.addItem(curve)
+            self.contours.append(curve)
+        #: log p(x) of each contour, inner first (empty until drawn).
+        self.levels = np.empty(0)
+
+        self._timer = QTimer(self)
+        self._timer.setObjectName("layersTimer")
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RANGE_DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh)
+        canvas.view_box.sigRangeChanged.connect(self._on_range_changed)
+        canvas.view_box.sigResized.connect(self._on_range_changed)  # new pixel size, new grid shape
+
+    # ------------------------------------------------------------ switches
+    def set_session(self, session) -> None:
+        self.session = session
+        self.refresh()
+
+    def set_regions_visible(self, on: bool) -> None:
+        self.regions_on = bool(on)
+        self.refresh()
+
+    def set_density_visible(self, on: bool) -> None:
+        self.density_on = bool(on)
+        self.refresh()
+
+    def _on_range_changed(self, *_args) -> None:
+        if self.regions_on or self.density_on:
+            self._timer.start()  # restarts: one recomputation after the last change
+
+    # ------------------------------------------------------------ drawing
+    def refresh(self) -> None:
+        """Recompute the visible layers for the session's shown parameters
+        and the canvas's current view (hides what cannot be drawn)."""
+        self._timer.stop()
+        s = self.session
+        regions = self.regions_on and s is not None and layer_problem(s, "regions") is None
+        density = self.density_on and s is not None and layer_problem(s, "density") is None
+        self.problem = None
+        if regions or density:
+            try:
+                self._draw(s, regions, density)
+            except (ModelError, ValueError) as exc:  # e.g. a view so large p(x) underflows
+                self.problem = str(exc)
+                regions = density = False
+        self.regions_image.setVisible(regions)
+        self.density_image.setVisible(density)
+        for curve in self.contours:
+            curve.setVisible(density)
+        self.updated.emit()
+
+    def _grid(self):
+        """(x_range, y_range, (n_rows, n_cols)) of the visible area."""
+        vb = self.canvas.view_box
+        (x0, x1), (y0, y1) = vb.viewRange()
+        shape = grid_shape(float(vb.width()), float(vb.height()), GRID_LONG_SIDE)
+        return (x0, x1), (y0, y1), shape
+
+    def _draw(self, s, regions: bool, density: bool) -> None:
+        x_range, y_range, shape = self._grid()
+        entry = s.entry  # parameters of the shown step (what the centroids show)
+        kind = "both" if regions and density else ("regions" if regions else "density")
+        swapped = tuple(s.view_columns) == (1, 0)
+        if swapped:  # evaluate in data order, then turn rows into columns
+            result = evaluate_grid(entry, y_range, x_range, shape[::-1], kind, **self._model_options(s))
+            labels = None if result.labels is None else result.labels.T
+            log_p = None if result.log_density is None else result.log_density.T
+            xs, ys = result.ys, result.xs
+        else:
+            result = evaluate_grid(entry, x_range, y_range, shape, kind, **self._model_options(s))
+            labels, log_p = result.labels, result.log_density
+            xs, ys = result.xs, result.ys
+        rect = QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0])
+        if regions:
+            self.regions_image.setImage(self._colors[labels % MAX_CLUSTERS], autoLevels=False)
+            self.regions_image.setRect(rect)
+        if density:
+            self._draw_density(s, entry, xs, ys, log_p, rect)
+
+    @staticmethod
+    def _model_options(s) -> dict:
+        options = {"algorithm": s.algorithm}
+        if s.algorithm == "gmm":
+            options["covariance_type"] = s.covariance_type
+            options["reg_covar"] = float(getattr(s.model, "reg_covar", 1e-6))
+        elif s.algorithm == "soft-kmeans":
+            options["beta"] = float(s.beta)
+        return options
+
+    def _draw_density(self, s, entry, xs, ys, log_p: np.ndarray, rect: QRectF) -> None:
+        ct = s.covariance_type if s.algorithm == "gmm" else "spherical"
+        levels = density_levels(entry, s.X, DENSITY_FRACTIONS, covariance_type=ct)
+        if levels.size == 0:
+            levels = np.quantile(log_p, 1.0 - np.asarray(DENSITY_FRACTIONS))
+        inner, outer = float(levels[0]), float(levels[-1])
+        span = inner - outer if inner > outer else 1.0
+        # Fill: fades from nothing at the outer (90 %) contour to its peak at the inner (10 %) one.
+        t = np.clip((log_p - outer) / span, 0.0, 1.0)
+        fill = np.empty(log_p.shape + (4,), dtype=np.uint8)
+        fill[..., :3] = (50, 50, 80)
+        fill[..., 3] = np.rint(DENSITY_FILL_ALPHA * t).astype(np.uint8)
+        self.density_image.setImage(fill, autoLevels=False)
+        self.density_image.setRect(rect)
+        self.levels = levels
+        for curve, level in zip(self.contours, levels):
+            segments = contour_segments(xs, ys, log_p, float(level)).reshape(-1, 2)
+            curve.setData(x=segments[:, 0], y=segments[:, 1], connect="pairs")
+
+    # ------------------------------------------------------------ for tests
+    def color_at(self, x: float, y: float) -> tuple[int, int, int, int] | None:
+        """RGBA of the regions image at plane point (x, y), or None when the
+        layer is hidden or (x, y) is outside it."""
+        image = self.regions_image.image
+        if not self.regions_image.isVisible() or image is None:
+            return None
+        rect = self.regions_image.mapRectToParent(self.regions_image.boundingRect())
+        n_rows, n_cols = image.shape[:2]
+        j = int((x - rect.left()) / rect.width() * n_cols)
+        i = int((y - rect.top()) / rect.height() * n_rows)
+        if not (0 <= i < n_rows and 0 <= j < n_cols):
+            return None
+        return tuple(int(v) for v in image[i, j])
+
+
+class LayersBox(QGroupBox):
+    """The "Layers" group of check boxes (regionsCheck, densityCheck)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Layers", parent)
+        self.setObjectName("layersBox")
+        self.regions_check = QCheckBox("Decision regions")
+        self.regions_check.setObjectName("regionsCheck")
+        self.regions_check.setToolTip(REGIONS_TIP)
+        self.density_check = QCheckBox("Mixture density")
+        self.density_check.setObjectName("densityCheck")
+        self.density_check.setToolTip(DENSITY_TIP)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.regions_check)
+        layout.addWidget(self.density_check)
+        # Window-wide keys; click() does nothing while a box is disabled.
+        for check, key, name in ((self.regions_check, "V", "regionsAction"),
+                                 (self.density_check, "D", "densityAction")):
+            action = QAction(check.text(), self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(check.click)
+            self.addAction(action)
+
+    def sync(self, session) -> None:
+        """Enable what makes sense for ``session``; the tooltip of a disabled
+        box says why. Check states are kept (no signal is emitted)."""
+        for check, layer, tip in ((self.regions_check, "regions", REGIONS_TIP),
+                                  (self.density_check, "density", DENSITY_TIP)):
+            problem = layer_problem(session, layer)
+            # "no fit yet" is temporary: keep the box usable so it is ready.
+            blocked = problem is not None and problem != _NO_FIT_TIP
+            check.setEnabled(not blocked)
+            check.setToolTip(problem if blocked else tip)

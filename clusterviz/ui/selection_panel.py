@@ -1,0 +1,707 @@
+"""The "Choosing K" dock: a sweep over K (elbow, BIC/AIC, mean silhouette)
+computed on a worker thread, and a silhouette diagram of the shown clustering.
+
+The numbers come from :mod:`clusterviz.model.selection` and
+:mod:`clusterviz.model.metrics`; this module only runs them and draws them.
+A click on a K in any chart sets K in the session through the controller.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from clusterviz.model.metrics import silhouette_samples
+from clusterviz.model.selection import COVARIANCE_TYPES, SweepResult, sweep_k
+
+from .objective_plot import StepAxis
+from .palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
+from .workers import BackgroundJob
+
+#: Silhouettes of more points than this are computed on a seeded subsample.
+SILHOUETTE_SAMPLE = 5000
+#: Colours of the four covariance types (distinct from the cluster colours' order).
+TYPE_COLORS = {"full": "#0072B2", "tied": "#D55E00", "diag": "#009E73", "spherical": "#CC79A7"}
+_MARK_COLOR = "#D55E00"
+_CURVE_COLOR = "#0072B2"
+
+
+def _pen(color: str, width: float = 1.8, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(QColor(color))
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    pen.setStyle(style)
+    return pen
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+# --------------------------------------------------------------------------
+# Silhouette diagram: the arithmetic of the layout (no Qt)
+# --------------------------------------------------------------------------
+def silhouette_layout(X: np.ndarray, labels: np.ndarray, sample_size: int = SILHOUETTE_SAMPLE, seed: int = 0):
+    """Per-point silhouettes grouped by cluster and sorted, ready to draw.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    labels : ndarray of shape (n_samples,)
+    sample_size : int
+        Above this many points a seeded random subsample of this size is used.
+    seed : int
+
+    Returns
+    -------
+    groups : list of (cluster, values sorted descending, y positions)
+    mean : float
+        Mean silhouette of the points used.
+    n_used : int
+        Points used (``sample_size`` when subsampled).
+
+    Raises
+    ------
+    ValueError
+        If fewer than 2 (or all N) distinct clusters are used.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels)
+    n = X.shape[0]
+    if n > sample_size:
+        idx = np.sort(np.random.default_rng(seed).choice(n, size=sample_size, replace=False))
+        X, labels = X[idx], labels[idx]
+    values = silhouette_samples(X, labels)
+    gap = max(2.0, 0.02 * X.shape[0])
+    groups, y0 = [], 0.0
+    for k in np.unique(labels):
+        v = np.sort(values[labels == k])[::-1]
+        groups.append((int(k), v, y0 + np.arange(v.shape[0], dtype=np.float64) + 0.5))
+        y0 += v.shape[0] + gap
+    return groups, float(values.mean()), int(X.shape[0])
+
+
+# --------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------
+class KChart(pg.PlotWidget):
+    """A chart against K = 1..K_max; a click near a K emits ``k_clicked``.
+
+    A dashed grey line marks the session's current K.
+    """
+
+    k_clicked = Signal(int)
+
+    def __init__(self, name: str, y_label: str, tooltip: str, parent=None) -> None:
+        super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
+        self.setObjectName(name)
+        self.setToolTip(tooltip)
+        self.setMinimumSize(220, 140)
+        plot = self.getPlotItem()
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.getViewBox().setDefaultPadding(0.06)
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen(pg.mkPen("#444444"))
+            axis.setTextPen(pg.mkPen("#222222"))
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.setLabel("bottom", "K (click to use it)", color="#222222")
+        plot.setLabel("left", y_label, color="#222222")
+        self.current_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#888888", 1.2, Qt.PenStyle.DashLine))
+        self.current_line.setVisible(False)
+        plot.addItem(self.current_line, ignoreBounds=True)
+        self.ks = np.empty(0)
+        self.scene().sigMouseClicked.connect(self._on_clicked)
+
+    def set_title(self, text: str) -> None:
+        self.getPlotItem().setTitle(text, size="9pt", color="#222222")
+
+    def set_current_k(self, k: int) -> None:
+        self.current_line.setValue(float(k))
+        self.current_line.setVisible(bool(self.ks.size and self.ks[0] <= k <= self.ks[-1]))
+
+    def _on_clicked(self, event) -> None:
+        vb = self.getPlotItem().getViewBox()
+        if event.button() != Qt.MouseButton.LeftButton or event.double() or not self.ks.size:
+            return
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        k = int(round(vb.mapSceneToView(event.scenePos()).x()))
+        event.accept()
+        self.k_clicked.emit(int(min(max(k, self.ks[0]), self.ks[-1])))
+
+
+def _ring(size: float = 16, color: str = _MARK_COLOR) -> pg.ScatterPlotItem:
+    item = pg.ScatterPlotItem(size=size, symbol="o", pen=_pen(color, 2.5), brush=pg.mkBrush(None), antialias=True)
+    item.setZValue(10)
+    return item
+
+
+class ElbowChart(KChart):
+    """K-Means distortion against K with the Kneedle knee marked."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("elbowChart", "Distortion J",
+                         "K-Means distortion (best of several starts) for each K; the ring marks the knee "
+                         "found by the Kneedle method. Click a K to use it.", parent)
+        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOR), symbol="o", symbolSize=6,
+                                     symbolBrush=pg.mkBrush(_CURVE_COLOR), symbolPen=None, antialias=True)
+        self.marker = _ring()
+        self.label = pg.TextItem(color=_MARK_COLOR, anchor=(-0.15, 1.1))
+        for item in (self.curve, self.marker, self.label):
+            self.getPlotItem().addItem(item)
+        self.set_title("Elbow: K-Means distortion")
+
+    def show_result(self, r: SweepResult | None) -> None:
+        if r is None:
+            self.ks = np.empty(0)
+            for item in (self.curve, self.marker):
+                item.setData(x=[], y=[])
+            self.label.setText("")
+            return
+        self.ks = np.asarray(r.ks)
+        self.curve.setData(x=r.ks.astype(float), y=r.inertia)
+        if r.knee is not None:
+            y = float(r.inertia[int(np.flatnonzero(r.ks == r.knee)[0])])
+            self.marker.setData(x=[float(r.knee)], y=[y])
+            self.label.setText(f"knee K = {r.knee}")
+            self.label.setPos(float(r.knee), y)
+            self.set_title(f"Elbow: knee at K = {r.knee} (Kneedle method)")
+        else:
+            self.marker.setData(x=[], y=[])
+            self.label.setText("")
+            self.set_title("Elbow: no knee found (Kneedle method)")
+
+
+class CriterionChart(KChart):
+    """BIC or AIC of Gaussian mixtures against K: one curve per covariance type,
+    each minimum marked."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("criterionChart", "BIC (lower is better)",
+                         "EM information criterion for each covariance type; rings mark each type's minimum. "
+                         "Click a K to use it.", parent)
+        plot = self.getPlotItem()
+        self.curves, self.markers = {}, {}
+        for ct in COVARIANCE_TYPES:
+            color = TYPE_COLORS[ct]
+            self.curves[ct] = pg.PlotDataItem(pen=_pen(color), symbol="o", symbolSize=4,
+                                              symbolBrush=pg.mkBrush(color), symbolPen=None, antialias=True, name=ct)
+            self.markers[ct] = _ring(14, color)
+            plot.addItem(self.curves[ct])
+            plot.addItem(self.markers[ct])
+        self.criterion = "BIC"
+        self.result: SweepResult | None = None
+        self.show_result(None)
+
+    def set_criterion(self, criterion: str) -> None:
+        self.criterion = criterion
+        self.getPlotItem().setLabel("left", f"{criterion} (lower is better)", color="#222222")
+        self.show_result(self.result)
+
+    def minima(self) -> dict[str, int | None]:
+        """K with the lowest shown criterion, per covariance type."""
+        r = self.result
+        if r is None:
+            return {}
+        values = r.bic if self.criterion == "BIC" else r.aic
+        out = {}
+        for ct, v in values.items():
+            out[ct] = int(r.ks[int(np.nanargmin(v))]) if np.any(np.isfinite(v)) else None
+        return out
+
+    def show_result(self, r: SweepResult | None) -> None:
+        self.result = r
+        self.ks = np.empty(0) if r is None else np.asarray(r.ks)
+        values = {} if r is None else (r.bic if self.criterion == "BIC" else r.aic)
+        minima = self.minima()
+        for ct in COVARIANCE_TYPES:
+            v = values.get(ct)
+            if v is None:
+                self.curves[ct].setData(x=[], y=[])
+                self.markers[ct].setData(x=[], y=[])
+                continue
+            finite = np.isfinite(v)
+            self.curves[ct].setData(x=r.ks[finite].astype(float), y=v[finite])
+            k = minima.get(ct)
+            if k is None:
+                self.markers[ct].setData(x=[], y=[])
+            else:
+                self.markers[ct].setData(x=[float(k)], y=[float(v[int(np.flatnonzero(r.ks == k)[0])])])
+        # The title is the legend too: each covariance type in its colour, with the K of its minimum.
+        parts = []
+        for ct in COVARIANCE_TYPES:
+            k = minima.get(ct)
+            parts.append(f"<span style='color:{TYPE_COLORS[ct]}'>{ct}{'' if k is None else f' {k}'}</span>")
+        head = f"EM {self.criterion}, lowest at K: " if minima else f"EM {self.criterion}: "
+        self.set_title(head + " · ".join(parts))
+
+
+class SilhouetteChart(KChart):
+    """Mean silhouette of the K-Means labels against K, the maximum marked."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("silhouetteChart", "Mean silhouette",
+                         "Mean silhouette coefficient of the K-Means clustering for each K (higher is better); "
+                         "the ring marks the maximum. Click a K to use it.", parent)
+        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOR), symbol="o", symbolSize=6,
+                                     symbolBrush=pg.mkBrush(_CURVE_COLOR), symbolPen=None, antialias=True)
+        self.marker = _ring()
+        for item in (self.curve, self.marker):
+            self.getPlotItem().addItem(item)
+        self.set_title("Mean silhouette")
+
+    def show_result(self, r: SweepResult | None) -> None:
+        if r is None:
+            self.ks = np.empty(0)
+            self.curve.setData(x=[], y=[])
+            self.marker.setData(x=[], y=[])
+            self.set_title("Mean silhouette")
+            return
+        self.ks = np.asarray(r.ks)
+        finite = np.isfinite(r.silhouette)
+        self.curve.setData(x=r.ks[finite].astype(float), y=r.silhouette[finite])
+        suffix = f" (on a {_count(SILHOUETTE_SAMPLE)}-point subsample)" if r.silhouette_subsampled else ""
+        if r.best_silhouette is not None:
+            y = float(r.silhouette[int(np.flatnonzero(r.ks == r.best_silhouette)[0])])
+            self.marker.setData(x=[float(r.best_silhouette)], y=[y])
+            self.set_title(f"Mean silhouette: maximum at K = {r.best_silhouette}{suffix}")
+        else:
+            self.marker.setData(x=[], y=[])
+            self.set_title(f"Mean silhouette: undefined for these K{suffix}")
+
+
+class SilhouetteDiagram(pg.PlotWidget):
+    """Per-point silhouette bars of the shown clustering, grouped by cluster
+    and sorted, in the cluster colours, with the mean as a dashed line."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        self.setObjectName("silhouetteDiagram")
+        self.setToolTip("Silhouette of every point of the shown clustering, grouped by cluster and sorted; "
+                        "the dashed line is the mean. Bars left of 0 sit closer to another cluster.")
+        self.setMinimumSize(260, 170)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.showGrid(x=True, y=False, alpha=0.2)
+        plot.hideAxis("left")
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen(pg.mkPen("#444444"))
+            axis.setTextPen(pg.mkPen("#222222"))
+        plot.setLabel("bottom", "Silhouette coefficient s", color="#222222")
+        self.bars = []
+        self.names = []
+        for k in range(MAX_CLUSTERS):
+            bar = pg.BarGraphItem(x0=[], y=[], height=[], width=[], pen=None, brush=pg.mkBrush(cluster_color(k)))
+            name = pg.TextItem(color=CLUSTER_COLORS[k], anchor=(1.1, 0.5))
+            plot.addItem(bar)
+            plot.addItem(name)
+            self.bars.append(bar)
+            self.names.append(name)
+        self.zero = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=_pen("#444444", 1.0))
+        self.mean_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(_MARK_COLOR, 2.0, Qt.PenStyle.DashLine),
+                                         label="mean {value:.2f}",
+                                         labelOpts={"position": 0.96, "color": _MARK_COLOR, "anchors": [(0, 0), (0, 0)]})
+        plot.addItem(self.zero)
+        plot.addItem(self.mean_line)
+        self.message = pg.TextItem(color="#555555", anchor=(0.5, 0.5))
+        plot.addItem(self.message, ignoreBounds=True)
+        self.mean: float | None = None
+        self.n_groups = 0
+
+    def show_groups(self, groups, mean: float, title: str) -> None:
+        """Draw ``groups`` from :func:`silhouette_layout`."""
+        self.message.setText("")
+        for i in range(MAX_CLUSTERS):
+            if i < len(groups):
+                k, values, ys = groups[i] if i < len(groups) else (i, np.empty(0), np.empty(0))
+            else:
+                k, values, ys = i, np.empty(0), np.empty(0)
+            self.bars[i].setOpts(x0=np.zeros_like(values), y=ys, height=np.ones_like(values), width=values,
+                                 brush=pg.mkBrush(cluster_color(k)))
+            self.names[i].setText(str(k + 1) if values.size else "")
+            self.names[i].setColor(CLUSTER_COLORS[k % MAX_CLUSTERS])
+            if values.size:
+                self.names[i].setPos(min(0.0, float(values.min())), float(ys.mean()))
+        low = min([0.0] + [float(v.min()) for _, v, _ in groups if v.size])
+        top = max([1.0] + [float(y.max()) for _, _, y in groups if y.size])
+        self.n_groups = len(groups)
+        self.mean = mean
+        self.mean_line.setVisible(True)  # first: a hidden line's label does not follow its value
+        self.mean_line.setValue(mean)
+        self.zero.setVisible(True)
+        self.getPlotItem().setTitle(title, size="9pt", color="#222222")
+        self.getPlotItem().getViewBox().setRange(xRange=(min(-0.1, low - 0.08), 1.0), yRange=(0.0, top), padding=0.02)
+
+    def show_message(self, text: str) -> None:
+        """Nothing to draw: say why."""
+        for bar, name in zip(self.bars, self.names):
+            bar.setOpts(x0=[], y=[], height=[], width=[])
+            name.setText("")
+        self.mean = None
+        self.n_groups = 0
+        self.mean_line.setVisible(False)
+        self.zero.setVisible(False)
+        self.getPlotItem().setTitle("Silhouette of the shown clustering", size="9pt", color="#222222")
+        self.getPlotItem().getViewBox().setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
+        self.message.setText(text)
+        self.message.setPos(0.5, 0.5)
+
+
+# --------------------------------------------------------------------------
+# The panel
+# --------------------------------------------------------------------------
+class SelectionPanel(QWidget):
+    """Sweep controls, the three K charts and the silhouette diagram.
+
+    Attributes
+    ----------
+    job : BackgroundJob
+        Runs the sweep on a worker thread.
+    result : SweepResult or None
+        The last finished sweep for the current data.
+    """
+
+    def __init__(self, controller, parent=None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.session = controller.session
+        self.result: SweepResult | None = None
+        self.job = BackgroundJob(self)
+        self._silhouette_key = None
+        self._stale = False
+
+        self.k_max_spin = QSpinBox()
+        self.k_max_spin.setObjectName("kMaxSpin")
+        self.k_max_spin.setRange(2, 30)
+        self.k_max_spin.setValue(10)
+        self.k_max_spin.setPrefix("K up to ")
+        self.k_max_spin.setToolTip("Largest number of clusters the sweep tries (K = 1 … K_max).")
+        self.run_button = QPushButton("Run sweep")
+        self.run_button.setObjectName("runSweepButton")
+        self.run_button.setToolTip("Fit K-Means and Gaussian mixtures for every K and chart how well each does.")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelSweepButton")
+        self.cancel_button.setToolTip("Stop the sweep.")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("sweepProgress")
+        self.progress.setToolTip("How much of the sweep is done.")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.criterion_combo = QComboBox()
+        self.criterion_combo.setObjectName("criterionCombo")
+        self.criterion_combo.addItems(["BIC", "AIC"])
+        self.criterion_combo.setToolTip("Show the Bayesian (BIC) or Akaike (AIC) information criterion.")
+        self.status_label = QLabel("Run the sweep to compare K = 1 … 10 on the current data.")
+        self.status_label.setObjectName("sweepStatus")
+        self.status_label.setToolTip("What the sweep found, or why it could not run.")
+        self.status_label.setWordWrap(True)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.elbow_chart = ElbowChart()
+        self.criterion_chart = CriterionChart()
+        self.silhouette_chart = SilhouetteChart()
+        self.silhouette_diagram = SilhouetteDiagram()
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.k_max_spin, self.run_button, self.cancel_button):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(QLabel("EM:"))
+        row.addWidget(self.criterion_combo)
+        sweep_tab = QWidget()
+        sweep_layout = QVBoxLayout(sweep_tab)
+        sweep_layout.setContentsMargins(4, 4, 4, 2)
+        sweep_layout.setSpacing(3)
+        sweep_layout.addLayout(row)
+        sweep_layout.addWidget(self.progress)
+        for chart in (self.elbow_chart, self.criterion_chart, self.silhouette_chart):
+            sweep_layout.addWidget(chart, 1)
+        sweep_layout.addWidget(self.status_label)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("selectionTabs")
+        self.tabs.addTab(sweep_tab, "Sweep over K")
+        self.tabs.addTab(self.silhouette_diagram, "Silhouette diagram")
+        self.tabs.setTabToolTip(0, "Elbow, BIC/AIC and mean silhouette for K = 1 … K_max.")
+        self.tabs.setTabToolTip(1, "Per-point silhouettes of the clustering on the canvas.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        self.run_button.clicked.connect(self.run_sweep)
+        self.cancel_button.clicked.connect(self.cancel_sweep)
+        self.criterion_combo.currentTextChanged.connect(self._on_criterion)
+        self.job.progressed.connect(self._on_progress)
+        self.job.finished.connect(self._on_finished)
+        self.job.cancelled.connect(self._on_cancelled)
+        self.job.failed.connect(self._on_failed)
+        self.job.running_changed.connect(self._on_running)
+        for chart in (self.elbow_chart, self.criterion_chart, self.silhouette_chart):
+            chart.k_clicked.connect(self.use_k)
+        c = controller
+        c.stepped.connect(self._refresh_silhouette)
+        c.reset.connect(self._on_settings)
+        c.data_changed.connect(self._on_data_changed)
+        c.view_changed.connect(self._refresh_silhouette)
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_silhouette())
+        self._show_result(None)
+        self._on_settings()
+
+    # ------------------------------------------------------------ the sweep
+    def run_sweep(self) -> bool:
+        """Start the sweep on a worker thread; False (and a message) if it cannot run."""
+        self._stale = False
+        X = np.array(self.session.X, dtype=np.float64)
+        if X.shape[0] < 2:
+            self._status("Add at least 2 points to compare numbers of clusters.", error=True)
+            return False
+        k_max = int(self.k_max_spin.value())
+        seed = int(self.session.seed)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._status(f"Sweeping K = 1 … {min(k_max, X.shape[0])} on {_count(X.shape[0])} points …")
+        self.job.start(lambda progress, is_cancelled: sweep_k(
+            X, k_max, random_state=seed, progress=progress, is_cancelled=is_cancelled,
+            sample_size=SILHOUETTE_SAMPLE))
+        return True
+
+    def cancel_sweep(self) -> None:
+        self.job.cancel()
+
+    def shutdown(self) -> None:
+        self.job.shutdown()
+
+    def _on_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.k_max_spin.setEnabled(not running)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_finished(self, result: SweepResult) -> None:
+        self._show_result(result)
+
+    def _on_cancelled(self) -> None:
+        self.progress.setValue(0)
+        if self._stale:
+            self._status("The data changed: run the sweep again.")
+        else:
+            self._status("Sweep cancelled." + (" The charts show the previous sweep." if self.result else ""))
+
+    def _on_failed(self, text: str) -> None:
+        self.progress.setValue(0)
+        self._status(f"The sweep could not run: {text}", error=True)
+
+    def _status(self, text: str, error: bool = False) -> None:
+        self.status_label.setStyleSheet("color: #B00020;" if error else "")
+        self.status_label.setText(text)
+
+    def _show_result(self, r: SweepResult | None) -> None:
+        self.result = r
+        self.elbow_chart.show_result(r)
+        self.criterion_chart.show_result(r)
+        self.silhouette_chart.show_result(r)
+        self._on_settings()
+        if r is None:
+            return
+        self._status(self.summary())
+
+    def summary(self) -> str:
+        """One paragraph saying what each chart shows for the last sweep."""
+        r = self.result
+        if r is None:
+            return ""
+        minima = self.criterion_chart.minima()
+        crit = self.criterion_chart.criterion
+        parts = [f"Elbow (Kneedle knee): K = {r.knee}" if r.knee is not None else "Elbow: no clear knee",
+                 f"lowest {crit}: " + ", ".join(f"{ct} {k if k is not None else '—'}" for ct, k in minima.items()),
+                 f"highest mean silhouette: K = {r.best_silhouette}" if r.best_silhouette is not None
+                 else "no silhouette"]
+        text = " · ".join(parts) + "."
+        if r.notes:
+            text += " " + " ".join(r.notes)
+        return text
+
+    def _on_criterion(self, criterion: str) -> None:
+        self.criterion_chart.set_criterion(criterion)
+        if self.result is not None:
+            self._status(self.summary())
+
+    # ------------------------------------------------------------- clicks
+    def use_k(self, k: int) -> None:
+        """Set K in the session and restart the run from its initialisation."""
+        if k > MAX_CLUSTERS:
+            self._status(f"K = {k} is more than the {MAX_CLUSTERS} clusters the canvas can colour apart; "
+                         f"pick K <= {MAX_CLUSTERS}.", error=True)
+            return
+        if k == self.session.n_clusters:
+            self.controller.reset_fit()
+        else:
+            self.controller.set_n_clusters(int(k))
+
+    # ------------------------------------------------------- session changes
+    def _on_settings(self) -> None:
+        k = int(self.session.n_clusters)
+        for chart in (self.elbow_chart, self.criterion_chart, self.silhouette_chart):
+            chart.set_current_k(k)
+        self._refresh_silhouette()
+
+    def _on_data_changed(self) -> None:
+        had = self.result is not None or self.job.is_running()
+        if self.job.is_running():
+            self._stale = True  # its result would describe the old data
+            self.job.cancel()
+        self._show_result(None)
+        if had:
+            self._status("The data changed: run the sweep again.")
+        self._silhouette_key = None
+        self._refresh_silhouette()
+
+    # ------------------------------------------------ silhouette diagram
+    def _refresh_silhouette(self) -> None:
+        """Recompute the diagram for the shown state, only when it is visible."""
+        if not self.silhouette_diagram.isVisible():
+            return
+        s = self.session
+        key = (s.version, s.cursor, s.n_points)
+        if key == self._silhouette_key:
+            return
+        self._silhouette_key = key
+        state = s.state
+        R = None if state is None else state.responsibilities
+        if state is None:
+            self.silhouette_diagram.show_message(s.problem or "Nothing to show.")
+            return
+        if R is None:
+            self.silhouette_diagram.show_message("The points have no clusters yet: step once to assign them.")
+            return
+        labels = np.argmax(np.asarray(R), axis=1)
+        n_used = np.unique(labels).size
+        if not 2 <= n_used <= s.n_points - 1:
+            self.silhouette_diagram.show_message(
+                f"The silhouette needs between 2 and N - 1 clusters; the shown clustering uses {n_used}.")
+            return
+        groups, mean, n = silhouette_layout(np.asarray(s.X), labels)
+        phase = {"init": "start", "E": "after E", "M": "after M"}.get(state.phase, state.phase)
+        title = f"Silhouette, iteration {state.iteration} ({phase}): mean {mean:.3f}"
+        if n < s.n_points:
+            title += f" (on a {_count(n)}-point subsample)"
+        self.silhouette_diagram.show_groups(groups, mean, title)
+
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        self._refresh_silhouette()
+
+
+class _CloseWatcher(QObject):
+    """Stops background jobs when the main window closes."""
+
+    def __init__(self, window, panels) -> None:
+        super().__init__(window)
+        self._panels = panels
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if event.type() == QEvent.Type.Close:
+            for panel in self._panels:
+                panel.shutdown()
+        return False
+
+
+def make_dock(window, widget: QWidget, title: str, name: str, tooltip: str) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setToolTip(tooltip)
+    dock.setWidget(widget)
+    dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+    widget.setMinimumWidth(380)
+    return dock
+
+
+def install_choosing_tools(window):
+    """Add the "Choosing K" and "Restarts" docks (hidden, toggled from the
+    View menu) and the k-means++ seeding mode (Run menu) to ``window``.
+
+    Returns
+    -------
+    (SelectionPanel, RestartsPanel, SeedingView)
+    """
+    from .restarts_panel import RestartsPanel
+    from .seeding_view import SeedingView
+
+    controller = window.controller
+    selection = SelectionPanel(controller)
+    restarts = RestartsPanel(controller)
+    seeding = SeedingView(window.canvas, controller)
+    restarts.attach_seeding(seeding)
+
+    sel_dock = make_dock(window, selection, "Choosing K", "selectionPanel",
+                         "Elbow, BIC/AIC and silhouette over K, and the silhouette of the shown clustering.")
+    res_dock = make_dock(window, restarts, "Restarts and initialisation", "restartsPanel",
+                         "Many runs from random and k-means++ starts: how much the start matters.")
+    # Tabbed on the right: the window's right column already sets its height, so the docks cost width only.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sel_dock)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, res_dock)
+    window.tabifyDockWidget(sel_dock, res_dock)
+    sel_dock.hide()
+    res_dock.hide()
+    # Recompute the silhouette diagram when the dock comes into view.
+    sel_dock.visibilityChanged.connect(lambda visible: visible and selection._refresh_silhouette())
+
+    bar = window.menuBar()
+    view_menu = next((a.menu() for a in bar.actions() if a.menu() is not None
+                      and a.text().replace("&", "") == "View"), None)
+    if view_menu is None:
+        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+        view_menu = bar.addMenu("&View") if help_action is None else None
+        if view_menu is None:
+            from PySide6.QtWidgets import QMenu
+
+            view_menu = QMenu("&View", bar)
+            bar.insertMenu(help_action, view_menu)
+    for dock, shortcut, tip, name in (
+            (sel_dock, "Ctrl+Shift+K", "Show or hide the Choosing K panel.", "selectionPanelAction"),
+            (res_dock, "Ctrl+Shift+G", "Show or hide the restarts gallery.", "restartsPanelAction")):
+        action = dock.toggleViewAction()
+        action.setObjectName(name)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        window.addAction(action)
+        view_menu.addAction(action)
+
+    run_menu = next((a.menu() for a in bar.actions() if a.menu() is not None
+                     and a.text().replace("&", "") == "Run"), None)
+    if run_menu is not None:
+        run_menu.addSeparator()
+        run_menu.addAction(seeding.action)
+    window.addAction(seeding.action)
+
+    def enable_back() -> None:  # Step back walks back through the picks, though the session is at its start
+        if seeding.can_step_back():
+            for widget in (getattr(window.controls, "step_back_button", None), getattr(window, "step_back_action", None)):
+                if widget is not None:
+                    widget.setEnabled(True)
+
+    for signal in (controller.stepped, controller.reset, controller.data_changed):
+        signal.connect(enable_back)
+    _CloseWatcher(window, (selection, restarts))
+    window.selection_dock = sel_dock
+    window.restarts_dock = res_dock
+    return selection, restarts, seeding

@@ -1,0 +1,156 @@
+"""Wiring of the teaching views (issue 4) into the main window: centroid
+trails, colour modes, the ambiguity layer, the point inspector with pinning,
+and the changed-points count of the info line.
+
+`TeachingViews.refresh` runs on every render, before the canvas colours the
+points; the numbers come from Qt-free code (`clusterviz.model.ambiguity`,
+`trails.trail_points`), this class only routes them to the widgets.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from clusterviz.model.ambiguity import ambiguity
+
+from .trails import trail_points
+
+
+def changed_text(session) -> str | None:
+    """"3 of 300 points changed cluster", or None when there is no count
+    (the first step, or before any assignment)."""
+    n_changed = getattr(session, "n_changed", None)
+    if n_changed is None:
+        return None
+    n = int(session.n_points)
+    return f"{n_changed} of {n} {'point' if n == 1 else 'points'} changed cluster"
+
+
+class TeachingViews(QObject):
+    """Trails, colour mode, ambiguity and the inspector of one main window.
+
+    Parameters
+    ----------
+    window : MainWindow
+        Provides ``session``, ``controller``, ``canvas``, ``controls`` (with
+        ``view_group``), ``inspector`` and ``pin_marker``, and ``render()``
+        redraws everything (``_on_stepped``).
+
+    Attributes
+    ----------
+    hovered : int
+        The point under the mouse (-1: none).
+    pinned : int
+        The pinned point (-1: none); while set, hovering does not change the
+        inspector.
+    """
+
+    def __init__(self, window, render) -> None:
+        super().__init__(window)
+        self.window = window
+        self._render = render
+        self.hovered = -1
+        self.pinned = -1
+        view = window.controls.view_group
+        self.unpin_action = QAction("&Unpin the inspected point", window)
+        self.unpin_action.setObjectName("unpinAction")
+        self.unpin_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.unpin_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.unpin_action.setToolTip("Let the inspector follow the mouse again (Esc).")
+        self.unpin_action.setEnabled(False)
+        self.unpin_action.triggered.connect(self.unpin)
+        window.addAction(self.unpin_action)
+        view.trails_check.toggled.connect(self._on_trails)
+        view.ambiguity_check.toggled.connect(lambda _on: self._render())
+        view.colour_mode_combo.currentIndexChanged.connect(self._on_colour_mode)
+        canvas = window.canvas
+        canvas.point_selected.connect(self.toggle_pin)
+        canvas.point_hovered.connect(self.hover)
+        canvas.point_clicked.connect(self.canvas_clicked)
+        window.controller.data_changed.connect(self.data_changed)
+
+    # ------------------------------------------------------------ rendering
+    def refresh(self) -> None:
+        """Update the ambiguity values, trails, pin ring and inspector for
+        the shown state (call before the canvas colours the points)."""
+        w = self.window
+        s = w.session
+        view = w.controls.view_group
+        state = s.state
+        X = np.asarray(s.X)
+        values = None
+        if view.ambiguity_check.isChecked() and state is not None and X.shape[0] > 0:
+            R = state.soft_responsibilities
+            values = ambiguity(X, np.asarray(state.means), R, hard=R is None)
+        w.canvas.ambiguity = values
+        projection = getattr(s, "view_projection", None)
+        view_spec = tuple(getattr(s, "view_columns", (0, 1))) if projection is None else projection
+        trails = w.canvas.trails
+        if view.trails_check.isChecked() and state is not None:
+            trails.show(trail_points(s.timeline, s.cursor, view_spec, getattr(s, "view_center", None)))
+        else:
+            trails.show(None)
+        trails.set_visible(view.trails_check.isChecked())
+        if self.pinned >= X.shape[0]:
+            self.pinned = -1
+        self._show_inspector()
+
+    def info_line(self, text: str) -> str:
+        """``text`` with the number of points that changed cluster inserted
+        after the objective (the third part)."""
+        changed = changed_text(self.window.session)
+        if changed is None:
+            return text
+        parts = text.split(" · ")
+        parts.insert(min(3, len(parts)), changed)
+        return " · ".join(parts)
+
+    def _show_inspector(self) -> None:
+        w = self.window
+        index = self.pinned if self.pinned >= 0 else self.hovered
+        w.inspector.show_point(w.session, index, pinned=self.pinned >= 0)
+        if self.pinned >= 0:
+            X2 = w._view()[0]
+            w.pin_marker.show((X2[self.pinned, 0], X2[self.pinned, 1]) if self.pinned < X2.shape[0] else None)
+        else:
+            w.pin_marker.show(None)
+        self.unpin_action.setEnabled(self.pinned >= 0)
+
+    # ---------------------------------------------------------------- input
+    def hover(self, index: int) -> None:
+        self.hovered = int(index)
+        if self.pinned < 0:
+            self._show_inspector()
+
+    def toggle_pin(self, index: int) -> None:
+        """A click on a point: pin it (a click on the pinned point unpins it)."""
+        self.pinned = -1 if index == self.pinned else int(index)
+        self._show_inspector()
+
+    def unpin(self) -> None:
+        if self.pinned >= 0:
+            self.pinned = -1
+            self._show_inspector()
+
+    def canvas_clicked(self, x: float, y: float) -> None:
+        """A click on empty canvas: unpins a pinned point (and adds nothing,
+        so a stray click never edits the data); otherwise adds a point."""
+        if self.pinned >= 0:
+            self.unpin()
+            return
+        self.window.controller.add_point(x, y)
+
+    def data_changed(self) -> None:
+        """Point indices may have shifted: forget the pinned point."""
+        self.pinned = -1
+        self.hovered = -1
+        self._show_inspector()
+
+    # -------------------------------------------------------------- toggles
+    def _on_trails(self, _on: bool) -> None:
+        self._render()
+
+    def _on_colour_mode(self, _index: int) -> None:
+        self.window.canvas.set_colour_mode(self.window.controls.view_group.colour_mode)
+        self._render()

@@ -1,0 +1,678 @@
+"""Editing the data on the canvas: the tool bar (Add, Brush, Erase, Move,
+Blob, Centroid, Clear all, the class palette), the mouse handling behind it
+and the undo stack with its Edit menu.
+
+Mouse handling
+--------------
+`CanvasTools` filters the canvas's ``QGraphicsScene`` events. A left press
+inside the plot area belongs to the current tool (pyqtgraph never sees it, so
+the view does not pan or jump); a right drag pans the view; the wheel zooms
+(left to pyqtgraph). The tools themselves are driven by `press`, `move` and
+`release` in *data* coordinates, which tests may call directly.
+
+Every tool gesture is one undo step: the edit is applied live while the
+mouse moves (so the user sees the points appear) and one command holding
+the data before and after is pushed on release (`clusterviz.ui.undo`).
+The sampling maths lives in the Qt-free `clusterviz.data.sketch`.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap, QUndoStack
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QToolBar
+import pyqtgraph as pg  # after PySide6
+
+from clusterviz.data.sketch import drag_covariance, points_in_circle, sample_blob, spray_disc
+from clusterviz.data.transform import project_points
+from clusterviz.session import default_class_name
+
+from .canvas import ellipse_outline
+from .undo import DataEditCommand, InitialMeansCommand
+
+__all__ = ["TOOLS", "CLASS_SYMBOLS", "CanvasTools", "class_symbols", "install_tools"]
+
+#: name -> (objectName, text, shortcut, tooltip)
+TOOLS: dict[str, tuple[str, str, str, str]] = {
+    "add": ("toolAdd", "Add", "P", "Add: click to add one point of the current class; drag to pan (P)."),
+    "brush": ("toolBrush", "Brush", "B", "Brush: press and drag to spray points around the cursor (B)."),
+    "erase": ("toolErase", "Erase", "E", "Erase: click or drag to remove the points under the circle (E)."),
+    "move": ("toolMove", "Move", "M", "Move: drag a point to a new place (M)."),
+    "blob": ("toolBlob", "Blob", "G",
+             "Blob: press at the mean and drag out the spread and direction of a Gaussian blob (G)."),
+    "centroid": ("toolCentroid", "Centroid", "C",
+                 "Centroid: click to place initial centroids by hand (K follows), drag one to move it, "
+                 "Shift+click to remove it (C)."),
+}
+
+#: Marker of each true class (pyqtgraph symbol names); colours stay the clusters'.
+CLASS_SYMBOLS: tuple[str, ...] = ("o", "s", "t", "d", "p", "h", "t1", "star")
+
+#: A press that moves less than this many pixels is a click.
+CLICK_SLOP_PX = 4.0
+#: How close (pixels) the mouse must be to grab a point or a centroid.
+GRAB_PX = 9.0
+CENTROID_GRAB_PX = 16.0
+#: A classless data set offers this many classes to paint with.
+DEFAULT_N_CLASSES = 4
+
+
+def class_symbols(labels) -> np.ndarray | str:
+    """The marker of every point: ``CLASS_SYMBOLS[class]`` (cycled), or "o"
+    for all when there are no classes."""
+    if labels is None:
+        return "o"
+    codes = np.asarray(labels, dtype=np.int64) % len(CLASS_SYMBOLS)
+    return np.asarray(CLASS_SYMBOLS, dtype=object)[codes]
+
+
+def symbol_icon(symbol: str, size: int = 16) -> QIcon:
+    """A small icon of a class marker for the class palette."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.translate(size / 2, size / 2)
+    painter.scale(size * 0.8, size * 0.8)
+    pen = QPen(QColor(40, 40, 40))
+    pen.setCosmetic(True)
+    pen.setWidthF(1.2)
+    painter.setPen(pen)
+    painter.setBrush(QColor(140, 140, 140))
+    painter.drawPath(pg.graphicsItems.ScatterPlotItem.Symbols[symbol])
+    painter.end()
+    return QIcon(pixmap)
+
+
+class CanvasTools(QObject):
+    """The canvas tools, their tool bar, the class palette and the undo stack.
+
+    Parameters
+    ----------
+    canvas : ClusterCanvas
+    controller : SessionController
+    seed : int
+        Seeds the generator of brush and blob points (reproducible tests).
+
+    Attributes
+    ----------
+    toolbar : QToolBar
+    undo_stack : QUndoStack
+    rng : numpy.random.Generator
+    actions : dict of str to QAction
+        The checkable tool actions by tool name.
+
+    Signals
+    -------
+    tool_changed(str)
+    """
+
+    tool_changed = Signal(str)
+
+    def __init__(self, canvas, controller, seed: int = 0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = canvas
+        self.controller = controller
+        self.rng = np.random.default_rng(seed)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(200)
+        self._tool = "add"
+        self._gesture: dict | None = None  # the press-drag-release in progress
+        self._pan_from: QPointF | None = None  # scene position of a right drag
+        self._class_key: tuple | None = None
+        #: Called on an Add click on empty space before adding; returning True
+        #: consumes the click (the window unpins an inspected point this way).
+        self.empty_click = None
+
+        self.toolbar = QToolBar("Tools")
+        self.toolbar.setObjectName("toolBar")
+        self.toolbar.setToolTip("Tools to edit the data on the canvas.")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.group = QActionGroup(self)
+        self.group.setExclusive(True)
+        self.actions: dict[str, QAction] = {}
+        for name, (object_name, text, key, tip) in TOOLS.items():
+            action = QAction(text, self.toolbar)
+            action.setObjectName(object_name)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.setData(name)
+            action.toggled.connect(lambda on, n=name: on and self.set_tool(n))
+            self.group.addAction(action)
+            self.toolbar.addAction(action)
+            self.actions[name] = action
+        self.clear_action = QAction("Clear all", self.toolbar)
+        self.clear_action.setObjectName("toolClear")
+        self.clear_action.setToolTip("Remove every point (undo with Ctrl+Z).")
+        self.clear_action.setStatusTip(self.clear_action.toolTip())
+        self.clear_action.triggered.connect(self.clear_all)
+        self.toolbar.addAction(self.clear_action)
+        self.toolbar.addSeparator()
+
+        self.radius_spin = self._spin("radiusSpin", 3, 300, 30, " px",
+                                      "Radius of the brush and the eraser, in screen pixels.")
+        self.density_spin = self._spin("densitySpin", 1, 100, 6, "",
+                                       "Points the brush sprays per dab (one dab every half radius dragged).")
+        self.blob_spin = self._spin("blobSpin", 1, 5000, 100, "", "Number of points in a blob.")
+        self.class_combo = QComboBox()
+        self.class_combo.setObjectName("classCombo")
+        self.class_combo.setToolTip("True class of new points (drawn with its marker); the info line then "
+                                    "shows the adjusted Rand index.")
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for label, widget in (("Radius", self.radius_spin), ("Density", self.density_spin),
+                              ("Blob", self.blob_spin), ("Class", self.class_combo)):
+            caption = QLabel(f" {label} ")
+            caption.setBuddy(widget)
+            caption.setToolTip(widget.toolTip())
+            self.toolbar.addWidget(caption)
+            self.toolbar.addWidget(widget)
+
+        # Feedback drawn on the canvas: the brush/eraser circle and the blob outline.
+        plot = canvas.getPlotItem()
+        cursor_pen = QPen(QColor(60, 60, 60, 200))
+        cursor_pen.setCosmetic(True)
+        cursor_pen.setWidthF(1.2)
+        cursor_pen.setStyle(Qt.PenStyle.DashLine)
+        self.cursor_outline = pg.PlotCurveItem(pen=cursor_pen, antialias=True)
+        self.blob_outline = pg.PlotCurveItem(pen=cursor_pen, antialias=True)
+        for item in (self.cursor_outline, self.blob_outline):
+            item.setZValue(40)
+            item.setVisible(False)
+            plot.addItem(item, ignoreBounds=True)
+        # Hand-placed centroids while there is no fit to draw them (fewer points than K).
+        self.placed_means = pg.ScatterPlotItem(size=24, symbol="star", pen=pg.mkPen("#222222", width=1.5),
+                                               brush=pg.mkBrush(255, 255, 255, 160), pxMode=True)
+        self.placed_means.setZValue(30)
+        plot.addItem(self.placed_means, ignoreBounds=True)
+
+        self._scene = canvas.scene()
+        self._scene.installEventFilter(self)
+        controller.dataset_loaded.connect(self.undo_stack.clear)  # old edits mean nothing on new data
+        controller.data_changed.connect(self.refresh)
+        controller.view_changed.connect(self.refresh)
+        controller.reset.connect(self._show_placed_means)
+        # Undo or redo in the middle of a drag ends the drag without recording it.
+        self.undo_stack.indexChanged.connect(self._drop_gesture)
+        self.set_tool("add")
+        self.refresh()
+
+    def _spin(self, name: str, low: int, high: int, value: int, suffix: str, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setSuffix(suffix)
+        spin.setToolTip(tip)
+        spin.setKeyboardTracking(False)
+        return spin
+
+    # ------------------------------------------------------------ the tool
+    @property
+    def tool(self) -> str:
+        """The current tool: one of `TOOLS`."""
+        return self._tool
+
+    def set_tool(self, name: str) -> None:
+        """Choose the current tool by name ("add", "brush", ...)."""
+        if name not in TOOLS:
+            raise ValueError(f"tool {name!r} is not one of {', '.join(TOOLS)}.")
+        self._finish_gesture()
+        self._tool = name
+        action = self.actions[name]
+        if not action.isChecked():
+            action.setChecked(True)
+        self.radius_spin.setEnabled(name in ("brush", "erase"))
+        self.density_spin.setEnabled(name == "brush")
+        self.blob_spin.setEnabled(name == "blob")
+        self.class_combo.setEnabled(name in ("add", "brush", "blob"))
+        self.canvas.setToolTip(TOOLS[name][3][:-4] + ". Right-drag pans, the wheel zooms.")
+        self.cursor_outline.setVisible(False)
+        self.tool_changed.emit(name)
+
+    @property
+    def current_class(self) -> int | None:
+        """Class code new points get, or None (the data has no classes)."""
+        data = self.class_combo.currentData()
+        return None if data is None or int(data) < 0 else int(data)
+
+    # --------------------------------------------------------- refreshing
+    def refresh(self) -> None:
+        """After a data change: class markers on the canvas, the class palette."""
+        dataset = self.controller.session.dataset
+        symbols = class_symbols(dataset.labels)
+        points = self.canvas.points
+        if isinstance(symbols, str) or len(symbols) == len(points.data):
+            points.setSymbol(symbols)
+        self._sync_classes(dataset)
+        self._show_placed_means()
+
+    def _show_placed_means(self) -> None:
+        s = self.session
+        M = s.initial_means
+        if M is None or s.state is not None or getattr(s, "view_projection", None) is not None:
+            self.placed_means.setData(x=[], y=[])
+            return
+        cols = list(s.view_columns)
+        self.placed_means.setData(x=M[:, cols[0]], y=M[:, cols[1]])
+
+    def _sync_classes(self, dataset) -> None:
+        labels = dataset.labels
+        if labels is None:
+            names = tuple(default_class_name(k) for k in range(DEFAULT_N_CLASSES))
+            key = (None, names)
+        else:
+            top = int(labels.max()) + 1 if labels.size else 1
+            names = tuple(dataset.class_names or ())
+            names = names + tuple(default_class_name(k) for k in range(len(names), max(top, len(names))))
+            names = names + (default_class_name(len(names)),)  # room for one more class
+            key = ("labels", names)
+        if key == self._class_key:
+            return
+        self._class_key = key
+        previous = self.class_combo.currentData()
+        combo = self.class_combo
+        combo.blockSignals(True)
+        combo.clear()
+        if labels is None:
+            combo.addItem("No class", -1)
+        for k, name in enumerate(names):
+            combo.addItem(symbol_icon(CLASS_SYMBOLS[k % len(CLASS_SYMBOLS)]), name, k)
+        index = combo.findData(previous) if previous is not None else -1
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+
+    # ------------------------------------------------------- coordinates
+    @property
+    def session(self):
+        return self.controller.session
+
+    def pixel_size(self) -> tuple[float, float]:
+        """Data units per screen pixel along x and y."""
+        vb = self.canvas.view_box
+        try:
+            sx, sy = (abs(float(v)) for v in vb.viewPixelSize())
+        except (ZeroDivisionError, ValueError, TypeError):
+            sx = sy = float("nan")
+        if not (np.isfinite(sx) and np.isfinite(sy) and sx > 0 and sy > 0):
+            (x0, x1), (y0, y1) = vb.viewRange()  # not laid out yet: assume a 500-pixel plot
+            sx, sy = max(abs(x1 - x0), 1e-12) / 500.0, max(abs(y1 - y0), 1e-12) / 500.0
+        return sx, sy
+
+    def shown_points(self) -> np.ndarray:
+        """The points as the canvas shows them, shape (n_samples, 2)."""
+        s = self.session
+        W = getattr(s, "view_projection", None)
+        if W is not None:
+            return project_points(s.X, W, getattr(s, "view_center", None))
+        return np.asarray(s.X)[:, list(s.view_columns)]
+
+    def _nearest(self, P: np.ndarray, x: float, y: float, within_px: float) -> int:
+        if P.shape[0] == 0:
+            return -1
+        d = (P - [x, y]) / self.pixel_size()
+        d2 = np.einsum("ij,ij->i", d, d)
+        i = int(np.argmin(d2))
+        return i if d2[i] <= within_px**2 else -1
+
+    def _pixels_between(self, a, b) -> float:
+        sx, sy = self.pixel_size()
+        return float(np.hypot((b[0] - a[0]) / sx, (b[1] - a[1]) / sy))
+
+    def _refuse(self, text: str) -> None:
+        self.controller.failed.emit(text)
+
+    def _in_projection(self) -> bool:
+        if getattr(self.session, "view_projection", None) is None:
+            return False
+        self._refuse(f"The {TOOLS[self._tool][1]} tool works on a view of two columns, not on a projection; "
+                     "choose two columns to view first.")
+        return True
+
+    # ------------------------------------------------------------ gestures
+    def press(self, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        """The left button went down at data point (x, y)."""
+        self._finish_gesture()  # a release we never saw (e.g. a dialog took it)
+        s = self.session
+        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        g = {"tool": self._tool, "start": (x, y), "last": (x, y), "moved": False, "before": s.dataset,
+             "edited": False}
+        self._gesture = g
+        tool = self._tool
+        if tool in ("brush", "move", "blob", "centroid") and self._in_projection():
+            g["stopped"] = True
+            return
+        if tool == "add":
+            g["on_point"] = self._nearest(self.shown_points(), x, y, GRAB_PX) >= 0
+        elif tool == "brush":
+            self._dab(x, y)
+        elif tool == "erase":
+            self._erase(x, y)
+        elif tool == "move":
+            g["index"] = self._nearest(self.shown_points(), x, y, GRAB_PX)
+        elif tool == "blob":
+            self._show_blob(x, y)
+        elif tool == "centroid":
+            self._centroid_press(g, x, y, shift)
+
+    def move(self, x: float, y: float) -> None:
+        """The mouse moved to (x, y) with the left button down."""
+        g = self._gesture
+        if g is None:
+            self.hover(x, y)
+            return
+        if g.get("stopped"):
+            return
+        if not g["moved"] and self._pixels_between(g["start"], (x, y)) >= CLICK_SLOP_PX:
+            g["moved"] = True
+        tool = g["tool"]
+        if tool == "brush":
+            self._show_cursor(x, y)
+            if self._pixels_between(g["last"], (x, y)) >= max(2.0, self.radius_spin.value() / 2.0):
+                self._dab(x, y)
+        elif tool == "erase":
+            self._show_cursor(x, y)
+            self._erase(x, y)
+        elif tool == "add" and g["moved"] and not g["on_point"]:
+            # Pan so that the data point pressed stays under the cursor.
+            x0, y0 = g["start"]
+            self.canvas.view_box.translateBy(x=x0 - x, y=y0 - y)
+        elif tool == "move" and g.get("index", -1) >= 0 and g["moved"]:
+            if self.controller.move_point(g["index"], x, y):
+                g["edited"] = True
+            else:
+                g["index"] = -1
+        elif tool == "blob":
+            self._show_blob(x, y)
+        elif tool == "centroid" and g.get("centroid", -1) >= 0 and g["moved"]:
+            self._drag_centroid(g, x, y)
+
+    def release(self, x: float, y: float) -> None:
+        """The left button came up at (x, y): finish the gesture (one undo step)."""
+        g = self._gesture
+        if g is None:
+            return
+        tool = "stopped" if g.get("stopped") else g["tool"]
+        if tool == "add" and not g["moved"] and not g["on_point"]:
+            if (self.empty_click is None or not self.empty_click()) and not self._in_projection():
+                self._add_points([[x, y]], "Add point")
+        elif tool == "move" and g.get("index", -1) >= 0 and g["moved"]:
+            if self.controller.move_point(g["index"], x, y):
+                g["edited"] = True
+        elif tool == "blob":
+            self._add_blob(g, x, y)
+        elif tool == "centroid":
+            self._centroid_release(g, x, y)
+        self._finish_gesture()
+
+    def hover(self, x: float, y: float) -> None:
+        """The mouse moved over the plot with no button down."""
+        if self._tool in ("brush", "erase"):
+            self._show_cursor(x, y)
+
+    def leave(self) -> None:
+        """The mouse left the canvas."""
+        if self._gesture is None:
+            self.cursor_outline.setVisible(False)
+
+    def _drop_gesture(self, _index: int = 0) -> None:
+        self._gesture = None
+        self.blob_outline.setVisible(False)
+
+    def _finish_gesture(self) -> None:
+        g, self._gesture = self._gesture, None
+        self.blob_outline.setVisible(False)
+        if g is None:
+            return
+        if g["edited"] and self.session.dataset is not g["before"]:
+            texts = {"brush": "Brush stroke", "erase": "Erase", "move": "Move point"}
+            self._push_data(texts.get(g["tool"], "Edit"), g["before"])
+
+    def _push_data(self, text: str, before) -> None:
+        after = self.session.dataset
+        n = after.n_samples - before.n_samples
+        if n:
+            text = f"{text} ({n:+d} {'point' if abs(n) == 1 else 'points'})"
+        self.undo_stack.push(DataEditCommand(self.controller, text, before, after, applied=True))
+
+    # --------------------------------------------------------- the tools
+    def _add_points(self, P, text: str) -> bool:
+        before = self.session.dataset
+        if not self.controller.add_points(np.asarray(P, dtype=np.float64), classes=self.current_class):
+            return False
+        self._push_data(text, before)
+        return True
+
+    def _dab(self, x: float, y: float) -> None:
+        g = self._gesture
+        P = spray_disc((x, y), self.radius_spin.value(), self.density_spin.value(), self.rng, self.pixel_size())
+        g["last"] = (x, y)
+        if self.controller.add_points(P, classes=self.current_class):
+            g["edited"] = True
+        else:
+            g["stopped"] = True  # one message per stroke, not one per dab
+
+    def _erase(self, x: float, y: float) -> None:
+        idx = points_in_circle(self.shown_points(), (x, y), self.radius_spin.value(), self.pixel_size())
+        if idx.size and self.controller.remove_points(idx):
+            self._gesture["edited"] = True
+
+    def _blob_covariance(self, g, x: float, y: float) -> np.ndarray:
+        sx, sy = self.pixel_size()
+        x0, y0 = g["start"]
+        return drag_covariance(((x - x0) / sx, (y - y0) / sy), 0.5, (sx, sy))
+
+    def _show_blob(self, x: float, y: float) -> None:
+        g = self._gesture
+        if g is None:
+            return
+        outline = ellipse_outline(np.asarray(g["start"]), self._blob_covariance(g, x, y), 2.0)
+        self.blob_outline.setData(x=outline[:, 0], y=outline[:, 1])
+        self.blob_outline.setVisible(True)
+
+    def _add_blob(self, g, x: float, y: float) -> None:
+        cov = self._blob_covariance(g, x, y)
+        P = sample_blob(g["start"], cov, self.blob_spin.value(), self.rng)
+        self._add_points(P, "Blob")
+
+    def _show_cursor(self, x: float, y: float) -> None:
+        sx, sy = self.pixel_size()
+        r = self.radius_spin.value()
+        outline = ellipse_outline(np.array([x, y]), np.diag([(r * sx) ** 2, (r * sy) ** 2]), 1.0)
+        self.cursor_outline.setData(x=outline[:, 0], y=outline[:, 1])
+        self.cursor_outline.setVisible(True)
+
+    # centroids ----------------------------------------------------------
+    def _shown_means(self) -> np.ndarray | None:
+        """The centroids on screen, shape (K, D), or None."""
+        s = self.session
+        state = s.state
+        if state is not None:
+            return np.array(state.means, dtype=np.float64)
+        return None if s.initial_means is None else np.array(s.initial_means)
+
+    def _centroid_press(self, g, x: float, y: float, shift: bool) -> None:
+        s = self.session
+        g["means_before"] = None if s.initial_means is None else np.array(s.initial_means)
+        g["k_before"] = s.n_clusters
+        g["centroid"] = -1
+        means = self._shown_means()
+        if means is not None:
+            cols = list(s.view_columns)
+            g["centroid"] = self._nearest(means[:, cols], x, y, CENTROID_GRAB_PX)
+            g["means"] = means
+        g["shift"] = shift
+
+    def _moved_means(self, g, x: float, y: float) -> np.ndarray:
+        M = g["means"].copy()
+        M[g["centroid"], list(self.session.view_columns)] = (x, y)
+        return M
+
+    def _drag_centroid(self, g, x: float, y: float) -> None:
+        if self.controller.set_initial_means(self._moved_means(g, x, y)):
+            g["centroids_edited"] = True
+        else:
+            g["centroid"] = -1
+
+    def _centroid_release(self, g, x: float, y: float) -> None:
+        s = self.session
+        k = g["centroid"]
+        if k >= 0 and g["moved"]:
+            if not self.controller.set_initial_means(self._moved_means(g, x, y)):
+                return
+            text = "Move centroid"
+        elif k >= 0 and g["shift"]:
+            M = np.delete(g["means"], k, axis=0)
+            if not self.controller.set_initial_means(M if M.shape[0] else None):
+                return
+            text = "Remove centroid"
+        elif k < 0 and not g["moved"]:
+            new = np.asarray(s.X).mean(axis=0) if s.n_points else np.zeros(s.n_features)
+            new[list(s.view_columns)] = (x, y)
+            base = g["means_before"]
+            M = new[None, :] if base is None else np.vstack([base, new])
+            if not self.controller.set_initial_means(M):
+                return
+            text = "Place centroid"
+        else:
+            return
+        after = self.session.initial_means
+        self.undo_stack.push(InitialMeansCommand(self.controller, text, g["means_before"], g["k_before"],
+                                                 after, applied=True))
+
+    # ----------------------------------------------------------- clear all
+    def clear_all(self) -> None:
+        """Remove every point (one undo step)."""
+        self._finish_gesture()
+        s = self.session
+        if s.n_points == 0:
+            return
+        before = s.dataset
+        if self.controller.set_data(np.empty((0, s.n_features)), None):
+            self._push_data("Clear all", before)
+
+    # ---------------------------------------------------------- mouse events
+    _PRESS = (QEvent.Type.GraphicsSceneMousePress, QEvent.Type.GraphicsSceneMouseDoubleClick)
+    _HANDLED = frozenset(_PRESS + (QEvent.Type.GraphicsSceneMouseMove, QEvent.Type.GraphicsSceneMouseRelease,
+                                   QEvent.Type.GraphicsSceneLeave))
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        kind = event.type()
+        if kind not in self._HANDLED or obj is not self._scene:
+            return False
+        if kind == QEvent.Type.GraphicsSceneLeave:
+            self.leave()
+            return False
+        if kind in self._PRESS:
+            return self._on_press(event)
+        if kind == QEvent.Type.GraphicsSceneMouseMove:
+            return self._on_move(event)
+        if kind == QEvent.Type.GraphicsSceneMouseRelease:
+            return self._on_release(event)
+        return False
+
+    def _in_plot(self, scene_pos) -> bool:
+        return self.canvas.view_box.sceneBoundingRect().contains(scene_pos)
+
+    def _data_pos(self, scene_pos) -> tuple[float, float]:
+        p = self.canvas.view_box.mapSceneToView(scene_pos)
+        return float(p.x()), float(p.y())
+
+    def _on_press(self, event) -> bool:
+        pos = event.scenePos()
+        if not self._in_plot(pos):
+            return False
+        if event.button() == Qt.MouseButton.LeftButton:
+            if self._tool == "add" and self.canvas.point_at(pos) >= 0:
+                return False  # a click on a point is the inspector's (pin); a drag pans
+            event.accept()
+            self.press(*self._data_pos(pos), event.modifiers())
+            return True
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            self._pan_from = QPointF(pos)
+            return True
+        return False
+
+    def _on_move(self, event) -> bool:
+        pos = event.scenePos()
+        if self._pan_from is not None:
+            vb = self.canvas.view_box
+            a, b = vb.mapSceneToView(self._pan_from), vb.mapSceneToView(pos)
+            vb.translateBy(x=a.x() - b.x(), y=a.y() - b.y())
+            self._pan_from = QPointF(pos)
+            event.accept()
+            return True
+        if self._gesture is not None:
+            event.accept()
+            self.move(*self._data_pos(pos))
+            return True
+        if self._in_plot(pos):
+            self.hover(*self._data_pos(pos))
+        else:
+            self.leave()
+        return False  # hovering: the inspector still hears it
+
+    def _on_release(self, event) -> bool:
+        if event.button() == Qt.MouseButton.RightButton and self._pan_from is not None:
+            self._pan_from = None
+            event.accept()
+            return True
+        if event.button() == Qt.MouseButton.LeftButton and self._gesture is not None:
+            event.accept()
+            self.release(*self._data_pos(event.scenePos()))
+            return True
+        return False
+
+
+def install_tools(window) -> CanvasTools:
+    """Give ``window`` (a MainWindow) the canvas tools: the tool bar above the
+    canvas, an Edit menu (Undo, Redo, Clear all) before the Run menu, and
+    window-wide shortcuts (Ctrl+Z, Ctrl+Shift+Z, A/B/E/M/G/C)."""
+    tools = CanvasTools(window.canvas, window.controller, parent=window)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools.toolbar)
+    undo = tools.undo_stack.createUndoAction(window, "&Undo")
+    undo.setObjectName("undoAction")
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    undo.setToolTip("Undo the last edit of the data or the centroids (Ctrl+Z).")
+    redo = tools.undo_stack.createRedoAction(window, "&Redo")
+    redo.setObjectName("redoAction")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    redo.setToolTip("Redo the last undone edit (Ctrl+Shift+Z).")
+    for action in (undo, redo):
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(action)
+    for action in tools.actions.values():
+        window.addAction(action)
+    tools.undo_action, tools.redo_action = undo, redo
+    bar = window.menuBar()
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.setObjectName("editMenu")
+    edit_menu.setToolTipsVisible(True)
+    edit_menu.addAction(undo)
+    edit_menu.addAction(redo)
+    edit_menu.addSeparator()
+    edit_menu.addAction(tools.clear_action)
+    tool_menu = edit_menu.addMenu("&Tool")
+    for action in tools.actions.values():
+        tool_menu.addAction(action)
+    # Place Edit right after File.
+    menus = [a for a in bar.actions() if a.menu() is not None and a is not edit_menu.menuAction()]
+    names = [a.text().replace("&", "") for a in menus]
+    if "File" in names and names.index("File") + 1 < len(menus):
+        bar.removeAction(edit_menu.menuAction())
+        bar.insertAction(menus[names.index("File") + 1], edit_menu.menuAction())
+
+    def unpin() -> bool:
+        """A click on empty canvas unpins an inspected point instead of adding one."""
+        teaching = getattr(window, "teaching", None)
+        if teaching is None or getattr(teaching, "pinned", -1) < 0:
+            return False
+        teaching.unpin()
+        return True
+
+    tools.empty_click = unpin
+    return tools

@@ -1,0 +1,107 @@
+"""Centroid trails: the path each mean took from the start of the run up to
+the shown step, thin lines in the cluster colours with a small dot per step."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtGui import QColor, QPen
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from clusterviz.data.transform import project_points
+
+from .palette import MAX_CLUSTERS, cluster_color
+
+
+def trail_points(timeline: Sequence, cursor: int, view=(0, 1), center=None) -> np.ndarray:
+    """The means of every timeline entry up to the cursor, as shown on the canvas.
+
+    Parameters
+    ----------
+    timeline : sequence of FitState
+        Parameter snapshots, oldest first (all with the same K).
+    cursor : int
+        Index of the shown entry; entries 0 .. cursor are used.
+    view : (int, int) or ndarray of shape (2, n_features)
+        The two data columns shown, or a projection (e.g. PCA axes).
+    center : ndarray of shape (n_features,), optional
+        Subtracted before a projection.
+
+    Returns
+    -------
+    ndarray of shape (cursor + 1, n_clusters, 2)
+        One vertex per step (an E half-step repeats the means before it);
+        shape (0, 0, 2) for an empty timeline.
+    """
+    if len(timeline) == 0:
+        return np.empty((0, 0, 2))
+    last = int(min(max(cursor, 0), len(timeline) - 1))
+    means = np.stack([np.asarray(entry.means, dtype=np.float64) for entry in timeline[: last + 1]])
+    steps, k, d = means.shape
+    return project_points(means.reshape(steps * k, d), view, center).reshape(steps, k, 2)
+
+
+class ClickThroughScatter(pg.ScatterPlotItem):
+    """A scatter item drawn over the data points that lets clicks through to them."""
+
+    def mouseClickEvent(self, ev) -> None:  # pyqtgraph override
+        ev.ignore()
+
+
+class CentroidTrails:
+    """One line item per cluster colour, created once and updated with ``setData``.
+
+    Parameters
+    ----------
+    plot : pyqtgraph.PlotItem
+        The canvas' plot item; the trails are drawn above the points and
+        below the centroid markers.
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.items: list[pg.PlotCurveItem] = []  # the lines
+        self.dots: list[ClickThroughScatter] = []  # one small dot per step
+        dot_pen = pg.mkPen(40, 40, 40, 160)
+        for k in range(MAX_CLUSTERS):
+            colour = cluster_color(k)
+            pen = QPen(colour)
+            pen.setWidthF(1.6)
+            pen.setCosmetic(True)
+            line = pg.PlotCurveItem(pen=pen, antialias=True)
+            dots = ClickThroughScatter(size=5, symbol="o", pen=dot_pen, brush=pg.mkBrush(QColor(colour)),
+                                       antialias=True, pxMode=True)
+            for item, z in ((line, 25), (dots, 26)):
+                item.setZValue(z)
+                item.setVisible(False)
+                plot.addItem(item)
+            self.items.append(line)
+            self.dots.append(dots)
+        self._visible = False
+        self._n_shown = 0
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    def set_visible(self, on: bool) -> None:
+        self._visible = bool(on)
+        for k, (line, dots) in enumerate(zip(self.items, self.dots)):
+            line.setVisible(self._visible and k < self._n_shown)
+            dots.setVisible(self._visible and k < self._n_shown)
+
+    def show(self, paths: np.ndarray | None) -> None:
+        """Draw ``paths`` (shape (n_steps, n_clusters, 2), see `trail_points`);
+        None or an empty array clears the trails."""
+        n_clusters = 0 if paths is None or paths.size == 0 else min(paths.shape[1], MAX_CLUSTERS)
+        for k in range(n_clusters):
+            self.items[k].setData(x=paths[:, k, 0], y=paths[:, k, 1])
+            self.dots[k].setData(x=paths[:, k, 0], y=paths[:, k, 1])
+        for k in range(n_clusters, self._n_shown):
+            self.items[k].setData(x=np.empty(0), y=np.empty(0))
+            self.dots[k].setData(x=[], y=[])
+        self._n_shown = n_clusters
+        self.set_visible(self._visible)
+
+    def vertex_counts(self) -> list[int]:
+        """Number of vertices of each shown trail (for tests and the inspector)."""
+        return [0 if item.xData is None else len(item.xData) for item in self.items[: self._n_shown]]

@@ -1,0 +1,228 @@
+"""The "Choosing K" dock: the sweep runs on a worker thread and can be
+cancelled; its charts mark the knee and the best K; a click on a K sets K;
+the silhouette diagram follows the shown clustering."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QDockWidget
+
+from clusterviz.data import Dataset, builtin_dataset
+from clusterviz.model.metrics import silhouette_score
+
+
+@pytest.fixture
+def blobs_window(make_window):
+    return make_window(builtin_dataset("three_blobs"), show=True)
+
+
+def _run_sweep(qtbot, panel, timeout=30000):
+    with qtbot.waitSignal(panel.job.finished, timeout=timeout):
+        assert panel.run_sweep()
+    return panel.result
+
+
+def _click_k(qtbot, chart, k: float):
+    vb = chart.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < k < vb.viewRange()[0][1])  # the chart has framed its data
+    y = float(np.mean(vb.viewRange()[1]))
+    pos = chart.mapFromScene(vb.mapViewToScene(QPointF(k, y)))
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_dock_is_hidden_and_toggled_from_view_menu(make_window, qtbot):
+    window = make_window(show=True)
+    dock = window.findChild(QDockWidget, "selectionPanel")
+    assert dock is not None and not dock.isVisible()
+    action = dock.toggleViewAction()
+    assert action.objectName() == "selectionPanelAction"
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
+    assert action in view_menu.actions()
+    action.trigger()
+    qtbot.waitUntil(dock.isVisible)
+    assert window.selection_panel.k_max_spin.value() == 10
+
+
+def test_sweep_on_three_blobs_marks_knee_and_silhouette_at_3(blobs_window, qtbot):
+    window = blobs_window
+    window.selection_dock.show()
+    panel = window.selection_panel
+    result = _run_sweep(qtbot, panel)
+    assert not panel.job.is_running()
+    assert list(result.ks) == list(range(1, 11))
+    assert result.knee == 3 and result.best_silhouette == 3
+    assert list(panel.elbow_chart.marker.data["x"]) == [3.0]
+    assert list(panel.silhouette_chart.marker.data["x"]) == [3.0]
+    elbow_title = panel.elbow_chart.getPlotItem().titleLabel.text
+    assert "knee at K = 3" in elbow_title and "Kneedle" in elbow_title
+    assert "maximum at K = 3" in panel.silhouette_chart.getPlotItem().titleLabel.text
+    assert "subsample" not in panel.silhouette_chart.getPlotItem().titleLabel.text
+    # four BIC curves, the full-covariance minimum marked at 3
+    assert all(panel.criterion_chart.curves[ct].xData.shape == (10,) for ct in panel.criterion_chart.curves)
+    assert list(panel.criterion_chart.markers["full"].data["x"]) == [3.0]
+    assert panel.progress.value() == panel.progress.maximum()
+    assert "K = 3" in panel.status_label.text()
+    panel.criterion_combo.setCurrentText("AIC")
+    assert "AIC" in panel.criterion_chart.getPlotItem().titleLabel.text
+
+
+def test_sweep_on_old_faithful_full_bic_chooses_2(make_window, qtbot):
+    window = make_window(builtin_dataset("old_faithful"))
+    panel = window.selection_panel
+    result = _run_sweep(qtbot, panel)
+    assert result.best_bic["full"] == 2
+    assert list(panel.criterion_chart.markers["full"].data["x"]) == [2.0]
+    assert "full 2" in panel.criterion_chart.getPlotItem().titleLabel.text
+
+
+def test_sweep_can_be_cancelled_midway_and_leaves_no_thread(blobs_window, qtbot):
+    panel = blobs_window.selection_panel
+    panel.k_max_spin.setValue(30)  # 150 units of work: long enough to stop in the middle
+    reports = []
+    panel.job.progressed.connect(lambda done, total: reports.append((done, total)))
+    panel.job.progressed.connect(lambda done, total: len(reports) == 1 and panel.cancel_button.click())
+    with qtbot.waitSignal(panel.job.cancelled, timeout=30000):
+        panel.run_sweep()
+        thread = panel.job.thread_object
+        assert thread is not None and panel.cancel_button.isEnabled() and not panel.run_button.isEnabled()
+    assert not thread.isRunning() and thread.isFinished()
+    assert panel.job.thread_object is None and not panel.job.is_running()
+    assert reports and reports[0][0] < reports[0][1]  # stopped mid-way
+    assert panel.result is None
+    assert "cancelled" in panel.status_label.text().lower()
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+    # and a new sweep still runs to the end
+    panel.k_max_spin.setValue(4)
+    _run_sweep(qtbot, panel)
+    assert panel.result is not None and not panel.job.is_running()
+
+
+def test_clicking_a_k_sets_k_and_resets_the_run(blobs_window, qtbot):
+    window = blobs_window
+    window.selection_dock.show()
+    panel = window.selection_panel
+    _run_sweep(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.elbow_chart.width() > 100)
+    session = window.session
+    window.controller.step()
+    window.controller.step()
+    assert session.cursor > 0
+    with qtbot.waitSignal(window.controller.reset):
+        _click_k(qtbot, panel.elbow_chart, 5)
+    assert session.n_clusters == 5 and window.controls.k_spin.value() == 5
+    assert len(session.timeline) == 1 and session.cursor == 0
+    assert panel.elbow_chart.current_line.value() == 5
+    _click_k(qtbot, panel.silhouette_chart, 2)
+    assert session.n_clusters == 2
+    _click_k(qtbot, panel.criterion_chart, 4)
+    assert session.n_clusters == 4
+    # the current K again: the run restarts from its initialisation
+    window.controller.step()
+    _click_k(qtbot, panel.criterion_chart, 4)
+    assert session.n_clusters == 4 and len(session.timeline) == 1
+
+
+def test_silhouette_diagram_follows_the_shown_state(blobs_window, qtbot):
+    window = blobs_window
+    window.selection_dock.show()
+    panel = window.selection_panel
+    panel.tabs.setCurrentIndex(1)
+    diagram = panel.silhouette_diagram
+    qtbot.waitUntil(diagram.isVisible)
+    assert diagram.mean is None and "step once" in diagram.message.textItem.toPlainText().lower()
+    window.controller.step()
+    state = window.session.state
+    expected, _ = silhouette_score(window.session.X, state.labels, sample_size=None)
+    assert diagram.mean == pytest.approx(expected, abs=1e-12)
+    assert diagram.n_groups == 3
+    assert sum(len(bar.opts["width"]) for bar in diagram.bars) == window.session.n_points
+    first = diagram.mean
+    window.controller.step_back()
+    assert diagram.mean is None  # back at the start: no clusters
+    window.controller.run_to_convergence()
+    final, _ = silhouette_score(window.session.X, window.session.state.labels, sample_size=None)
+    assert diagram.mean == pytest.approx(final, abs=1e-12) and final >= first - 1e-9
+
+
+def test_silhouette_diagram_waits_until_visible(make_window, qtbot):
+    window = make_window(show=True)
+    panel = window.selection_panel
+    window.controller.step()
+    assert panel.silhouette_diagram.mean is None  # hidden: nothing computed
+    window.selection_dock.show()
+    panel.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.silhouette_diagram.mean is not None)
+
+
+def test_large_data_uses_a_subsample_and_says_so(make_window, qtbot):
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(c, 0.5, size=(2100, 2)) for c in ((0, 0), (5, 0), (0, 5))])
+    window = make_window(Dataset(name="big", X=X, columns=("x", "y"), labels=None, class_names=None), show=True)
+    window.selection_dock.show()
+    panel = window.selection_panel
+    panel.tabs.setCurrentIndex(1)
+    window.controller.step()
+    qtbot.waitUntil(lambda: panel.silhouette_diagram.mean is not None)
+    assert "5,000-point subsample" in panel.silhouette_diagram.getPlotItem().titleLabel.text
+    assert sum(len(bar.opts["width"]) for bar in panel.silhouette_diagram.bars) == 5000
+    panel.k_max_spin.setValue(3)
+    result = _run_sweep(qtbot, panel, timeout=60000)
+    assert result.silhouette_subsampled
+    assert "(on a 5,000-point subsample)" in panel.silhouette_chart.getPlotItem().titleLabel.text
+
+
+def test_too_few_points_gives_a_message(make_window, qtbot):
+    window = make_window(builtin_dataset("empty"))
+    panel = window.selection_panel
+    assert not panel.run_sweep()
+    assert "at least 2 points" in panel.status_label.text()
+    assert not panel.job.is_running()
+
+
+def test_data_change_clears_the_sweep(make_window, qtbot):
+    window = make_window()
+    panel = window.selection_panel
+    _run_sweep(qtbot, panel)
+    window.controller.add_point(1.0, 1.0)
+    assert panel.result is None and "run the sweep again" in panel.status_label.text()
+    assert panel.elbow_chart.curve.xData is None or len(panel.elbow_chart.curve.xData) == 0
+
+
+def test_data_change_during_a_sweep_stops_it(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"))
+    panel = window.selection_panel
+    panel.k_max_spin.setValue(30)
+    with qtbot.waitSignal(panel.job.cancelled, timeout=30000):
+        panel.run_sweep()
+        window.controller.add_point(1.0, 1.0)
+    assert panel.result is None and not panel.job.is_running()
+    assert panel.status_label.text() == "The data changed: run the sweep again."
+
+
+def test_a_k_beyond_the_palette_is_refused_with_a_message(make_window):
+    window = make_window(builtin_dataset("three_blobs"))
+    panel = window.selection_panel
+    panel.use_k(20)
+    assert window.session.n_clusters == 3
+    assert "more than the 12 clusters" in panel.status_label.text()
+
+
+def test_closing_the_window_stops_a_running_sweep(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"))
+    panel = window.selection_panel
+    panel.k_max_spin.setValue(30)
+    panel.run_sweep()
+    thread = panel.job.thread_object
+    window.close()
+    assert not thread.isRunning()
+
+
+def test_identical_points_give_no_knee_and_no_crash(make_window, qtbot):
+    X = np.zeros((6, 2))
+    window = make_window(Dataset(name="same", X=X, columns=("x", "y"), labels=None, class_names=None))
+    panel = window.selection_panel
+    result = _run_sweep(qtbot, panel)
+    assert result.knee is None and result.best_silhouette is None
+    assert "no knee" in panel.elbow_chart.getPlotItem().titleLabel.text
+    assert "Elbow: no clear knee" in panel.status_label.text()
