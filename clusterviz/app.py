@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--algorithm", choices=ALGORITHMS, default="kmeans", help="default: kmeans")
     parser.add_argument("--k", type=_positive_int, default=3, metavar="K", help=f"clusters, 1-{MAX_K} (default: 3)")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S", help="random seed (default: 0)")
-    parser.add_argument("--init", choices=INITS, default="k-means++", help="default: k-means++")
+    parser.add_argument("--init", choices=INITS, default="random", help="default: random")
     parser.add_argument("--covariance", choices=COVARIANCE_TYPES, default="full",
                         help="GMM covariance type (default: full)")
     parser.add_argument("--beta", type=_positive_float, default=1.0, metavar="B",
@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
             return 0
     if args.screenshot:
-        # Never shown: grab() lays the window out and renders it off screen.
+        # Never shown: grab() lays the window out and renders it off screen,
+        # at one fixed size so slides look the same whatever the screen.
+        window.resize(1280, 900)
         window.ensurePolished()
         app.processEvents()
         ok = window.grab().save(args.screenshot)
@@ -148,5 +150,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clusterviz: error: could not write {args.screenshot!r}", file=sys.stderr)
             return 1
         return 0
+    # Unexpected errors in a dialog; autosave and crash recovery (issue 8): only for the shown window.
+    from PySide6.QtCore import QTimer
+
+    from clusterviz.ui.error_dialog import install_exception_dialog
+    from clusterviz.ui.recovery import install_recovery
+
+    handler = install_exception_dialog(window)
+    recovery = install_recovery(window)
     window.show()
-    return app.exec()
+    if recovery.found is not None:
+        QTimer.singleShot(0, recovery.offer_recovery)  # after the window is on screen
+    try:
+        return app.exec()
+    finally:
+        handler.uninstall()

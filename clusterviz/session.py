@@ -1115,6 +1115,7 @@ class Session:
                 init_params="kmeans" if self._init == "k-means++" else "random_from_data",
                 means_init=None if M is None else M.copy(),
                 random_state=self._seed,
+                reg_covar=self._gmm_reg_covar(),
             )
         return SoftKMeans(
             n_clusters=K,
@@ -1123,6 +1124,15 @@ class Session:
             max_iter=self._max_iter,
             random_state=self._seed,
         )
+
+    def _gmm_reg_covar(self) -> float:
+        """scikit-learn's reg_covar = 1e-6, raised to 1e-14 of the data's mean
+        variance when that is larger (spread beyond ~1e4): a component on one
+        point then keeps a width the coordinates can still resolve, instead of
+        one below their last digit (a step EM would have to refuse)."""
+        with np.errstate(all="ignore"):
+            variance = float(np.mean(np.var(self.X, axis=0))) if self.n_points else 0.0
+        return max(1e-6, 1e-14 * variance) if np.isfinite(variance) else 1e-6
 
     def _too_few_points(self) -> str | None:
         K, N = self._n_clusters, self.n_points

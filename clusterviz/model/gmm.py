@@ -220,8 +220,10 @@ class GaussianMixture(SteppableModel):
     def _log_likelihood(self, X, center, state) -> float:
         return g.log_likelihood_pass(X, center, self._factors(state, center, X.shape[1]))
 
-    def _estimate(self, X, center, resp_kn) -> tuple[g.Estimate, list[str]]:
-        """M-step numerics plus the notes a teacher should see."""
+    def _estimate(self, X, center, resp_kn, *, single_points: bool = False) -> tuple[g.Estimate, list[str]]:
+        """M-step numerics plus the notes a teacher should see. ``single_points``:
+        every component starts on one point by design (the initialisation), so
+        a collapse there is expected and never an error."""
         est = g.estimate_parameters(X, center, resp_kn, self.covariance_type, self.reg_covar)
         notes = []
         r = self.reg_covar
@@ -253,13 +255,16 @@ class GaussianMixture(SteppableModel):
             who = "The shared covariance" if ct == "tied" else f"Component {k}"
             what = "its" if ct != "tied" else "the"
             reference = max(lams_reg[k, -1], est.data_variance)
-            if not lams_reg[k, 0] > _SINGULAR_RATIO * reference:
+            if not single_points and not lams_reg[k, 0] > _SINGULAR_RATIO * reference:
+                # a reg_covar that would pass this check (10x margin), at least the usual suggestion
+                fix = float(f"{max(10 * r, 1e-6, 10 * _SINGULAR_RATIO * reference):.0e}")
                 raise ModelError(
                     f"{who} {shape}: {what} variance shrank to {max(lams_reg[k, 0], 0.0):.3g}, too small to "
                     "compute with, and the likelihood grows without bound (PRML §9.2.1). "
                     + ("Set reg_covar > 0 (for example 1e-6) so that a small variance is always added to the "
                        "diagonal." if r == 0.0 else
-                       f"Try a larger reg_covar (now {r:g}), for example {max(10 * r, 1e-6):g}."))
+                       f"Try a larger reg_covar (now {r:g}), for example {fix:g}, fewer components, or "
+                       "rescaled data."))
             if r > 0.0:
                 notes.append(f"{who} {shape}: without help {what} variance would shrink to zero and the "
                              f"likelihood grow without bound (PRML §9.2.1); reg_covar = {r:g} on the diagonal "
@@ -295,7 +300,7 @@ class GaussianMixture(SteppableModel):
         notes: list[str] = []
         if w0 is None or m0 is None or p0 is None:
             resp_kn, single_points = self._initial_responsibilities(X, rng, notes)
-            est, m_notes = self._estimate(X, center, resp_kn)
+            est, m_notes = self._estimate(X, center, resp_kn, single_points=single_points)
             if not single_points:
                 notes.extend(m_notes)
         weights = est.weights if w0 is None else w0

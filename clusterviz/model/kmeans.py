@@ -345,22 +345,24 @@ _STATS_RTOL = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class _Carry:
-    """What a K-Means step hands to the next one in ``FitState.carry``.
+    """What a K-Means step with ``algorithm="elkan"`` hands to the next one
+    in ``FitState.carry`` ("lloyd" neither makes nor reads it).
 
     Trusted only by a step given the very same data object (``X is
     carry.X``, same shape) and, for the bounds, a state whose labels are the
     very same array (``state.labels is carry.labels``). The session makes a
-    new array for every data edit, so the identity check is sound there; a
-    caller who edits X in place between steps must pass a copy instead, or
-    drop the carry (``dataclasses.replace(state, carry=None)``). The arrays
-    here are never written after they are made, so steps stay pure.
+    new array for every data edit, so the identity check is sound there; an
+    edit of X *in place* between steps is not detected: pass a new array
+    instead, or drop the carry (``dataclasses.replace(state, carry=None)``).
+    The arrays here are never written after they are made (the per-point
+    ones are read-only), so steps stay pure.
 
-    A *seed* (only X and mean) marks a chain of steps on the same data: the
-    next E-step then also finds every point's second-nearest centre and the
-    per-cluster statistics (the cost of about 1.5 plain steps), and the steps
-    after it recompute only the points the bounds cannot settle. A state
-    without carry (what the session's timeline keeps) is stepped in full and
-    builds nothing.
+    A *seed* (only X and mean; made by ``initialize`` and by full steps)
+    marks a chain of steps on the same data: the next E-step then also finds
+    every point's second-nearest centre and the per-cluster statistics (the
+    cost of about 1.5 plain steps), and the steps after it recompute only
+    the points the bounds cannot settle. A state without carry (what the
+    session's timeline keeps) is stepped in full and builds nothing.
 
     Attributes
     ----------
@@ -429,25 +431,32 @@ def _gap_bound(best, second, err: float, pad: float) -> np.ndarray:
 
 @_quiet
 def _stats(X, mean, centers_c, labels):
-    """Per-cluster counts, sums of x - c and sums of ||x - c||^2 (exact
-    differences, summed block by block) and the bound on sq.sum()'s round-off."""
+    """Per-cluster counts, sums of x - c and sums of ||x - c||^2, and the
+    bound on sq.sum()'s round-off.
+
+    Two passes: the clusters' means m first (as the full M-step has them),
+    then exact differences about m, moved to c with _rebase. Summing x - c
+    directly would lose digits in proportion to the distance from c to the
+    points (a start far from the data)."""
     n_samples, n_features = X.shape
     n_clusters = centers_c.shape[0]
+    counts, totals, _ = _cluster_sums(X, mean, labels, n_clusters)
+    means = np.zeros_like(totals)
+    np.divide(totals, counts[:, None], out=means, where=counts[:, None] > 0)
     sums = np.zeros((n_clusters, n_features))
     sq = np.zeros(n_clusters)
     for start in range(0, n_samples, _CHUNK):
         stop = min(start + _CHUNK, n_samples)
         part = labels[start:stop]
         diff = X[start:stop].T - mean[:, None]
-        diff -= np.take(centers_c.T, part, axis=1)
+        diff -= np.take(means.T, part, axis=1)
         sq += np.bincount(part, weights=np.einsum("ij,ij->j", diff, diff), minlength=n_clusters)
         for j in range(n_features):
             sums[:, j] += np.bincount(part, weights=diff[j], minlength=n_clusters)
-    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     n_blocks = -(-n_samples // _CHUNK)
     # a sum of n terms is off by at most n eps times their total
     error = (min(_CHUNK, n_samples) + n_blocks + 4) * _EPS * float(sq.sum())
-    return counts, sums, sq, error
+    return _rebase(counts, sums, sq, error, means, centers_c)
 
 
 @_quiet
@@ -547,10 +556,12 @@ def _candidates(X, mean, centers_c, cc, s_max: float, idx, err: float, pad: floa
     np.maximum(second, 0.0, out=second)
     near = second - best <= 4.0 * err
     gap = _gap_bound(best, second, err, pad)
-    upper = np.sqrt(best + err)
+    # the full kernel's pick (for a near-tie, maybe not ours) has a computed
+    # value <= that of ours, so its true squared distance is <= best + 3 err;
+    # bounds stay finite or +-inf, never NaN (upper - gap is taken later)
+    upper = np.sqrt(best + 4.0 * err)
     upper += pad
     gap[near] = np.inf  # recomputed again next step
-    upper[near] = np.inf
     return labels, gap, upper, near
 
 

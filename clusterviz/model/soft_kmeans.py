@@ -98,6 +98,21 @@ def _loglik(xc, centers_c, beta):
     return float(logsumexp(d, axis=1).sum()) + xc.shape[0] * _log_norm(beta, centers_c.shape[0], xc.shape[1])
 
 
+def _coincident_note(means: np.ndarray, beta: float) -> tuple[str, ...]:
+    """A note when two or more means sit at exactly the same place: from then
+    on they get equal responsibilities and can never separate again."""
+    groups: dict[bytes, list[int]] = {}
+    for j, m in enumerate(means):
+        groups.setdefault(m.tobytes(), []).append(j)
+    same = [g for g in groups.values() if len(g) > 1]
+    if not same:
+        return ()
+    names = "; ".join(", ".join(str(j) for j in g) for g in same)
+    return (f"Components {names} sit at exactly the same place, so they share their points equally and will "
+            "stay together: the data have fewer separate places than components, or beta = "
+            f"{beta:g} is too small for distances this short (beta × distance² is far below 1).",)
+
+
 class SoftKMeans(SteppableModel):
     """Soft K-Means: EM for equal-weight Gaussians with fixed covariance I/(2 beta).
 
@@ -209,6 +224,7 @@ class SoftKMeans(SteppableModel):
         if not full.all():
             new_c[~full] = new_c[np.argmax(mass)]
         means = new_c + mean
+        notes = notes + _coincident_note(means, beta)
         # the objective of the means as stored, so the next E-step agrees bit for bit
         loglik = _loglik(xc, means - mean, beta)
         change = abs(loglik - state.objective) / X.shape[0]

@@ -101,6 +101,8 @@ def save_session(window, path: str | os.PathLike | None = None) -> bool:
         window.show_error("Cannot save the session", str(exc))
         return False
     window.statusBar().showMessage(f"Session saved to {os.fspath(path)}", 5000)
+    if getattr(window, "recovery", None) is not None:
+        window.recovery.mark_saved()  # no "unsaved points" question on quit
     return True
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
 from clusterviz.data.transform import project_points
@@ -59,10 +59,10 @@ SHORTCUTS = (
 
 
 def default_session():
-    """The session a bare ``MainWindow()`` shows: three blobs, K-Means, K = 3."""
+    """The session a bare ``MainWindow()`` shows: three blobs, K-Means, K = 3, random start, seed 0."""
     from clusterviz.session import Session
 
-    return Session(builtin_dataset("three_blobs"), algorithm="kmeans", n_clusters=3, init="k-means++", seed=0)
+    return Session(builtin_dataset("three_blobs"), algorithm="kmeans", n_clusters=3, init="random", seed=0)
 
 
 def info_text(session) -> str:
@@ -82,6 +82,16 @@ def info_text(session) -> str:
     return " · ".join(parts)
 
 
+def default_window_size() -> QSize:
+    """1280 x 900, or 92 % of a smaller screen's free area (offscreen: always 1280 x 900)."""
+    size = QSize(1280, 900)
+    screen = QGuiApplication.primaryScreen()
+    if screen is not None and QGuiApplication.platformName() != "offscreen":
+        available = screen.availableGeometry().size() * 0.92
+        size = size.boundedTo(available)
+    return size
+
+
 class MainWindow(QMainWindow):
     """The clusterviz window.
 
@@ -89,7 +99,7 @@ class MainWindow(QMainWindow):
     ----------
     session : Session, optional
         The session to show; by default three blobs, K-Means, K = 3,
-        k-means++ and seed 0.
+        random initial points and seed 0.
 
     Attributes
     ----------
@@ -122,8 +132,19 @@ class MainWindow(QMainWindow):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 0, 0, 0)
-        right_layout.addWidget(self.controls)
-        right_layout.addWidget(self.objective_plot, 1)
+        # The settings scroll when the screen is short, so the objective plot
+        # and the inspector below them always stay in view.
+        controls_scroll = QScrollArea()
+        controls_scroll.setObjectName("controlsScroll")
+        controls_scroll.setWidget(self.controls)
+        controls_scroll.setWidgetResizable(True)
+        controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width())
+        controls_scroll.setMaximumHeight(self.controls.sizeHint().height())
+        right_layout.addWidget(controls_scroll, 3)
+        self.objective_plot.setMinimumHeight(170)
+        right_layout.addWidget(self.objective_plot, 2)
         self.inspector = InspectorPanel()  # the hovered or pinned point (inspectorPanel)
         self.inspector_label = self.inspector.label
         right_layout.addWidget(self.inspector)
@@ -140,7 +161,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.info_label)
         self.setCentralWidget(central)
-        self.resize(1200, 760)
+        self.resize(default_window_size())
 
         self._build_actions()
         self._build_menus()
@@ -438,7 +459,13 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:  # Qt override
+        recovery = getattr(self, "recovery", None)  # crash recovery (clusterviz.ui.recovery), installed by main
+        if recovery is not None and not recovery.confirm_close():
+            event.ignore()  # Cancel: unsaved painted points stay
+            return
         self.controller.shutdown()
         if getattr(self, "_csv_job", None) is not None:
             self._csv_job.shutdown()  # no reading thread outlives the window
+        if recovery is not None:
+            recovery.finish()  # a normal quit: no recovery file, no running marker
         super().closeEvent(event)

@@ -47,7 +47,8 @@ class ObjectivePlot(pg.PlotWidget):
             axis.setPen(pg.mkPen("#444444"))
             axis.setTextPen(pg.mkPen("#222222"))
         plot.setLabel("bottom", "Step", color="#222222")
-        plot.getAxis("left").enableAutoSIPrefix(False)
+        for name in ("left", "bottom"):  # no "(x0.001)" scale factors on a one-step run
+            plot.getAxis(name).enableAutoSIPrefix(False)
         line_pen = QPen(QColor("#0072B2"))
         line_pen.setWidthF(1.8)
         line_pen.setCosmetic(True)
@@ -72,6 +73,9 @@ class ObjectivePlot(pg.PlotWidget):
         values = np.asarray(objectives, dtype=np.float64)
         steps = np.arange(values.shape[0], dtype=np.float64)
         self.curve.setData(x=steps, y=values)
+        # At least steps 0-4 on the axis, so a fresh run is not one lonely dot.
+        last = max(values.shape[0] - 1, 4)
+        self.getPlotItem().getViewBox().setXRange(-0.04 * last, 1.04 * last, padding=0)
         if 0 <= cursor < values.shape[0]:
             self.marker.setData(x=[float(cursor)], y=[values[cursor]])
         else:

@@ -391,6 +391,8 @@ def assert_same_step(model, X, state):
     scale = float(np.abs(X - X.mean(axis=0)).max()) or 1.0
     total = float(((X - X.mean(axis=0)) ** 2).sum())
     assert e.objective == pytest.approx(e0.objective, rel=1e-9, abs=1e-12 * total + 1e-300)
+    if e.carry.gap is not None:  # bounds are finite or +-inf, never NaN
+        assert not np.isnan(e.carry.gap).any() and np.all(np.isfinite(e.carry.upper))
     m, m0 = model.m_step(X, e), model.m_step(X, dataclasses.replace(e, carry=None))
     np.testing.assert_array_equal(m.labels, m0.labels)
     # 1e-12 of the spread, or a few ulps of the coordinates themselves (data
@@ -554,3 +556,26 @@ def test_elkan_fit_matches_lloyd_and_sklearn():
     assert elkan.n_iter_ == lloyd.n_iter_ == theirs.n_iter_
     assert_close_centres(elkan.cluster_centers_, theirs.cluster_centers_, X)
     np.testing.assert_allclose(elkan.inertia_, theirs.inertia_, rtol=1e-8)
+
+
+# 362 points of a 4 x 4 grid (x, y digits) found by hypothesis: a near-tie
+# point (bounds set to "recompute") must be recomputed in the next step
+_GRID_TIES = (
+    "012031022301322113332223102003310200112100100212230022231022202110030113123210331312230031"
+    "001020131033333311212121100102033323303123230320230311012111112012333222003200000131002033"
+    "200301301033133102023233220120132032021202132001000322101111101212312103120101203131001121"
+    "122232332011001221200001320213013330133230301020123301223230322330230110330311021210023003"
+    "203011211303122323200321101020210331330110021111330231123333133112100213312203012010023201"
+    "113302212231023100122331031223011011102301020211113030130331213311223330123112222203311122"
+    "332033132001120211131020311220130301333211100002202111212231332321310302131202001202032133"
+    "323333030021230000100310121333311113213011233013100331233333322133232233321330200123130230"
+    "2013"
+)
+
+
+def test_near_ties_are_recomputed_in_the_next_step():
+    X = np.array([int(c) for c in _GRID_TIES], dtype=float).reshape(-1, 2)
+    model = KMeans(n_clusters=6, init="k-means++", random_state=264, tol=1e-12, algorithm="elkan")
+    state = model.initialize(X)
+    for _ in range(20):
+        state = assert_same_step(model, X, state)

@@ -25,7 +25,7 @@ def test_default_window_builds_three_blobs_kmeans(qtbot):
     window = MainWindow()
     qtbot.addWidget(window)
     s = window.session
-    assert (s.dataset.name, s.algorithm, s.n_clusters, s.init, s.seed) == ("three_blobs", "kmeans", 3, "k-means++", 0)
+    assert (s.dataset.name, s.algorithm, s.n_clusters, s.init, s.seed) == ("three_blobs", "kmeans", 3, "random", 0)
     assert window.windowTitle() == "clusterviz — three_blobs"
     assert window.width() >= 1000 and window.height() >= 700
     assert find(window, "algorithmCombo", QComboBox).currentText() == "K-Means"

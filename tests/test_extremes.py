@@ -1,0 +1,333 @@
+"""Numerical extremes (issue 8): every algorithm, every initialisation, through
+the Session and through the models directly.
+
+The data: coordinates spread near 1e12 and near 1e-12, coordinates near 1e12
+with an ordinary spread, all points identical, two points, collinear points,
+with K = 1, K = 2, K = N and K > N, and a million duplicate points. Each
+reset / half-step / step / step back / run to convergence must leave no NaN
+or inf in the shown state; a step may instead refuse with a `ModelError`
+whose message is a sentence, and then the timeline is unchanged. Where
+something degenerate happens (identical points, a collapsed component) a
+note or `Session.problem` says so in words.
+
+Soft K-Means' beta is in units of 1 / distance**2: at a spread of 1e12 with
+beta = 1 the responsibilities are one-hot, at a spread of 1e-12 every point
+is shared equally (one blob) -- both fine, as long as nothing is NaN.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from clusterviz.data import Dataset
+from clusterviz.model import FitState, GaussianMixture, KMeans, ModelError, SoftKMeans
+from clusterviz.session import COVARIANCE_TYPES, INITS, Session
+
+ALGORITHMS = (
+    [("kmeans", {})]
+    + [("gmm", {"covariance_type": ct}) for ct in COVARIANCE_TYPES]
+    + [("soft-kmeans", {"beta": 1.0}), ("soft-kmeans", {"beta": 1e6})]
+)
+ALGO_IDS = ["kmeans"] + [f"gmm-{ct}" for ct in COVARIANCE_TYPES] + ["soft-beta1", "soft-beta1e6"]
+
+# Notes that are routine, not about a degenerate situation.
+_ROUTINE = re.compile(r"^(Initialised|Started from)|has converged|Restarted from")
+
+
+def _blobs(n_per: int = 15, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0], [6.0, 1.0], [2.0, 7.0]])
+    return np.vstack([c + rng.normal(size=(n_per, 2)) for c in centres])
+
+
+def _extreme_data() -> dict[str, np.ndarray]:
+    t = np.linspace(-1.0, 1.0, 25)
+    return {
+        "spread-1e12": _blobs() * 1e12,
+        "offset-1e12": _blobs() + 1e12,
+        "spread-1e-12": _blobs() * 1e-12,
+        "identical": np.full((12, 2), 3.25),
+        "two-points": np.array([[0.0, 0.0], [1.0, 2.0]]),
+        "collinear": np.c_[t, 2.0 * t + 1.0],
+    }
+
+
+DATA = _extreme_data()
+
+
+def _cases():
+    for name, X in DATA.items():
+        n = X.shape[0]
+        for k in sorted({1, 2, 3, n} - {x for x in (3,) if n < 3}):
+            yield pytest.param(name, k, id=f"{name}-K{k}")
+
+
+def _dataset(name: str, X: np.ndarray) -> Dataset:
+    return Dataset(name=name, X=X, columns=("x", "y"))
+
+
+def assert_sentence(text) -> None:
+    """A message a student can read: words, ending with a full stop, no NaN."""
+    assert isinstance(text, str) and text.strip(), text
+    assert len(text.split()) >= 5, text
+    assert text.rstrip().endswith((".", ")")), text
+    assert not re.search(r"\bnan\b", text), text
+
+
+def assert_finite_state(state: FitState) -> None:
+    for name in ("means", "weights", "covariances", "responsibilities"):
+        value = getattr(state, name)
+        if value is not None:
+            assert np.all(np.isfinite(value)), f"{name} holds NaN/inf: {value}"
+    assert np.isfinite(state.objective), state.objective
+    assert state.weights.sum() == pytest.approx(1.0, abs=1e-9)
+    if state.responsibilities is not None:
+        np.testing.assert_allclose(state.responsibilities.sum(axis=1), 1.0, atol=1e-9)
+    for note in state.notes:
+        assert_sentence(note)
+
+
+def assert_session_sane(s: Session) -> None:
+    """No NaN/inf anywhere the user could see; or no state and a problem."""
+    if s.state is None:
+        assert_sentence(s.problem)
+        return
+    assert s.problem is None
+    assert_finite_state(s.state)
+    assert np.all(np.isfinite(s.objectives))
+    assert 0 <= s.cursor < len(s.timeline)
+
+
+def attempt(s: Session, action) -> bool:
+    """Run a session action; a ModelError is fine if it is a sentence and
+    leaves the timeline as it was. Returns whether the action succeeded."""
+    before = (len(s.timeline), s.cursor, s.objectives.tolist())
+    try:
+        action()
+    except ModelError as err:
+        assert_sentence(str(err))
+        assert (len(s.timeline), s.cursor, s.objectives.tolist()) == before
+        assert_session_sane(s)
+        return False
+    assert_session_sane(s)
+    return True
+
+
+def drive(s: Session, max_steps: int = 40) -> None:
+    """reset, half-steps, a step, step back, run to convergence, reset again."""
+    assert_session_sane(s)
+    attempt(s, s.reset)
+    first = None if s.state is None else (s.state.means.copy(), s.state.objective)
+    attempt(s, s.half_step)
+    attempt(s, s.half_step)
+    attempt(s, s.step)
+    attempt(s, s.step_back)
+    attempt(s, lambda: s.run_to_convergence(max_steps=max_steps))
+    attempt(s, s.reset)
+    if first is not None:  # reset reproduces the same start, bit for bit
+        assert s.state is not None
+        np.testing.assert_array_equal(s.state.means, first[0])
+        assert s.state.objective == first[1]
+
+
+def notes_seen(s: Session) -> list[str]:
+    """Every note of the timeline up to the cursor (what stepping showed)."""
+    return [n for entry in s.timeline[: s.cursor + 1] for n in entry.notes]
+
+
+def degenerate_notes(s: Session) -> list[str]:
+    return [n for n in notes_seen(s) if not _ROUTINE.search(n)]
+
+
+def run(s: Session, max_steps: int = 40) -> Session:
+    attempt(s, lambda: s.run_to_convergence(max_steps=max_steps))
+    return s
+
+
+# ----------------------------------------------------------------------
+# Every algorithm x init x extreme data set x K, through the Session
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
+@pytest.mark.parametrize("name, k", list(_cases()))
+def test_session_steps_without_nan(name, k, algorithm, kw, init):
+    s = Session(_dataset(name, DATA[name]), algorithm=algorithm, n_clusters=k, init=init, **kw)
+    drive(s)
+
+
+@pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
+def test_more_clusters_than_points_is_a_problem_not_a_crash(algorithm, kw):
+    s = Session(_dataset("two", DATA["two-points"]), algorithm=algorithm, n_clusters=3, **kw)
+    assert s.state is None
+    assert s.problem == "Add at least 3 points to fit K = 3 clusters."
+    assert s.step() is None and s.half_step() is None and s.run_to_convergence() is None
+    s.add_point(5.0, 5.0)  # now K = N
+    drive(s)
+
+
+# ----------------------------------------------------------------------
+# Degenerate situations carry a note a student understands
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
+@pytest.mark.parametrize("k", [2, 3, 12])
+def test_identical_points_are_explained(k, algorithm, kw, init):
+    s = run(Session(_dataset("same", DATA["identical"]), algorithm=algorithm, n_clusters=k, init=init, **kw))
+    assert s.state is not None, s.problem
+    assert_finite_state(s.state)
+    notes = degenerate_notes(s)
+    assert notes, notes_seen(s)
+    for note in notes:
+        assert_sentence(note)
+    if algorithm == "kmeans":
+        assert s.state.objective == 0.0
+        assert any("more clusters than different points" in n for n in notes), notes
+    elif algorithm == "soft-kmeans":
+        assert any("sit at exactly the same place" in n for n in notes), notes
+    else:
+        assert any("collapsed onto a single point" in n or "no responsibility" in n for n in notes), notes
+
+
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("ct", COVARIANCE_TYPES)
+def test_gmm_on_identical_points_with_one_component_explains_the_collapse(ct, init):
+    s = run(Session(_dataset("same", DATA["identical"]), algorithm="gmm", n_clusters=1, init=init,
+                    covariance_type=ct))
+    notes = degenerate_notes(s)
+    assert any("collapsed onto a single point" in n and "reg_covar" in n for n in notes), notes_seen(s)
+    # reg_covar keeps the collapsed covariance finite and positive
+    assert np.all(np.linalg.eigvalsh(s.state.covariances) > 0)
+
+
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("ct", COVARIANCE_TYPES)
+def test_gmm_with_one_component_per_point_explains_the_collapse(ct, init):
+    s = run(Session(_dataset("two", DATA["two-points"]), algorithm="gmm", n_clusters=2, init=init,
+                    covariance_type=ct))
+    assert s.state is not None, s.problem
+    notes = degenerate_notes(s)
+    assert any("collapsed onto a single point" in n for n in notes), notes_seen(s)
+
+
+@pytest.mark.parametrize("ct", ["full", "tied"])
+def test_gmm_on_collinear_points_is_flattened_onto_a_line(ct):
+    s = run(Session(_dataset("line", DATA["collinear"]), algorithm="gmm", n_clusters=1, covariance_type=ct))
+    notes = degenerate_notes(s)
+    assert any("flattened onto a line" in n for n in notes), notes_seen(s)
+    assert_finite_state(s.state)
+
+
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("ct", COVARIANCE_TYPES)
+def test_gmm_random_init_works_on_data_spread_near_1e12(ct, init):
+    """Components that start on one data point each (covariance reg_covar * I,
+    a billionth of a billionth of the data's spread) must not be refused as
+    collapsed: that is how the initialisation is defined."""
+    s = Session(_dataset("big", DATA["spread-1e12"]), algorithm="gmm", n_clusters=3, init=init,
+                covariance_type=ct)
+    assert s.state is not None, s.problem
+    run(s)
+    assert s.state.iteration >= 1
+    assert_finite_state(s.state)
+
+
+def test_gmm_collapse_below_the_resolution_of_the_coordinates():
+    """K = N on data spread near 1e12. With scikit-learn's reg_covar = 1e-6 a
+    component on one point would be a few units in the last place of its
+    coordinates wide: the model refuses the step with a sentence that
+    suggests a reg_covar that works. The Session raises reg_covar with the
+    data's spread (1e-14 of its variance), so there the step goes through
+    and the collapse is explained."""
+    X = DATA["spread-1e12"][:6]
+    gm = GaussianMixture(6, init_params="random_from_data", random_state=0)
+    s0 = gm.initialize(X)
+    with pytest.raises(ModelError, match=r"collapsed onto a single point") as info:
+        gm.step(X, s0)
+    assert_sentence(str(info.value))
+    suggested = float(re.search(r"for example ([0-9.e+-]+),", str(info.value)).group(1))
+    gm.reg_covar = suggested
+    assert_finite_state(gm.step(X, gm.initialize(X)))
+
+    s = Session(_dataset("big", X), algorithm="gmm", n_clusters=6, init="random")
+    assert s.model.reg_covar == pytest.approx(1e-14 * np.mean(np.var(X, axis=0)))
+    run(s)
+    assert s.state.iteration >= 1
+    assert_finite_state(s.state)
+    assert any("collapsed onto a single point" in n and "reg_covar" in n for n in degenerate_notes(s))
+    # ordinary data keep scikit-learn's default
+    assert Session(_dataset("blobs", _blobs()), algorithm="gmm").model.reg_covar == 1e-6
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_soft_kmeans_with_beta_1_is_one_hot_at_1e12_and_one_blob_at_1e_minus_12(init):
+    big = run(Session(_dataset("big", DATA["spread-1e12"]), algorithm="soft-kmeans", n_clusters=3,
+                      init=init, beta=1.0))
+    r = big.state.responsibilities
+    assert np.all(r.max(axis=1) == 1.0)  # exp(-1e24) == 0: hard assignments
+
+    tiny = run(Session(_dataset("tiny", DATA["spread-1e-12"]), algorithm="soft-kmeans", n_clusters=3,
+                       init=init, beta=1.0))
+    r = tiny.state.responsibilities
+    np.testing.assert_allclose(r, 1.0 / 3.0, rtol=1e-12)  # exp(-1e-24) == 1: one blob
+    assert_finite_state(tiny.state)
+    assert any("sit at exactly the same place" in n and "beta" in n for n in degenerate_notes(tiny))
+
+
+@pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
+def test_a_point_added_at_1e12_to_ordinary_data(algorithm, kw):
+    s = Session(_dataset("blobs", _blobs()), algorithm=algorithm, n_clusters=3, **kw)
+    run(s, 10)
+    attempt(s, lambda: s.add_point(1e12, -1e12))
+    assert_session_sane(s)
+    drive(s, max_steps=20)
+
+
+# ----------------------------------------------------------------------
+# A million duplicate points (16 MB of float64): a couple of steps each
+# ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def million_duplicates() -> Dataset:
+    X = np.full((1_000_000, 2), 2.5)
+    X[:2] = [[0.0, 0.0], [1.0, 0.0]]  # two odd ones out, so K = 3 has something to find
+    return _dataset("million", X)
+
+
+@pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
+def test_a_million_duplicate_points(million_duplicates, algorithm, kw):
+    s = Session(million_duplicates, algorithm=algorithm, n_clusters=3, init="random", **kw)
+    assert_session_sane(s)
+    assert s.state is not None, s.problem
+    attempt(s, s.step)
+    attempt(s, s.step)
+    assert s.state.iteration >= 1
+    assert_finite_state(s.state)
+
+
+# ----------------------------------------------------------------------
+# The models directly (no Session)
+# ----------------------------------------------------------------------
+def _models(k: int):
+    yield KMeans(n_clusters=k, init="random", random_state=0)
+    yield KMeans(n_clusters=k, init="k-means++", random_state=0)
+    for ct in COVARIANCE_TYPES:
+        for init in ("random_from_data", "kmeans", "k-means++", "random"):
+            yield GaussianMixture(k, covariance_type=ct, init_params=init, random_state=0)
+    for beta in (1.0, 1e6):
+        yield SoftKMeans(n_clusters=k, beta=beta, init="k-means++", random_state=0)
+
+
+@pytest.mark.parametrize("name, k", list(_cases()))
+def test_models_iterate_without_nan(name, k):
+    X = DATA[name]
+    for model in _models(k):
+        model.max_iter = 30
+        try:
+            for state in model.iterate(X):
+                assert_finite_state(state)
+                if state.phase != "init":
+                    e = model.e_step(X, state)  # the half-step on its own, too
+                    assert_finite_state(e)
+        except ModelError as err:
+            assert_sentence(str(err))

@@ -1,0 +1,83 @@
+"""Random use of the real window (issue 8): 500 seeded actions with the
+invariants of `tests/stress/random_use.py` checked after each one."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+CI_SEED = 2026
+CI_ACTIONS = 500
+
+
+def _driver_module():
+    name = "clusterviz_random_use"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "stress" / "random_use.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture
+def driven(qtbot, tmp_path):
+    """A shown default MainWindow and a driver factory."""
+    from clusterviz.ui import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    def wait_until(predicate, timeout_ms):
+        try:
+            qtbot.waitUntil(predicate, timeout=timeout_ms)
+        except qtbot.TimeoutError:
+            return False
+        return True
+
+    def make(seed: int = CI_SEED):
+        return _driver_module().RandomUse(window, seed, tmp_path, wait_until=wait_until)
+
+    yield window, make
+    window.controller.shutdown()
+    window.selection_panel.shutdown()
+    window.restarts_panel.shutdown()
+
+
+def test_500_random_actions_break_nothing(driven):
+    window, make = driven
+    summary = make().run(CI_ACTIONS)
+    assert summary.actions == CI_ACTIONS
+    assert not summary.failures, summary.text()
+    assert set(summary.counts) == set(_driver_module().ACTIONS), "every kind of action ran"
+    assert window.session.n_points == make().expected  # the driver's count is the window's
+
+
+def test_driver_reports_an_exception_inside_a_slot(driven):
+    window, make = driven
+    driver = make()
+
+    def broken() -> None:
+        raise RuntimeError("a bug in a slot")
+
+    window.controller.stepped.connect(broken)
+    with driver._capture():
+        driver.one("step")
+    window.controller.stepped.disconnect(broken)
+    assert any("a bug in a slot" in f.message for f in driver.summary.failures)
+
+
+def test_driver_notices_lost_points(driven):
+    window, make = driven
+    driver = make()
+    lose = lambda: window.session.remove_points([0])  # noqa: E731 - a "bug": stepping drops a point
+    window.controller.stepped.connect(lose)
+    with driver._capture():
+        driver.one("step")
+    window.controller.stepped.disconnect(lose)
+    assert any("changed the points" in f.message for f in driver.summary.failures)

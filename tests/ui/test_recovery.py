@@ -1,0 +1,256 @@
+"""Crash recovery (issue 8): autosave after edits, the offer to restore after
+an abnormal exit, the question on quit with unsaved points, and the whole
+flow in real processes: paint, SIGKILL, relaunch, restore."""
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from clusterviz.data.session_file import load_session_file
+from clusterviz.ui.recovery import ENV_VAR, RecoveryManager, install_recovery, recovery_dir
+
+Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+Save, Discard, Cancel = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
+                         QMessageBox.StandardButton.Cancel)
+CHILD = Path(__file__).resolve().parents[1] / "stress" / "recovery_child.py"
+
+
+def no_questions(question, text):
+    """Tests answer every question themselves; closing at teardown discards."""
+    if question == "quit":
+        return Discard
+    pytest.fail(f"unexpected question {question}: {text}")
+
+
+def install(window, directory, delay_ms: int = 1000) -> RecoveryManager:
+    manager = install_recovery(window, directory, delay_ms=delay_ms)
+    manager.ask = no_questions
+    return manager
+
+
+@pytest.fixture
+def recovering(make_window, tmp_path, qtbot):
+    """A window with crash recovery in ``tmp_path`` (50 ms autosave delay)."""
+    window = make_window()
+    manager = install(window, tmp_path, delay_ms=50)
+    yield window, manager
+    manager.ask = no_questions
+    manager.finish()
+
+
+def add_points(window, points):
+    tools = window.tools
+    tools.set_tool("add")
+    for x, y in points:
+        tools.press(x, y)
+        tools.release(x, y)
+
+
+def test_the_recovery_folder_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "here"))
+    assert recovery_dir() == tmp_path / "here"
+    assert recovery_dir(tmp_path / "given") == tmp_path / "given"
+
+
+def test_a_bare_window_writes_no_recovery_file(make_window):
+    window = make_window()
+    assert getattr(window, "recovery", None) is None
+
+
+def test_edits_are_autosaved_once_after_a_pause(recovering, qtbot):
+    window, manager = recovering
+    assert manager.lock_path.exists(), "the running marker"
+    saves = []
+    manager.timer.timeout.connect(lambda: saves.append(window.session.n_points))
+    add_points(window, [(20.0, 20.0), (21.0, 25.0), (22.0, 19.0)])
+    assert manager.timer.isActive() and manager.timer.isSingleShot()
+    qtbot.waitUntil(lambda: manager.path.exists(), timeout=3000)
+    assert saves == [24], "three edits, one autosave (debounced)"
+    payload = load_session_file(manager.path)
+    assert len(payload["dataset"]["X"]) == 24
+    np.testing.assert_array_equal(np.array(payload["dataset"]["X"]), window.session.X)
+
+
+def test_a_normal_quit_removes_the_file_and_the_marker(recovering, qtbot):
+    window, manager = recovering
+    add_points(window, [(20.0, 20.0)])
+    qtbot.waitUntil(lambda: manager.path.exists(), timeout=3000)
+    manager.ask = lambda question, text: Discard
+    assert window.close()
+    assert not manager.path.exists() and not manager.lock_path.exists()
+
+
+def abandoned_file(directory: Path, window, n_extra: int = 2) -> Path:
+    """The recovery file a crashed instance (no lock left) would leave: the window's data plus points."""
+    from clusterviz.data.session_file import save_session_file
+    from clusterviz.session import Session
+
+    other = Session(window.session.dataset, n_clusters=2, seed=3)
+    other.add_points(np.arange(2 * n_extra, dtype=float).reshape(n_extra, 2) + 30.0)
+    other.step()
+    path = directory / "recovery-999999.clusterviz"
+    save_session_file(path, other.to_payload())
+    return path
+
+
+def test_after_an_abnormal_exit_the_offer_restores_the_points(make_window, tmp_path, qtbot):
+    first = make_window()
+    path = abandoned_file(tmp_path, first)
+    window = make_window()
+    manager = install(window, tmp_path, delay_ms=50)
+    assert manager.found == path
+    asked = []
+    manager.ask = lambda question, text: asked.append(text) or Yes
+    assert manager.offer_recovery()
+    assert "23 points" in asked[0]
+    assert window.session.n_points == 23 and window.session.n_clusters == 2 and window.session.cursor == 1
+    assert window.windowTitle().endswith(window.session.dataset.name)
+    assert not path.exists(), "offered once"
+    assert manager.path.exists(), "and saved again as this instance's recovery file"
+    assert manager.has_unsaved_points
+    manager.finish()
+
+
+def test_declining_keeps_the_data_shown_and_asks_only_once(make_window, tmp_path):
+    window = make_window()
+    path = abandoned_file(tmp_path, window)
+    X = window.session.X.copy()
+    manager = install(window, tmp_path)
+    assert not manager.offer_recovery(answer=No)
+    np.testing.assert_array_equal(window.session.X, X)
+    assert not path.exists() and path.with_suffix(".declined").exists()
+    again = RecoveryManager(window, tmp_path)
+    assert again.start() is None
+    manager.finish()
+
+
+def test_nothing_to_offer_after_a_normal_quit(make_window, tmp_path, qtbot):
+    window = make_window()
+    manager = install(window, tmp_path, delay_ms=10)
+    add_points(window, [(20.0, 20.0)])
+    qtbot.waitUntil(lambda: manager.path.exists(), timeout=3000)
+    manager.finish()
+    later = install(make_window(), tmp_path)
+    assert later.found is None and not later.offer_recovery()
+    later.finish()
+
+
+def test_a_damaged_recovery_file_shows_an_error_and_keeps_the_data(make_window, tmp_path):
+    window = make_window()
+    path = tmp_path / "recovery-999999.clusterviz"
+    path.write_text('{"clusterviz_session": 1, "dataset": {"X": [[1, 2], [3', encoding="utf-8")
+    X = window.session.X.copy()
+    manager = install(window, tmp_path)
+    assert manager.found == path
+    assert not manager.offer_recovery(answer=Yes)
+    assert window.last_error is not None and "recovery-999999" in window.last_error[1]
+    np.testing.assert_array_equal(window.session.X, X)
+    manager.finish()
+
+
+def test_quit_asks_only_with_unsaved_points(recovering, tmp_path, monkeypatch):
+    window, manager = recovering
+    assert manager.confirm_close(), "nothing edited: no question"
+    add_points(window, [(20.0, 20.0)])
+    assert manager.has_unsaved_points
+    asked = []
+    manager.ask = lambda question, text: asked.append(question) or Cancel
+    assert not window.close(), "Cancel keeps the window"
+    assert asked == ["quit"] and window.session.n_points == 22
+    # Undoing the edit brings back the loaded points: nothing to save.
+    window.tools.undo_action.trigger()
+    assert not manager.has_unsaved_points and manager.confirm_close()
+    window.tools.redo_action.trigger()
+    # Save: the session file dialog, then quit.
+    from clusterviz.ui import export
+
+    target = tmp_path / "kept.clusterviz"
+    monkeypatch.setattr(export.QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), export.SESSION_FILTER)))
+    manager.ask = lambda question, text: Save
+    assert window.close()
+    assert len(load_session_file(target)["dataset"]["X"]) == 22
+
+
+def test_saving_a_session_counts_as_saved(recovering, tmp_path):
+    from clusterviz.ui.export import save_session
+
+    window, manager = recovering
+    add_points(window, [(20.0, 20.0)])
+    assert manager.has_unsaved_points
+    assert save_session(window, tmp_path / "s.clusterviz")
+    assert not manager.has_unsaved_points
+
+
+def test_an_unwritable_recovery_folder_is_reported_not_raised(make_window, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    window = make_window()
+    manager = install(window, blocker / "recovery")
+    assert manager.last_error is not None
+    assert not manager.autosave() and manager.last_error
+    manager.finish()
+
+
+# ------------------------------------------------------- real processes
+class Child:
+    """The real app in a child process (tests/stress/recovery_child.py)."""
+
+    def __init__(self, directory: Path, *args: str) -> None:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYQTGRAPH_QT_LIB="PySide6")
+        env[ENV_VAR] = str(directory)
+        self.proc = subprocess.Popen([sys.executable, str(CHILD), *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+        self.lines.put("")
+
+    def expect(self, prefix: str, timeout: float = 60.0) -> str:
+        seen = []
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no {prefix!r} within {timeout} s; saw {seen}") from None
+            if line.startswith(prefix):
+                return line
+            if line == "" and self.proc.poll() is not None:
+                raise AssertionError(f"the app ended before {prefix!r}; saw {seen}")
+            seen.append(line)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_paint_kill_relaunch_restore_in_real_processes(tmp_path):
+    painter = Child(tmp_path, "paint", "5")
+    try:
+        assert painter.expect("PAINTED") == "PAINTED 305"
+        assert painter.expect("AUTOSAVED") == "AUTOSAVED 305"
+    finally:
+        painter.proc.send_signal(signal.SIGKILL)  # no cleanup: the marker and the file stay
+        painter.proc.wait(30)
+    assert list(tmp_path.glob("running-*.lock")) and list(tmp_path.glob("recovery-*.clusterviz"))
+
+    again = Child(tmp_path, "restore")
+    try:
+        assert "Restore 305 points of “three_blobs”" in again.expect("ASKED")
+        assert again.expect("RESTORED") == "RESTORED 305"
+        again.expect("QUIT-ASKED")  # restored points are unsaved: a normal quit asks
+        assert again.proc.wait(30) == 0
+    finally:
+        if again.proc.poll() is None:
+            again.proc.kill()
+            again.proc.wait(30)
+    assert list(tmp_path.iterdir()) == [], "a normal quit leaves nothing behind"
