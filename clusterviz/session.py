@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clusterviz.data import Dataset, builtin_dataset
+from clusterviz.data.transform import project_points
 from clusterviz.model import FitState, ModelError
 from clusterviz.model.gmm import GaussianMixture
 from clusterviz.model.kmeans import KMeans
@@ -1001,6 +1002,10 @@ class Session:
             session.set_view_columns(*view["columns"])
             if view.get("projection") is not None:
                 session.set_view_projection(view["projection"], view.get("center"))
+                with np.errstate(all="ignore"):
+                    shown = project_points(session.X, session.view_projection, session.view_center)
+                if not np.isfinite(shown).all():
+                    raise ValueError("the projection takes the points beyond the largest number a computer holds.")
         except ValueError as err:
             raise DataError(f"{name}: field {field!r} is not allowed: {err}") from None
 
@@ -1029,6 +1034,14 @@ class Session:
             )]
             session._shown.clear()
             session._version += 1
+            try:  # the stored start must be usable (e.g. positive definite) and match its objective
+                check = session._model.e_step(session.X, session._timeline[0])
+            except ModelError as err:
+                raise DataError(f"{name}: field 'timeline.start' cannot be used: {err}") from None
+            if not np.isclose(check.objective, start["objective"], rtol=1e-6,
+                              atol=1e-9 * max(1.0, abs(float(start["objective"])))):
+                raise DataError(f"{name}: field 'timeline.start.objective' is {start['objective']!r}, but its "
+                                f"parameters give {check.objective!r}; the file does not match its data.")
         try:
             for i, phase in enumerate(phases[1:], start=1):
                 pending = session.prepare_step(half=(phase == "E"))

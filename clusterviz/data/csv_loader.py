@@ -146,9 +146,8 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
 
     num_cols = [j for j in range(n_fields) if kinds[j] == "number"]
     text_cols = [j for j in range(n_fields) if kinds[j] == "text"]
-    for j in range(n_fields):
-        if kinds[j] == "empty":
-            warnings.append(f"Column {j + 1} ({names[j]!r}) is empty and was ignored.")
+    warnings += _at_most([f"Column {j + 1} ({_quote(names[j])}) is empty and was ignored."
+                          for j in range(n_fields) if kinds[j] == "empty"])
     if not num_cols:
         raise DataError(
             f"{fname} has no numeric column; clusterviz needs at least two columns of numbers."
@@ -156,12 +155,12 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
     if len(num_cols) == 1:
         j = num_cols[0]
         raise DataError(
-            f"{fname} has only one numeric column ({names[j]!r}); "
+            f"{fname} has only one numeric column ({_quote(names[j])}); "
             "clusterviz needs at least two."
         )
     label_col = text_cols[0] if text_cols else None
-    for j in text_cols[1:]:
-        warnings.append(f"Column {j + 1} ({names[j]!r}) is not numeric and was ignored.")
+    warnings += _at_most([f"Column {j + 1} ({_quote(names[j])}) is not numeric and was ignored."
+                          for j in text_cols[1:]])
 
     # A stray text cell in a numeric column is an error, reported in file order.
     bad = [
@@ -172,8 +171,8 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
     if bad:
         i, j = min(bad)
         raise DataError(
-            f"{fname}, line {body_lines[i]}, column {j + 1} ({names[j]!r}): "
-            f"{columns[j][first + i].strip()!r} is not a number."
+            f"{fname}, line {body_lines[i]}, column {j + 1} ({_quote(names[j])}): "
+            f"{_quote(columns[j][first + i].strip())} is not a number."
         )
 
     used = num_cols + ([label_col] if label_col is not None else [])
@@ -189,8 +188,8 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
         if not finite.all():
             i = int(np.flatnonzero(keep)[np.argmin(finite)])
             raise DataError(
-                f"{fname}, line {body_lines[i]}, column {j + 1} ({names[j]!r}): "
-                f"{columns[j][first + i].strip()!r} is not a finite number."
+                f"{fname}, line {body_lines[i]}, column {j + 1} ({_quote(names[j])}): "
+                f"{_quote(columns[j][first + i].strip())} is not a finite number."
             )
         X[:, k] = column
 
@@ -203,9 +202,8 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
         )
     if X.shape[0] == 0:
         raise DataError(f"{fname}: every data row has a missing value; nothing is left to load.")
-    for k, j in enumerate(num_cols):
-        if X.shape[0] > 1 and np.all(X[:, k] == X[0, k]):
-            warnings.append(f"Column {names[j]!r} is constant.")
+    warnings += _at_most([f"Column {_quote(names[j])} is constant." for k, j in enumerate(num_cols)
+                          if X.shape[0] > 1 and np.all(X[:, k] == X[0, k])])
 
     labels = class_names = None
     if label_col is not None:
@@ -225,6 +223,21 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
         dropped_rows=n_dropped,
         warnings=tuple(warnings),
     )
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """repr of a cell or column name for a message, shortened if long (a
+    100 000-character cell must not become a 100 000-character message)."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _at_most(sentences: list[str], limit: int = 5) -> list[str]:
+    """The first sentences of a per-column kind, then one for the rest (a
+    file with 10**5 empty columns gets 5 warnings, not 10**5)."""
+    if len(sentences) <= limit:
+        return sentences
+    rest = len(sentences) - (limit - 1)
+    return sentences[: limit - 1] + [f"... and {rest} more columns like that."]
 
 
 def _has_content(row: list[str]) -> bool:
@@ -250,6 +263,10 @@ def _read_text(path: Path) -> str:
         raise DataError(f"{path.name} is a folder, not a CSV file ({path}).") from None
     except OSError as exc:
         raise DataError(f"{path.name}: cannot read the file ({exc.strerror}).") from None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise DataError(
+            f"{path.name} is UTF-32 text; save it as UTF-8 (\"CSV UTF-8\") and load it again."
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(
             f"{path.name} is UTF-16 text; save it as UTF-8 (\"CSV UTF-8\") and load it again."
@@ -319,7 +336,7 @@ def _scan_column(cells: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.nda
         values[1:] = [_parse_cell(c) for c in cells[1:]]
     not_number = np.isnan(values)
     missing = np.zeros(len(cells), dtype=bool)
-    for i in np.flatnonzero(not_number):
+    for i in np.flatnonzero(not_number) if not_number.any() else ():
         missing[i] = cells[i].strip().lower().lstrip("+-") in MISSING_VALUES
     return values, missing, ~not_number
 

@@ -80,6 +80,9 @@ _ALGORITHMS = ("kmeans", "gmm", "soft-kmeans")
 _INITS = ("random", "k-means++")
 _COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 _PHASES = ("init", "E", "M")
+#: Largest whole number a field may hold (seed, K, max_iter, cursor, class
+#: codes): what the app's spin boxes (32-bit) can show.
+_MAX_INT = 2**31 - 1
 
 
 def save_session_file(path: str | os.PathLike[str], payload: dict) -> None:
@@ -151,6 +154,8 @@ def load_session_file(path: str | os.PathLike[str]) -> dict:
         ) from None
     except ValueError as err:
         raise DataError(f"{name}: {err}") from None
+    except RecursionError:
+        raise DataError(f"{name}: the session file is corrupt (its lists or objects are nested too deeply).") from None
     check_payload(payload, name)
     return payload
 
@@ -198,10 +203,12 @@ class _Checker:
             raise self.fail(field, f"should be a whole number; got {_kind(value)}.")
         if minimum is not None and value < minimum:
             raise self.fail(field, f"is {value}; expected a number >= {minimum}.")
+        if value > _MAX_INT:
+            raise self.fail(field, f"is {_kind(value)}; expected a number <= {_MAX_INT}.")
         return value
 
     def number(self, value, field: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
             raise self.fail(field, f"should be a finite number; got {_kind(value)}.")
         return float(value)
 
@@ -229,13 +236,22 @@ class _Checker:
         return value
 
 
+def _finite(value: int | float) -> bool:
+    """math.isfinite, False for an int too large for a float (JSON allows 10**400)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _kind(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+        shown = repr(value) if len(repr(value)) <= 30 else f"{repr(value)[:27]}..."
+        return f"the number {shown}"
     if isinstance(value, str):
         shown = value if len(value) <= 30 else value[:27] + "..."
         return f"the text {shown!r}"
@@ -289,8 +305,8 @@ def check_payload(payload, name: str = "session") -> None:
         if not isinstance(labels, list) or len(labels) != n:
             raise c.fail("dataset.labels", f"should be a list of {n} class codes; got {_kind(labels)}.")
         for i, v in enumerate(labels):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise c.fail(f"dataset.labels[{i}]", f"should be a class code >= 0; got {_kind(v)}.")
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= _MAX_INT:
+                raise c.fail(f"dataset.labels[{i}]", f"should be a class code 0..{_MAX_INT}; got {_kind(v)}.")
     if class_names is not None:
         if labels is None:
             raise c.fail("dataset.class_names", "is given without 'dataset.labels'.")

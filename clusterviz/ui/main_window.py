@@ -7,8 +7,8 @@ import os
 import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy,
+                               QSplitter, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
 from clusterviz.data.transform import project_points
@@ -82,6 +82,15 @@ def info_text(session) -> str:
     return " · ".join(parts)
 
 
+class _FittingScrollArea(QScrollArea):
+    """A scroll area that asks for its whole content, and scrolls only when
+    the window is too short to give it that."""
+
+    def sizeHint(self) -> QSize:  # Qt override
+        widget = self.widget()
+        return widget.sizeHint() if widget is not None else super().sizeHint()
+
+
 def default_window_size() -> QSize:
     """1280 x 900, or 92 % of a smaller screen's free area (offscreen: always 1280 x 900)."""
     size = QSize(1280, 900)
@@ -134,17 +143,17 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(4, 0, 0, 0)
         # The settings scroll when the screen is short, so the objective plot
         # and the inspector below them always stay in view.
-        controls_scroll = QScrollArea()
+        controls_scroll = _FittingScrollArea()
         controls_scroll.setObjectName("controlsScroll")
         controls_scroll.setWidget(self.controls)
         controls_scroll.setWidgetResizable(True)
         controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
         controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width())
-        controls_scroll.setMaximumHeight(self.controls.sizeHint().height())
-        right_layout.addWidget(controls_scroll, 3)
+        controls_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        right_layout.addWidget(controls_scroll)
         self.objective_plot.setMinimumHeight(170)
-        right_layout.addWidget(self.objective_plot, 2)
+        right_layout.addWidget(self.objective_plot, 1)
         self.inspector = InspectorPanel()  # the hovered or pinned point (inspectorPanel)
         self.inspector_label = self.inspector.label
         right_layout.addWidget(self.inspector)

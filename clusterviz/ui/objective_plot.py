@@ -49,6 +49,8 @@ class ObjectivePlot(pg.PlotWidget):
         plot.setLabel("bottom", "Step", color="#222222")
         for name in ("left", "bottom"):  # no "(x0.001)" scale factors on a one-step run
             plot.getAxis(name).enableAutoSIPrefix(False)
+        # Room for tick labels like "-1130.25" beside the axis title.
+        plot.getAxis("left").setWidth(self.fontMetrics().horizontalAdvance("-00000.00") + 24)
         line_pen = QPen(QColor("#0072B2"))
         line_pen.setWidthF(1.8)
         line_pen.setCosmetic(True)

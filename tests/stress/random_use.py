@@ -141,7 +141,17 @@ ACTIONS: dict[str, tuple[float, str]] = {
     "restarts": (0.5, "view"),
     "seeding": (0.7, "view"),
     "session": (1, "data"),
+    "open_csv": (0.7, "data"),
+    "columns": (1, "view"),
+    "pca": (0.7, "view"),
+    "zoom": (2, "view"),
+    "key": (4, "key"),
+    "export": (0.6, "view"),
 }
+
+#: Keys the "key" action presses (window shortcuts), none of which edits the points.
+KEYS = ("Right", "Left", "Shift+Right", "H", "T", "A", "V", "D", "R", "Space", "Esc", "P", "B", "E", "M",
+        "G", "C", "Ctrl+Return", "Ctrl+K", "Ctrl+Shift+K", "Ctrl+Shift+G", "Ctrl+P", "Ctrl+Shift+I")
 
 
 class RandomUse:
@@ -297,6 +307,8 @@ class RandomUse:
         self._check_monotone(s)
         self._check_items()
         self._check_texts()
+        if self.summary.actions % 10 == 0:
+            self.window.grab()  # paints every item: errors in paint() or boundingRect() surface here
 
     def _check_state(self, s) -> None:
         state = s.state
@@ -552,7 +564,10 @@ class RandomUse:
         if not stack.canUndo():
             return "nothing to undo"
         i = stack.index()
-        tools.undo_action.trigger()
+        if self.rng.random() < 0.3 and self.window.isActiveWindow():
+            QTest.keyClick(self.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        else:
+            tools.undo_action.trigger()
         if i - 1 >= len(self.mirror):
             raise InvariantError(f"undo stack at {i}, driver knows {len(self.mirror)} commands")
         before = self.mirror[i - 1][0]
@@ -779,6 +794,94 @@ class RandomUse:
         if action.isEnabled():
             action.trigger()
         return str(action.isChecked())
+
+    def do_open_csv(self) -> str:
+        """A CSV file of 2 to 5 columns, opened without the column dialog."""
+        w = self.window
+        n = int(self.rng.integers(0, 400))
+        d = int(self.rng.integers(2, 6))
+        scale = 10.0 ** self.rng.integers(-3, 4)
+        X = self.rng.normal(0, 1, (n, d)) * scale + self.rng.normal(0, 5, d) * scale
+        path = self.workdir / f"points_{self.summary.actions}.csv"
+        header = ",".join(f"c{j}" for j in range(d))
+        np.savetxt(path, X, delimiter=",", header=header, comments="", fmt="%.17g")
+        before = w.session.n_points
+        ok = w.open_csv(path, ask_columns=False)
+        self.expected = n if ok and not self._refused else before
+        return f"{n} x {d}, scale {scale:g}, loaded={ok}"
+
+    def do_columns(self) -> str:
+        controls = self.window.controls
+        if not controls.columns_box.isVisible():
+            return "two columns only"
+        combo = controls.x_column_combo if self.rng.random() < 0.5 else controls.y_column_combo
+        return self._combo(combo)
+
+    def do_pca(self) -> str:
+        from PySide6.QtGui import QAction
+
+        action = self.window.findChild(QAction, "pcaViewAction")
+        if action is None or not action.isEnabled():
+            return "disabled"
+        action.trigger()
+        return str(action.isChecked())
+
+    def do_zoom(self) -> str:
+        vb = self.window.canvas.view_box
+        roll = self.rng.random()
+        if roll < 0.45:
+            f = float(10.0 ** self.rng.uniform(-2.5, 2.5))
+            vb.scaleBy((f, f))
+            return f"zoom x{f:.3g}"
+        if roll < 0.9:
+            (x0, x1), (y0, y1) = vb.viewRange()
+            dx, dy = self.rng.normal(0, 1, 2)
+            vb.translateBy(x=dx * (x1 - x0), y=dy * (y1 - y0))
+            return "pan"
+        vb.autoRange()
+        return "fit"
+
+    def do_key(self) -> str:
+        from PySide6.QtGui import QKeySequence
+
+        w = self.window
+        key = KEYS[int(self.rng.integers(len(KEYS)))]
+        if not w.isActiveWindow():
+            w.activateWindow()
+            self.wait_until(w.isActiveWindow, 2000)
+        combo = QKeySequence(key)[0]
+        QTest.keyClick(w, combo.key(), combo.keyboardModifiers())
+        if w.controller.playing:  # Space started play: let it tick, then Space again
+            self.wait_until(lambda: not w.controller.playing, 300)
+            if w.controller.playing:
+                QTest.keyClick(w, Qt.Key.Key_Space)
+            if w.controller.playing:
+                raise InvariantError("Space did not pause")
+        view = getattr(w, "compare_view", None)
+        if view is not None and view.isVisible() and key == "Ctrl+K":
+            view.close()
+        return key
+
+    def do_export(self) -> str:
+        from clusterviz.ui.export import export_data_csv, export_image
+
+        w = self.window
+        roll = self.rng.random()
+        if roll < 0.4:
+            ok = export_image(w, self.workdir / "canvas.png")
+            what = "canvas png"
+        elif roll < 0.6:
+            ok = export_image(w, self.workdir / "plot.svg", target="objective")
+            what = "objective svg"
+        elif roll < 0.9:
+            ok = export_data_csv(w, self.workdir / "data.csv")
+            what = "data csv"
+        else:
+            ok = w.save_screenshot(self.workdir / "window.png")
+            what = "screenshot"
+        if not ok:
+            raise InvariantError(f"export {what} failed: {w.last_error}")
+        return what
 
     def do_session(self) -> str:
         from clusterviz.ui.export import open_session, save_session

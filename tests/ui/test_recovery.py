@@ -211,7 +211,17 @@ class Child:
         self.proc = subprocess.Popen([sys.executable, str(CHILD), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True, env=env)
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def end(self, kill: bool = False) -> int:
+        """Wait for the process (SIGKILL it first with ``kill``) and close its pipe."""
+        if kill:
+            self.proc.send_signal(signal.SIGKILL)
+        code = self.proc.wait(30)
+        self.reader.join(30)
+        self.proc.stdout.close()
+        return code
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -239,8 +249,7 @@ def test_paint_kill_relaunch_restore_in_real_processes(tmp_path):
         assert painter.expect("PAINTED") == "PAINTED 305"
         assert painter.expect("AUTOSAVED") == "AUTOSAVED 305"
     finally:
-        painter.proc.send_signal(signal.SIGKILL)  # no cleanup: the marker and the file stay
-        painter.proc.wait(30)
+        painter.end(kill=True)  # SIGKILL: no cleanup, the marker and the file stay
     assert list(tmp_path.glob("running-*.lock")) and list(tmp_path.glob("recovery-*.clusterviz"))
 
     again = Child(tmp_path, "restore")
@@ -250,7 +259,5 @@ def test_paint_kill_relaunch_restore_in_real_processes(tmp_path):
         again.expect("QUIT-ASKED")  # restored points are unsaved: a normal quit asks
         assert again.proc.wait(30) == 0
     finally:
-        if again.proc.poll() is None:
-            again.proc.kill()
-            again.proc.wait(30)
+        again.end(kill=again.proc.poll() is None)
     assert list(tmp_path.iterdir()) == [], "a normal quit leaves nothing behind"
