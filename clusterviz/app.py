@@ -11,22 +11,29 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 MAX_K = 12
 
 
+def _number(text: str, kind: type, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} should be a number; got {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _number(text, int, "K")
     if not 1 <= value <= MAX_K:
         raise argparse.ArgumentTypeError(f"K should be between 1 and {MAX_K}; got {value}")
     return value
 
 
 def _non_negative_int(text: str) -> int:
-    value = int(text)
+    value = _number(text, int, "the value")
     if value < 0:
         raise argparse.ArgumentTypeError(f"should be >= 0; got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    value = _number(text, float, "beta")
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"beta should be a positive number; got {text}")
     return value

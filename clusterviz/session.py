@@ -58,7 +58,7 @@ import numpy as np
 from clusterviz.data import Dataset, builtin_dataset
 from clusterviz.data.transform import project_points
 from clusterviz.model import FitState, ModelError
-from clusterviz.model.gmm import GaussianMixture
+from clusterviz.model.gmm import GaussianMixture, broad_start
 from clusterviz.model.kmeans import KMeans
 from clusterviz.model.metrics import adjusted_rand_index
 from clusterviz.model.soft_kmeans import SoftKMeans
@@ -176,8 +176,8 @@ class Session:
         K. More clusters than points is allowed: there is then no state and
         `problem` says how many points to add.
     init : {"random", "k-means++"}
-        How the initial means are chosen (GMM: "k-means++" uses
-        ``init_params="kmeans"``, "random" uses ``"random_from_data"``).
+        How the initial means are chosen; the GMM starts from the same means
+        as K-Means would, with equal weights and the data's covariance.
     seed : int >= 0
         Seeds every random choice, so `reset` reproduces the same start.
     covariance_type : {"full", "tied", "diag", "spherical"}
@@ -458,10 +458,11 @@ class Session:
     def adjusted_rand(self) -> float | None:
         """Adjusted Rand index between the shown clustering (hard labels; for
         an "init" entry, the nearest-parameter assignment its E-step would
-        give) and the true classes; None without classes or without a fit."""
+        give) and the true classes; None without a fit or without at least
+        two classes."""
         labels = self._dataset.labels
-        if labels is None or not self._timeline or self.n_points == 0:
-            return None
+        if labels is None or not self._timeline or self.n_points == 0 or np.unique(labels).size < 2:
+            return None  # no classes to compare with
         key = (self._version, self._cursor)
         if self._ari is not None and self._ari[0] == key:
             return self._ari[1]
@@ -1121,14 +1122,15 @@ class Session:
                 random_state=self._seed,
             )
         if self._algorithm == "gmm":
+            reg_covar = self._gmm_reg_covar()
+            start = self._gmm_start(reg_covar) if self.n_points >= K else {}
             return GaussianMixture(
                 n_components=K,
                 covariance_type=self._covariance_type,
                 max_iter=self._max_iter,
-                init_params="kmeans" if self._init == "k-means++" else "random_from_data",
-                means_init=None if M is None else M.copy(),
                 random_state=self._seed,
-                reg_covar=self._gmm_reg_covar(),
+                reg_covar=reg_covar,
+                **start,
             )
         return SoftKMeans(
             n_clusters=K,
@@ -1137,6 +1139,14 @@ class Session:
             max_iter=self._max_iter,
             random_state=self._seed,
         )
+
+    def _gmm_start(self, reg_covar: float) -> dict:
+        """EM starts from the means K-Means would start from (hand-placed, or
+        drawn with the same init and seed), with broad components."""
+        means = self._initial_means
+        if means is None:
+            means = KMeans(n_clusters=self._n_clusters, init=self._init, random_state=self._seed).initialize(self.X).means
+        return broad_start(self.X, means, self._covariance_type, reg_covar)
 
     def _gmm_reg_covar(self) -> float:
         """scikit-learn's reg_covar = 1e-6, raised to 1e-14 of the data's mean
@@ -1155,7 +1165,11 @@ class Session:
 
     def _reinitialise(self) -> FitState | None:
         self._clear()
-        self._model = self._build_model()
+        try:
+            self._model = self._build_model()
+        except ModelError as err:  # e.g. the GMM's start cannot be computed on these data
+            self._problem = str(err)
+            return None
         self._problem = self._too_few_points()
         if self._problem is not None:
             return None

@@ -13,7 +13,7 @@ import numpy as np
 from . import gaussian as g
 from .base import SteppableModel
 from .state import FitState, ModelError
-from .validation import as_generator, check_data, check_n_clusters, check_state_finite
+from .validation import as_generator, check_covariance_size, check_data, check_n_clusters, check_state_finite
 
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 COVARIANCE_TYPES = g.COVARIANCE_TYPES
@@ -40,7 +40,8 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 def _check_number(value, name: str, *, low: float = 0.0, integer: bool = False):
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value) or value < low:
+    if (isinstance(value, bool) or not isinstance(value, kind)
+            or (not isinstance(value, numbers.Integral) and not np.isfinite(value)) or value < low):
         what = "a whole number" if integer else "a finite number"
         raise ModelError(f"{name}={value!r} should be {what} >= {low:g}.")
     return int(value) if integer else float(value)
@@ -141,7 +142,9 @@ class GaussianMixture(SteppableModel):
     def _check_X(self, X, *, fitting: bool = False) -> np.ndarray:
         # Only initialisation needs n_samples >= n_components; a step can
         # evaluate parameters on any number of points (e.g. a grid).
-        return check_data(X, self.n_components if fitting else None)
+        X = check_data(X, self.n_components if fitting else None)
+        check_covariance_size(self.n_components, X.shape[1])
+        return X
 
     def _check_weights_init(self) -> np.ndarray | None:
         if self.weights_init is None:
@@ -312,10 +315,11 @@ class GaussianMixture(SteppableModel):
                 covariances = g.covariances_from_precisions(p0, ct, K, D)
             except np.linalg.LinAlgError:  # pragma: no cover - checked positive definite above
                 raise ModelError("precisions_init could not be factorised; it must be positive definite.") from None
-        given = [name for name, v in (("weights_init", w0), ("means_init", m0), ("precisions_init", p0))
-                 if v is not None]
-        if given:
-            notes.append(f"Started from the given {', '.join(given)}.")
+        given = [name for name, v in (("weights", w0), ("means", m0), ("covariances", p0)) if v is not None]
+        if len(given) == 3:
+            notes.append("Started from the given weights, means and covariances.")
+        elif given:
+            notes.append(f"Started from the given {' and '.join(given)}; the rest estimated from them.")
         state = FitState(iteration=0, phase="init", weights=_readonly(np.array(weights)),
                          means=_readonly(np.array(means)), covariances=_readonly(np.array(covariances)),
                          objective=0.0, notes=tuple(notes))
@@ -486,3 +490,40 @@ class GaussianMixture(SteppableModel):
         """Akaike information criterion: -2 log L + 2 p (lower is better)."""
         X = self._check_predict_X(X)
         return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
+
+
+def broad_start(X, means, covariance_type: str = "full", reg_covar: float = 1e-6) -> dict:
+    """Keyword arguments that start EM at ``means`` with broad components.
+
+    Equal weights and every covariance equal to the whole data set's (plus
+    ``reg_covar`` on the diagonal), in scikit-learn's ``*_init`` shapes. From
+    there a student watches the ellipses shrink onto the clusters; the
+    scikit-learn starts either begin from a finished K-Means run (nothing
+    left to watch) or put every component on one point with covariance
+    ``reg_covar * I`` (a log-likelihood near -1e9 at step 0).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    means : ndarray of shape (n_components, n_features)
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    reg_covar : float
+
+    Returns
+    -------
+    dict with keys ``means_init``, ``weights_init``, ``precisions_init``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    means = np.array(means, dtype=np.float64)
+    K, D = means.shape
+    check_covariance_size(K, D)  # before np.cov allocates D x D numbers
+    covariance = np.atleast_2d(np.cov(X, rowvar=False, bias=True)) + reg_covar * np.eye(D)
+    precision = np.linalg.solve(covariance, np.eye(D))
+    precision = (precision + precision.T) / 2
+    precisions = {
+        "full": lambda: np.repeat(precision[None], K, axis=0),
+        "tied": lambda: precision,
+        "diag": lambda: np.repeat(1.0 / np.diag(covariance)[None], K, axis=0),
+        "spherical": lambda: np.full(K, 1.0 / np.mean(np.diag(covariance))),
+    }[covariance_type]()
+    return {"means_init": means, "weights_init": np.full(K, 1.0 / K), "precisions_init": precisions}

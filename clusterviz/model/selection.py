@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .gmm import GaussianMixture
+from .gmm import GaussianMixture, broad_start
 from .kmeans import KMeans, assign_labels
 from .metrics import silhouette_score
 from .soft_kmeans import SoftKMeans
@@ -382,16 +382,20 @@ class RestartRun:
     index: int
 
 
-def _make_model(algorithm: str, n_clusters: int, init: str, seed: int, params: dict):
+def _make_model(X, algorithm: str, n_clusters: int, init: str, seed: int, params: dict):
     if algorithm == "kmeans":
         return KMeans(n_clusters=n_clusters, init=init, n_init=1, random_state=seed, **params)
     if algorithm == "soft-kmeans":
         return SoftKMeans(n_clusters=n_clusters, init=init, random_state=seed, **params)
+    if init in ("random", "k-means++"):  # the app's start: K-Means' means, broad components
+        means = KMeans(n_clusters=n_clusters, init=init, random_state=seed).initialize(X).means
+        start = broad_start(X, means, params.get("covariance_type", "full"), params.get("reg_covar", 1e-6))
+        return GaussianMixture(n_components=n_clusters, random_state=seed, **start, **params)
     return GaussianMixture(n_components=n_clusters, init_params=init, random_state=seed, **params)
 
 
 def _one_run(X, algorithm, n_clusters, init, seed, params, index) -> RestartRun:
-    model = _make_model(algorithm, n_clusters, init, seed, params)
+    model = _make_model(X, algorithm, n_clusters, init, seed, params)
     first: FitState | None = None
     state: FitState | None = None
     for state in model.iterate(X):
@@ -428,8 +432,9 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
     n_restarts : int
         Runs per init method.
     inits : sequence of str
-        K-Means and soft K-Means: "random", "k-means++". Mixtures: any
-        ``init_params`` ("kmeans", "k-means++", "random", "random_from_data").
+        "random", "k-means++": the app's starts (mixtures start from the
+        means K-Means would, with broad components: ``broad_start``).
+        Mixtures also take scikit-learn's "kmeans" and "random_from_data".
     random_state : None, int or np.random.Generator
     progress, is_cancelled : callables, optional
         As in :func:`sweep_k`; one unit of work is one run.

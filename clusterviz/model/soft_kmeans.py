@@ -16,7 +16,7 @@ import numpy as np
 from .base import SteppableModel
 from .kmeans import _INITS, _quiet, _check_centers, _prepare, kmeans_plusplus, random_init
 from .state import FitState, ModelError
-from .validation import as_generator, check_n_clusters, check_state_finite
+from .validation import as_generator, check_covariance_size, check_n_clusters, check_state_finite
 
 
 def logsumexp(a, axis=None):
@@ -162,6 +162,7 @@ class SoftKMeans(SteppableModel):
         return k, float(beta)
 
     def _covariances(self, k: int, d: int, beta: float) -> np.ndarray:
+        check_covariance_size(k, d, "Soft K-Means (a mixture with covariance I / (2 beta))")
         return np.broadcast_to(np.eye(d) / (2.0 * beta), (k, d, d)).copy()
 
     def _state(self, X, k, beta, **fields) -> FitState:

@@ -58,3 +58,20 @@ def check_state_finite(state) -> None:
     if not np.isfinite(state.objective):
         raise ModelError(f"The objective became {state.objective} at iteration {state.iteration}; "
                          "the data may be too extreme for this model. Try rescaling the data.")
+
+
+#: Most covariance numbers (K * D * D float64, 128 MB) a mixture state may hold.
+MAX_COVARIANCE_NUMBERS = 2**24
+
+
+def check_covariance_size(n_components: int, n_features: int, model: str = "A Gaussian mixture") -> None:
+    """Raise ModelError before allocating K covariance matrices of D x D
+    numbers that would not fit in memory (e.g. a CSV file with 10**5 columns)."""
+    numbers_needed = n_components * n_features * n_features
+    if numbers_needed <= MAX_COVARIANCE_NUMBERS:
+        return
+    most = int((MAX_COVARIANCE_NUMBERS / n_components) ** 0.5)
+    raise ModelError(f"{model} on {n_features} columns needs {n_components} covariance "
+                     f"{'matrix' if n_components == 1 else 'matrices'} of {n_features} × {n_features} numbers "
+                     f"({numbers_needed * 8 / 1e9:.3g} GB), too many to hold; fit at most {most} columns with "
+                     f"K = {n_components}, or use K-Means.")

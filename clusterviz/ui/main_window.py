@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self.screenshot_action = self._action("&Save screenshot…", QKeySequence.StandardKey.Save,
                                               lambda: self.save_screenshot(), "Save an image of the window.",
                                               "screenshotAction")
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit clusterviz.",
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Quit clusterviz.",
                                         "quitAction")
         self.step_action = self._action("&Step", Qt.Key.Key_Right, c.advance,
                                         "Run one step (a half-step in half-step mode).", "stepAction")

@@ -20,11 +20,14 @@ from .workers import BackgroundJob
 
 #: The session's start names and what each algorithm calls them.
 START_METHODS = ("random", "k-means++")
-_MODEL_INITS = {"gmm": {"random": "random_from_data", "k-means++": "kmeans"}}
+_MODEL_INITS: dict[str, dict[str, str]] = {}  # every model now takes the session's start names
 METHOD_COLORS = {"random": "#D55E00", "k-means++": "#0072B2"}
 #: Relative tolerance of "reached the best objective": K-Means converges
 #: exactly (labels stop changing); EM stops at a tolerance (1e-3 per point).
-RTOL = {"kmeans": 1e-6, "soft-kmeans": 1e-4, "gmm": 1e-4}
+# Runs count as reaching the best within this relative tolerance: K-Means and
+# EM stop on a tolerance, so runs that found the same clustering end a few
+# parts in 10^5 apart (J = 991.50 vs 991.51 on unequal_sizes).
+RTOL = {"kmeans": 1e-3, "soft-kmeans": 1e-3, "gmm": 1e-3}
 THUMB = 104
 _THUMB_POINTS = 1500
 
