@@ -505,34 +505,38 @@ class Session:
         ModelError
             If the model cannot take the step.
         """
-        if not self._timeline:
+        # Read everything once: on a worker thread, the GUI thread may replace
+        # the data, model or timeline meanwhile (apply_step then drops the result).
+        version, cursor, max_iter = self._version, self._cursor, self._max_iter
+        view = timeline, X, model = self._timeline, self.X, self._model
+        if not timeline:
             return None
-        version, cursor, last = self._version, self._cursor, len(self._timeline) - 1
-        entry = self._timeline[cursor]
+        last = len(timeline) - 1
+        entry = timeline[cursor]
         nothing = PendingStep(version, cursor, cursor)
         if entry.converged and entry.phase != "E":
             return nothing
         if cursor < last:
             # Replay: never recompute a different future.
-            if half or entry.phase == "E" or self._timeline[cursor + 1].phase != "E":
+            if half or entry.phase == "E" or timeline[cursor + 1].phase != "E":
                 return PendingStep(version, cursor, cursor + 1)
             if cursor + 1 < last:
                 return PendingStep(version, cursor, cursor + 2)
             # The next entry is an E at the end: replay it and compute its M.
-            shown_e = self._state_at(cursor + 1)
-            m = self._model.m_step(self.X, shown_e).without_assignments()
+            shown_e = self._state_at(cursor + 1, view)
+            m = model.m_step(X, shown_e).without_assignments()
             return PendingStep(version, cursor, cursor + 2, (m,), _with_assignments(m, shown_e))
-        shown = self._state_at(cursor)
+        shown = self._state_at(cursor, view)
         if entry.phase == "E":
-            m = self._model.m_step(self.X, shown).without_assignments()
+            m = model.m_step(X, shown).without_assignments()
             return PendingStep(version, cursor, cursor + 1, (m,), _with_assignments(m, shown))
-        if entry.iteration >= self._max_iter:
+        if entry.iteration >= max_iter:
             return nothing
-        e = self._model.e_step(self.X, shown)
+        e = model.e_step(X, shown)
         if half:
             snapshot = e.without_assignments()
             return PendingStep(version, cursor, cursor + 1, (snapshot,), _with_assignments(snapshot, e))
-        m = self._model.m_step(self.X, e).without_assignments()
+        m = model.m_step(X, e).without_assignments()
         return PendingStep(version, cursor, cursor + 1, (m,), _with_assignments(m, e))
 
     def apply_step(self, pending: PendingStep | None) -> FitState | None:
@@ -1081,21 +1085,30 @@ class Session:
     # ------------------------------------------------------------------
     # Internals
     # ------------------------------------------------------------------
-    def _state_at(self, index: int) -> FitState:
+    def _state_at(self, index: int, view: tuple | None = None) -> FitState:
+        """The shown state of timeline entry ``index`` (with assignments).
+
+        ``view`` = (timeline, X, model) read once by a worker thread: then the
+        cache is only read, never written (`apply_step` remembers on the GUI
+        thread).
+        """
+        timeline, X, model = view if view is not None else (self._timeline, self.X, self._model)
         cached = self._shown.get(index)
         if cached is not None:
-            self._shown.move_to_end(index)
+            if view is None:
+                self._shown.move_to_end(index)
             return cached
-        entry = self._timeline[index]
+        entry = timeline[index]
         if entry.phase == "init":
             shown = entry
-        elif entry.phase == "M" and index > 0 and self._timeline[index - 1].phase == "E":
+        elif entry.phase == "M" and index > 0 and timeline[index - 1].phase == "E":
             # The E entry before it holds exactly the assignments that produced it.
-            shown = _with_assignments(entry, self._state_at(index - 1))
+            shown = _with_assignments(entry, self._state_at(index - 1, view))
         else:
-            source = entry if entry.phase == "E" else self._timeline[index - 1]
-            shown = _with_assignments(entry, self._model.e_step(self.X, source))
-        self._remember(index, shown)
+            source = entry if entry.phase == "E" else timeline[index - 1]
+            shown = _with_assignments(entry, model.e_step(X, source))
+        if view is None:
+            self._remember(index, shown)
         return shown
 
     def _remember(self, index: int, shown: FitState) -> None:

@@ -667,3 +667,23 @@ def test_assign_evaluates_the_shown_parameters_elsewhere(blobs):
     assert len(s.timeline) == 2
     with pytest.raises(ValueError, match=r"2 columns; got shape \(2, 3\)"):
         s.assign(np.zeros((2, 3)))
+
+
+def test_a_step_computed_while_the_data_changed_is_dropped_and_caches_nothing(monkeypatch):
+    # As on a worker thread: the user adds a point while prepare_step runs.
+    session = Session(builtin_dataset("three_blobs"), seed=1)
+    session.step()
+    model = session.model
+    original_e_step = model.e_step
+
+    def e_step_while_the_user_edits(X, state):
+        monkeypatch.setattr(model, "e_step", original_e_step)
+        session.add_point(5.0, 5.0)
+        return original_e_step(X, state)
+
+    monkeypatch.setattr(model, "e_step", e_step_while_the_user_edits)
+    pending = session.prepare_step()
+    assert session.apply_step(pending) is None  # stale: dropped
+    assert session.n_points == 301 and len(session.timeline) == 1
+    shown = session.state
+    assert shown.phase == "init" and session.step().labels.shape == (301,)

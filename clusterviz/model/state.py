@@ -75,6 +75,26 @@ class FitState:
         one_hot[np.arange(self.labels.shape[0]), self.labels] = 1.0
         return one_hot
 
+    def responsibility_row(self, index: int) -> np.ndarray | None:
+        """The responsibilities of one point, shape (n_clusters,), without
+        building the whole one-hot matrix of a hard model; None before any
+        E-step."""
+        if self.soft_responsibilities is not None:
+            return np.array(self.soft_responsibilities[index])
+        if self.labels is None:
+            return None
+        row = np.zeros(self.means.shape[0])
+        row[self.labels[index]] = 1.0
+        return row
+
+    @property
+    def n_points(self) -> int | None:
+        """How many points the assignments cover (None before any E-step)."""
+        for value in (self.soft_responsibilities, self.labels):
+            if value is not None:
+                return int(value.shape[0])
+        return None
+
     @property
     def n_clusters(self) -> int:
         return int(self.means.shape[0])

@@ -400,8 +400,8 @@ class CompareView(QWidget):
         out = {}
         for side, s in self.sessions.items():
             state = s.state
-            R = None if state is None else state.responsibilities
-            out[side] = None if R is None or R.shape[0] <= index else np.array(R[index])
+            n = None if state is None else state.n_points
+            out[side] = None if n is None or n <= index else state.responsibility_row(index)
         return out
 
     def _show_inspected(self) -> None:

@@ -68,6 +68,7 @@ class SessionController(QObject):
         self.background_points = BACKGROUND_POINTS
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
+        self._submitted_version = -1  # the session's version when the step in flight was submitted
         # Tried before a step forward / back; a hook that returns True has shown
         # something itself (the k-means++ seeding view, clusterviz.ui.seeding_view).
         self.step_hooks: list[Callable[[], bool]] = []
@@ -132,6 +133,7 @@ class SessionController(QObject):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-step")
         _ = self.session.state  # compute and cache the shown state here, so the worker only reads
+        self._submitted_version = self.session.version
         self._future = self._executor.submit(self.session.prepare_step, half)
         self.busy_changed.emit(True)
         self._future.add_done_callback(self._on_future_done)
@@ -153,6 +155,8 @@ class SessionController(QObject):
         self._future = None
         self.busy_changed.emit(False)
         if error is not None:
+            if self.session.version != self._submitted_version:
+                return  # computed on data or settings that have changed since: drop it
             if not isinstance(error, ValueError):  # a bug, not a refusal: let it surface
                 raise error
             self.pause()

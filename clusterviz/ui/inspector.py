@@ -210,9 +210,8 @@ class InspectorPanel(QWidget):
         head = "<b>Pinned</b> · " if pinned else ""
         text = f"{head}<b>Point {index}</b> ({coords})"
         state = session.state
-        R = None if state is None else state.responsibilities
-        if state is not None and R is not None and R.shape[0] == X.shape[0]:
-            r = np.asarray(R[index], dtype=float)
+        if state is not None and state.n_points == X.shape[0]:
+            r = state.responsibility_row(index)
             k = int(np.argmax(r))
             text += (f"<br>cluster <span style='color:{CLUSTER_COLORS[k % MAX_CLUSTERS]}'>&#9632;</span> {k + 1}"
                      f" · r = {r[k]:.2f} (bars: every cluster)")

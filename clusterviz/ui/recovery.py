@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from clusterviz.data import DataError
@@ -33,6 +34,10 @@ __all__ = ["RecoveryManager", "install_recovery", "recovery_dir", "ENV_VAR", "AU
 ENV_VAR = "CLUSTERVIZ_RECOVERY_DIR"
 #: Autosave this long after the last edit (one single-shot timer, restarted by each edit).
 AUTOSAVE_DELAY_MS = 1000
+#: Up to this many points the recovery file is written at once (0.2 s); more on a worker thread.
+SYNC_POINTS = 20_000
+#: No autosave above this (writing takes seconds; data this big come from a file).
+MAX_AUTOSAVE_POINTS = 500_000
 
 Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 Save, Discard, Cancel = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
@@ -74,6 +79,8 @@ class RecoveryManager(QObject):
         The single-shot autosave timer (``autosaveTimer``).
     """
 
+    _written = Signal(str)  # from the autosave worker: the error text, or ""
+
     def __init__(self, window, directory=None, delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(window)
         self.window = window
@@ -89,6 +96,8 @@ class RecoveryManager(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(int(delay_ms))
         self.timer.timeout.connect(self.autosave)
+        self._executor: ThreadPoolExecutor | None = None
+        self._written.connect(self._written_now, Qt.ConnectionType.QueuedConnection)
         self._clean_X = np.array(window.session.X, copy=True)  # the points as last loaded or saved
         c = window.controller
         c.dataset_loaded.connect(self.mark_saved)
@@ -133,6 +142,9 @@ class RecoveryManager(QObject):
     def finish(self) -> None:
         """A normal quit: no recovery needed, remove the marker and the file."""
         self.timer.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)  # a write in flight ends before the file is removed
+            self._executor = None
         for path in (self.path, self.path.with_name(self.path.name + ".part")):
             try:
                 path.unlink(missing_ok=True)
@@ -148,18 +160,47 @@ class RecoveryManager(QObject):
         self.timer.start()
 
     def autosave(self) -> bool:
-        """Write the session to the recovery file now; False (and
-        `last_error`) if it cannot be written. Never raises."""
+        """Write the session to the recovery file now (on a worker thread
+        above `SYNC_POINTS` points); False (and `last_error`) if it cannot be
+        written. Never raises."""
         self.timer.stop()
+        session = self.window.session
+        n = session.n_points
+        if n > MAX_AUTOSAVE_POINTS:
+            return self._written_now(f"Autosave is off for more than {MAX_AUTOSAVE_POINTS:,} points "
+                                     f"({n:,} now); save the session to keep edits.")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            save_session_file(self.path, self.window.session.to_payload())
+            payload = session.to_payload()
         except (DataError, OSError, ValueError) as exc:
-            self.last_error = str(exc)
-            self.window.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
-            return False
-        self.last_error = None
+            return self._written_now(str(exc))
+        if n <= SYNC_POINTS:
+            return self._written_now(self._write(payload))
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-autosave")
+        future = self._executor.submit(self._write, payload)
+        future.add_done_callback(self._on_future)
         return True
+
+    def _write(self, payload: dict) -> str:
+        """Write ``payload`` (any thread); the error text, or "" on success."""
+        try:
+            save_session_file(self.path, payload)
+        except (DataError, OSError, ValueError) as exc:
+            return str(exc) or type(exc).__name__
+        return ""
+
+    def _on_future(self, future) -> None:  # on the worker thread
+        try:
+            self._written.emit(future.result())
+        except RuntimeError:  # the manager is gone
+            pass
+
+    def _written_now(self, error: str) -> bool:
+        self.last_error = error or None
+        if error:
+            self.window.statusBar().showMessage(f"Autosave failed: {error}", 8000)
+        return not error
 
     # ------------------------------------------------------------- restore
     def describe(self, path: Path) -> str:

@@ -583,14 +583,13 @@ class SelectionPanel(QWidget):
             return
         self._silhouette_key = key
         state = s.state
-        R = None if state is None else state.responsibilities
         if state is None:
             self.silhouette_diagram.show_message(s.problem or "Nothing to show.")
             return
-        if R is None:
+        labels = state.labels  # the argmax of the responsibilities, for soft models too
+        if labels is None:
             self.silhouette_diagram.show_message("The points have no clusters yet: step once to assign them.")
             return
-        labels = np.argmax(np.asarray(R), axis=1)
         n_used = np.unique(labels).size
         if not 2 <= n_used <= s.n_points - 1:
             self.silhouette_diagram.show_message(

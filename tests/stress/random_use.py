@@ -268,7 +268,7 @@ class RandomUse:
     def _track_undo(self, name: str, undo_before: int, expected_before: int) -> None:
         """Mirror the undo stack: each new command remembers the counts around it."""
         stack = self.window.tools.undo_stack
-        if name in ("undo", "redo", "dataset", "session"):
+        if name in ("undo", "redo", "dataset", "session", "open_csv"):
             return
         if self._index_moves:  # a command was pushed (at the undo limit the index stays put)
             del self.mirror[undo_before:]

@@ -261,3 +261,17 @@ def test_paint_kill_relaunch_restore_in_real_processes(tmp_path):
     finally:
         again.end(kill=again.proc.poll() is None)
     assert list(tmp_path.iterdir()) == [], "a normal quit leaves nothing behind"
+
+
+def test_big_data_are_autosaved_on_a_worker_thread(make_window, tmp_path, qtbot, monkeypatch):
+    from clusterviz.ui import recovery
+
+    monkeypatch.setattr(recovery, "SYNC_POINTS", 10)  # 21 points count as big here
+    window = make_window()
+    manager = install(window, tmp_path, delay_ms=10)
+    add_points(window, [(20.0, 20.0)])
+    qtbot.waitUntil(lambda: manager.path.exists(), timeout=5000)
+    manager.finish()  # waits for the writer, then removes the file
+    assert not manager.path.exists()
+    monkeypatch.setattr(recovery, "MAX_AUTOSAVE_POINTS", 5)
+    assert not manager.autosave() and "Autosave is off" in manager.last_error
