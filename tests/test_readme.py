@@ -25,3 +25,17 @@ def test_readme_screenshot_exists():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         assert (ROOT / image).is_file(), f"README shows {image}, which is missing"
+
+
+def test_readme_lists_every_shortcut_and_option():
+    from clusterviz.app import build_parser
+    from clusterviz.ui.main_window import SHORTCUTS
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for key, _ in SHORTCUTS:
+        for part in key.split(" / "):
+            assert part in text, f"the README does not mention the shortcut {part!r}"
+    for action in build_parser()._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert option in text, f"the README does not mention {option}"

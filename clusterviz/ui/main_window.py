@@ -50,6 +50,10 @@ SHORTCUTS = (
     ("Ctrl+Shift+S / Ctrl+Shift+O", "Save / open a session file"),
     ("Ctrl+E", "Export the canvas as PNG or SVG"),
     ("Ctrl+P", "PCA projection on / off (more than two columns)"),
+    ("Ctrl+Shift+K", "Choosing K dock (elbow, BIC/AIC, silhouette)"),
+    ("Ctrl+Shift+G", "Restarts gallery dock"),
+    ("Ctrl+Shift+I", "Show k-means++ seeding step by step"),
+    ("F1", "Keyboard shortcuts"),
     ("Ctrl+Q", "Quit"),
     ("Left click", "Add a point on the canvas; on a point: pin it in the inspector"),
     ("P B E M G C", "Canvas tool: Add, Brush, Erase, Move, Blob, Centroid"),
@@ -232,7 +236,7 @@ class MainWindow(QMainWindow):
                                          "resetAction")
         self.converge_action = self._action("Run to &convergence", QKeySequence("Ctrl+Return"),
                                             c.run_to_convergence, "Step until converged.", "convergeAction")
-        self.shortcuts_action = self._action("&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1",
                                              self.show_shortcuts, "List the keyboard shortcuts.", "shortcutsAction")
         self.about_action = self._action("&About clusterviz", None, self.show_about, "About clusterviz.",
                                          "aboutAction")
