@@ -77,7 +77,10 @@ def _load_dataset(spec: str):
     if spec.lower().endswith(".csv") or os.path.exists(spec):
         if not os.path.exists(spec):
             raise LookupError(f"no such file: {spec!r}")
-        return load_csv(spec)
+        dataset = load_csv(spec)
+        for warning in dataset.warnings:  # dropped rows, constant columns ...
+            print(f"clusterviz: {spec}: {warning}", file=sys.stderr)
+        return dataset
     raise LookupError(f"unknown data set {spec!r}; valid names: {', '.join(BUILTIN_DATASETS)} "
                       "(or the path of a CSV file)")
 

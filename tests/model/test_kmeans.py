@@ -449,14 +449,19 @@ def test_bounded_step_equals_the_full_step(problem):
         state = assert_same_step(model, X, state)
 
 
+@pytest.mark.parametrize("threads", [False, True])
 @pytest.mark.parametrize("dense", [None, 0.0, 2.0])
 @pytest.mark.parametrize("kind", ["blobs", "grid", "duplicates"])
-def test_bounded_steps_over_many_blocks(kind, dense, monkeypatch):
+def test_bounded_steps_over_many_blocks(kind, dense, threads, monkeypatch):
     """Data spanning several blocks of rows, so near-ties are settled by
     recomputing single blocks; the carried bounds are really used (dense:
-    always / never the full kernel for the unsettled points)."""
+    always / never the full kernel for the unsettled points; threads: runs
+    of blocks on the thread pool, as for N >= _PARALLEL_MIN)."""
     if dense is not None:
         monkeypatch.setattr(kmeans_module, "_DENSE_FRACTION", dense)
+    if threads:
+        monkeypatch.setattr(kmeans_module, "_PARALLEL_MIN", 1000)
+        monkeypatch.setattr(kmeans_module, "_N_THREADS", 3)
     rng = np.random.default_rng(4)
     n = 3 * kmeans_module._CHUNK + 123
     if kind == "blobs":
