@@ -316,6 +316,28 @@ class Session:
         return self._view_center
 
     @property
+    def view(self) -> np.ndarray | tuple[int, int]:
+        """The shown view as `clusterviz.data.transform` takes it: `view_projection`,
+        or the `view_columns` pair when there is none."""
+        return self._view_columns if self._view_projection is None else self._view_projection
+
+    def shown_points(self, points=None) -> np.ndarray:
+        """Points as the canvas shows them: ndarray of shape (n, 2).
+
+        ``points`` (array_like of shape (n, n_features); default `X`) seen
+        through the view: the `view_columns` pair, or ``(points - view_center)
+        view_projection^T`` while a projection is shown.
+        """
+        P = self.X if points is None else np.asarray(points, dtype=np.float64).reshape(-1, self.n_features)
+        return project_points(P, self.view, self._view_center)
+
+    def shown_means(self, state: FitState | None = None) -> np.ndarray | None:
+        """The means of ``state`` (default: the shown `state`) as the canvas
+        shows them, shape (K, 2); None when there is no state."""
+        state = self.state if state is None else state
+        return None if state is None else self.shown_points(state.means)
+
+    @property
     def timeline(self) -> list[FitState]:
         """Parameter snapshots, oldest first (a copy of the list; the entries
         themselves are shared and never hold labels or responsibilities)."""
@@ -440,6 +462,8 @@ class Session:
             _PHASE_NAMES.get(entry.phase, entry.phase),
             f"{symbol} = {_format_number(float(entry.objective))}",
         ]
+        if self._algorithm == "soft-kmeans":  # Bishop's limit: covariance εI with ε = 1/(2β)
+            parts.append(f"β = {self._beta:.3g}, ε = 1/(2β) = {1 / (2 * self._beta):.3g}")
         if entry.converged and entry.phase == "E":
             parts.append("Converged (the M-step will not move the parameters)")
         elif entry.converged:
@@ -692,7 +716,13 @@ class Session:
         return self._reinitialise()
 
     def set_beta(self, beta: float) -> FitState | None:
-        """Set the stiffness of soft K-Means (> 0); re-initialises soft K-Means."""
+        """Set the stiffness of soft K-Means (> 0).
+
+        During a soft K-Means run the fit goes on from the shown means with
+        the new β (a new "init" entry, as after a data edit), so raising β
+        step by step anneals soft K-Means into K-Means; without a run it
+        initialises.
+        """
         beta = self._check_beta(beta)
         if beta == self._beta:
             return self.state
@@ -700,7 +730,19 @@ class Session:
         if self._algorithm != "soft-kmeans":
             self._model = self._build_model()
             return self.state
-        return self._reinitialise()
+        if not self._timeline:
+            return self._reinitialise()
+        shown = self._timeline[self._cursor].without_assignments()
+        self._model = self._build_model()
+        try:
+            e = self._model.e_step(self.X, shown)  # the new β's responsibilities, objective, covariances
+        except ModelError:
+            return self._reinitialise()
+        self._clear()
+        note = f"β changed to {beta:.3g} (ε = 1/(2β) = {1 / (2 * beta):.3g}): going on from the current means."
+        self._timeline = [dataclasses.replace(e.without_assignments(), iteration=0, phase="init",
+                                              converged=False, notes=(note,))]
+        return self.state
 
     def set_max_iter(self, max_iter: int) -> FitState | None:
         """Change the iteration limit; keeps the timeline (a higher limit lets

@@ -276,6 +276,22 @@ def test_soft_kmeans_with_beta_1_is_one_hot_at_1e12_and_one_blob_at_1e_minus_12(
 
 
 @pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
+def test_coordinates_near_the_largest_float_give_a_problem_not_a_crash(algorithm, kw):
+    """Sums of such coordinates overflow; loading them must leave a session
+    with a `problem` in words (not an exception half-way through loading)."""
+    X = np.array([[1e308, -1e308], [1.7e308, 0.0], [0.0, 1.0], [-1e308, 1e308]])
+    s = Session(_dataset("blobs", _blobs()), algorithm=algorithm, n_clusters=2, **kw)
+    s.step()
+    s.load_dataset(_dataset("huge", X))
+    assert s.dataset.name == "huge"
+    assert_session_sane(s)
+    drive(s)
+    s.load_dataset(_dataset("blobs", _blobs()))  # and the session recovers with ordinary data
+    assert s.state is not None
+    drive(s)
+
+
+@pytest.mark.parametrize("algorithm, kw", ALGORITHMS, ids=ALGO_IDS)
 def test_a_point_added_at_1e12_to_ordinary_data(algorithm, kw):
     s = Session(_dataset("blobs", _blobs()), algorithm=algorithm, n_clusters=3, **kw)
     run(s, 10)

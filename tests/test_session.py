@@ -687,3 +687,19 @@ def test_a_step_computed_while_the_data_changed_is_dropped_and_caches_nothing(mo
     assert session.n_points == 301 and len(session.timeline) == 1
     shown = session.state
     assert shown.phase == "init" and session.step().labels.shape == (301,)
+
+
+def test_raising_beta_during_a_soft_kmeans_run_goes_on_from_the_current_means():
+    session = Session(builtin_dataset("three_blobs"), algorithm="soft-kmeans", beta=0.05, seed=3)
+    for _ in range(3):
+        session.step()
+    means = session.state.means.copy()
+    session.set_beta(50.0)
+    state = session.state
+    assert len(session.timeline) == 1 and state.phase == "init"
+    np.testing.assert_array_equal(state.means, means)
+    np.testing.assert_allclose(state.covariances[0], np.eye(2) / 100.0)
+    assert "ε = 1/(2β) = 0.01" in session.info_text() and "current means" in session.info_text()
+    # at a large β the responsibilities are nearly hard (0/1), as in K-Means
+    session.step()
+    assert np.mean(session.state.responsibilities.max(axis=1) > 0.999) > 0.95

@@ -74,22 +74,19 @@ class ClusterCanvas(pg.PlotWidget):
 
     Signals
     -------
-    point_clicked(float, float)
-        A left click on empty space, in data coordinates.
     point_hovered(int)
         The mouse is over the point with this index (-1: over none).
     point_selected(int)
         A left click on the point with this index (the inspector pins it).
     """
 
-    point_clicked = Signal(float, float)
     point_hovered = Signal(int)
     point_selected = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
         self.setObjectName("canvas")
-        self.setToolTip("Click on empty space to add a point; drag to pan, wheel to zoom.")
+        self.setToolTip("Click a point to inspect it; drag to pan, wheel to zoom.")
         self.setMinimumSize(420, 360)
         plot = self.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.15)
@@ -262,6 +259,16 @@ class ClusterCanvas(pg.PlotWidget):
             return labels, np.ones(labels.shape[0])
         return None, None
 
+    def set_ellipse_contrast(self, on: bool) -> None:
+        """Draw the ellipses in a darker, thicker shade of their cluster's colour
+        (on), so they stand out over points of that colour; off: the usual pens."""
+        for k, items in enumerate(self.ellipses):
+            for item, pen in zip(items, ellipse_pens(k)):
+                if on:
+                    pen.setColor(pen.color().darker(165))
+                    pen.setWidthF(pen.widthF() + 0.6)
+                item.setPen(pen)
+
     def _show_ellipses(self, means, covariances) -> None:
         k_shown = 0
         if means is not None and covariances is not None:
@@ -308,10 +315,6 @@ class ClusterCanvas(pg.PlotWidget):
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
             return  # on an axis or a label, not in the plot area
         index = self.point_at(scene_pos)
-        if index >= 0:  # on an existing point, not on empty space: select it (the raster
-            event.accept()  # has no scatter item to take the click), add nothing
+        if index >= 0:  # on an existing point: select it (the raster has no scatter item to take the click)
+            event.accept()
             self.point_selected.emit(index)
-            return
-        pos = self.view_box.mapSceneToView(scene_pos)
-        event.accept()
-        self.point_clicked.emit(float(pos.x()), float(pos.y()))

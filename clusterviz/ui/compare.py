@@ -2,17 +2,19 @@
 means and stepped together -- the picture the whole lesson is about.
 
 Each side is its own Qt-free ``Session`` (K-Means on the left, a Gaussian
-mixture with full covariances on the right), built from the main window's
-data and K and given the same initial means with
-``Session.set_initial_means``. One set of controls moves both: a shared step
-number ``t``; each side shows its own step ``min(t, last)`` so a side that
-has converged simply waits. Only full iterations are taken, so timeline
-entry ``t`` is iteration ``t`` on both sides.
+mixture with full covariances on the right) built from the main window's
+data, K, init and seed, driven by its own
+:class:`~clusterviz.ui.controller.SessionController` (which steps large data
+sets on a worker thread). Both sessions draw the same initial means (same
+init, same seed); EM starts its Gaussians there, each as wide as the whole
+data set with equal weights (``Session``'s usual GMM start). Hand-placed
+means of the main session are given to both sides.
 
-EM's initial weights and covariances come from one k-means run on the data
-(``init_params="kmeans"``, the GMM's usual start) with the same seed, its
-means replaced by the shared ones: with k-means++ seeds, component j takes
-the shape of the cluster that grew from seed j.
+One set of controls moves both controllers. The shared step number is the
+furthest cursor; a side that has converged waits at its last step. Only full
+iterations are taken, so timeline entry ``t`` is iteration ``t`` on both
+sides. Play is one timer that steps both sides per tick (waiting while a
+worker step is in flight), so they stay in lockstep.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from clusterviz.data import Dataset
 from clusterviz.data.transform import project_points
 
 from .canvas import ClusterCanvas, equal_scales_suit
+from .controller import SessionController
 from .layers import BackgroundLayers, layer_problem
 from .objective_plot import ObjectivePlot
 from .palette import CLUSTER_COLORS
@@ -36,13 +39,58 @@ LESSON_TEXT = (
     "Both sides start from the same means and take one full iteration per step. Left: every point belongs "
     "wholly to its nearest centroid (r = 0 or 1), so every point is drawn solid. Right: every point is shared "
     "among the Gaussians (0 ≤ r ≤ 1) and drawn as opaque as its largest responsibility, so faint points are "
-    "the ambiguous ones. Shrink the Gaussians' variance to zero and EM's responsibilities snap to 0/1: EM "
-    "becomes K-Means (PRML §9.3.2)."
+    "the ambiguous ones; the solid ellipse holds about 39% of a Gaussian, the dashed one 86%. Shrink the "
+    "Gaussians' variance to zero and EM's responsibilities snap to 0/1: EM becomes K-Means (PRML §9.3.2)."
 )
 _SIDES = ("kmeans", "gmm")
 _TITLES = {"kmeans": "K-Means — hard assignments, distortion J",
            "gmm": "EM, Gaussian mixture (full covariance) — soft responsibilities, log-likelihood ℓ"}
 _NAMES = {"kmeans": "KMeans", "gmm": "EM"}
+_LABELS = {"kmeans": "K-Means", "gmm": "EM"}
+_INIT_WORDS = {"random": "random data points", "k-means++": "k-means++ seeding"}
+_FIRST_STEP = {"kmeans": "Each step: points go wholly to their nearest mean; each mean moves to their average.",
+               "gmm": "Each Gaussian starts as spread out as the whole data set; each step shares every point "
+                      "among them."}
+#: Lines every readout reserves, so both canvases keep the same height.
+READOUT_LINES = 3
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}" if value == 0 or 1e-2 <= abs(value) < 1e9 else f"{value:.4g}"
+
+
+class _ElidedLabel(QLabel):
+    """A label of fixed height showing ``lines`` lines of its text, each cut
+    with "…" when too wide; the tooltip holds the whole text."""
+
+    def __init__(self, lines: int = 1, parent=None) -> None:
+        super().__init__(parent)
+        self._lines: list[str] = []
+        self._tip = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 4)
+        self._max_lines = lines
+
+    def set_lines(self, lines: list[str], tooltip: str = "") -> None:
+        self._lines = [line for line in lines if line][:self._max_lines]
+        self._tip = tooltip
+        self._elide()
+
+    def full_text(self) -> str:
+        return "\n".join(self._lines)
+
+    def resizeEvent(self, event) -> None:  # Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics, width = self.fontMetrics(), max(self.width() - 2, 40)
+        shown = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self._lines]
+        super().setText("\n".join(shown))
+        cut = shown != self._lines
+        self.setToolTip("\n".join(self._lines) if cut else self._tip)
 
 
 class CompareView(QWidget):
@@ -55,8 +103,8 @@ class CompareView(QWidget):
     n_clusters : int
         K of both fits.
     initial_means : array_like of shape (n_clusters, n_features) or None
-        Where both fits start. None: K-Means' own seeding (``init`` with
-        ``seed``), then handed to EM.
+        Hand-placed means both fits start from. None: both draw their start
+        with ``init`` and ``seed`` (the same means on both sides).
     seed : int
     init : {"random", "k-means++"}
     view_columns : (int, int)
@@ -73,9 +121,9 @@ class CompareView(QWidget):
     ----------
     sessions : dict of str to Session
         ``"kmeans"`` and ``"gmm"``.
+    controllers : dict of str to SessionController
+        One per side; shut down when the view closes.
     canvases, plots, readouts : dict of str to widget
-    step_index : int
-        The shared step ``t``.
     inspected : int
         Index of the point inspected in both canvases (-1: none).
 
@@ -95,9 +143,8 @@ class CompareView(QWidget):
 
         self.setObjectName("compareView")
         self.setWindowTitle(f"clusterviz — K-Means beside EM — {dataset.name}")
-        self.step_index = 0
         self.inspected = -1
-        self.error: str | None = None
+        self.errors: dict[str, str | None] = {side: None for side in _SIDES}
         self._columns = tuple(int(c) for c in view_columns)
         self._projection = None if projection is None else np.asarray(projection, dtype=np.float64)
         self._center = None if center is None else np.asarray(center, dtype=np.float64)
@@ -106,18 +153,26 @@ class CompareView(QWidget):
 
         self.sessions = {
             "kmeans": Session(dataset, algorithm="kmeans", n_clusters=n_clusters, seed=seed, init=init),
-            "gmm": Session(dataset, algorithm="gmm", n_clusters=n_clusters, seed=seed, covariance_type="full"),
+            "gmm": Session(dataset, algorithm="gmm", n_clusters=n_clusters, seed=seed, init=init,
+                           covariance_type="full"),
         }
-        if initial_means is None and self.sessions["kmeans"].entry is not None:
-            initial_means = self.sessions["kmeans"].entry.means
-        if initial_means is not None:
+        self._hand_placed = initial_means is not None
+        if self._hand_placed:
             for s in self.sessions.values():
                 s.set_initial_means(initial_means)
+        self.controllers: dict[str, SessionController] = {}
+        for side, s in self.sessions.items():
+            controller = SessionController(s, self)
+            controller.stepped.connect(lambda side=side: self._on_changed(side))
+            controller.reset.connect(lambda side=side: self._on_changed(side))
+            controller.failed.connect(lambda message, side=side: self._on_failed(side, message))
+            controller.busy_changed.connect(lambda _busy: self._sync_buttons())
+            self.controllers[side] = controller
 
         # ---- the two sides
         self.canvases: dict[str, ClusterCanvas] = {}
         self.plots: dict[str, ObjectivePlot] = {}
-        self.readouts: dict[str, QLabel] = {}
+        self.readouts: dict[str, _ElidedLabel] = {}
         self.layers: dict[str, BackgroundLayers] = {}
         self._rings: dict[str, pg.ScatterPlotItem] = {}
         sides = QHBoxLayout()
@@ -126,20 +181,24 @@ class CompareView(QWidget):
         ring_pen.setCosmetic(True)
         for side in _SIDES:
             name = _NAMES[side]
-            title = QLabel(f"<b>{_TITLES[side]}</b>")
+            title = _ElidedLabel(1)
             title.setObjectName(f"compare{name}Title")
+            font = title.font()
+            font.setBold(True)
+            title.setFont(font)
+            title.setFixedHeight(title.fontMetrics().lineSpacing() + 4)
+            title.set_lines([_TITLES[side]], _TITLES[side])
             canvas = ClusterCanvas()
             canvas.setObjectName(f"compare{name}Canvas")
             canvas.setToolTip("Click a point to inspect its responsibilities on both sides; drag to pan, "
                               "wheel to zoom (both sides follow).")
             canvas.setMinimumSize(380, 320)
+            canvas.set_ellipse_contrast(True)
             ring = pg.ScatterPlotItem(size=20, symbol="o", pen=ring_pen, brush=pg.mkBrush(None), pxMode=True)
             ring.setZValue(25)
             canvas.getPlotItem().addItem(ring)
-            readout = QLabel()
+            readout = _ElidedLabel(READOUT_LINES)
             readout.setObjectName(f"compare{name}Readout")
-            readout.setToolTip("This side's iteration, objective and notes.")
-            readout.setWordWrap(True)
             plot = ObjectivePlot()
             plot.setObjectName(f"compare{name}Objective")
             plot.setMinimumSize(260, 140)
@@ -223,6 +282,7 @@ class CompareView(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
 
+        # Play: one timer steps both controllers per tick, so the sides stay in lockstep.
         self._timer = QTimer(self)
         self._timer.setObjectName("comparePlayTimer")
         self._timer.setInterval(max(1, round(1000 / max(1, int(steps_per_second)))))
@@ -243,21 +303,18 @@ class CompareView(QWidget):
             self.regions_check.setEnabled(False)
             self.regions_check.setToolTip(problem)
         self.resize(1280, 860)
-        self._render()
+        for side in _SIDES:
+            self._draw(side)
+        self._after_change()
 
     @classmethod
     def from_session(cls, session, parent=None, steps_per_second: int = 3) -> "CompareView":
-        """A compare view on ``session``'s data and K.
-
-        Both sides start from ``session``'s hand-placed initial means if it
-        has them, otherwise from the seeds its initialisation picks (same
-        ``init`` and seed): for K-Means exactly the main window's start; for
-        EM the seeds, not the means of the K-Means run that initialises a
-        GMM, which would leave nothing to watch.
-        """
-        means = session.initial_means
-        return cls(session.dataset, session.n_clusters, means, seed=session.seed, init=session.init,
-                   view_columns=tuple(session.view_columns), steps_per_second=steps_per_second,
+        """A compare view on ``session``'s data, K, init and seed (and its
+        hand-placed initial means, if it has them): the left side starts
+        exactly where the main window's K-Means would, and EM from the same
+        means."""
+        return cls(session.dataset, session.n_clusters, session.initial_means, seed=session.seed,
+                   init=session.init, view_columns=tuple(session.view_columns), steps_per_second=steps_per_second,
                    projection=getattr(session, "view_projection", None),
                    center=getattr(session, "view_center", None), parent=parent)
 
@@ -270,31 +327,31 @@ class CompareView(QWidget):
 
     # ------------------------------------------------------------ stepping
     @property
+    def step_index(self) -> int:
+        """The shared step ``t``: the furthest side's cursor (a side that
+        converged earlier shows its last step)."""
+        return max((s.cursor for s in self.sessions.values() if s.timeline), default=0)
+
+    @property
     def can_step(self) -> bool:
         """Whether a step would move either side."""
-        return any(s.can_step for s in self.sessions.values())
+        return any(c.can_step() for c in self.controllers.values())
+
+    @property
+    def busy(self) -> bool:
+        """Whether a step is being computed on a worker thread."""
+        return any(c.busy for c in self.controllers.values())
 
     def step(self) -> bool:
-        """One full iteration on every side that has not converged."""
-        moved = False
-        t = self.step_index + 1
-        try:
-            for s in self.sessions.values():
-                if s.cursor < t and s.can_step:
-                    before = s.cursor
-                    s.step()
-                    moved = moved or s.cursor != before
-        except ValueError as exc:  # a ModelError: the model explains what went wrong
-            self.error = str(exc)
-            self.pause()
-            self._render()
+        """One full iteration on every side that has not converged (a side
+        that has waits). Ignored while a worker step is in flight."""
+        if self.busy:
             return False
-        if moved:
-            self.step_index = t
-        self.error = None
-        self._render()
-        if not self.can_step:
-            self.pause()
+        moved = False
+        for side, controller in self.controllers.items():
+            if controller.can_step():
+                self.errors[side] = None
+                moved = controller.step() or moved
         return moved
 
     def step_back(self) -> None:
@@ -305,21 +362,18 @@ class CompareView(QWidget):
         """Show step ``index`` (each side its last step if it stopped earlier)."""
         self.pause()
         last = max((len(s.timeline) - 1 for s in self.sessions.values()), default=0)
-        self.step_index = int(min(max(int(index), 0), max(last, 0)))
-        for s in self.sessions.values():
-            if s.timeline:
-                s.seek(min(self.step_index, len(s.timeline) - 1))
-        self.error = None
-        self._render()
+        index = int(min(max(int(index), 0), max(last, 0)))
+        for side, controller in self.controllers.items():
+            if controller.session.timeline:
+                self.errors[side] = None
+                controller.seek(min(index, len(controller.session.timeline) - 1))
 
     def reset(self) -> None:
         """Both sides back to the shared initial means."""
         self.pause()
-        for s in self.sessions.values():
-            s.reset()
-        self.step_index = 0
-        self.error = None
-        self._render()
+        for side, controller in self.controllers.items():
+            self.errors[side] = None
+            controller.reset_fit()
 
     # ----------------------------------------------------------------- play
     @property
@@ -332,7 +386,10 @@ class CompareView(QWidget):
         self._sync_buttons()
 
     def pause(self) -> None:
+        """Stop both sides at once (a worker step in flight still lands)."""
         self._timer.stop()
+        for controller in self.controllers.values():
+            controller.pause()
         self._sync_buttons()
 
     def toggle_play(self) -> None:
@@ -342,31 +399,103 @@ class CompareView(QWidget):
             self.play()
 
     def _on_tick(self) -> None:
+        if self.busy:
+            return  # a side is still computing: the other waits for it
         if not self.step():
             self.pause()
 
+    def shutdown(self) -> None:
+        """Stop playing and drop both sides' steps in flight."""
+        self._timer.stop()
+        for controller in self.controllers.values():
+            controller.shutdown()
+        self._sync_buttons()
+
     def closeEvent(self, event) -> None:  # Qt override
-        self.pause()
+        self.shutdown()
         super().closeEvent(event)
 
     # ------------------------------------------------------------ rendering
-    def _render(self) -> None:
-        for side, s in self.sessions.items():
-            n = s.n_points
-            self.canvases[side].show_state(s.state, n, self._columns, self._projection, self._center)
-            self.plots[side].show_objectives(s.objectives, s.cursor, s.objective_name)
-            text = s.info_text()
-            if side == "gmm" and self.error:
-                text = f"{text} · {self.error}"
-            self.readouts[side].setText(text)
-            self.layers[side].refresh()
+    def _on_changed(self, side: str) -> None:
+        self._draw(side)
+        self._after_change()
+
+    def _on_failed(self, side: str, message: str) -> None:
+        self.errors[side] = message
+        self.pause()
+        self._after_change()
+
+    def _draw(self, side: str) -> None:
+        s = self.sessions[side]
+        self.canvases[side].show_state(s.state, s.n_points, self._columns, self._projection, self._center)
+        self.plots[side].show_objectives(s.objectives, s.cursor, s.objective_name)
+        self.layers[side].refresh()
+
+    def _after_change(self) -> None:
+        # One step axis for both objective plots, so step t sits at the same place on both.
+        last = max([len(s.timeline) - 1 for s in self.sessions.values()] + [4])
+        for plot in self.plots.values():
+            plot.getPlotItem().getViewBox().setXRange(-0.04 * last, 1.04 * last, padding=0)
+        for side in _SIDES:
+            lines = self.readout_lines(side)
+            self.readouts[side].set_lines(lines, f"{_LABELS[side]}: this side's step, objective and notes.")
         self._show_inspected()
         self._sync_buttons()
+        if self.can_step is False and self.playing:
+            self.pause()
         self.stepped.emit()
+
+    def start_text(self) -> str:
+        """Where both sides start, in words."""
+        K = self.sessions["kmeans"].n_clusters
+        means = "mean" if K == 1 else "means"
+        if self._hand_placed:
+            return f"Both start from the same {K} {means}, the ones you placed in the main window."
+        s = self.sessions["kmeans"]
+        return f"Both start from the same {K} {means} ({_INIT_WORDS.get(s.init, s.init)}, seed {s.seed})."
+
+    def readout_lines(self, side: str) -> list[str]:
+        """The (at most three) lines under ``side``'s canvas: step and
+        objective; where both started; a note, error or what waits."""
+        s = self.sessions[side]
+        error = self.errors[side]
+        if not s.timeline:
+            return [s.problem or "No fit.", error or ""]
+        entry = s.timeline[s.cursor]
+        symbol = s.objective_name.split()[-1]
+        status = [f"Step {entry.iteration}" + (" (start)" if entry.phase == "init" else ""),
+                  f"{symbol} = {_number(float(entry.objective))}"]
+        ari = s.adjusted_rand
+        if ari is not None:
+            status.append(f"agreement with the true classes (ARI) = {ari:.3f}")
+        other = self.sessions["gmm" if side == "kmeans" else "kmeans"]
+        if error:
+            note = f"Could not step: {error}"
+        elif entry.phase == "init":
+            note = _FIRST_STEP[side]
+        elif entry.converged:
+            note = f"Converged after {entry.iteration} {'step' if entry.iteration == 1 else 'steps'}"
+            other_name = _LABELS["gmm" if side == "kmeans" else "kmeans"]
+            if other.can_step:
+                note += f"; waits here while {other_name} goes on."
+            elif other.cursor > s.cursor and other.converged:
+                note += f", {other_name} after {other.entry.iteration}."
+            else:
+                note += "."
+        elif s.reached_max_iter:
+            note = f"Stopped after {s.max_iter} steps without converging."
+        else:
+            note = " ".join(entry.notes)
+            changed = s.n_changed
+            if not note and changed is not None:
+                what = "cluster" if side == "kmeans" else "most likely Gaussian"
+                note = f"{changed} {'point' if changed == 1 else 'points'} changed {what} in this step."
+        return [" · ".join(status), self.start_text(), note]
 
     def _sync_buttons(self) -> None:
         has_fit = all(s.entry is not None for s in self.sessions.values())
-        self.step_button.setEnabled(self.can_step)
+        busy = self.busy
+        self.step_button.setEnabled(self.can_step and not busy)
         self.step_back_button.setEnabled(has_fit and self.step_index > 0)
         self.reset_button.setEnabled(has_fit and any(len(s.timeline) > 1 for s in self.sessions.values()))
         self.play_button.setEnabled(self.can_step or self.playing)

@@ -71,8 +71,9 @@ class SessionController(QObject):
         self._submitted_version = -1  # the session's version when the step in flight was submitted
         # Tried before a step forward / back; a hook that returns True has shown
         # something itself (the k-means++ seeding view, clusterviz.ui.seeding_view).
+        # A back hook called with dry_run=True only says whether it would (can_step_back).
         self.step_hooks: list[Callable[[], bool]] = []
-        self.back_hooks: list[Callable[[], bool]] = []
+        self.back_hooks: list[Callable[..., bool]] = []
         # Queued even when the step finished before its callback was attached
         # (the callback then runs on this thread): results always arrive later.
         self._step_done.connect(self._on_step_done, Qt.ConnectionType.QueuedConnection)
@@ -175,6 +176,13 @@ class SessionController(QObject):
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
+    def can_step_back(self) -> bool:
+        """Whether Step back could show anything: a back hook would (e.g. an
+        earlier k-means++ pick), or the session is past its start."""
+        if any(hook(dry_run=True) for hook in self.back_hooks):
+            return True
+        return self.session.state is not None and not self.session.at_start
+
     def step_back(self) -> bool:
         if any(hook() for hook in self.back_hooks):
             self.stepped.emit()
@@ -206,7 +214,13 @@ class SessionController(QObject):
     def playing(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def speed(self) -> int:
+        """Play speed in steps per second (as last set by `set_speed`)."""
+        return self._speed
+
     def set_speed(self, steps_per_second: int) -> None:
+        self._speed = max(1, int(steps_per_second))
         self._interval = max(1, round(1000 / max(1, steps_per_second)))
         if not self._converging:
             self._timer.setInterval(self._interval)
@@ -298,6 +312,28 @@ class SessionController(QObject):
     def set_view_columns(self, x_column: int, y_column: int) -> bool:
         """Show the columns ``x_column`` and ``y_column`` of the data."""
         return self._call(lambda: self.session.set_view_columns(x_column, y_column), self.view_changed)
+
+    def set_view_projection(self, W, center=None) -> bool:
+        """Show the data through the projection ``W`` (2, D) after subtracting
+        ``center``; None goes back to the column pair. Nothing is refitted."""
+        return self._call(lambda: self.session.set_view_projection(W, center), self.view_changed)
+
+    def adopt(self, other) -> bool:
+        """Take over the session ``other`` (read from a file): data, settings,
+        timeline, cursor and view. Emits dataset_loaded, then data_changed."""
+        self.pause()
+        try:
+            self.session.adopt(other)
+        except ValueError as exc:
+            self.failed.emit(str(exc))
+            return False
+        self.dataset_loaded.emit()
+        self.data_changed.emit()
+        return True
+
+    def report(self, text: str) -> None:
+        """Announce that a widget refused an action (emits ``failed``)."""
+        self.failed.emit(text)
 
     def add_point(self, x: float, y: float) -> bool:
         return self._call(lambda: self.session.add_point(x, y), self.data_changed)

@@ -159,7 +159,7 @@ class ControlPanel(QWidget):
         self.play_button.setCheckable(True)
         self.reset_button = _button("resetButton", "Reset", "Start again from the initial centroids (R).")
         self.converge_button = _button("convergeButton", "Run to convergence",
-                                       "Step until the algorithm converges (Ctrl+Enter).")
+                                       "Step until the algorithm converges (Ctrl+Return).")
         grid = QGridLayout()
         grid.addWidget(self.step_back_button, 0, 0)
         grid.addWidget(self.step_button, 0, 1)
@@ -301,7 +301,7 @@ class ControlPanel(QWidget):
         s = c.session
         has_state = s.state is not None
         can_step = c.can_step()
-        self.step_back_button.setEnabled(has_state and not s.at_start)
+        self.step_back_button.setEnabled(c.can_step_back())
         self.step_button.setEnabled(can_step)
         self.half_step_button.setEnabled(can_step)
         self.converge_button.setEnabled(can_step)

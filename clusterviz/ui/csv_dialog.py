@@ -289,18 +289,14 @@ def set_pca_view(window, on: bool) -> bool:
     if not on:
         if getattr(session, "view_projection", None) is None:
             return True
-        session.set_view_projection(None)
-        controller.view_changed.emit()
-        return True
+        return controller.set_view_projection(None)
     try:
         W, mean, _ = pca_projection(session.X)
-        session.set_view_projection(W, mean)
     except ValueError as exc:
-        controller.failed.emit(str(exc))
+        controller.report(str(exc))
         sync_projection_view(window)
         return False
-    controller.view_changed.emit()
-    return True
+    return controller.set_view_projection(W, mean)
 
 
 def install_view_actions(window, menu) -> None:

@@ -15,7 +15,6 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
-import pyqtgraph.exporters as pg_exporters  # after PySide6
 
 from clusterviz.data import DataError
 from clusterviz.data.export import GifWriter, write_points_csv
@@ -128,12 +127,8 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
     except (DataError, OSError) as exc:
         window.show_error("Cannot open the session", str(exc))
         return False
-    controller.pause()
-    window.session.adopt(restored)
     # Views re-frame on dataset_loaded (and the undo stack forgets edits of the old data).
-    controller.dataset_loaded.emit()
-    controller.data_changed.emit()
-    return True
+    return controller.adopt(restored)
 
 
 # ----------------------------------------------------------------- images
@@ -159,6 +154,8 @@ def export_image(window, path: str | os.PathLike | None = None, target: str = "c
 
 def write_plot_image(widget, path: Path) -> None:
     """Write a ``pg.PlotWidget`` as ``.svg`` (vector) or a raster image."""
+    import pyqtgraph.exporters as pg_exporters  # here, not at start-up: it is slow to import
+
     item = widget.getPlotItem()
     if path.suffix.lower() == ".svg":
         try:
@@ -235,8 +232,7 @@ class FrameRenderer:
     def render(self, index: int) -> QImage:
         """The picture of timeline entry ``index``."""
         s = self.session
-        s.seek(index)
-        self.window.controller.stepped.emit()
+        self.window.controller.seek(index)
         title = " · ".join(s.info_text().split(" · ")[:4])
         self.canvas.getPlotItem().setTitle(title, color="#222222", size="11pt")
         return self.canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
@@ -245,8 +241,7 @@ class FrameRenderer:
         self.canvas.setMinimumSize(self._sizes[0])
         self.canvas.setMaximumSize(self._sizes[1])
         self.canvas.getPlotItem().setTitle(None)
-        self.session.seek(self.cursor)
-        self.window.controller.stepped.emit()
+        self.window.controller.seek(self.cursor)
 
 
 def _rgb_array(image: QImage) -> np.ndarray:

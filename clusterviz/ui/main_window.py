@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessag
                                QSplitter, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
-from clusterviz.data.transform import project_points
 
 from .canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
@@ -67,23 +66,6 @@ def default_session():
     from clusterviz.session import Session
 
     return Session(builtin_dataset("three_blobs"), algorithm="kmeans", n_clusters=3, init="random", seed=0)
-
-
-def info_text(session) -> str:
-    """One line about the shown state (the session's own text when it has one)."""
-    own = getattr(session, "info_text", None)
-    if callable(own):
-        return own()
-    state = session.state
-    if state is None:
-        return session.problem or "Nothing to show."
-    phase = {"init": "initialised", "E": "E-step (assign points)", "M": "M-step (move centroids)"}.get(
-        state.phase, state.phase)
-    parts = [f"Iteration {state.iteration}, {phase}", f"{session.objective_name} = {state.objective:.6g}"]
-    if session.converged:
-        parts.append(f"Converged after {state.iteration} iterations")
-    parts.extend(state.notes)
-    return " · ".join(parts)
 
 
 class _FittingScrollArea(QScrollArea):
@@ -202,6 +184,7 @@ class MainWindow(QMainWindow):
         self.selection_panel, self.restarts_panel, self.seeding_view = install_choosing_tools(self)
         # Canvas tools, class palette, undo stack and the Edit menu (issue 5): clusterviz.ui.tools.
         self.tools = install_tools(self)
+        self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
 
     # -------------------------------------------------------------- actions
     def _action(self, text: str, shortcut, slot, tip: str, name: str) -> QAction:
@@ -257,7 +240,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         datasets = file_menu.addMenu("&Data sets")
         datasets.setToolTipsVisible(True)
@@ -267,25 +250,22 @@ class MainWindow(QMainWindow):
         install_file_actions(self, file_menu)  # sessions and exports (clusterviz.ui.export)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        run_menu = bar.addMenu("&Run")
+        run_menu = self.run_menu = bar.addMenu("&Run")
         for action in (self.step_action, self.half_step_action, self.step_back_action, self.play_action,
                        self.reset_action, self.converge_action):
             run_menu.addAction(action)
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addAction(self.compare_action)
         install_view_actions(self, view_menu)  # PCA projection (clusterviz.ui.csv_dialog)
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
     # ------------------------------------------------------------ rendering
     def _view(self) -> tuple[np.ndarray, tuple[int, int]]:
-        """The shown columns of the data, shape (n_samples, 2), and their indices."""
-        columns = tuple(getattr(self.session, "view_columns", (0, 1)))
-        W = getattr(self.session, "view_projection", None)
-        if W is not None:  # e.g. PCA axes: points (X - center) W^T
-            return project_points(self.session.X, W, self.session.view_center), columns
-        return np.asarray(self.session.X)[:, list(columns)], columns
+        """The points as shown (`Session.shown_points`: a column pair or PCA axes),
+        shape (n_samples, 2), and the indices of the chosen columns."""
+        return self.session.shown_points(), tuple(self.session.view_columns)
 
     def _on_dataset_loaded(self) -> None:
         dataset = self.session.dataset
@@ -324,7 +304,7 @@ class MainWindow(QMainWindow):
         self.canvas.show_state(s.state, X.shape[0], columns, getattr(s, "view_projection", None),
                                getattr(s, "view_center", None))
         self.objective_plot.show_objectives(s.objectives, s.cursor, s.objective_name)
-        self.info_label.setText(self.teaching.info_line(info_text(s)))
+        self.info_label.setText(self.teaching.info_line(s.info_text()))
         self.layers.refresh()
         self.controls.sync_buttons()
         self._sync_actions()
@@ -337,7 +317,7 @@ class MainWindow(QMainWindow):
         panel = self.controls
         self.step_action.setEnabled(panel.step_button.isEnabled())
         self.half_step_action.setEnabled(panel.half_step_button.isEnabled())
-        self.step_back_action.setEnabled(panel.step_back_button.isEnabled())
+        self.step_back_action.setEnabled(self.controller.can_step_back())
         self.play_action.setEnabled(panel.play_button.isEnabled())
         self.reset_action.setEnabled(panel.reset_button.isEnabled())
         self.converge_action.setEnabled(panel.converge_button.isEnabled())
@@ -350,7 +330,7 @@ class MainWindow(QMainWindow):
         if view is not None:
             view.close()
             view.deleteLater()
-        self.compare_view = CompareView.from_session(self.session, self, self.controls.speed_slider.value())
+        self.compare_view = CompareView.from_session(self.session, self, self.controller.speed)
         self.compare_view.show()
         self.compare_view.raise_()
         return self.compare_view
@@ -466,7 +446,14 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "About clusterviz",
                           "<b>clusterviz</b><p>Step K-Means and EM for Gaussian mixtures one iteration at a "
-                          "time, and see that K-Means is EM with hard responsibilities.</p>",
+                          "time, and see that K-Means is EM with hard responsibilities.</p>"
+                          "<p><b>Soft K-Means, the bridge.</b> Soft K-Means is EM for a mixture of K Gaussians "
+                          "with equal weights and one fixed covariance εI, where ε = 1/(2β): a point's "
+                          "responsibilities are exp(−β‖x−μ<sub>k</sub>‖²) normalised over the clusters. "
+                          "As β → ∞ (ε → 0) the responsibilities snap to 0 and 1, every point belongs to its "
+                          "nearest centre alone, and soft K-Means becomes K-Means (Bishop, <i>PRML</i> §9.3.2). "
+                          "Raise β with the slider during a run to watch it happen: the fit goes on from the "
+                          "current means.</p>",
                           QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -477,6 +464,8 @@ class MainWindow(QMainWindow):
             event.ignore()  # Cancel: unsaved painted points stay
             return
         self.controller.shutdown()
+        if getattr(self, "compare_view", None) is not None:
+            self.compare_view.close()  # shuts down its two controllers
         if getattr(self, "_csv_job", None) is not None:
             self._csv_job.shutdown()  # no reading thread outlives the window
         if recovery is not None:

@@ -34,7 +34,7 @@ class ObjectivePlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
         self.setObjectName("objectivePlot")
-        self.setToolTip("The objective at every step; the red ring marks the step shown. Click a step to show it.")
+        self.setToolTip("The objective at every step; the orange ring marks the step shown. Click a step to show it.")
         self.setMinimumSize(260, 190)
         plot = self.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.2)

@@ -645,7 +645,8 @@ class PointRaster:
         if self._locator is None:
             self._locator = PointLocator(self._x, self._y)
         pos = self.view_box.mapSceneToView(scene_pos)
-        px, py = self.view_box.viewPixelSize()
+        view, box = self.view_box.viewRect(), self.view_box.rect()  # not the (stale-prone) viewPixelSize cache
+        px, py = abs(view.width()) / max(box.width(), 1.0), abs(view.height()) / max(box.height(), 1.0)
         return self._locator.topmost(pos.x(), pos.y(), self.hit_radius * px, self.hit_radius * py)
 
 

@@ -232,6 +232,7 @@ class RestartsPanel(QWidget):
         self.job.failed.connect(lambda text: self._status(f"The restarts could not run: {text}", error=True))
         self.job.running_changed.connect(self._on_running)
         controller.data_changed.connect(self._on_data_changed)
+        controller.view_changed.connect(lambda: self.runs and self.show_runs(self.runs))  # same runs, new view
 
     # ----------------------------------------------------------- seeding
     def attach_seeding(self, seeding) -> None:
@@ -338,14 +339,11 @@ class RestartsPanel(QWidget):
         algorithm = self.settings.get("algorithm", "kmeans")
         best = self.best_objective()
         rtol = RTOL.get(algorithm, 1e-4)
-        X = np.asarray(self.session.X)
-        cols = list(getattr(self.session, "view_columns", (0, 1)))
-        if X.shape[1] == 1:
-            cols = [0, 0]
-        idx = np.arange(X.shape[0])
-        if X.shape[0] > _THUMB_POINTS:
-            idx = np.sort(np.random.default_rng(0).choice(X.shape[0], _THUMB_POINTS, replace=False))
-        P = X[idx][:, cols]
+        shown = self.session.shown_points()  # the canvas's coordinates, a PCA view too
+        idx = np.arange(shown.shape[0])
+        if shown.shape[0] > _THUMB_POINTS:
+            idx = np.sort(np.random.default_rng(0).choice(shown.shape[0], _THUMB_POINTS, replace=False))
+        P = shown[idx]
         lo, hi = P.min(axis=0), P.max(axis=0)
         bounds = (lo[0], hi[0], lo[1], hi[1])
         name = "J" if algorithm == "kmeans" else ("ℓ" if algorithm == "gmm" else "J")
@@ -353,7 +351,8 @@ class RestartsPanel(QWidget):
         for i, run in enumerate(self.runs):
             method = session_init(algorithm, run.init)
             is_best = abs(run.objective - best) <= rtol * abs(best)
-            image = render_thumbnail(P, np.asarray(run.labels)[idx], np.asarray(run.final_means)[:, cols], bounds,
+            image = render_thumbnail(P, np.asarray(run.labels)[idx], self.session.shown_points(run.final_means),
+                                     bounds,
                                      is_best, METHOD_COLORS.get(method, "#888888"))
             button = QToolButton()
             button.setObjectName(f"restartThumb_{i}")

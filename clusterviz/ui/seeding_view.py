@@ -61,6 +61,7 @@ class SeedingView(QObject):
         self.enabled = False
         self.picks: list[SeedingPick] = []
         self.position = 0
+        self._start = None
         self._canvas_items_visible = True
         self.action = QAction("Show k-means++ &seeding step by step", self)
         self.action.setObjectName("seedingAction")
@@ -151,6 +152,8 @@ class SeedingView(QObject):
         """Compute the picks for the session's data, K and seed; position 0."""
         s = self.session
         self.picks, self.position = [], 0
+        timeline = s.timeline
+        self._start = timeline[0] if timeline else None  # the session start the picks are for
         if not self.enabled or s.state is None:
             return
         try:
@@ -159,8 +162,11 @@ class SeedingView(QObject):
             self.picks = []
 
     def can_step_back(self) -> bool:
-        """Whether Step back would show an earlier pick."""
-        return bool(self.enabled and self.picks and self.session.cursor == 0 and self.position > 0)
+        """Whether Step back would show an earlier pick (False while the picks
+        wait to be rebuilt for a session that was reset or changed)."""
+        timeline = self.session.timeline
+        fresh = bool(timeline) and timeline[0] is self._start
+        return bool(self.enabled and self.picks and fresh and self.session.cursor == 0 and self.position > 0)
 
     def matches_session(self) -> bool:
         """Whether the picked centres are exactly the session's initial means."""
@@ -175,9 +181,11 @@ class SeedingView(QObject):
         self._render()
         return True
 
-    def _back_hook(self) -> bool:
+    def _back_hook(self, dry_run: bool = False) -> bool:
         if not self.can_step_back():
             return False
+        if dry_run:
+            return True
         self.position = min(self.position, len(self.picks) + 1) - 1
         self._render()
         return True
@@ -203,11 +211,6 @@ class SeedingView(QObject):
         self._render()
 
     # ------------------------------------------------------------ drawing
-    def _view_xy(self) -> np.ndarray:
-        X = np.asarray(self.session.X)
-        cols = list(getattr(self.session, "view_columns", (0, 1)))
-        return X[:, cols] if X.shape[1] > 1 else np.column_stack([X[:, 0], X[:, 0]])
-
     def _show_canvas_items(self, visible: bool) -> None:
         """Hide the canvas's own points and centroids under the overlay (and
         show them again after); touches them only when the overlay comes or goes."""
@@ -233,7 +236,7 @@ class SeedingView(QObject):
             else:
                 self.label.hide()
             return
-        P = self._view_xy()
+        P = self.session.shown_points()  # the canvas's coordinates, a PCA view too
         K = len(self.picks)
         if self.position == 0:
             probs = self.picks[0].probabilities

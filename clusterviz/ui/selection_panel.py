@@ -7,6 +7,8 @@ A click on a K in any chart sets K in the session through the controller.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPen
@@ -23,6 +25,9 @@ from .workers import BackgroundJob
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
 SILHOUETTE_SAMPLE = 5000
+#: While playing, the diagram follows every shown step only if its last
+#: computation took at most this long (seconds); slower ones wait for a pause.
+SILHOUETTE_LIVE_S = 0.15
 #: Colours of the four covariance types (distinct from the cluster colours' order).
 TYPE_COLORS = {"full": "#0072B2", "tied": "#D55E00", "diag": "#009E73", "spherical": "#CC79A7"}
 _MARK_COLOR = "#D55E00"
@@ -317,10 +322,24 @@ class SilhouetteDiagram(pg.PlotWidget):
         plot.addItem(self.message, ignoreBounds=True)
         self.mean: float | None = None
         self.n_groups = 0
+        self.title = ""
+        self.note = ""
+
+    def _set_title(self, title: str) -> None:
+        self.title = title
+        text = f"{title} — {self.note}" if self.note and title else (title or self.note)
+        self.getPlotItem().setTitle(text, size="9pt", color="#222222")
+
+    def set_note(self, note: str) -> None:
+        """Say beside the title what is happening to the drawn diagram ("updating…"); "" removes it."""
+        if note != self.note:
+            self.note = note
+            self._set_title(self.title)
 
     def show_groups(self, groups, mean: float, title: str) -> None:
         """Draw ``groups`` from :func:`silhouette_layout`."""
         self.message.setText("")
+        self.note = ""
         for i in range(MAX_CLUSTERS):
             if i < len(groups):
                 k, values, ys = groups[i] if i < len(groups) else (i, np.empty(0), np.empty(0))
@@ -339,7 +358,7 @@ class SilhouetteDiagram(pg.PlotWidget):
         self.mean_line.setVisible(True)  # first: a hidden line's label does not follow its value
         self.mean_line.setValue(mean)
         self.zero.setVisible(True)
-        self.getPlotItem().setTitle(title, size="9pt", color="#222222")
+        self._set_title(title)
         self.getPlotItem().getViewBox().setRange(xRange=(min(-0.1, low - 0.08), 1.0), yRange=(0.0, top), padding=0.02)
 
     def show_message(self, text: str) -> None:
@@ -351,7 +370,8 @@ class SilhouetteDiagram(pg.PlotWidget):
         self.n_groups = 0
         self.mean_line.setVisible(False)
         self.zero.setVisible(False)
-        self.getPlotItem().setTitle("Silhouette of the shown clustering", size="9pt", color="#222222")
+        self.note = ""
+        self._set_title("Silhouette of the shown clustering")
         self.getPlotItem().getViewBox().setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
         self.message.setText(text)
         self.message.setPos(0.5, 0.5)
@@ -377,7 +397,11 @@ class SelectionPanel(QWidget):
         self.session = controller.session
         self.result: SweepResult | None = None
         self.job = BackgroundJob(self)
-        self._silhouette_key = None
+        #: Computes the silhouette diagram off the GUI thread (one at a time; the newest request wins).
+        self.silhouette_job = BackgroundJob(self)
+        self._silhouette_key = None  # the (version, cursor, n_points) the diagram shows
+        self._silhouette_computing = None  # the key the running silhouette job computes
+        self._silhouette_seconds: float | None = None  # how long the last one took
         self._stale = False
 
         self.k_max_spin = QSpinBox()
@@ -456,6 +480,9 @@ class SelectionPanel(QWidget):
         c.reset.connect(self._on_settings)
         c.data_changed.connect(self._on_data_changed)
         c.view_changed.connect(self._refresh_silhouette)
+        c.playing_changed.connect(lambda playing: playing or self._refresh_silhouette())
+        self.silhouette_job.finished.connect(self._on_silhouette_finished)
+        self.silhouette_job.failed.connect(self._on_silhouette_failed)
         self.tabs.currentChanged.connect(lambda _i: self._refresh_silhouette())
         self._show_result(None)
         self._on_settings()
@@ -483,6 +510,7 @@ class SelectionPanel(QWidget):
 
     def shutdown(self) -> None:
         self.job.shutdown()
+        self.silhouette_job.shutdown()
 
     def _on_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
@@ -574,33 +602,82 @@ class SelectionPanel(QWidget):
 
     # ------------------------------------------------ silhouette diagram
     def _refresh_silhouette(self) -> None:
-        """Recompute the diagram for the shown state, only when it is visible."""
-        if not self.silhouette_diagram.isVisible():
+        """Bring the diagram to the shown state, only when it is visible.
+
+        The silhouettes are computed on ``silhouette_job`` (a worker thread);
+        the diagram says "updating…" meanwhile. One computation runs at a time:
+        requests made while it runs are folded into one for the newest state,
+        and a result for a state no longer shown is dropped. While playing, a
+        computation slower than ``SILHOUETTE_LIVE_S`` waits for the pause.
+        """
+        diagram = self.silhouette_diagram
+        if not diagram.isVisible():
             return
         s = self.session
         key = (s.version, s.cursor, s.n_points)
         if key == self._silhouette_key:
+            if not self.silhouette_job.is_running() and diagram.note:
+                diagram.set_note("")
             return
-        self._silhouette_key = key
         state = s.state
+        message = None
         if state is None:
-            self.silhouette_diagram.show_message(s.problem or "Nothing to show.")
+            message = s.problem or "Nothing to show."
+        elif state.labels is None:  # the argmax of the responsibilities, for soft models too
+            message = "The points have no clusters yet: step once to assign them."
+        else:
+            n_used = np.unique(state.labels).size
+            if not 2 <= n_used <= s.n_points - 1:
+                message = (f"The silhouette needs between 2 and N - 1 clusters; "
+                           f"the shown clustering uses {n_used}.")
+        if message is not None:
+            self._silhouette_key = key  # a running job's result is now stale and will be dropped
+            diagram.show_message(message)
             return
-        labels = state.labels  # the argmax of the responsibilities, for soft models too
-        if labels is None:
-            self.silhouette_diagram.show_message("The points have no clusters yet: step once to assign them.")
+        if key == self._silhouette_computing:
             return
-        n_used = np.unique(labels).size
-        if not 2 <= n_used <= s.n_points - 1:
-            self.silhouette_diagram.show_message(
-                f"The silhouette needs between 2 and N - 1 clusters; the shown clustering uses {n_used}.")
+        if self.silhouette_job.is_running():
+            diagram.set_note("updating…")  # started when the running one ends
             return
-        groups, mean, n = silhouette_layout(np.asarray(s.X), labels)
+        slow = self._silhouette_seconds is not None and self._silhouette_seconds > SILHOUETTE_LIVE_S
+        if self.controller.playing and slow and diagram.mean is not None:
+            diagram.set_note("paused while playing: updates when playing stops")
+            return
+        X = np.array(s.X, dtype=np.float64)
+        labels = np.array(state.labels)
         phase = {"init": "start", "E": "after E", "M": "after M"}.get(state.phase, state.phase)
-        title = f"Silhouette, iteration {state.iteration} ({phase}): mean {mean:.3f}"
-        if n < s.n_points:
-            title += f" (on a {_count(n)}-point subsample)"
-        self.silhouette_diagram.show_groups(groups, mean, title)
+        iteration, n_points = state.iteration, s.n_points
+
+        def work(_progress, _is_cancelled):
+            t0 = time.perf_counter()
+            groups, mean, n = silhouette_layout(X, labels)
+            return key, iteration, phase, n_points, groups, mean, n, time.perf_counter() - t0
+
+        self._silhouette_computing = key
+        diagram.set_note("updating…")
+        self.silhouette_job.start(work)
+
+    def _on_silhouette_finished(self, payload) -> None:
+        key, iteration, phase, n_points, groups, mean, n, seconds = payload
+        self._silhouette_computing = None
+        self._silhouette_seconds = seconds
+        s = self.session
+        if key == (s.version, s.cursor, s.n_points):
+            self._silhouette_key = key
+            title = f"Silhouette, iteration {iteration} ({phase}): mean {mean:.3f}"
+            if n < n_points:
+                title += f" (on a {_count(n)}-point subsample)"
+            self.silhouette_diagram.show_groups(groups, mean, title)
+        self._refresh_silhouette()  # the newest request, if the shown state moved on meanwhile
+
+    def _on_silhouette_failed(self, text: str) -> None:
+        key, self._silhouette_computing = self._silhouette_computing, None
+        s = self.session
+        if key == (s.version, s.cursor, s.n_points):
+            self._silhouette_key = key
+            self.silhouette_diagram.show_message(f"The silhouette could not be computed: {text}")
+        else:
+            self._refresh_silhouette()
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
@@ -662,17 +739,6 @@ def install_choosing_tools(window):
     # Recompute the silhouette diagram when the dock comes into view.
     sel_dock.visibilityChanged.connect(lambda visible: visible and selection._refresh_silhouette())
 
-    bar = window.menuBar()
-    view_menu = next((a.menu() for a in bar.actions() if a.menu() is not None
-                      and a.text().replace("&", "") == "View"), None)
-    if view_menu is None:
-        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        view_menu = bar.addMenu("&View") if help_action is None else None
-        if view_menu is None:
-            from PySide6.QtWidgets import QMenu
-
-            view_menu = QMenu("&View", bar)
-            bar.insertMenu(help_action, view_menu)
     for dock, shortcut, tip, name in (
             (sel_dock, "Ctrl+Shift+K", "Show or hide the Choosing K panel.", "selectionPanelAction"),
             (res_dock, "Ctrl+Shift+G", "Show or hide the restarts gallery.", "restartsPanelAction")):
@@ -683,23 +749,11 @@ def install_choosing_tools(window):
         action.setToolTip(tip)
         action.setStatusTip(tip)
         window.addAction(action)
-        view_menu.addAction(action)
+        window.view_menu.addAction(action)
 
-    run_menu = next((a.menu() for a in bar.actions() if a.menu() is not None
-                     and a.text().replace("&", "") == "Run"), None)
-    if run_menu is not None:
-        run_menu.addSeparator()
-        run_menu.addAction(seeding.action)
+    window.run_menu.addSeparator()
+    window.run_menu.addAction(seeding.action)
     window.addAction(seeding.action)
-
-    def enable_back() -> None:  # Step back walks back through the picks, though the session is at its start
-        if seeding.can_step_back():
-            for widget in (getattr(window.controls, "step_back_button", None), getattr(window, "step_back_action", None)):
-                if widget is not None:
-                    widget.setEnabled(True)
-
-    for signal in (controller.stepped, controller.reset, controller.data_changed):
-        signal.connect(enable_back)
     _CloseWatcher(window, (selection, restarts))
     window.selection_dock = sel_dock
     window.restarts_dock = res_dock

@@ -67,7 +67,6 @@ class TeachingViews(QObject):
         canvas = window.canvas
         canvas.point_selected.connect(self.toggle_pin)
         canvas.point_hovered.connect(self.hover)
-        canvas.point_clicked.connect(self.canvas_clicked)
         window.controller.data_changed.connect(self.data_changed)
 
     # ------------------------------------------------------------ rendering
@@ -84,11 +83,9 @@ class TeachingViews(QObject):
             R = state.soft_responsibilities
             values = ambiguity(X, np.asarray(state.means), R, hard=R is None)
         w.canvas.ambiguity = values
-        projection = getattr(s, "view_projection", None)
-        view_spec = tuple(getattr(s, "view_columns", (0, 1))) if projection is None else projection
         trails = w.canvas.trails
         if view.trails_check.isChecked() and state is not None:
-            trails.show(trail_points(s.timeline, s.cursor, view_spec, getattr(s, "view_center", None)))
+            trails.show(trail_points(s.timeline, s.cursor, s.view, s.view_center))
         else:
             trails.show(None)
         trails.set_visible(view.trails_check.isChecked())
@@ -111,7 +108,7 @@ class TeachingViews(QObject):
         index = self.pinned if self.pinned >= 0 else self.hovered
         w.inspector.show_point(w.session, index, pinned=self.pinned >= 0)
         if self.pinned >= 0:
-            X2 = w._view()[0]
+            X2 = w.session.shown_points()
             w.pin_marker.show((X2[self.pinned, 0], X2[self.pinned, 1]) if self.pinned < X2.shape[0] else None)
         else:
             w.pin_marker.show(None)
@@ -128,18 +125,15 @@ class TeachingViews(QObject):
         self.pinned = -1 if index == self.pinned else int(index)
         self._show_inspector()
 
-    def unpin(self) -> None:
-        if self.pinned >= 0:
-            self.pinned = -1
-            self._show_inspector()
-
-    def canvas_clicked(self, x: float, y: float) -> None:
-        """A click on empty canvas: unpins a pinned point (and adds nothing,
-        so a stray click never edits the data); otherwise adds a point."""
-        if self.pinned >= 0:
-            self.unpin()
-            return
-        self.window.controller.add_point(x, y)
+    def unpin(self) -> bool:
+        """Unpin the inspected point; False if none was pinned. The window's
+        Add tool calls it first on a click on empty canvas (``tools.empty_click``),
+        so that click only unpins and adds nothing."""
+        if self.pinned < 0:
+            return False
+        self.pinned = -1
+        self._show_inspector()
+        return True
 
     def data_changed(self) -> None:
         """Point indices may have shifted: forget the pinned point."""

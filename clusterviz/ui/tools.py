@@ -18,13 +18,12 @@ The sampling maths lives in the Qt-free `clusterviz.data.sketch`.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap, QUndoStack
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSpinBox, QToolBar
 import pyqtgraph as pg  # after PySide6
 
 from clusterviz.data.sketch import drag_covariance, points_in_circle, sample_blob, spray_disc
-from clusterviz.data.transform import project_points
 from clusterviz.session import default_class_name
 
 from .canvas import ellipse_outline
@@ -229,7 +228,7 @@ class CanvasTools(QObject):
         self.density_spin.setEnabled(name == "brush")
         self.blob_spin.setEnabled(name == "blob")
         self.class_combo.setEnabled(name in ("add", "brush", "blob"))
-        self.canvas.setToolTip(TOOLS[name][3][:-4] + ". Right-drag pans, the wheel zooms.")
+        self.canvas.setToolTip(TOOLS[name][3].rsplit(" (", 1)[0] + ". Right-drag pans, the wheel zooms.")
         self.cursor_outline.setVisible(False)
         self.tool_changed.emit(name)
 
@@ -253,11 +252,11 @@ class CanvasTools(QObject):
     def _show_placed_means(self) -> None:
         s = self.session
         M = s.initial_means
-        if M is None or s.state is not None or getattr(s, "view_projection", None) is not None:
+        if M is None or s.state is not None:
             self.placed_means.setData(x=[], y=[])
             return
-        cols = list(s.view_columns)
-        self.placed_means.setData(x=M[:, cols[0]], y=M[:, cols[1]])
+        P = s.shown_points(M)
+        self.placed_means.setData(x=P[:, 0], y=P[:, 1])
 
     def _sync_classes(self, dataset) -> None:
         labels = dataset.labels
@@ -293,10 +292,12 @@ class CanvasTools(QObject):
     def pixel_size(self) -> tuple[float, float]:
         """Data units per screen pixel along x and y."""
         vb = self.canvas.view_box
-        try:
-            sx, sy = (abs(float(v)) for v in vb.viewPixelSize())
-        except (ZeroDivisionError, ValueError, TypeError):
-            sx = sy = float("nan")
+        # From the view range and the plot size, not vb.viewPixelSize(): pyqtgraph caches that and can
+        # return a stale value after a zoom or an aspect change (issue 8: clicks then missed points).
+        view, box = vb.viewRect(), vb.rect()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sx = abs(view.width()) / np.float64(box.width())
+            sy = abs(view.height()) / np.float64(box.height())
         if not (np.isfinite(sx) and np.isfinite(sy) and sx > 0 and sy > 0):
             (x0, x1), (y0, y1) = vb.viewRange()  # not laid out yet: assume a 500-pixel plot
             sx, sy = max(abs(x1 - x0), 1e-12) / 500.0, max(abs(y1 - y0), 1e-12) / 500.0
@@ -304,11 +305,7 @@ class CanvasTools(QObject):
 
     def shown_points(self) -> np.ndarray:
         """The points as the canvas shows them, shape (n_samples, 2)."""
-        s = self.session
-        W = getattr(s, "view_projection", None)
-        if W is not None:
-            return project_points(s.X, W, getattr(s, "view_center", None))
-        return np.asarray(s.X)[:, list(s.view_columns)]
+        return self.session.shown_points()
 
     def _nearest(self, P: np.ndarray, x: float, y: float, within_px: float) -> int:
         if P.shape[0] == 0:
@@ -323,7 +320,7 @@ class CanvasTools(QObject):
         return float(np.hypot((b[0] - a[0]) / sx, (b[1] - a[1]) / sy))
 
     def _refuse(self, text: str) -> None:
-        self.controller.failed.emit(text)
+        self.controller.report(text)
 
     def _in_projection(self) -> bool:
         if getattr(self.session, "view_projection", None) is None:
@@ -501,8 +498,7 @@ class CanvasTools(QObject):
         g["centroid"] = -1
         means = self._shown_means()
         if means is not None:
-            cols = list(s.view_columns)
-            g["centroid"] = self._nearest(means[:, cols], x, y, CENTROID_GRAB_PX)
+            g["centroid"] = self._nearest(s.shown_points(means), x, y, CENTROID_GRAB_PX)
             g["means"] = means
         g["shift"] = shift
 
@@ -631,7 +627,8 @@ class CanvasTools(QObject):
 def install_tools(window) -> CanvasTools:
     """Give ``window`` (a MainWindow) the canvas tools: the tool bar above the
     canvas, an Edit menu (Undo, Redo, Clear all) before the Run menu, and
-    window-wide shortcuts (Ctrl+Z, Ctrl+Shift+Z, A/B/E/M/G/C)."""
+    window-wide shortcuts (Ctrl+Z, Ctrl+Shift+Z, P/B/E/M/G/C). The window
+    sets ``empty_click`` (an Add click on empty canvas) itself."""
     tools = CanvasTools(window.canvas, window.controller, parent=window)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools.toolbar)
     undo = tools.undo_stack.createUndoAction(window, "&Undo")
@@ -648,8 +645,8 @@ def install_tools(window) -> CanvasTools:
     for action in tools.actions.values():
         window.addAction(action)
     tools.undo_action, tools.redo_action = undo, redo
-    bar = window.menuBar()
-    edit_menu = bar.addMenu("&Edit")
+    edit_menu = window.edit_menu = QMenu("&Edit", window.menuBar())
+    window.menuBar().insertMenu(window.run_menu.menuAction(), edit_menu)  # File, Edit, Run, ...
     edit_menu.setObjectName("editMenu")
     edit_menu.setToolTipsVisible(True)
     edit_menu.addAction(undo)
@@ -659,20 +656,4 @@ def install_tools(window) -> CanvasTools:
     tool_menu = edit_menu.addMenu("&Tool")
     for action in tools.actions.values():
         tool_menu.addAction(action)
-    # Place Edit right after File.
-    menus = [a for a in bar.actions() if a.menu() is not None and a is not edit_menu.menuAction()]
-    names = [a.text().replace("&", "") for a in menus]
-    if "File" in names and names.index("File") + 1 < len(menus):
-        bar.removeAction(edit_menu.menuAction())
-        bar.insertAction(menus[names.index("File") + 1], edit_menu.menuAction())
-
-    def unpin() -> bool:
-        """A click on empty canvas unpins an inspected point instead of adding one."""
-        teaching = getattr(window, "teaching", None)
-        if teaching is None or getattr(teaching, "pinned", -1) < 0:
-            return False
-        teaching.unpin()
-        return True
-
-    tools.empty_click = unpin
     return tools

@@ -167,10 +167,13 @@ class RandomUse:
     wait_until : callable(predicate, timeout_ms) -> bool, optional
         How to wait with the event loop running (tests pass one built on
         ``qtbot.waitUntil``).
+    evidence_dir : path, optional
+        Where the session is saved when an invariant fails.
     """
 
-    def __init__(self, window, seed: int, workdir, wait_until=None) -> None:
+    def __init__(self, window, seed: int, workdir, wait_until=None, evidence_dir=None) -> None:
         self.window = window
+        self.evidence_dir = evidence_dir
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
         self.workdir = Path(workdir)
@@ -252,12 +255,27 @@ class RandomUse:
         except Exception as exc:  # noqa: BLE001 - every failure is recorded
             message = (f"{type(exc).__name__}: {exc}" if isinstance(exc, InvariantError)
                        else traceback.format_exc())
+            message += self._keep_evidence(index)
             self.summary.failures.append(Failure(index, name, detail, message))
             self.expected = self.window.session.n_points  # go on from what is there
             self.mirror = self.mirror[: self.window.tools.undo_stack.index()]
         for text in self._exceptions:
             self.summary.failures.append(Failure(index, name, detail, "exception in a slot:\n" + text))
         self._exceptions.clear()
+
+    def _keep_evidence(self, index: int) -> str:
+        """Save the session at a failure (to replay it without the random run)."""
+        if self.evidence_dir is None:
+            return ""
+        from clusterviz.data.session_file import save_session_file
+
+        path = Path(self.evidence_dir) / f"failure_seed{self.seed}_{index}.clusterviz"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_session_file(path, self.window.session.to_payload())
+        except (OSError, ValueError) as exc:
+            return f" (session not saved: {exc})"
+        return f" (session saved to {path})"
 
     def _settle(self) -> None:
         c = self.window.controller

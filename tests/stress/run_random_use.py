@@ -27,6 +27,8 @@ def main(argv=None) -> int:
     parser.add_argument("--actions", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log", action="store_true", help="print every action as it runs")
+    parser.add_argument("--evidence", default=os.path.join(tempfile.gettempdir(), "clusterviz-random-use"),
+                        metavar="DIR", help="where the session is saved at each failure (default: %(default)s)")
     args = parser.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication
@@ -48,7 +50,7 @@ def main(argv=None) -> int:
         window = MainWindow()
         window.show()
         app.processEvents()
-        driver = random_use.RandomUse(window, args.seed, tmp)
+        driver = random_use.RandomUse(window, args.seed, tmp, evidence_dir=args.evidence)
         start = time.perf_counter()
         log = (lambda text: print(text, flush=True)) if args.log else None
         summary = driver.run(args.actions, log=log)

@@ -85,7 +85,7 @@ def test_one_step_button_steps_both_sides_together(compare, qtbot):
         assert view.step_index == expected
     # each side has its own objective curve and readout
     assert len(view.plots["kmeans"].curve.xData) == len(view.plots["gmm"].curve.xData) == 3
-    assert "J =" in view.readouts["kmeans"].text() and "ℓ =" in view.readouts["gmm"].text()
+    assert "J =" in view.readouts["kmeans"].full_text() and "ℓ =" in view.readouts["gmm"].full_text()
     qtbot.mouseClick(_button(view, "compareStepBackButton"), Qt.MouseButton.LeftButton)
     assert km.cursor == em.cursor == 1
     qtbot.mouseClick(_button(view, "compareResetButton"), Qt.MouseButton.LeftButton)
@@ -165,6 +165,8 @@ def test_close_and_reopen(compare, qtbot):
     view.play()
     view.close()
     assert not view.isVisible() and not view.playing
+    for controller in view.controllers.values():
+        assert not controller.playing and not controller.busy and controller._executor is None
     window.compare_action.trigger()
     again = window.compare_view
     assert again is not view and again.isVisible()
@@ -179,7 +181,7 @@ def test_compare_with_too_few_points_says_why(make_window, qtbot):
 
     window = make_window(dataset=Dataset("two", np.array([[0.0, 0.0], [1.0, 1.0]]), ("x", "y")), n_clusters=3)
     view = window.open_compare()
-    assert "Add at least" in view.readouts["kmeans"].text()
+    assert "Add at least" in view.readouts["kmeans"].full_text()
     assert not _button(view, "compareStepButton").isEnabled()
     assert not _button(view, "comparePlayButton").isEnabled()
     view.step()  # harmless
@@ -222,3 +224,151 @@ def test_a_pca_view_of_wide_data_is_drawn_the_same_way(make_window):
     view.inspect(3)
     assert view._rings["kmeans"].data["x"][0] == pytest.approx(shown[3, 0])
     view.close()
+
+
+# ---------------------------------------------------------------- controllers, readouts, layout
+def _readout(view, side) -> str:
+    return view.readouts[side].full_text()
+
+
+def test_each_side_is_driven_by_its_own_controller(compare):
+    from clusterviz.ui.controller import SessionController
+
+    _, view = compare()
+    km, em = view.controllers["kmeans"], view.controllers["gmm"]
+    assert isinstance(km, SessionController) and isinstance(em, SessionController) and km is not em
+    assert km.session is view.sessions["kmeans"] and em.session is view.sessions["gmm"]
+    view.step()
+    assert km.session.cursor == em.session.cursor == 1
+
+
+@pytest.mark.parametrize("init, words", [("random", "random data points"), ("k-means++", "k-means++ seeding")])
+def test_readouts_say_plainly_where_both_start(compare, init, words):
+    window, view = compare(init=init, seed=2)
+    np.testing.assert_array_equal(view.sessions["kmeans"].entry.means, view.sessions["gmm"].entry.means)
+    start = f"Both start from the same 3 means ({words}, seed 2)."
+    for _ in range(4):
+        for side in ("kmeans", "gmm"):
+            text = _readout(view, side)
+            assert start in text
+            for wrong in ("placed by hand", "means_init", "init_params", "given", "k-means run", "reg_covar",
+                          "max_iter", "nan"):
+                assert wrong not in text.lower()
+        view.step()
+    assert "nearest mean" in _readout(view, "kmeans") or "changed cluster" in _readout(view, "kmeans") \
+        or "Converged" in _readout(view, "kmeans")
+
+
+def test_readout_of_a_converged_side_says_it_waits(compare):
+    _, view = compare(dataset=_overlapping())
+    km, em = view.sessions["kmeans"], view.sessions["gmm"]
+    while km.can_step:
+        view.step()
+    assert km.converged
+    if em.can_step:  # EM is usually slower: K-Means waits at its last step
+        assert "waits here while EM goes on" in _readout(view, "kmeans")
+        cursor = km.cursor
+        view.step()
+        assert km.cursor == cursor and em.cursor == cursor + 1 and view.step_index == cursor + 1
+        view.step_back()
+        assert km.cursor == em.cursor == cursor
+
+
+def test_hand_placed_means_are_named_as_such(make_window):
+    window = make_window()
+    window.session.set_initial_means(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    view = window.open_compare()
+    for side in ("kmeans", "gmm"):
+        assert "the ones you placed in the main window" in _readout(view, side)
+    view.close()
+
+
+def test_both_canvases_have_the_same_size_and_ranges(compare, qtbot):
+    _, view = compare()
+    left, right = view.canvases["kmeans"], view.canvases["gmm"]
+    for _ in range(3):
+        assert left.size() == right.size()
+        assert view.readouts["kmeans"].height() == view.readouts["gmm"].height()
+        for a, b in zip(left.view_box.viewRange(), right.view_box.viewRange()):
+            assert a == pytest.approx(b)
+        view.step()
+    view.resize(900, 700)
+    qtbot.waitUntil(lambda: left.width() < 500)
+    assert left.size() == right.size()
+    # a readout too wide for its side is cut with "…", never wrapped into the canvas' room
+    assert view.readouts["gmm"].height() == view.readouts["kmeans"].height()
+
+
+def test_em_ellipses_stand_out_from_their_points(compare):
+    from clusterviz.ui.palette import cluster_color
+
+    _, view = compare()
+    view.step()
+    for k in range(3):
+        solid, dashed = view.canvases["gmm"].ellipses[k]
+        assert solid.zValue() > view.canvases["gmm"].points.zValue()
+        assert len(solid.xData) > 0
+        assert solid.opts["pen"].color().lightness() < cluster_color(k).lightness()
+
+
+def test_play_and_pause_stop_both_sides(compare, qtbot):
+    _, view = compare(dataset=_overlapping())
+    km, em = view.sessions["kmeans"], view.sessions["gmm"]
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=5000)
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert view.playing and _button(view, "comparePlayButton").text() == "Pause"
+    qtbot.waitUntil(lambda: view.step_index >= 2, timeout=5000)
+    qtbot.mouseClick(_button(view, "comparePlayButton"), Qt.MouseButton.LeftButton)
+    assert not view.playing and not any(c.playing for c in view.controllers.values())
+    assert _button(view, "comparePlayButton").text() == "Play"
+    cursors = (km.cursor, em.cursor)
+    with qtbot.assertNotEmitted(view.stepped, wait=150):
+        pass
+    assert (km.cursor, em.cursor) == cursors
+
+
+def test_big_data_steps_both_sides_on_workers_in_lockstep(compare, qtbot):
+    _, view = compare(dataset=_overlapping())
+    km, em = view.sessions["kmeans"], view.sessions["gmm"]
+    for controller in view.controllers.values():
+        controller.background_points = 0  # every step on the worker thread, as for a large data set
+        assert controller.uses_worker()
+    assert view.step()
+    assert view.busy and not _button(view, "compareStepButton").isEnabled()
+    qtbot.waitUntil(lambda: not view.busy and km.cursor == em.cursor == 1, timeout=5000)
+
+    seen = []
+    view.stepped.connect(lambda: seen.append((km.cursor, em.cursor, km.can_step, em.can_step, view.busy)))
+    view.play()
+    qtbot.waitUntil(lambda: not view.playing and not view.busy, timeout=20000)
+    assert km.converged and em.converged
+    for k_cursor, e_cursor, k_can, e_can, busy in seen:
+        if not busy:  # between steps the sides agree, unless one has converged and waits
+            assert k_cursor == e_cursor or (k_cursor < e_cursor and not k_can) or (e_cursor < k_cursor and not e_can)
+    view.close()
+    for controller in view.controllers.values():
+        assert controller._executor is None and not controller.busy and not controller.playing
+
+
+def test_pause_while_a_worker_step_is_in_flight(compare, qtbot):
+    _, view = compare(dataset=_overlapping())
+    for controller in view.controllers.values():
+        controller.background_points = 0
+    view.play()
+    qtbot.waitUntil(lambda: view.busy, timeout=5000)
+    view.pause()
+    assert not view.playing
+    qtbot.waitUntil(lambda: not view.busy, timeout=5000)
+    t = view.step_index
+    with qtbot.assertNotEmitted(view.stepped, wait=150):
+        pass
+    assert view.step_index == t <= 2
+
+
+def test_closing_the_main_window_closes_the_compare_view(compare):
+    window, view = compare()
+    view.play()
+    window.close()
+    assert not view.isVisible() and not view.playing
+    assert not any(c.playing or c.busy for c in view.controllers.values())

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 CI_SEED = 2026
 CI_ACTIONS = 500
@@ -81,3 +82,18 @@ def test_driver_notices_lost_points(driven):
         driver.one("step")
     window.controller.stepped.disconnect(lose)
     assert any("changed the points" in f.message for f in driver.summary.failures)
+
+
+def test_tool_pixel_size_follows_an_aspect_change(driven, qtbot):
+    """Found by the random run: pyqtgraph's cached viewPixelSize went stale after
+    "Equal axis scales" was toggled, so the Add tool took a click on a point
+    for a click on empty space (and brush/eraser radii were off)."""
+    window, _make = driven
+    vb = window.canvas.view_box
+    for _ in range(2):
+        window.controls.aspect_check.click()
+        QApplication.processEvents()
+        vb.viewPixelSize()  # what fills pyqtgraph's cache
+    qtbot.waitUntil(lambda: not vb._matrixNeedsUpdate, timeout=2000)
+    t = vb.childGroup.sceneTransform()
+    assert window.tools.pixel_size() == pytest.approx((1 / abs(t.m11()), 1 / abs(t.m22())), rel=1e-9)

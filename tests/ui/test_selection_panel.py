@@ -3,6 +3,8 @@ cancelled; its charts mark the knee and the best K; a click on a K sets K;
 the silhouette diagram follows the shown clustering."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -123,6 +125,15 @@ def test_clicking_a_k_sets_k_and_resets_the_run(blobs_window, qtbot):
     assert session.n_clusters == 4 and len(session.timeline) == 1
 
 
+def _wait_silhouette(qtbot, window, timeout=10000):
+    """Until the diagram shows the silhouette of the shown state (computed on a worker thread)."""
+    panel = window.selection_panel
+    s = window.session
+    qtbot.waitUntil(lambda: panel._silhouette_key == (s.version, s.cursor, s.n_points)
+                    and not panel.silhouette_job.is_running(), timeout=timeout)
+    return panel.silhouette_diagram
+
+
 def test_silhouette_diagram_follows_the_shown_state(blobs_window, qtbot):
     window = blobs_window
     window.selection_dock.show()
@@ -134,15 +145,114 @@ def test_silhouette_diagram_follows_the_shown_state(blobs_window, qtbot):
     window.controller.step()
     state = window.session.state
     expected, _ = silhouette_score(window.session.X, state.labels, sample_size=None)
+    _wait_silhouette(qtbot, window)
     assert diagram.mean == pytest.approx(expected, abs=1e-12)
     assert diagram.n_groups == 3
     assert sum(len(bar.opts["width"]) for bar in diagram.bars) == window.session.n_points
+    assert "updating" not in diagram.getPlotItem().titleLabel.text
     first = diagram.mean
     window.controller.step_back()
     assert diagram.mean is None  # back at the start: no clusters
     window.controller.run_to_convergence()
+    qtbot.waitUntil(lambda: not window.controller.busy)
     final, _ = silhouette_score(window.session.X, window.session.state.labels, sample_size=None)
+    _wait_silhouette(qtbot, window)
     assert diagram.mean == pytest.approx(final, abs=1e-12) and final >= first - 1e-9
+
+
+class _Gate:
+    """Wraps ``silhouette_layout``: records the thread of every call and holds
+    each call until the test opens the gate."""
+
+    def __init__(self, monkeypatch):
+        import clusterviz.ui.selection_panel as sp
+
+        self.threads, self.open = [], threading.Event()
+        real = sp.silhouette_layout
+
+        def layout(*args, **kwargs):
+            self.threads.append(threading.current_thread())
+            assert self.open.wait(20)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(sp, "silhouette_layout", layout)
+
+
+def test_silhouette_is_computed_off_the_gui_thread_and_says_updating(blobs_window, qtbot, monkeypatch):
+    window = blobs_window
+    gate = _Gate(monkeypatch)
+    window.selection_dock.show()
+    panel = window.selection_panel
+    panel.tabs.setCurrentIndex(1)
+    diagram = panel.silhouette_diagram
+    qtbot.waitUntil(diagram.isVisible)
+    window.controller.step()
+    qtbot.waitUntil(lambda: len(gate.threads) == 1)
+    # the GUI thread is free while the worker computes: the window still answers
+    assert gate.threads[0] is not threading.main_thread()
+    assert "updating…" in diagram.getPlotItem().titleLabel.text
+    assert diagram.mean is None
+    gate.open.set()
+    _wait_silhouette(qtbot, window)
+    expected, _ = silhouette_score(window.session.X, window.session.state.labels, sample_size=None)
+    assert diagram.mean == pytest.approx(expected, abs=1e-12)
+    title = diagram.getPlotItem().titleLabel.text
+    assert "updating" not in title and f"iteration {window.session.state.iteration}" in title
+
+
+def test_stale_silhouettes_are_dropped_and_the_newest_wins(blobs_window, qtbot, monkeypatch):
+    window = blobs_window
+    gate = _Gate(monkeypatch)
+    window.selection_dock.show()
+    panel = window.selection_panel
+    panel.tabs.setCurrentIndex(1)
+    diagram = panel.silhouette_diagram
+    qtbot.waitUntil(diagram.isVisible)
+    c = window.controller
+    c.step()
+    qtbot.waitUntil(lambda: len(gate.threads) == 1)
+    first_labels = window.session.state.labels.copy()
+    for _ in range(3):  # three more steps while the first silhouette is computed
+        c.step()
+        qtbot.waitUntil(lambda: not c.busy)
+    assert len(gate.threads) == 1  # one computation at a time, none queued up per step
+    shown = window.session.state
+    assert not np.array_equal(shown.labels, first_labels) or shown.iteration > 1
+    gate.open.set()
+    _wait_silhouette(qtbot, window)
+    assert len(gate.threads) == 2  # the stale one, then only the newest
+    expected, _ = silhouette_score(window.session.X, shown.labels, sample_size=None)
+    assert diagram.mean == pytest.approx(expected, abs=1e-12)
+    assert f"iteration {shown.iteration} " in diagram.getPlotItem().titleLabel.text
+
+
+def test_slow_silhouettes_wait_while_playing_and_update_on_pause(blobs_window, qtbot, monkeypatch):
+    import clusterviz.ui.selection_panel as sp
+
+    monkeypatch.setattr(sp, "SILHOUETTE_LIVE_S", 0.0)  # every computation counts as too slow to follow play
+    window = blobs_window
+    window.selection_dock.show()
+    panel = window.selection_panel
+    panel.tabs.setCurrentIndex(1)
+    diagram = panel.silhouette_diagram
+    c = window.controller
+    c.step()
+    _wait_silhouette(qtbot, window)
+    started_while_playing = []
+    panel.silhouette_job.started.connect(lambda: started_while_playing.append(c.playing))
+    steps = []
+    c.stepped.connect(lambda: steps.append(window.session.cursor))
+    notes = []
+    c.stepped.connect(lambda: notes.append(diagram.getPlotItem().titleLabel.text))
+    c.play()
+    qtbot.waitUntil(lambda: len(steps) >= 2 or not c.playing, timeout=10000)
+    assert "updates when playing stops" in notes[-1]
+    c.pause()
+    _wait_silhouette(qtbot, window)
+    assert started_while_playing and not any(started_while_playing)
+    expected, _ = silhouette_score(window.session.X, window.session.state.labels, sample_size=None)
+    assert diagram.mean == pytest.approx(expected, abs=1e-12)
+    assert "playing" not in diagram.getPlotItem().titleLabel.text
 
 
 def test_silhouette_diagram_waits_until_visible(make_window, qtbot):
@@ -150,6 +260,7 @@ def test_silhouette_diagram_waits_until_visible(make_window, qtbot):
     panel = window.selection_panel
     window.controller.step()
     assert panel.silhouette_diagram.mean is None  # hidden: nothing computed
+    assert not panel.silhouette_job.is_running()
     window.selection_dock.show()
     panel.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: panel.silhouette_diagram.mean is not None)
@@ -214,6 +325,21 @@ def test_closing_the_window_stops_a_running_sweep(make_window, qtbot):
     panel.k_max_spin.setValue(30)
     panel.run_sweep()
     thread = panel.job.thread_object
+    window.close()
+    assert not thread.isRunning()
+
+
+def test_closing_the_window_waits_for_a_silhouette_being_computed(make_window, qtbot):
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.normal(c, 0.5, size=(2000, 2)) for c in ((0, 0), (5, 0), (0, 5))])
+    window = make_window(Dataset(name="big", X=X, columns=("x", "y"), labels=None, class_names=None), show=True)
+    window.selection_dock.show()
+    panel = window.selection_panel
+    panel.tabs.setCurrentIndex(1)
+    window.controller.step()
+    qtbot.waitUntil(lambda: not window.controller.busy)
+    qtbot.waitUntil(panel.silhouette_job.is_running)
+    thread = panel.silhouette_job.thread_object
     window.close()
     assert not thread.isRunning()
 
