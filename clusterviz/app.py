@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handler = install_exception_dialog(window)
     recovery = install_recovery(window)
+    window.app_settings.restore_geometry(window)  # the size and place it had last time
     window.show()
     if recovery.found is not None:
         QTimer.singleShot(0, recovery.offer_recovery)  # after the window is on screen

@@ -112,7 +112,8 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
     session stays exactly as it was.
     """
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(window, "Open session", "", SESSION_FILTER)
+        path, _ = QFileDialog.getOpenFileName(window, "Open session", window.app_settings.last_folder(),
+                                              SESSION_FILTER)
         if not path:
             return False
     controller = window.controller
@@ -127,6 +128,7 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
     except (DataError, OSError) as exc:
         window.show_error("Cannot open the session", str(exc))
         return False
+    window.app_settings.remember_file(path)  # File ▸ Open recent
     # Views re-frame on dataset_loaded (and the undo stack forgets edits of the old data).
     return controller.adopt(restored)
 

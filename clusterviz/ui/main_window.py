@@ -11,16 +11,18 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessag
                                QSplitter, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
+from clusterviz.data.session_file import FILE_SUFFIX
 
 from .canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
 from .controls import ControlPanel, dataset_title
 from .csv_dialog import install_view_actions, open_csv_dialog, sync_projection_view
-from .export import install_file_actions
+from .export import install_file_actions, open_session
 from .inspector import InspectorPanel, PinMarker
 from .layers import BackgroundLayers
 from .objective_plot import ObjectivePlot
 from .selection_panel import install_choosing_tools
+from .settings import AppSettings, fill_recent_menu
 from .teaching import TeachingViews
 from .tools import install_tools
 
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(default_window_size())
 
+        self.app_settings = AppSettings()  # recent files, last folder, window geometry (QSettings)
         self._build_actions()
         self._build_menus()
 
@@ -248,6 +251,11 @@ class MainWindow(QMainWindow):
             datasets.addAction(action)
         file_menu.addAction(self.screenshot_action)
         install_file_actions(self, file_menu)  # sessions and exports (clusterviz.ui.export)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(
+            lambda: fill_recent_menu(self.recent_menu, self.app_settings, self.open_recent))
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = self.run_menu = bar.addMenu("&Run")
@@ -349,7 +357,8 @@ class MainWindow(QMainWindow):
         if ask_columns is None:
             ask_columns = path is None
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open CSV", "", "CSV files (*.csv);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(self, "Open CSV", self.app_settings.last_folder(),
+                                                  "CSV files (*.csv);;All files (*)")
             if not path:
                 return False
         if os.path.isfile(path) and os.path.getsize(path) >= CSV_BACKGROUND_BYTES:
@@ -359,6 +368,7 @@ class MainWindow(QMainWindow):
         except (DataError, OSError) as exc:
             self.show_error("Cannot open the file", str(exc))
             return False
+        self.app_settings.remember_file(path)
         if ask_columns:
             open_csv_dialog(self, dataset)
             return True
@@ -458,12 +468,19 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def open_recent(self, path: str) -> bool:
+        """Open a file from File ▸ Open recent: a session file or a CSV."""
+        if path.endswith(FILE_SUFFIX):
+            return open_session(self, path)
+        return self.open_csv(path, ask_columns=True)
+
     def closeEvent(self, event) -> None:  # Qt override
         recovery = getattr(self, "recovery", None)  # crash recovery (clusterviz.ui.recovery), installed by main
         if recovery is not None and not recovery.confirm_close():
             event.ignore()  # Cancel: unsaved painted points stay
             return
         self.controller.shutdown()
+        self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:
             self.compare_view.close()  # shuts down its two controllers
         if getattr(self, "_csv_job", None) is not None:

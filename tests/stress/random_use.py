@@ -258,7 +258,8 @@ class RandomUse:
             message += self._keep_evidence(index)
             self.summary.failures.append(Failure(index, name, detail, message))
             self.expected = self.window.session.n_points  # go on from what is there
-            self.mirror = self.mirror[: self.window.tools.undo_stack.index()]
+            stack = self.window.tools.undo_stack  # resynchronise the mirror (unknown commands: no count change)
+            self.mirror = (self.mirror + [(self.expected, self.expected)] * stack.count())[: stack.count()]
         for text in self._exceptions:
             self.summary.failures.append(Failure(index, name, detail, "exception in a slot:\n" + text))
         self._exceptions.clear()
