@@ -891,6 +891,8 @@ class Session:
             raise ValueError(f"point index {i!r} is out of range; there are {self.n_points} points.")
         if self._view_projection is not None:
             raise ValueError("Points cannot be moved in a PCA projection; show two columns to move them.")
+        if self._view_columns[0] == self._view_columns[1]:  # x and y would both land in that one column
+            raise ValueError("Both axes show the same column; choose two different columns to move points.")
         xy = self._check_coordinates(x, y)
         X = self.X.copy()
         X[int(i), list(self._view_columns)] = xy

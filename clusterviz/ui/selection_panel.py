@@ -598,6 +598,7 @@ class SelectionPanel(QWidget):
         if had:
             self._status("The data changed: run the sweep again.")
         self._silhouette_key = None
+        self._silhouette_seconds = None  # other data: time the next computation afresh
         self._refresh_silhouette()
 
     # ------------------------------------------------ silhouette diagram
@@ -636,16 +637,20 @@ class SelectionPanel(QWidget):
             return
         if key == self._silhouette_computing:
             return
+        phase = {"init": "start", "E": "after E", "M": "after M"}.get(state.phase, state.phase)
+        updating = f"updating to iteration {state.iteration} ({phase})…"
         if self.silhouette_job.is_running():
-            diagram.set_note("updating…")  # started when the running one ends
+            diagram.set_note(updating)  # started when the running one ends
             return
         slow = self._silhouette_seconds is not None and self._silhouette_seconds > SILHOUETTE_LIVE_S
-        if self.controller.playing and slow and diagram.mean is not None:
-            diagram.set_note("paused while playing: updates when playing stops")
+        if self.controller.playing and slow:  # it could not keep up: wait for the pause
+            if diagram.mean is None:
+                diagram.show_message("The silhouette of this many points updates when playing stops.")
+            else:
+                diagram.set_note("updates when playing stops")
             return
         X = np.array(s.X, dtype=np.float64)
         labels = np.array(state.labels)
-        phase = {"init": "start", "E": "after E", "M": "after M"}.get(state.phase, state.phase)
         iteration, n_points = state.iteration, s.n_points
 
         def work(_progress, _is_cancelled):
@@ -654,7 +659,7 @@ class SelectionPanel(QWidget):
             return key, iteration, phase, n_points, groups, mean, n, time.perf_counter() - t0
 
         self._silhouette_computing = key
-        diagram.set_note("updating…")
+        diagram.set_note(updating)
         self.silhouette_job.start(work)
 
     def _on_silhouette_finished(self, payload) -> None:

@@ -342,6 +342,11 @@ class CanvasTools(QObject):
         if tool in ("brush", "move", "blob", "centroid") and self._in_projection():
             g["stopped"] = True
             return
+        if tool in ("move", "centroid") and len(set(s.view_columns)) < 2:  # a drag would put x and y in one column
+            self._refuse(f"Both axes show the same column; choose two different columns to use the "
+                         f"{TOOLS[tool][1]} tool.")
+            g["stopped"] = True
+            return
         if tool == "add":
             g["on_point"] = self._nearest(self.shown_points(), x, y, GRAB_PX) >= 0
         elif tool == "brush":

@@ -97,3 +97,26 @@ def test_tool_pixel_size_follows_an_aspect_change(driven, qtbot):
     qtbot.waitUntil(lambda: not vb._matrixNeedsUpdate, timeout=2000)
     t = vb.childGroup.sceneTransform()
     assert window.tools.pixel_size() == pytest.approx((1 / abs(t.m11()), 1 / abs(t.m22())), rel=1e-9)
+
+
+def test_move_and_centroid_tools_refuse_when_both_axes_show_one_column(make_window):
+    """Found by the random run: with the same column on both axes a dragged
+    point landed on the diagonal (x and y were both written to that column)."""
+    import numpy as np
+
+    from clusterviz.data import Dataset
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    window = make_window(Dataset(name="three", X=X, columns=("a", "b", "c"), labels=None, class_names=None))
+    window.controls.y_column_combo.setCurrentIndex(0)
+    assert tuple(window.session.view_columns) == (0, 0)
+    for tool in ("move", "centroid"):
+        window.tools.set_tool(tool)
+        x = y = float(X[3, 0])
+        window.tools.press(x, y)
+        window.tools.move(x + 1.0, y + 2.0)
+        window.tools.release(x + 1.0, y + 2.0)
+        assert "same column" in window.last_error[1]
+        np.testing.assert_array_equal(window.session.X, X)
+    with pytest.raises(ValueError, match="same column"):
+        window.session.move_point(3, 1.0, 2.0)

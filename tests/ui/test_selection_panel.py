@@ -190,7 +190,8 @@ def test_silhouette_is_computed_off_the_gui_thread_and_says_updating(blobs_windo
     qtbot.waitUntil(lambda: len(gate.threads) == 1)
     # the GUI thread is free while the worker computes: the window still answers
     assert gate.threads[0] is not threading.main_thread()
-    assert "updating…" in diagram.getPlotItem().titleLabel.text
+    state = window.session.state
+    assert f"updating to iteration {state.iteration} (after" in diagram.getPlotItem().titleLabel.text
     assert diagram.mean is None
     gate.open.set()
     _wait_silhouette(qtbot, window)
