@@ -151,8 +151,8 @@ DATASET_DESCRIPTIONS: dict[str, str] = {
     "three_blobs": "Three Gaussian clusters of 100 points; K-Means finds them.",
     "old_faithful": "Old Faithful geyser: eruption length vs. waiting time (min), 272 eruptions; unscaled, so waiting dominates distances.",
     "iris": "Fisher's iris flowers: petal length vs. petal width (cm), 150 flowers of 3 species.",
-    "anisotropic": ("Three stretched, tilted clusters; K-Means cuts across them, a full-covariance GMM can follow "
-                    "them from a good start (seed 2; the restarts gallery shows how often)."),
+    "anisotropic": "Three stretched, tilted clusters; K-Means cuts across them, a full-covariance GMM follows "
+                   "them from a good start (seed 2).",
     "unequal_sizes": "Clusters of 500, 60 and 20 points; K-Means moves centres into the big one.",
     "unequal_variances": "Two tight clusters beside a wide one; K-Means gives the tight ones part of the wide one.",
     "moons": "Two interleaved half circles; neither K-Means nor a GMM can separate them.",

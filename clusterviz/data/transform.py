@@ -116,7 +116,10 @@ def pca_projection(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if n == 0:
         raise ValueError("A PCA view needs at least one point.")
     mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=True)
+    if n < 2:  # one point: no direction has variance, any two axes will do
+        s, vt = np.zeros(1), np.eye(2, d)
+    else:  # the thin SVD: never a d x d matrix (a file may have 10^5 columns)
+        _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
     W = vt[:2].copy()
     for r in range(2):
         j = int(np.argmax(np.abs(W[r])))

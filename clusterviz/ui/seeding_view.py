@@ -84,7 +84,7 @@ class SeedingView(QObject):
         self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=_pen(_CANDIDATE_COLOR, 2.6),
                                                   brush=pg.mkBrush(None), antialias=True, pxMode=True)
         self.candidate_marks.setZValue(24)
-        self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=_pen("#D55E00", 3.0),
+        self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=_pen("#000000", 3.0),
                                               brush=pg.mkBrush(None), antialias=True, pxMode=True)
         self.chosen_mark.setZValue(26)
         self.centres = pg.ScatterPlotItem(size=28, symbol="star", pen=_pen("black", 2.0), antialias=True, pxMode=True)
@@ -266,7 +266,7 @@ class SeedingView(QObject):
                     f"(D = distance to the nearest centre so far). {n_c} candidates were drawn "
                     f"(<span style='color:{_CANDIDATE_COLOR}'>orange rings</span>); the greedy variant keeps "
                     f"the one that leaves the smallest total D² ({pick.potential:.4g}, "
-                    "<span style='color:#D55E00'>red ring</span>).")
+                    "<b>black ring</b>).")
         if self.position == K:
             text += " Step once more to start K-Means from these centres."
         self._set_label(text)

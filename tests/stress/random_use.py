@@ -218,12 +218,16 @@ class RandomUse:
         finally:
             sys.excepthook = previous
 
-    def run(self, n_actions: int, log=None) -> Summary:
-        """Run ``n_actions`` random actions; failures are collected, not raised."""
+    def run(self, n_actions: int, log=None, tour: bool = True) -> Summary:
+        """Run ``n_actions`` actions; failures are collected, not raised.
+
+        With ``tour`` the first ``len(ACTIONS)`` actions are every action once
+        (in a seeded order), so even a short run covers all of them."""
+        names = list(self.rng.permutation(self.names)) if tour else []
         with self._capture():
             self.check("start")
-            for _ in range(int(n_actions)):
-                name = str(self.rng.choice(self.names, p=self.p))
+            for i in range(int(n_actions)):
+                name = str(names[i]) if i < len(names) else str(self.rng.choice(self.names, p=self.p))
                 self.one(name, log)
         return self.summary
 
@@ -365,8 +369,22 @@ class RandomUse:
         for a, b in zip(full, full[1:]):
             tol = MONOTONE_RTOL * max(abs(J[a]), abs(J[b])) + MONOTONE_ATOL * max(1, s.n_points)
             if J[b] < J[a] - tol:
-                raise InvariantError(f"{s.algorithm} log-likelihood fell from entry {a} ({J[a]!r}) to "
-                                     f"{b} ({J[b]!r})")
+                raise InvariantError(f"{s.algorithm} log-likelihood fell from entry {a} ({float(J[a])!r}) to "
+                                     f"{b} ({float(J[b])!r}){self._regularisation_note(s, b)}")
+
+    @staticmethod
+    def _regularisation_note(s, index: int) -> str:
+        """Why EM may fall: the covariances are as small as the regularisation
+        reg_covar added to them, so the M-step no longer maximises the likelihood."""
+        cov = s.timeline[index].covariances
+        if cov is None:
+            return ""
+        smallest = float(np.min(np.linalg.eigvalsh(np.asarray(cov))))
+        reg = float(getattr(s.model, "reg_covar", 1e-6))
+        if smallest < 100 * reg:
+            return (f"; smallest covariance eigenvalue {smallest:.3g} is within 100 x reg_covar={reg:g} "
+                    f"(data spread {float(np.std(s.X)):.3g})")
+        return ""
 
     def _check_items(self) -> None:
         import pyqtgraph as pg

@@ -4,6 +4,8 @@ user would (issue 8's recovery flow; used by tests/ui/test_recovery.py):
     python tests/stress/recovery_child.py paint N   # add N points by clicking, print "AUTOSAVED <n>", wait
     python tests/stress/recovery_child.py restore   # answer the restore question Yes, print "RESTORED <n>",
                                                     # quit normally (Discard on the quit question)
+    python tests/stress/recovery_child.py error     # a bug in a slot: print "DIALOG <message>", copy the
+                                                    # details, close the dialog, step, print "ALIVE <n> <cursor>"
 
 The recovery folder comes from $CLUSTERVIZ_RECOVERY_DIR; Qt runs offscreen.
 """
@@ -67,9 +69,28 @@ def main() -> int:
         say(f"RESTORED {w.session.n_points}")
         QTimer.singleShot(0, w.close)
 
+    def error() -> None:
+        w = window()
+        if w is None or state["done"] or not w.isVisible():
+            return
+        if not state.get("raised"):
+            state["raised"] = True
+            raise RuntimeError("a bug in a slot")
+        dialog = next((d for d in app.topLevelWidgets() if d.objectName() == "errorDialog" and d.isVisible()), None)
+        if dialog is not None:
+            say("DIALOG " + dialog.message.text())
+            dialog.copy_button.click()
+            say("COPIED " + app.clipboard().text().splitlines()[0])
+            dialog.close()
+            return
+        state["done"] = True
+        w.controller.step()
+        say(f"ALIVE {w.session.n_points} {w.session.cursor}")
+        QTimer.singleShot(0, w.close)
+
     timer = QTimer()
     timer.setInterval(50)
-    timer.timeout.connect(paint if mode == "paint" else restore)
+    timer.timeout.connect({"paint": paint, "restore": restore, "error": error}[mode])
     timer.start()
     return app_main(["--dataset", "three_blobs"])
 

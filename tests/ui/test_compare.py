@@ -357,13 +357,15 @@ def test_pause_while_a_worker_step_is_in_flight(compare, qtbot):
         controller.background_points = 0
     view.play()
     qtbot.waitUntil(lambda: view.busy, timeout=5000)
+    before = view.step_index
     view.pause()
     assert not view.playing
-    qtbot.waitUntil(lambda: not view.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not view.busy, timeout=5000)  # the step in flight lands...
     t = view.step_index
-    with qtbot.assertNotEmitted(view.stepped, wait=150):
+    assert t <= before + 1
+    with qtbot.assertNotEmitted(view.stepped, wait=150):  # ...and no other follows
         pass
-    assert view.step_index == t <= 2
+    assert view.step_index == t
 
 
 def test_closing_the_main_window_closes_the_compare_view(compare):
@@ -372,3 +374,17 @@ def test_closing_the_main_window_closes_the_compare_view(compare):
     window.close()
     assert not view.isVisible() and not view.playing
     assert not any(c.playing or c.busy for c in view.controllers.values())
+
+
+def test_a_side_that_cannot_step_says_why_and_play_stops(compare, qtbot, monkeypatch):
+    _, view = compare(dataset=_overlapping())
+    em = view.sessions["gmm"]
+
+    def refuse():
+        raise ValueError("component 2 collapsed onto one point")
+
+    monkeypatch.setattr(em, "step", refuse)
+    view.play()
+    qtbot.waitUntil(lambda: not view.playing, timeout=5000)
+    assert "Could not step: component 2 collapsed onto one point" in _readout(view, "gmm")
+    assert em.cursor == 0 and view.sessions["kmeans"].cursor >= 1

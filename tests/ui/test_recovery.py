@@ -275,3 +275,15 @@ def test_big_data_are_autosaved_on_a_worker_thread(make_window, tmp_path, qtbot,
     assert not manager.path.exists()
     monkeypatch.setattr(recovery, "MAX_AUTOSAVE_POINTS", 5)
     assert not manager.autosave() and "Autosave is off" in manager.last_error
+
+
+def test_an_error_in_the_real_app_shows_the_dialog_and_the_app_goes_on(tmp_path):
+    app = Child(tmp_path, "error")
+    try:
+        message = app.expect("DIALOG")
+        assert "RuntimeError: a bug in a slot" in message and "Your points and settings are kept" in message
+        assert app.expect("COPIED") == "COPIED Traceback (most recent call last):"
+        assert app.expect("ALIVE") == "ALIVE 300 1", "same points, and stepping still works"
+        assert app.proc.wait(30) == 0
+    finally:
+        app.end(kill=app.proc.poll() is None)
