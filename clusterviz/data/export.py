@@ -1,4 +1,4 @@
-"""Write the points with their clustering as CSV (numpy and csv only, never Qt)."""
+"""Write the points with their clustering as CSV, and animations as GIF (numpy and csv only, never Qt)."""
 from __future__ import annotations
 
 import csv
