@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox
 
 from clusterviz.data import Dataset
@@ -114,6 +115,8 @@ def test_panning_recomputes_the_layer_for_the_new_view(make_window, qtbot):
 def test_zooming_recomputes_once_after_the_last_change(make_window, qtbot):
     window = make_window(algorithm="kmeans", show=True)
     _checks(window)[0].setChecked(True)
+    timer = window.findChild(QTimer, "layersTimer")
+    qtbot.waitUntil(lambda: not timer.isActive(), timeout=3000)  # the window has settled after showing
     calls = []
     window.layers.updated.connect(lambda: calls.append(1))
     vb = window.canvas.view_box
