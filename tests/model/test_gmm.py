@@ -21,8 +21,7 @@ from clusterviz.model.validation import check_state_finite
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 _REPO = Path(__file__).resolve().parents[2]
-DATA = next((p for p in (_REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()),
-            _REPO.parent / "shared" / "data")
+DATA = _REPO / "resources" / "datasets"  # the app's copies of the Old Faithful and Iris tables
 
 
 # --------------------------------------------------------------------------

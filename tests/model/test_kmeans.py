@@ -10,7 +10,7 @@ from sklearn.cluster import KMeans as SkKMeans
 from clusterviz.model.kmeans import KMeans, assign_labels, kmeans_plusplus, random_init, update_centers
 from clusterviz.model.state import FitState, ModelError
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "resources" / "datasets"  # Old Faithful and Iris
 
 
 def read_table(name: str, columns: tuple[str, ...]) -> np.ndarray:

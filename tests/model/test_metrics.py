@@ -11,7 +11,7 @@ from sklearn import metrics as skm
 from clusterviz.data import builtin_dataset
 from clusterviz.model.metrics import adjusted_rand_index, silhouette_samples, silhouette_score
 
-IRIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iris.csv"
+IRIS = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "iris.csv"
 
 
 def _iris():
