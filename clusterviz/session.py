@@ -71,6 +71,7 @@ __all__ = [
     "PendingStep",
     "Session",
     "default_class_name",
+    "format_setting",
 ]
 
 ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "soft-kmeans")
@@ -152,6 +153,11 @@ def _format_number(value: float) -> str:
     if value == 0 or 1e-2 <= abs(value) < 1e9:
         return f"{value:.2f}"
     return f"{value:.4g}"
+
+
+def format_setting(value: float) -> str:
+    """Three significant digits without an exponent: 1000, 0.3, 0.0005."""
+    return np.format_float_positional(value, precision=3, unique=True, fractional=False, trim="-")
 
 
 def _plural(n: int, word: str) -> str:
@@ -458,12 +464,13 @@ class Session:
         entry = self._timeline[self._cursor]
         symbol = self.objective_name.split()[-1]
         parts = [
-            f"Iteration {entry.iteration}",
+            # An E-step opens the next iteration; its M-step completes it.
+            f"Iteration {entry.iteration + (1 if entry.phase == 'E' else 0)}",
             _PHASE_NAMES.get(entry.phase, entry.phase),
             f"{symbol} = {_format_number(float(entry.objective))}",
         ]
         if self._algorithm == "soft-kmeans":  # Bishop's limit: covariance εI with ε = 1/(2β)
-            parts.append(f"β = {self._beta:.3g}, ε = 1/(2β) = {1 / (2 * self._beta):.3g}")
+            parts.append(f"β = {format_setting(self._beta)}, ε = 1/(2β) = {format_setting(1 / (2 * self._beta))}")
         if entry.converged and entry.phase == "E":
             parts.append("Converged (the M-step will not move the parameters)")
         elif entry.converged:
@@ -739,7 +746,8 @@ class Session:
         except ModelError:
             return self._reinitialise()
         self._clear()
-        note = f"β changed to {beta:.3g} (ε = 1/(2β) = {1 / (2 * beta):.3g}): going on from the current means."
+        note = (f"β changed to {format_setting(beta)} (ε = 1/(2β) = {format_setting(1 / (2 * beta))}): "
+                "going on from the current means.")
         self._timeline = [dataclasses.replace(e.without_assignments(), iteration=0, phase="init",
                                               converged=False, notes=(note,))]
         return self.state
@@ -1235,8 +1243,17 @@ class Session:
         except ModelError as err:
             self._problem = str(err)
             return None
+        if self._algorithm == "gmm":  # say where EM's start came from, in the app's words
+            initial = dataclasses.replace(initial, notes=(self._gmm_start_note(),) + tuple(
+                note for note in initial.notes if not note.startswith("Started from the given")))
         self._timeline = [initial.without_assignments()]
         return self.state
+
+    def _gmm_start_note(self) -> str:
+        means = ("the initial means placed by hand" if self._initial_means is not None else
+                 f"the {self._n_clusters} initial means K-Means would use ("
+                 f"{'random data points' if self._init == 'random' else 'k-means++'}, seed {self._seed})")
+        return f"EM starts from {means}, with equal weights and every covariance equal to the data's."
 
     def _edit(self, X: np.ndarray, labels, class_names=_KEEP) -> FitState | None:
         shown = self._timeline[self._cursor] if self._timeline else None

@@ -644,7 +644,7 @@ def test_info_text_format(blobs):
     assert f"J = {J:.2f}" in text
     g = Session(blobs, algorithm="gmm")
     g.half_step()
-    assert g.info_text().startswith("Iteration 0 · E-step · ℓ = -")
+    assert g.info_text().startswith("Iteration 1 · E-step · ℓ = -")
 
 
 def test_session_never_imports_qt():

@@ -28,12 +28,17 @@ from .state import FitState, ModelError
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Cancelled", "knee_point", "SweepResult", "sweep_k", "RestartRun", "run_restarts",
-           "best_reached", "COVARIANCE_TYPES", "RESTART_ALGORITHMS"]
+           "best_reached", "COVARIANCE_TYPES", "RESTART_ALGORITHMS", "structure_warnings",
+           "WEAK_SILHOUETTE", "CLEAR_KNEE"]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 RESTART_ALGORITHMS = ("kmeans", "gmm", "soft-kmeans")
 # A difference from the chord (in normalised units) below this is round-off.
 _KNEE_TOL = 1e-9
+#: A best mean silhouette below this gets a "weak structure" warning (Kaufman & Rousseeuw 1990).
+WEAK_SILHOUETTE = 0.5
+#: A Kneedle knee whose normalised distance from the chord is below this is "not clear".
+CLEAR_KNEE = 0.6
 
 Progress = Callable[[int, int], None] | None
 IsCancelled = Callable[[], bool] | None
@@ -109,6 +114,11 @@ def knee_point(ks, values, direction: str = "decreasing", curve: str = "convex")
     int or None
         The k at the knee, or None if there is none.
     """
+    return _kneedle(ks, values, direction, curve)[0]
+
+
+def _kneedle(ks, values, direction: str, curve: str) -> tuple[int | None, float]:
+    """(knee or None, the largest normalised difference from the chord, 0.0 if none)."""
     if direction not in ("decreasing", "increasing"):
         raise ValueError(f"direction={direction!r} should be 'decreasing' or 'increasing'.")
     if curve not in ("convex", "concave"):
@@ -120,20 +130,56 @@ def knee_point(ks, values, direction: str = "decreasing", curve: str = "convex")
     keep = np.isfinite(x) & np.isfinite(y)
     x, y, k_orig = x[keep], y[keep], np.asarray(ks).ravel()[keep]
     if x.size < 3:
-        return None
+        return None, 0.0
     if np.any(np.diff(x) <= 0):
         raise ValueError("ks should be strictly increasing.")
     y_span = y.max() - y.min()
     if not y_span > 0:
-        return None
+        return None, 0.0
     xn = (x - x[0]) / (x[-1] - x[0])
     yn = (y - y.min()) / y_span
     chord = xn if direction == "increasing" else 1.0 - xn
     diff = chord - yn if curve == "convex" else yn - chord
     i = int(np.argmax(diff))
     if not diff[i] > _KNEE_TOL:
-        return None
-    return int(k_orig[i])
+        return None, 0.0
+    return int(k_orig[i]), float(diff[i])
+
+
+def structure_warnings(knee: int | None, knee_strength: float, best_silhouette: float | None) -> tuple[str, ...]:
+    """Plain-language warnings when a sweep's recommendations rest on weak evidence.
+
+    - The best mean silhouette is below :data:`WEAK_SILHOUETTE` (0.5):
+      Kaufman & Rousseeuw (1990) read 0.26-0.50 as weak structure that could
+      be artificial and 0.25 or less as no substantial structure.
+    - The Kneedle knee is not pronounced: its normalised distance from the
+      chord is below :data:`CLEAR_KNEE` (0.6). Points spread evenly over a
+      square, with no clusters at all, give J ~ 1/K, whose Kneedle distance
+      over K = 1..10 is about 0.52; three well separated blobs give about 0.72.
+
+    Parameters
+    ----------
+    knee : int or None
+        The Kneedle knee of the distortion curve.
+    knee_strength : float
+        Its normalised distance from the chord (0 when there is no knee).
+    best_silhouette : float or None
+        The highest mean silhouette over the swept K (None if undefined).
+
+    Returns
+    -------
+    tuple of str
+    """
+    out = []
+    if best_silhouette is not None and np.isfinite(best_silhouette) and best_silhouette < WEAK_SILHOUETTE:
+        out.append(f"Weak structure: the best mean silhouette is {best_silhouette:.2f}, below {WEAK_SILHOUETTE} "
+                   "(Kaufman & Rousseeuw call 0.26-0.50 weak, possibly artificial structure, and 0.25 or less "
+                   "no substantial structure). These data may have no clusters, or clusters that are not "
+                   "compact round blobs.")
+    if knee is not None and knee_strength < CLEAR_KNEE:
+        out.append(f"The elbow is not clear: the distortion J bends only gently at K = {knee} (Kneedle distance "
+                   f"{knee_strength:.2f}, below {CLEAR_KNEE}; points with no clusters at all give about 0.5).")
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------
@@ -165,6 +211,10 @@ class SweepResult:
     notes : tuple of str
         What a teacher should know: failed fits and why, subsampling, a
         minimum at the edge of the range.
+    knee_strength : float
+        Normalised distance of the knee from the chord (Kneedle); 0.0 without a knee.
+    warnings : tuple of str
+        From :func:`structure_warnings`: weak structure, an unclear elbow.
     """
 
     ks: np.ndarray
@@ -177,6 +227,8 @@ class SweepResult:
     best_bic: dict[str, int | None]
     best_silhouette: int | None
     notes: tuple[str, ...] = field(default=())
+    knee_strength: float = 0.0
+    warnings: tuple[str, ...] = field(default=())
 
 
 def _seed_int(random_state) -> int:
@@ -313,11 +365,15 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         if k is not None and k == ks[-1] and 1 < n_k and k < n_samples:
             notes.append(f"The BIC for covariance {ct!r} is lowest at the largest K tried ({k}); "
                          "a larger K might be lower still.")
+    knee, strength = _kneedle(ks, inertia, "decreasing", "convex")
+    best_sil = _arg_best(ks, silhouette, lowest=False)
+    best_sil_value = None if best_sil is None else float(silhouette[int(np.flatnonzero(ks == best_sil)[0])])
     return SweepResult(
         ks=ks, inertia=_readonly(inertia), bic={ct: _readonly(v) for ct, v in bic.items()},
         aic={ct: _readonly(v) for ct, v in aic.items()}, silhouette=_readonly(silhouette),
-        silhouette_subsampled=subsampled, knee=knee_point(ks, inertia, "decreasing", "convex"),
-        best_bic=best_bic, best_silhouette=_arg_best(ks, silhouette, lowest=False), notes=tuple(notes))
+        silhouette_subsampled=subsampled, knee=knee,
+        best_bic=best_bic, best_silhouette=best_sil, notes=tuple(notes), knee_strength=strength,
+        warnings=structure_warnings(knee, strength, best_sil_value))
 
 
 def _best_mixture(X, K: int, ct: str, n_init: int, reg_covar: float, base: int) -> GaussianMixture:

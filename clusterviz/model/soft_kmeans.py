@@ -231,8 +231,9 @@ class SoftKMeans(SteppableModel):
         change = abs(loglik - state.objective) / X.shape[0]
         converged = state.converged or change < self.tol or np.array_equal(new_c, old_c)
         if converged and not state.converged:
-            notes = notes + (f"The log-likelihood changed by only {change:.3g} per point, so soft K-Means "
-                             "has converged.",)
+            moved = ("The means no longer move" if np.array_equal(new_c, old_c)
+                     else f"The log-likelihood changed by less than {self.tol:g} per point")
+            notes = notes + (f"{moved}, so soft K-Means has converged.",)
         return self._state(X, k, beta, iteration=state.iteration + 1, phase="M", means=means,
                            objective=loglik, labels=labels, soft_responsibilities=resp,
                            converged=converged, notes=notes)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS
+from clusterviz.session import format_setting
 
 from .layers import LayersBox
 from .palette import MAX_CLUSTERS
@@ -172,13 +173,14 @@ class ControlPanel(QWidget):
         self.timeline_row = TimelineRow()
         self.timeline_slider = self.timeline_row.slider
         grid.addWidget(self.timeline_row, 3, 0, 1, 2)
-        run = QGroupBox("Run")
-        run.setLayout(grid)
+        # The Run group is laid out by the window, outside the settings' scroll
+        # area, so Step and Play stay in view on a short screen.
+        self.run_group = QGroupBox("Run", self)
+        self.run_group.setLayout(grid)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(settings)
-        layout.addWidget(run)
         self.layers_box = LayersBox()
         layout.addWidget(self.layers_box)
         self.view_group = ViewGroup()  # trailsCheck, colourModeCombo, ambiguityCheck
@@ -229,7 +231,7 @@ class ControlPanel(QWidget):
 
     def _on_beta(self, value: int) -> None:
         beta = beta_from_slider(value)
-        self.beta_label.setText(f"β = {beta:.3g}")
+        self.beta_label.setText(f"β = {format_setting(beta)}")
         self.controller.set_beta(beta)
 
     def _on_speed(self, value: int) -> None:
@@ -257,7 +259,7 @@ class ControlPanel(QWidget):
             self.seed_spin.setValue(int(s.seed))
             _select_data(self.covariance_combo, s.covariance_type)
             self.beta_slider.setValue(slider_from_beta(float(s.beta)))
-            self.beta_label.setText(f"β = {float(s.beta):.3g}")
+            self.beta_label.setText(f"β = {format_setting(float(s.beta))}")
             columns = [str(c) for c in s.dataset.columns]
             for combo, index in zip((self.x_column_combo, self.y_column_combo), self._view_columns(s)):
                 if [combo.itemText(i) for i in range(combo.count())] != columns:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
@@ -61,7 +61,11 @@ class ResponsibilityBars(QWidget):
             self.updateGeometry()
 
     def row_height(self) -> int:
-        return max(13, self.fontMetrics().height())
+        """One row per cluster; past 6 rows they shrink, so K = 12 costs the
+        height of about 6 and the controls above stay in view."""
+        full = max(13, self.fontMetrics().height())
+        rows = max(self._rows(), self._reserved, 1)
+        return full if rows <= 6 else max(9, (6 * full) // rows)
 
     def set_values(self, responsibilities: np.ndarray | None, distances: np.ndarray | None, hard: bool) -> None:
         """Show ``responsibilities`` (K,) and ``distances`` (K,); None hides either."""
@@ -92,8 +96,11 @@ class ResponsibilityBars(QWidget):
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        fm = self.fontMetrics()
         h = self.row_height()
+        base = QFont(self.font())
+        if h < self.fontMetrics().height():  # compact rows for many clusters
+            base.setPixelSize(max(7, h - 1))
+        fm = QFontMetrics(base)
         text_colour = self.palette().windowText().color()
         name_w = fm.horizontalAdvance("C12") + 4
         value_w = fm.horizontalAdvance("0.000") + 6
@@ -104,7 +111,7 @@ class ResponsibilityBars(QWidget):
         R, D = self.responsibilities, self.distances
         top = -1 if R is None else int(np.argmax(R))
         nearest = -1 if D is None else int(np.argmin(D))
-        bold = QFont(self.font())
+        bold = QFont(base)
         bold.setBold(True)
         for k in range(rows):
             y = 2 + k * h
@@ -112,7 +119,7 @@ class ResponsibilityBars(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRect(QRectF(0, y + (h - swatch) / 2, swatch, swatch))
-            painter.setFont(bold if k == top else self.font())
+            painter.setFont(bold if k == top else base)
             painter.setPen(text_colour)
             align = Qt.AlignmentFlag.AlignVCenter
             painter.drawText(QRectF(swatch + 4, y, name_w, h), align | Qt.AlignmentFlag.AlignLeft, f"C{k + 1}")
@@ -131,7 +138,7 @@ class ResponsibilityBars(QWidget):
                 painter.drawText(QRectF(x_bar + bar_w + 2, y, value_w, h), align | Qt.AlignmentFlag.AlignRight,
                                  value)
             if D is not None:
-                painter.setFont(bold if k == nearest else self.font())
+                painter.setFont(bold if k == nearest else base)
                 painter.setPen(text_colour)
                 painter.drawText(QRectF(x_bar + bar_w + value_w + 4, y, dist_w, h),
                                  align | Qt.AlignmentFlag.AlignRight, f"d = {_short(D[k])}")

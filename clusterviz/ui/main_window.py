@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width())
         controls_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         right_layout.addWidget(controls_scroll)
+        right_layout.addWidget(self.controls.run_group)
         self.objective_plot.setMinimumHeight(170)
         right_layout.addWidget(self.objective_plot, 1)
         self.inspector = InspectorPanel()  # the hovered or pinned point (inspectorPanel)

@@ -20,6 +20,18 @@ class StepAxis(pg.AxisItem):
         return unique or [(1.0, 0.0)]
 
 
+def objective_range(values: np.ndarray) -> tuple[float, float]:
+    """The y range that shows ``values``: 8 % padding, and never narrower
+    than a ten-thousandth of their size, so a flat curve gets distinct tick
+    labels instead of five copies of "-320597"; (0, 1) with no values."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = max(0.08 * (hi - lo), 1e-4 * max(abs(lo), abs(hi)), 1e-9)
+    return lo - pad, hi + pad
+
+
 class ObjectivePlot(pg.PlotWidget):
     """Distortion J (K-Means) or log-likelihood (EM) against the step.
 
@@ -77,7 +89,9 @@ class ObjectivePlot(pg.PlotWidget):
         self.curve.setData(x=steps, y=values)
         # At least steps 0-4 on the axis, so a fresh run is not one lonely dot.
         last = max(values.shape[0] - 1, 4)
-        self.getPlotItem().getViewBox().setXRange(-0.04 * last, 1.04 * last, padding=0)
+        view = self.getPlotItem().getViewBox()
+        view.setXRange(-0.04 * last, 1.04 * last, padding=0)
+        view.setYRange(*objective_range(values), padding=0)
         if 0 <= cursor < values.shape[0]:
             self.marker.setData(x=[float(cursor)], y=[values[cursor]])
         else:

@@ -7,7 +7,7 @@ that run's start (its init method and seed) into the session, ready to step.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
@@ -30,6 +30,17 @@ METHOD_COLORS = {"random": "#D55E00", "k-means++": "#0072B2"}
 RTOL = {"kmeans": 1e-3, "soft-kmeans": 1e-3, "gmm": 1e-3}
 THUMB = 104
 _THUMB_POINTS = 1500
+
+
+def format_objective(value: float) -> str:
+    """An objective for students: 4 significant digits, without an exponent
+    unless the number is huge or tiny (322, 6507, 991.5, -1235, 0.001234)."""
+    value = float(value)
+    if not np.isfinite(value):
+        return "undefined"
+    if value == 0.0 or 1e-4 <= abs(value) < 1e7:
+        return np.format_float_positional(value, precision=4, unique=True, fractional=False, trim="-")
+    return f"{value:.4g}"
 
 
 def model_init(algorithm: str, method: str) -> str:
@@ -120,6 +131,7 @@ class RestartsPanel(QWidget):
         self.thumbnails: list[QToolButton] = []
         self.job = BackgroundJob(self)
         self._stale = False
+        self._grid_columns = 0  # thumbnails per row of the gallery as laid out
 
         self.restarts_spin = QSpinBox()
         self.restarts_spin.setObjectName("restartsSpin")
@@ -157,6 +169,8 @@ class RestartsPanel(QWidget):
             label.setObjectName("bestReachedLabel_" + method.replace("-", "").replace("+", "p"))
             label.setToolTip(f"How many {method} starts reached the best objective of all runs.")
             label.setStyleSheet(f"color: {METHOD_COLORS[method]}; font-weight: bold;")
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.best_labels[method] = label
 
         self.gallery = QWidget()
@@ -167,14 +181,16 @@ class RestartsPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.gallery)
-        self.scroll.setMinimumWidth(3 * (THUMB + 14))
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.viewport().installEventFilter(self)  # re-grid the thumbnails when the width changes
+        self.scroll.setMinimumWidth(2 * (THUMB + 14) + 20)  # two columns and a scroll bar
         self.scroll.setToolTip("Final clusterings, best objective first; gold frame: reached the best. "
                                "Caption and corner colour: start method. Click one to load its start.")
 
         self.histogram = pg.PlotWidget(background="w")
         self.histogram.setObjectName("restartsHistogram")
         self.histogram.setToolTip("How often each final objective was reached, per start method.")
-        self.histogram.setMinimumSize(240, 130)
+        self.histogram.setMinimumSize(220, 130)
         plot = self.histogram.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -184,7 +200,8 @@ class RestartsPanel(QWidget):
             axis = plot.getAxis(side)
             axis.setPen(pg.mkPen("#444444"))
             axis.setTextPen(pg.mkPen("#222222"))
-        plot.getAxis("bottom").enableAutoSIPrefix(False)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" in the axis labels
         plot.setLabel("left", "Runs", color="#222222")
         self.legend = plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.bars = {}
@@ -347,7 +364,7 @@ class RestartsPanel(QWidget):
         lo, hi = P.min(axis=0), P.max(axis=0)
         bounds = (lo[0], hi[0], lo[1], hi[1])
         name = "J" if algorithm == "kmeans" else ("ℓ" if algorithm == "gmm" else "J")
-        columns = max(3, min(8, (self.scroll.viewport().width() - 4) // (THUMB + 12)))
+        columns = self._grid_columns = self._columns()
         for i, run in enumerate(self.runs):
             method = session_init(algorithm, run.init)
             is_best = abs(run.objective - best) <= rtol * abs(best)
@@ -360,8 +377,9 @@ class RestartsPanel(QWidget):
             button.setIconSize(QSize(THUMB, THUMB))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             short = "++" if method == "k-means++" else "rand"
-            button.setText(f"{name} = {run.objective:.5g} · {short}")
-            button.setToolTip(f"Run {run.index + 1}: {method} start, seed {run.seed}; {name} = {run.objective:.8g} "
+            button.setText(f"{name} = {format_objective(run.objective)} · {short}")
+            button.setToolTip(f"Run {run.index + 1}: {method} start, seed {run.seed}; "
+                              f"{name} = {format_objective(run.objective)} "
                               f"after {run.n_iter} iterations{'' if run.converged else ' (not converged)'}. "
                               "Click to load this start into the canvas.")
             button.setAutoRaise(True)
@@ -376,8 +394,28 @@ class RestartsPanel(QWidget):
             self.best_labels[method].setText(f"{method}: best objective reached in {x} / {total} runs")
             counts.append(f"{method} {x} / {total}")
         better = "highest" if self.runs[0].higher_is_better else "lowest"
-        self._status(f"Best ({better}) {name} = {best:.8g}, reached by " + ", ".join(counts)
+        self._status(f"Best ({better}) {name} = {format_objective(best)}, reached by " + ", ".join(counts)
                      + ". Click a picture to load its start.")
+
+    def _columns(self) -> int:
+        """Thumbnails per row that fit the gallery's width (2 to 8)."""
+        return max(2, min(8, (self.scroll.viewport().width() - 4) // (THUMB + 12)))
+
+    def _regrid(self) -> None:
+        """Lay the thumbnails out again for the gallery's width (the dock was resized, docked or floated)."""
+        columns = self._columns()
+        if not self.thumbnails or columns == self._grid_columns:
+            return
+        self._grid_columns = columns
+        for button in self.thumbnails:
+            self.gallery_layout.removeWidget(button)
+        for i, button in enumerate(self.thumbnails):
+            self.gallery_layout.addWidget(button, i // columns, i % columns)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._regrid()
+        return False
 
     def _show_histogram(self, algorithm: str, best: float) -> None:
         objectives = np.array([run.objective for run in self.runs])
@@ -429,7 +467,7 @@ class RestartsPanel(QWidget):
         method = session_init(st["algorithm"], run.init)
         if ok:
             self._status(f"Loaded run {run.index + 1} ({method} start, seed {run.seed}): step it, or run it to "
-                         f"convergence to reach {run.objective:.8g} again.")
+                         f"convergence to reach {format_objective(run.objective)} again.")
         else:
             self._status("Could not reproduce that start: the settings changed since the restarts ran. "
                          "Run them again.", error=True)

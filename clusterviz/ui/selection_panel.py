@@ -10,14 +10,14 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPen
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.metrics import silhouette_samples
-from clusterviz.model.selection import COVARIANCE_TYPES, SweepResult, sweep_k
+from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, SweepResult, sweep_k
 
 from .objective_plot import StepAxis
 from .palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
@@ -104,7 +104,7 @@ class KChart(pg.PlotWidget):
         super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
         self.setObjectName(name)
         self.setToolTip(tooltip)
-        self.setMinimumSize(220, 140)
+        self.setMinimumSize(200, 120)
         plot = self.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMenuEnabled(False)
@@ -115,7 +115,8 @@ class KChart(pg.PlotWidget):
             axis = plot.getAxis(side)
             axis.setPen(pg.mkPen("#444444"))
             axis.setTextPen(pg.mkPen("#222222"))
-        plot.getAxis("left").enableAutoSIPrefix(False)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" in the axis labels
         plot.setLabel("bottom", "K (click to use it)", color="#222222")
         plot.setLabel("left", y_label, color="#222222")
         self.current_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#888888", 1.2, Qt.PenStyle.DashLine))
@@ -175,9 +176,13 @@ class ElbowChart(KChart):
         if r.knee is not None:
             y = float(r.inertia[int(np.flatnonzero(r.ks == r.knee)[0])])
             self.marker.setData(x=[float(r.knee)], y=[y])
-            self.label.setText(f"knee K = {r.knee}")
             self.label.setPos(float(r.knee), y)
-            self.set_title(f"Elbow: knee at K = {r.knee} (Kneedle method)")
+            if r.knee_strength < CLEAR_KNEE:  # a gentle bend: do not call it a knee with confidence
+                self.label.setText(f"gentle bend, K = {r.knee}?")
+                self.set_title(f"Elbow: no clear knee (gentlest guess K = {r.knee}, Kneedle)")
+            else:
+                self.label.setText(f"knee K = {r.knee}")
+                self.set_title(f"Elbow: knee at K = {r.knee} (Kneedle method)")
         else:
             self.marker.setData(x=[], y=[])
             self.label.setText("")
@@ -276,7 +281,8 @@ class SilhouetteChart(KChart):
         if r.best_silhouette is not None:
             y = float(r.silhouette[int(np.flatnonzero(r.ks == r.best_silhouette)[0])])
             self.marker.setData(x=[float(r.best_silhouette)], y=[y])
-            self.set_title(f"Mean silhouette: maximum at K = {r.best_silhouette}{suffix}")
+            weak = f": {y:.2f}, weak (below {WEAK_SILHOUETTE})" if y < WEAK_SILHOUETTE else f" ({y:.2f})"
+            self.set_title(f"Mean silhouette: maximum at K = {r.best_silhouette}{weak}{suffix}")
         else:
             self.marker.setData(x=[], y=[])
             self.set_title(f"Mean silhouette: undefined for these K{suffix}")
@@ -291,7 +297,7 @@ class SilhouetteDiagram(pg.PlotWidget):
         self.setObjectName("silhouetteDiagram")
         self.setToolTip("Silhouette of every point of the shown clustering, grouped by cluster and sorted; "
                         "the dashed line is the mean. Bars left of 0 sit closer to another cluster.")
-        self.setMinimumSize(260, 170)
+        self.setMinimumSize(220, 150)
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -302,6 +308,7 @@ class SilhouetteDiagram(pg.PlotWidget):
             axis = plot.getAxis(side)
             axis.setPen(pg.mkPen("#444444"))
             axis.setTextPen(pg.mkPen("#222222"))
+            axis.enableAutoSIPrefix(False)
         plot.setLabel("bottom", "Silhouette coefficient s", color="#222222")
         self.bars = []
         self.names = []
@@ -433,6 +440,15 @@ class SelectionPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
+        self.warning_label = QLabel("")
+        self.warning_label.setObjectName("sweepWarning")
+        self.warning_label.setToolTip("Why the suggested K may mean little for these data.")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.warning_label.setStyleSheet("QLabel { background: #FFF4D6; color: #6B4500; border: 1px solid #E0B050;"
+                                         " border-radius: 3px; padding: 3px; }")
+        self.warning_label.hide()
+
         self.elbow_chart = ElbowChart()
         self.criterion_chart = CriterionChart()
         self.silhouette_chart = SilhouetteChart()
@@ -443,14 +459,19 @@ class SelectionPanel(QWidget):
         for w in (self.k_max_spin, self.run_button, self.cancel_button):
             row.addWidget(w)
         row.addStretch(1)
-        row.addWidget(QLabel("EM:"))
-        row.addWidget(self.criterion_combo)
+        # The criterion sits beside the progress bar, so the dock can be narrow.
+        row2 = QHBoxLayout()
+        row2.setContentsMargins(0, 0, 0, 0)
+        row2.addWidget(self.progress, 1)
+        row2.addWidget(QLabel("EM:"))
+        row2.addWidget(self.criterion_combo)
         sweep_tab = QWidget()
         sweep_layout = QVBoxLayout(sweep_tab)
         sweep_layout.setContentsMargins(4, 4, 4, 2)
         sweep_layout.setSpacing(3)
         sweep_layout.addLayout(row)
-        sweep_layout.addWidget(self.progress)
+        sweep_layout.addLayout(row2)
+        sweep_layout.addWidget(self.warning_label)
         for chart in (self.elbow_chart, self.criterion_chart, self.silhouette_chart):
             sweep_layout.addWidget(chart, 1)
         sweep_layout.addWidget(self.status_label)
@@ -541,6 +562,8 @@ class SelectionPanel(QWidget):
 
     def _show_result(self, r: SweepResult | None) -> None:
         self.result = r
+        self.warning_label.setText("" if r is None else "\n".join(r.warnings))
+        self.warning_label.setVisible(bool(r is not None and r.warnings))
         self.elbow_chart.show_result(r)
         self.criterion_chart.show_result(r)
         self.silhouette_chart.show_result(r)
@@ -556,7 +579,13 @@ class SelectionPanel(QWidget):
             return ""
         minima = self.criterion_chart.minima()
         crit = self.criterion_chart.criterion
-        parts = [f"Elbow (Kneedle knee): K = {r.knee}" if r.knee is not None else "Elbow: no clear knee",
+        if r.knee is None:
+            elbow = "Elbow: no clear knee"
+        elif r.knee_strength < CLEAR_KNEE:
+            elbow = f"Elbow: no clear knee (gentle bend at K = {r.knee})"
+        else:
+            elbow = f"Elbow (Kneedle knee): K = {r.knee}"
+        parts = [elbow,
                  f"lowest {crit}: " + ", ".join(f"{ct} {k if k is not None else '—'}" for ct, k in minima.items()),
                  f"highest mean silhouette: K = {r.best_silhouette}" if r.best_silhouette is not None
                  else "no silhouette"]
@@ -704,19 +733,89 @@ class _CloseWatcher(QObject):
         return False
 
 
+#: Size of a dock's tool window the first time it opens (clamped to the screen).
+FLOATING_SIZE = (520, 720)
+#: Narrowest a dock's contents may be, so that a docked panel leaves the canvas room.
+DOCK_MIN_WIDTH = 300
+
+
+def floating_geometry(main: QRect, screen: QRect, size=FLOATING_SIZE, offset: int = 0) -> QRect:
+    """Where a floating dock opens: beside the main window's right edge if it
+    fits on the screen, else against the screen's right edge (over the main
+    window's side panel, never over the canvas on the left).
+
+    Parameters
+    ----------
+    main : QRect
+        The main window's frame geometry.
+    screen : QRect
+        The available geometry of its screen.
+    size : (width, height)
+    offset : int
+        Cascade: moved this many pixels right and down (a second dock).
+    """
+    w = min(size[0], screen.width())
+    h = min(size[1], screen.height() - 40)
+    x = main.right() + 8 + offset
+    if x + w > screen.right() + 1:  # no room beside it: against the screen's edge, cascaded
+        x = screen.right() + 1 - w - 40 + offset
+    y = max(screen.top(), min(main.top() + offset, screen.bottom() + 1 - h))
+    return QRect(max(screen.left(), x), y, w, h)
+
+
+class _DockBehaviour(QObject):
+    """A dock that opens as a floating tool window beside the main window the
+    first time it is shown, comes to the front when toggled on, and whose
+    shortcut brings it to the front (rather than closing it) when it is open
+    but hidden behind another dock's tab."""
+
+    def __init__(self, window, dock: QDockWidget, action, offset: int) -> None:
+        super().__init__(dock)
+        self.window, self.dock, self.action, self.offset = window, dock, action, offset
+        self.placed = False
+        dock.installEventFilter(self)
+        action.installEventFilter(self)
+        action.triggered.connect(self._on_triggered)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.dock and event.type() == QEvent.Type.Show and not self.placed:
+            self.placed = True
+            if self.dock.isFloating():
+                self._place()
+        elif obj is self.action and event.type() == QEvent.Type.Shortcut:
+            if not self.dock.isHidden() and not self.dock.isVisible():  # open, behind another tab
+                self.dock.raise_()
+                return True
+        return False
+
+    def _place(self) -> None:
+        screen = self.window.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+        self.dock.setGeometry(floating_geometry(self.window.frameGeometry(), area, offset=self.offset))
+
+    def _on_triggered(self, checked: bool) -> None:
+        if checked:
+            self.dock.raise_()
+
+
 def make_dock(window, widget: QWidget, title: str, name: str, tooltip: str) -> QDockWidget:
     dock = QDockWidget(title, window)
     dock.setObjectName(name)
     dock.setToolTip(tooltip)
     dock.setWidget(widget)
     dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-    widget.setMinimumWidth(380)
+    widget.setMinimumWidth(DOCK_MIN_WIDTH)
     return dock
 
 
 def install_choosing_tools(window):
     """Add the "Choosing K" and "Restarts" docks (hidden, toggled from the
     View menu) and the k-means++ seeding mode (Run menu) to ``window``.
+
+    The docks open as floating tool windows beside the main window, so the
+    canvas keeps its size (on a 1024-px projector a docked panel would squeeze
+    it); the title bar's float button, or a double-click on it, docks them on
+    the right, tabbed.
 
     Returns
     -------
@@ -735,18 +834,20 @@ def install_choosing_tools(window):
                          "Elbow, BIC/AIC and silhouette over K, and the silhouette of the shown clustering.")
     res_dock = make_dock(window, restarts, "Restarts and initialisation", "restartsPanel",
                          "Many runs from random and k-means++ starts: how much the start matters.")
-    # Tabbed on the right: the window's right column already sets its height, so the docks cost width only.
+    # Docked (by the user), they share the right-hand area as tabs; by default they float.
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sel_dock)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, res_dock)
     window.tabifyDockWidget(sel_dock, res_dock)
     sel_dock.hide()
     res_dock.hide()
+    sel_dock.setFloating(True)
+    res_dock.setFloating(True)
     # Recompute the silhouette diagram when the dock comes into view.
     sel_dock.visibilityChanged.connect(lambda visible: visible and selection._refresh_silhouette())
 
-    for dock, shortcut, tip, name in (
-            (sel_dock, "Ctrl+Shift+K", "Show or hide the Choosing K panel.", "selectionPanelAction"),
-            (res_dock, "Ctrl+Shift+G", "Show or hide the restarts gallery.", "restartsPanelAction")):
+    for dock, shortcut, tip, name, offset in (
+            (sel_dock, "Ctrl+Shift+K", "Show or hide the Choosing K panel.", "selectionPanelAction", 0),
+            (res_dock, "Ctrl+Shift+G", "Show or hide the restarts gallery.", "restartsPanelAction", 32)):
         action = dock.toggleViewAction()
         action.setObjectName(name)
         action.setShortcut(shortcut)
@@ -755,6 +856,7 @@ def install_choosing_tools(window):
         action.setStatusTip(tip)
         window.addAction(action)
         window.view_menu.addAction(action)
+        dock.behaviour = _DockBehaviour(window, dock, action, offset)
 
     window.run_menu.addSeparator()
     window.run_menu.addAction(seeding.action)

@@ -8,8 +8,8 @@ from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from clusterviz.data import builtin_dataset
 from clusterviz.model.gmm import GaussianMixture
 from clusterviz.model.kmeans import KMeans
-from clusterviz.model.selection import (COVARIANCE_TYPES, Cancelled, RestartRun, best_reached, knee_point,
-                                        run_restarts, sweep_k)
+from clusterviz.model.selection import (CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, Cancelled, RestartRun,
+                                        best_reached, knee_point, run_restarts, structure_warnings, sweep_k)
 from clusterviz.model.state import ModelError
 
 
@@ -92,6 +92,33 @@ def test_sweep_on_three_blobs_finds_three(blobs_sweep):
         r.knee = 4
     with pytest.raises(ValueError):
         r.inertia[0] = 0.0  # arrays are read-only
+
+
+def test_three_blobs_sweep_does_not_warn_of_weak_structure(blobs_sweep):
+    assert blobs_sweep.warnings == ()
+    assert blobs_sweep.knee_strength > CLEAR_KNEE
+    assert np.nanmax(blobs_sweep.silhouette) > WEAK_SILHOUETTE
+
+
+def test_uniform_sweep_warns_of_weak_structure_and_an_unclear_elbow():
+    r = sweep_k(builtin_dataset("uniform").X, k_max=10, covariance_types=(), random_state=0)
+    assert r.knee is not None  # Kneedle always finds some bend ...
+    assert 0.0 < r.knee_strength < CLEAR_KNEE  # ... but a gentle one
+    best = float(np.nanmax(r.silhouette))
+    assert best < WEAK_SILHOUETTE
+    assert len(r.warnings) == 2
+    weak, elbow = r.warnings
+    assert weak.startswith("Weak structure") and f"{best:.2f}" in weak and "no clusters" in weak
+    assert "Kaufman & Rousseeuw" in weak
+    assert elbow.startswith("The elbow is not clear") and f"K = {r.knee}" in elbow
+
+
+def test_structure_warnings_rules():
+    assert structure_warnings(3, 0.72, 0.76) == ()
+    assert len(structure_warnings(3, 0.72, 0.49)) == 1  # weak silhouette only
+    assert structure_warnings(3, 0.55, 0.76)[0].startswith("The elbow is not clear")
+    assert structure_warnings(None, 0.0, None) == ()  # nothing to judge: no warning
+    assert structure_warnings(3, 0.9, float("nan")) == ()
 
 
 def test_sweep_inertia_is_best_of_n_init_kmeans(three_blobs, blobs_sweep):
