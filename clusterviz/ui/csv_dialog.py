@@ -136,6 +136,7 @@ class CsvDialog(QDialog):
 
         self.column_list.itemChanged.connect(lambda _item: self._sync())
         self.view_combo.currentIndexChanged.connect(lambda _i: self._sync())
+        self.standardise_check.toggled.connect(lambda _on: self._sync())
         self.x_combo.currentIndexChanged.connect(lambda _i: self._sync_ok())
         self.y_combo.currentIndexChanged.connect(lambda _i: self._sync_ok())
         self._sync()
@@ -241,7 +242,8 @@ class CsvDialog(QDialog):
         spans = self._spans[list(fitted)] if fitted else np.zeros(0)
         positive = spans[spans > 0]
         hint = ""
-        if positive.size >= 2 and positive.max() / positive.min() > SPREAD_RATIO_HINT:
+        if (positive.size >= 2 and positive.max() / positive.min() > SPREAD_RATIO_HINT
+                and not self.standardise_check.isChecked()):
             wide = names[int(np.argmax(np.where(spans > 0, spans, -np.inf)))]
             hint = (f"The column ranges differ by a factor of {positive.max() / positive.min():.0f}: unscaled, "
                     f"{wide!r} dominates the distance. Consider standardising.")

@@ -173,7 +173,11 @@ def write_plot_image(widget, path: Path) -> None:
         exporter.parameters()["width"] = max(int(widget.width()), 640)
         exporter.export(os.fspath(path))
     if not path.exists() or path.stat().st_size == 0:
-        raise OSError("nothing was written")
+        folder = path.parent
+        why = (f"the folder {str(folder)!r} does not exist" if not folder.is_dir() else
+               f"the folder {str(folder)!r} is not writable" if not os.access(folder, os.W_OK) else
+               "the image could not be encoded")
+        raise OSError(f"nothing was written: {why}")
 
 
 # -------------------------------------------------------------------- CSV

@@ -194,3 +194,18 @@ def test_data_change_during_restarts_stops_them(make_window, qtbot):
         window.controller.add_point(3.0, 70.0)
     assert panel.runs == [] and not panel.job.is_running()
     assert panel.status_label.text() == "The data changed: run the restarts again."
+
+
+def test_objectives_are_shown_with_four_significant_digits_everywhere(make_window, qtbot):
+    from clusterviz.ui.restarts_panel import format_objective
+
+    assert [format_objective(v) for v in (321.99612, 6506.88, 12345.6, -1234.567, 0.0012345, 0.0)] == [
+        "322", "6507", "12350", "-1235", "0.001234", "0"]
+    assert format_objective(float("nan")) == "undefined"
+    window = make_window(builtin_dataset("three_blobs"))
+    panel = window.restarts_panel
+    runs = _run(qtbot, panel, R=4)
+    best = format_objective(runs[0].objective)
+    assert f"J = {best}," in panel.status_label.text()
+    assert panel.thumbnails[0].text().startswith(f"J = {best} ·")
+    assert f"J = {best} " in panel.thumbnails[0].toolTip()

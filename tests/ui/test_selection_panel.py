@@ -354,3 +354,96 @@ def test_identical_points_give_no_knee_and_no_crash(make_window, qtbot):
     assert result.knee is None and result.best_silhouette is None
     assert "no knee" in panel.elbow_chart.getPlotItem().titleLabel.text
     assert "Elbow: no clear knee" in panel.status_label.text()
+
+
+# --------------------------------------------------------------------------
+# The docks leave the canvas room; toggling one on brings it to the front
+# --------------------------------------------------------------------------
+def test_docks_open_floating_so_the_main_window_stays_narrow(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"), show=True)
+    window.resize(1024, 700)
+    for dock in (window.selection_dock, window.restarts_dock):
+        dock.toggleViewAction().trigger()
+        qtbot.waitUntil(dock.isVisible)
+        assert dock.isFloating()  # a tool window of its own, not a slice of the main window
+        assert dock.width() >= 400 and dock.height() >= 400
+        assert window.minimumSizeHint().width() <= 900
+    assert window.width() <= 1024
+    # docked again by the user, each panel is narrow enough to leave the canvas most of the window
+    for dock in (window.selection_dock, window.restarts_dock):
+        assert dock.widget().minimumSizeHint().width() <= 300
+
+
+def test_floating_geometry_is_beside_the_window_or_against_the_screen_edge():
+    from PySide6.QtCore import QRect
+
+    from clusterviz.ui.selection_panel import floating_geometry
+
+    main = QRect(0, 0, 1000, 700)
+    beside = floating_geometry(main, QRect(0, 0, 1920, 1080))
+    assert beside.left() > main.right() and (beside.width(), beside.height()) == (520, 720)
+    edge = floating_geometry(main, QRect(0, 0, 1280, 768))
+    assert edge.right() <= 1279 and edge.bottom() <= 767 and edge.height() <= 728
+    assert edge.left() > 500  # over the side panel, not the canvas on the left
+    second = floating_geometry(main, QRect(0, 0, 1280, 768), offset=32)
+    assert second.topLeft() != edge.topLeft() and second.right() <= 1279  # cascaded, still on screen
+
+
+def test_restarts_shortcut_brings_its_tab_to_the_front(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"), show=True)
+    sel, res = window.selection_dock, window.restarts_dock
+    sel.setFloating(False)
+    res.setFloating(False)  # docked, tabbed together on the right
+    res.show()
+    sel.show()
+    sel.raise_()
+    qtbot.waitUntil(lambda: sel.isVisible() and not res.isVisible())  # restarts is the tab behind
+    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(res.isVisible)
+    assert not res.isHidden() and res.toggleViewAction().isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(sel.isVisible)  # and back to Choosing K
+    # in front already: the shortcut hides it
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(sel.isHidden)
+
+
+# --------------------------------------------------------------------------
+# Honest about weak structure; no SI prefixes on the axes
+# --------------------------------------------------------------------------
+def test_uniform_data_warn_of_weak_structure_and_an_unclear_elbow(make_window, qtbot):
+    window = make_window(builtin_dataset("uniform"), show=True)
+    window.selection_dock.show()
+    panel = window.selection_panel
+    assert not panel.warning_label.isVisible()
+    result = _run_sweep(qtbot, panel)
+    qtbot.waitUntil(panel.warning_label.isVisible)
+    text = panel.warning_label.text()
+    assert "Weak structure" in text and f"{np.nanmax(result.silhouette):.2f}" in text and "no clusters" in text
+    assert "elbow is not clear" in text
+    assert "no clear knee" in panel.elbow_chart.getPlotItem().titleLabel.text
+    assert "knee at" not in panel.elbow_chart.getPlotItem().titleLabel.text
+    assert "weak" in panel.silhouette_chart.getPlotItem().titleLabel.text
+    assert "no clear knee" in panel.status_label.text()
+
+
+def test_three_blobs_sweep_shows_no_warning(blobs_window, qtbot):
+    window = blobs_window
+    window.selection_dock.show()
+    panel = window.selection_panel
+    _run_sweep(qtbot, panel)
+    assert not panel.warning_label.isVisible() and panel.warning_label.text() == ""
+    assert "weak" not in panel.silhouette_chart.getPlotItem().titleLabel.text
+
+
+def test_no_axis_of_the_charts_shows_an_si_prefix(make_window, qtbot):
+    window = make_window(show=True)
+    window.selection_dock.show()
+    panel = window.selection_panel
+    plots = [panel.elbow_chart, panel.criterion_chart, panel.silhouette_chart, panel.silhouette_diagram,
+             window.restarts_panel.histogram]
+    for widget in plots:
+        for side in ("left", "bottom"):
+            axis = widget.getPlotItem().getAxis(side)
+            assert not axis.autoSIPrefix
+            assert "(x" not in axis.labelString()  # the empty state showed "K (click to use it) (x0.001)"
