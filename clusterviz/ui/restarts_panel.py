@@ -162,7 +162,9 @@ class RestartsPanel(QWidget):
         self.status_label.setObjectName("restartsStatus")
         self.status_label.setToolTip("What the restarts found, or why they could not run.")
         self.status_label.setWordWrap(True)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # as tall as the wrapped text needs
+        self.status_label.setSizePolicy(policy)
         self.best_labels = {}
         for method in START_METHODS:
             label = QLabel("")
@@ -170,7 +172,7 @@ class RestartsPanel(QWidget):
             label.setToolTip(f"How many {method} starts reached the best objective of all runs.")
             label.setStyleSheet(f"color: {METHOD_COLORS[method]}; font-weight: bold;")
             label.setWordWrap(True)
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setSizePolicy(policy)
             self.best_labels[method] = label
 
         self.gallery = QWidget()

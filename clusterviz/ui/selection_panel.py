@@ -42,6 +42,31 @@ def _pen(color: str, width: float = 1.8, style=Qt.PenStyle.SolidLine) -> QPen:
     return pen
 
 
+def _wrapping_policy() -> QSizePolicy:
+    """For a word-wrapped label: any width, and as tall as its text needs at that width."""
+    policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+    policy.setHeightForWidth(True)
+    return policy
+
+
+def _narrow_title(plot) -> None:
+    """Let ``plot``'s title be wider than the chart (it is clipped) instead of
+    widening the chart past a narrow dock: pyqtgraph sets the title's minimum
+    width to its text's width on every change and resize."""
+    label = plot.titleLabel
+    label.updateMin = lambda: (label.setMinimumWidth(0), label.setMinimumHeight(0))
+    label.setMinimumWidth(0)
+    centre = label.resizeEvent
+
+    def resize(event):  # centred while it fits; too long, its start stays in view
+        centre(event)
+        r = label.itemRect()
+        if r.width() > label.rect().width():
+            label.item.moveBy(label.rect().left() - r.left(), 0.0)
+
+    label.resizeEvent = resize
+
+
 def _count(n: int) -> str:
     return f"{n:,}"
 
@@ -104,13 +129,14 @@ class KChart(pg.PlotWidget):
         super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
         self.setObjectName(name)
         self.setToolTip(tooltip)
-        self.setMinimumSize(200, 120)
+        self.setMinimumSize(200, 100)
         plot = self.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)
         plot.getViewBox().setDefaultPadding(0.06)
+        _narrow_title(plot)
         for side in ("left", "bottom"):
             axis = plot.getAxis(side)
             axis.setPen(pg.mkPen("#444444"))
@@ -179,7 +205,7 @@ class ElbowChart(KChart):
             self.label.setPos(float(r.knee), y)
             if r.knee_strength < CLEAR_KNEE:  # a gentle bend: do not call it a knee with confidence
                 self.label.setText(f"gentle bend, K = {r.knee}?")
-                self.set_title(f"Elbow: no clear knee (gentlest guess K = {r.knee}, Kneedle)")
+                self.set_title(f"Elbow: no clear knee (Kneedle's best guess: K = {r.knee})")
             else:
                 self.label.setText(f"knee K = {r.knee}")
                 self.set_title(f"Elbow: knee at K = {r.knee} (Kneedle method)")
@@ -304,6 +330,7 @@ class SilhouetteDiagram(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.showGrid(x=True, y=False, alpha=0.2)
         plot.hideAxis("left")
+        _narrow_title(plot)
         for side in ("left", "bottom"):
             axis = plot.getAxis(side)
             axis.setPen(pg.mkPen("#444444"))
@@ -438,13 +465,13 @@ class SelectionPanel(QWidget):
         self.status_label.setObjectName("sweepStatus")
         self.status_label.setToolTip("What the sweep found, or why it could not run.")
         self.status_label.setWordWrap(True)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_label.setSizePolicy(_wrapping_policy())
 
         self.warning_label = QLabel("")
         self.warning_label.setObjectName("sweepWarning")
         self.warning_label.setToolTip("Why the suggested K may mean little for these data.")
         self.warning_label.setWordWrap(True)
-        self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.warning_label.setSizePolicy(_wrapping_policy())
         self.warning_label.setStyleSheet("QLabel { background: #FFF4D6; color: #6B4500; border: 1px solid #E0B050;"
                                          " border-radius: 3px; padding: 3px; }")
         self.warning_label.hide()
@@ -783,7 +810,8 @@ class _DockBehaviour(QObject):
             if self.dock.isFloating():
                 self._place()
         elif obj is self.action and event.type() == QEvent.Type.Shortcut:
-            if not self.dock.isHidden() and not self.dock.isVisible():  # open, behind another tab
+            behind = not self.dock.isVisible() or self.dock.visibleRegion().isEmpty()
+            if not self.dock.isHidden() and behind:  # open, but behind another dock's tab
                 self.dock.raise_()
                 return True
         return False

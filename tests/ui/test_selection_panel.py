@@ -397,12 +397,17 @@ def test_restarts_shortcut_brings_its_tab_to_the_front(make_window, qtbot):
     res.show()
     sel.show()
     sel.raise_()
-    qtbot.waitUntil(lambda: sel.isVisible() and not res.isVisible())  # restarts is the tab behind
+    assert window.tabifiedDockWidgets(sel) == [res]
+
+    def in_front(dock):
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    qtbot.waitUntil(lambda: in_front(sel) and not in_front(res))  # restarts is the tab behind
     qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(res.isVisible)
-    assert not res.isHidden() and res.toggleViewAction().isChecked()
+    qtbot.waitUntil(lambda: in_front(res) and not in_front(sel))
+    assert res.toggleViewAction().isChecked()
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(sel.isVisible)  # and back to Choosing K
+    qtbot.waitUntil(lambda: in_front(sel))  # and back to Choosing K
     # in front already: the shortcut hides it
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(sel.isHidden)
