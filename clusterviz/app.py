@@ -85,6 +85,13 @@ def _load_dataset(spec: str):
                       "(or the path of a CSV file)")
 
 
+def _without_offscreen_noise(mode, context, message: str) -> None:
+    """Qt's messages, less the offscreen platform's notes that it cannot
+    resize or raise windows (it has no screen; nothing is wrong)."""
+    if "This plugin does not support" not in message:
+        print(message, file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run clusterviz; returns the process exit code."""
     parser = build_parser()
@@ -93,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-    from PySide6.QtCore import QEventLoop
+    from PySide6.QtCore import QEventLoop, Qt, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from clusterviz.data import DataError
@@ -111,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "clusterviz"])
     app.setApplicationName("clusterviz")
+    if app.platformName() == "offscreen":
+        qInstallMessageHandler(_without_offscreen_noise)
 
     from clusterviz.ui import MainWindow
 
@@ -149,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
             return 0
     if args.screenshot:
-        # Never shown: grab() lays the window out and renders it off screen,
-        # at one fixed size so slides look the same whatever the screen.
+        # Laid out as if shown (so scroll bars and docks settle) but never put
+        # on screen, at one fixed size so slides look the same everywhere.
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         window.resize(1280, 900)
-        window.ensurePolished()
+        window.show()
         app.processEvents()
         ok = window.grab().save(args.screenshot)
         window.close()
