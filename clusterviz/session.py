@@ -1214,13 +1214,17 @@ class Session:
         return broad_start(self.X, means, self._covariance_type, reg_covar)
 
     def _gmm_reg_covar(self) -> float:
-        """scikit-learn's reg_covar = 1e-6, raised to 1e-14 of the data's mean
-        variance when that is larger (spread beyond ~1e4): a component on one
-        point then keeps a width the coordinates can still resolve, instead of
-        one below their last digit (a step EM would have to refuse)."""
+        """scikit-learn's reg_covar = 1e-6 for data of unit scale or more,
+        scaled with the data's mean variance on both sides: raised to 1e-14 of
+        it beyond a spread of ~1e4 (a component on one point keeps a width the
+        coordinates can still resolve), and lowered to 1e-6 of it below unit
+        variance (so 1e-6 does not swamp data with a spread of 1e-3, where it
+        would make the log-likelihood fall between steps)."""
         with np.errstate(all="ignore"):
             variance = float(np.mean(np.var(self.X, axis=0))) if self.n_points else 0.0
-        return max(1e-6, 1e-14 * variance) if np.isfinite(variance) else 1e-6
+        if not np.isfinite(variance) or variance <= 0:
+            return 1e-6
+        return max(1e-14 * variance, 1e-6 * min(1.0, variance))
 
     def _too_few_points(self) -> str | None:
         K, N = self._n_clusters, self.n_points

@@ -703,3 +703,15 @@ def test_raising_beta_during_a_soft_kmeans_run_goes_on_from_the_current_means():
     # at a large β the responsibilities are nearly hard (0/1), as in K-Means
     session.step()
     assert np.mean(session.state.responsibilities.max(axis=1) > 0.999) > 0.95
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_em_log_likelihood_never_falls_on_data_with_a_tiny_spread(seed):
+    # reg_covar scales with the data: 1e-6 would swamp a spread of 1e-3.
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 5e-3, size=(4, 2))
+    X = np.vstack([c + 3e-4 * rng.standard_normal((40, 2)) for c in centres])
+    session = Session(Dataset("tiny spread", X, ("x", "y")), algorithm="gmm", n_clusters=4, seed=seed)
+    session.run_to_convergence(max_steps=60)
+    objectives = session.objectives
+    assert np.all(np.diff(objectives) >= -1e-9 * np.abs(objectives[1:]))
