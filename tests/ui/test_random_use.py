@@ -122,9 +122,9 @@ def test_move_and_centroid_tools_refuse_when_both_axes_show_one_column(make_wind
         window.session.move_point(3, 1.0, 2.0)
 
 
-def test_em_dips_where_reg_covar_dominates_are_told_apart_from_failures(driven):
-    """Data spread ~1e-3 (variance ~ reg_covar = 1e-6): regularised EM's
-    log-likelihood may fall a little; the driver reports it apart, with why."""
+def test_em_keeps_climbing_on_data_with_a_tiny_spread(driven):
+    """Data spread ~1e-3 (variance ~ 1e-6): reg_covar scales with the data,
+    so EM's log-likelihood never falls and the driver reports nothing."""
     import numpy as np
 
     from clusterviz.data import Dataset
@@ -138,9 +138,7 @@ def test_em_dips_where_reg_covar_dominates_are_told_apart_from_failures(driven):
     window.controller.run_to_convergence()
     J = window.session.objectives
     full = [i for i, p in enumerate(window.session.phases) if p != "E"]
-    falls = [b for a, b in zip(full, full[1:]) if J[b] < J[a]]
-    assert falls, "on this data set regularised EM's log-likelihood falls at some step"
+    assert len(full) > 2 and all(J[b] >= J[a] for a, b in zip(full, full[1:]))
     with driver._capture():
         driver.one("layer")
-    assert not driver.summary.failures
-    assert driver.summary.dips and "reg_covar" in driver.summary.dips[0].message
+    assert not driver.summary.failures and not driver.summary.dips
