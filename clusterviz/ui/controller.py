@@ -74,6 +74,9 @@ class SessionController(QObject):
         # A back hook called with dry_run=True only says whether it would (can_step_back).
         self.step_hooks: list[Callable[[], bool]] = []
         self.back_hooks: list[Callable[..., bool]] = []
+        # Asked before other data replace the points; any False keeps them
+        # (crash recovery asks Save / Discard / Cancel about edited points).
+        self.before_replace_hooks: list[Callable[[], bool]] = []
         # Queued even when the step finished before its callback was attached
         # (the callback then runs on this thread): results always arrive later.
         self._step_done.connect(self._on_step_done, Qt.ConnectionType.QueuedConnection)
@@ -287,6 +290,9 @@ class SessionController(QObject):
     # ----------------------------------------------------------------- data
     def load_dataset(self, dataset) -> bool:
         self.pause()
+        if not all(hook() for hook in self.before_replace_hooks):
+            self.data_changed.emit()  # the controls show the data that stayed
+            return False
         try:
             self.session.load_dataset(dataset)
         except ValueError as exc:
@@ -322,6 +328,8 @@ class SessionController(QObject):
         """Take over the session ``other`` (read from a file): data, settings,
         timeline, cursor and view. Emits dataset_loaded, then data_changed."""
         self.pause()
+        if not all(hook() for hook in self.before_replace_hooks):
+            return False
         try:
             self.session.adopt(other)
         except ValueError as exc:

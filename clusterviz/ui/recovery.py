@@ -103,6 +103,7 @@ class RecoveryManager(QObject):
         c.dataset_loaded.connect(self.mark_saved)
         c.data_changed.connect(self.schedule)
         c.reset.connect(self.schedule)
+        c.before_replace_hooks.append(self.confirm_replace)
 
     # --------------------------------------------------------- the marker
     def start(self) -> Path | None:
@@ -261,7 +262,7 @@ class RecoveryManager(QObject):
         else:
             box = QMessageBox(QMessageBox.Icon.Question, "Save your points?", text, Save | Discard | Cancel,
                               self.window)
-            box.setObjectName("quitQuestion")
+            box.setObjectName(f"{question}Question")  # quitQuestion, replaceQuestion
             box.setDefaultButton(Save)
         return QMessageBox.StandardButton(box.exec())
 
@@ -278,6 +279,12 @@ class RecoveryManager(QObject):
             return X.shape[0] > 0
         return not (X.shape == self._clean_X.shape and np.array_equal(X, self._clean_X))
 
+    def confirm_replace(self, answer=None) -> bool:
+        """Before other data replace the points: ask Save / Discard / Cancel
+        if they were edited. Returns True if they may be replaced."""
+        return self._confirm_discard("replace", "You edited the points since they were loaded or saved.\n\n"
+                                                "Save them as a session before loading other data?", answer)
+
     def confirm_close(self, answer=None) -> bool:
         """On quit: ask Save / Discard / Cancel if there are unsaved edited
         points. Returns True if the window may close.
@@ -287,11 +294,14 @@ class RecoveryManager(QObject):
         answer : QMessageBox.StandardButton, optional
             Save, Discard or Cancel instead of asking (tests).
         """
+        return self._confirm_discard("quit", "You edited the points since they were loaded or saved.\n\n"
+                                             "Save them as a session before quitting?", answer)
+
+    def _confirm_discard(self, question: str, text: str, answer) -> bool:
         if not self.has_unsaved_points:
             return True
         if answer is None:
-            answer = self.ask("quit", "You edited the points since they were loaded or saved.\n\n"
-                                      "Save them as a session before quitting?")
+            answer = self.ask(question, text)
         if answer == Discard:
             return True
         if answer == Save:

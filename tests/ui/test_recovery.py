@@ -287,3 +287,17 @@ def test_an_error_in_the_real_app_shows_the_dialog_and_the_app_goes_on(tmp_path)
         assert app.proc.wait(30) == 0
     finally:
         app.end(kill=app.proc.poll() is None)
+
+
+def test_loading_other_data_asks_before_discarding_edited_points(recovering):
+    window, manager = recovering
+    assert window.controller.load_builtin("moons"), "nothing edited: no question"
+    add_points(window, [(20.0, 20.0)])
+    n = window.session.n_points
+    asked = []
+    manager.ask = lambda question, text: asked.append(question) or Cancel
+    assert not window.controller.load_builtin("three_blobs")
+    assert asked == ["replace"] and window.session.n_points == n and window.session.dataset.name == "moons"
+    assert window.controls.dataset_combo.currentData() == "moons"  # the combo shows the data that stayed
+    manager.ask = lambda question, text: Discard
+    assert window.controller.load_builtin("three_blobs") and window.session.dataset.name == "three_blobs"
