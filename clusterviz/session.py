@@ -230,7 +230,7 @@ class Session:
         self._version = 0
         self._shown: OrderedDict[int, FitState] = OrderedDict()
         self._ari: tuple[tuple[int, int], float | None] | None = None  # ((version, cursor), ARI)
-        self._model = self._build_model()
+        self._model = None  # built by _reinitialise
         self._reinitialise()
 
     # ------------------------------------------------------------------
@@ -1188,7 +1188,10 @@ class Session:
             )
         if self._algorithm == "gmm":
             reg_covar = self._gmm_reg_covar()
-            start = self._gmm_start(reg_covar) if self.n_points >= K else {}
+            try:
+                start = self._gmm_start(reg_covar) if self.n_points >= K else {}
+            except ModelError:  # e.g. too many columns for full covariances: initialize() says why
+                start = {}
             return GaussianMixture(
                 n_components=K,
                 covariance_type=self._covariance_type,

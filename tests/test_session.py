@@ -715,3 +715,12 @@ def test_em_log_likelihood_never_falls_on_data_with_a_tiny_spread(seed):
     session.run_to_convergence(max_steps=60)
     objectives = session.objectives
     assert np.all(np.diff(objectives) >= -1e-9 * np.abs(objectives[1:]))
+
+
+def test_a_gmm_on_data_too_wide_for_full_covariances_is_a_problem_not_a_crash():
+    X = np.random.default_rng(0).normal(size=(20, 5000))
+    session = Session(Dataset("wide", X, tuple(f"c{i}" for i in range(5000))), algorithm="gmm", n_clusters=3)
+    assert session.state is None and "columns" in session.problem
+    session.set_max_iter(50)
+    session.set_beta(2.0)
+    assert session.state is None

@@ -45,14 +45,21 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="clusterviz-kmeans")
 
 
+# Large data are cut into this many runs of rows whatever the machine's
+# thread count, so partial sums (and so the last bits) are the same everywhere.
+_N_RUNS = 8
+
+
 def _map_blocks(fn, n_samples: int, align: int) -> list:
     """``[fn(start, stop) for each run of rows]``, runs starting at multiples
-    of ``align``: one run per thread for large data."""
-    if n_samples < _PARALLEL_MIN or _N_THREADS == 1:
+    of ``align``: `_N_RUNS` runs for large data, shared among the threads."""
+    if n_samples < _PARALLEL_MIN:
         return [fn(0, n_samples)]
     n_units = -(-n_samples // align)
-    bounds = np.unique(np.linspace(0, n_units, 2 * _N_THREADS + 1).round().astype(int) * align)
+    bounds = np.unique(np.linspace(0, n_units, _N_RUNS + 1).round().astype(int) * align)
     bounds[-1] = n_samples
+    if _N_THREADS == 1:
+        return [fn(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
     return list(_pool().map(fn, bounds[:-1], bounds[1:]))
 
 

@@ -178,6 +178,9 @@ class SessionController(QObject):
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        if self._future is not None:  # a cancelled step never reports back: not busy any more
+            self._future = None
+            self.busy_changed.emit(False)
 
     def can_step_back(self) -> bool:
         """Whether Step back could show anything: a back hook would (e.g. an

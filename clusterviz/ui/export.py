@@ -128,9 +128,11 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
     except (DataError, OSError) as exc:
         window.show_error("Cannot open the session", str(exc))
         return False
-    window.app_settings.remember_file(path)  # File ▸ Open recent
     # Views re-frame on dataset_loaded (and the undo stack forgets edits of the old data).
-    return controller.adopt(restored)
+    if not controller.adopt(restored):
+        return False
+    window.app_settings.remember_file(path)  # File ▸ Open recent
+    return True
 
 
 # ----------------------------------------------------------------- images

@@ -481,7 +481,8 @@ class MainWindow(QMainWindow):
             event.ignore()  # Cancel: unsaved painted points stay
             return
         self.controller.shutdown()
-        self.app_settings.save_geometry(self)
+        if not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):  # not a --screenshot window
+            self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:
             self.compare_view.close()  # shuts down its two controllers
         if getattr(self, "_csv_job", None) is not None:

@@ -175,7 +175,7 @@ class RecoveryManager(QObject):
             payload = session.to_payload()
         except (DataError, OSError, ValueError) as exc:
             return self._written_now(str(exc))
-        if n <= SYNC_POINTS:
+        if n <= SYNC_POINTS and self._executor is None:  # once a worker writes, it writes every time, in order
             return self._written_now(self._write(payload))
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-autosave")

@@ -281,6 +281,7 @@ class RestartsPanel(QWidget):
         params = {"max_iter": int(s.max_iter)}
         if algorithm == "gmm":
             params["covariance_type"] = s.covariance_type
+            params["reg_covar"] = float(s.model.reg_covar)  # the session's, scaled with the data
         elif algorithm == "soft-kmeans":
             params["beta"] = float(s.beta)
         self.settings = {"algorithm": algorithm, "n_clusters": K, "covariance_type": s.covariance_type,
