@@ -1233,7 +1233,8 @@ class Session:
         K, N = self._n_clusters, self.n_points
         if N >= K:
             return None
-        return f"Add at least {_plural(K, 'point')} to fit K = {K} {'cluster' if K == 1 else 'clusters'}."
+        return (f"Add at least {_plural(K, 'point')} to fit K = {K} {'cluster' if K == 1 else 'clusters'}"
+                f" ({N} so far): click on the canvas.")
 
     def _reinitialise(self) -> FitState | None:
         self._clear()

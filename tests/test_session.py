@@ -40,7 +40,7 @@ def test_default_session_has_no_points_and_says_what_to_do():
     assert s.X.shape == (0, 2)
     assert s.state is None
     assert s.timeline == []
-    assert s.problem == "Add at least 3 points to fit K = 3 clusters."
+    assert s.problem .startswith("Add at least 3 points to fit K = 3 clusters (")
     assert s.info_text() == s.problem
     assert s.step() is None and s.half_step() is None and s.step_back() is None
     assert s.run_to_convergence() is None and s.seek(5) is None and s.reset() is None
@@ -521,7 +521,7 @@ def test_edit_validation(blobs):
 def test_k_greater_than_n_gives_problem_text_and_no_crash():
     s = Session(tiny(2), n_clusters=3)
     assert s.state is None
-    assert s.problem == "Add at least 3 points to fit K = 3 clusters."
+    assert s.problem .startswith("Add at least 3 points to fit K = 3 clusters (")
     assert s.step() is None and s.half_step() is None and s.run_to_convergence() is None
     assert s.seek(3) is None and s.step_back() is None and s.reset() is None
     assert s.n_changed is None and s.objectives.size == 0 and not s.converged
@@ -536,9 +536,9 @@ def test_k_greater_than_n_gives_problem_text_and_no_crash():
     assert s.state is not None
     s.set_n_clusters(1)
     s.set_n_clusters(5)
-    assert s.problem == "Add at least 5 points to fit K = 5 clusters."
+    assert s.problem .startswith("Add at least 5 points to fit K = 5 clusters (")
     one = Session(Dataset("none", np.empty((0, 2)), ("x", "y")), n_clusters=1)
-    assert one.problem == "Add at least 1 point to fit K = 1 cluster."
+    assert one.problem .startswith("Add at least 1 point to fit K = 1 cluster (")
 
 
 def test_more_than_two_columns_are_all_fitted():
