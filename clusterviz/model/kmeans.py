@@ -519,6 +519,19 @@ def _stats(X, mean, centers_c, labels):
 
 
 @_quiet
+def _checked_distortion(X, mean, centers_c, labels, counts, sums, sq, error: float):
+    """The distortion from per-cluster statistics, recounted exactly over the
+    data when their running round-off estimate passes ``_STATS_RTOL`` of it.
+
+    Returns (counts, sums, sq, error, distortion).
+    """
+    distortion = max(float(sq.sum()), 0.0)
+    if error > _STATS_RTOL * distortion:
+        counts, sums, sq, error = _stats(X, mean, centers_c, labels)
+        distortion = float(sq.sum())
+    return counts, sums, sq, error, distortion
+
+
 def _rebase(counts, sums, sq, error: float, old_c, new_c):
     """The statistics about other centres, as new arrays:
     sum ||x - c'||^2 = sum ||x - c||^2 - 2 (c' - c).sum (x - c) + n ||c' - c||^2
@@ -690,10 +703,7 @@ def _dense_e(X, mean, centers_c, carry: _Carry, counts, sums, sq, error):
                                         np.take(labels, moved), counts, sums, sq, error)
     else:
         labels = carry.labels
-    distortion = max(float(sq.sum()), 0.0)
-    if error > _STATS_RTOL * distortion:
-        counts, sums, sq, error = _stats(X, mean, centers_c, labels)
-        distortion = float(sq.sum())
+    counts, sums, sq, error, distortion = _checked_distortion(X, mean, centers_c, labels, counts, sums, sq, error)
     gap.flags.writeable = False
     upper.flags.writeable = False
     carry = _Carry(X=X, shape=X.shape, mean=mean, labels=labels, s_max=carry.s_max, total_sq=carry.total_sq,
@@ -796,10 +806,7 @@ def _bounded_e(X, mean, centers_c, carry: _Carry):
             labels[moved] = new[changed]
             counts, sums, sq, error = _move(X, mean, centers_c, moved, before, new[changed],
                                             counts, sums, sq, error)
-    distortion = max(float(sq.sum()), 0.0)
-    if error > _STATS_RTOL * distortion:
-        counts, sums, sq, error = _stats(X, mean, centers_c, labels)
-        distortion = float(sq.sum())
+    counts, sums, sq, error, distortion = _checked_distortion(X, mean, centers_c, labels, counts, sums, sq, error)
     gap.flags.writeable = False
     upper.flags.writeable = False
     carry = _Carry(X=X, shape=X.shape, mean=mean, labels=labels, s_max=carry.s_max, total_sq=carry.total_sq,
@@ -1038,10 +1045,8 @@ class KMeans(SteppableModel):
             if np.all(counts > 0):  # else the full step relocates the empty clusters
                 new_c = old_c + sums / counts[:, None]
                 counts, sums, sq, error = _rebase(counts, sums, sq, error, old_c, new_c)
-                distortion = max(float(sq.sum()), 0.0)
-                if error > _STATS_RTOL * distortion:
-                    counts, sums, sq, error = _stats(X, mean, new_c, labels)
-                    distortion = float(sq.sum())
+                counts, sums, sq, error, distortion = _checked_distortion(X, mean, new_c, labels, counts, sums,
+                                                                          sq, error)
                 notes = ()
                 mean_var = carry.total_sq / (X.shape[0] * X.shape[1])
                 shift_sq = ((new_c - old_c) ** 2).sum(axis=1)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox,
+                               QToolButton, QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.selection import RestartRun, best_reached, run_restarts
 
 from .palette import CLUSTER_COLORS, MAX_CLUSTERS
-from .workers import BackgroundJob
+from .workers import BackgroundJob, job_controls
 
 #: The session's start names and what each algorithm calls them.
 START_METHODS = ("random", "k-means++")
@@ -139,18 +139,10 @@ class RestartsPanel(QWidget):
         self.restarts_spin.setValue(20)
         self.restarts_spin.setSuffix(" runs each")
         self.restarts_spin.setToolTip("Number of restarts R for each start method (random and k-means++).")
-        self.run_button = QPushButton("Run restarts")
-        self.run_button.setObjectName("runRestartsButton")
-        self.run_button.setToolTip("Run the current algorithm to convergence from R random and R k-means++ starts.")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancelRestartsButton")
-        self.cancel_button.setToolTip("Stop the restarts.")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("restartsProgress")
-        self.progress.setToolTip("How many of the runs are done.")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.run_button, self.cancel_button, self.progress = job_controls(
+            "Run restarts", "restarts",
+            "Run the current algorithm to convergence from R random and R k-means++ starts.",
+            "Stop the restarts.", "How many of the runs are done.")
         self.seeding_check = QCheckBox("Show k-means++ seeding step by step")
         self.seeding_check.setObjectName("seedingCheck")
         self.seeding_check.setToolTip("Each Step picks one more k-means++ centre on the canvas, then K-Means runs "

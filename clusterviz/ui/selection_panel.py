@@ -12,8 +12,8 @@ import time
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPen
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QTabWidget,
+                               QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.metrics import silhouette_samples
@@ -21,7 +21,7 @@ from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOU
 
 from .objective_plot import StepAxis
 from .palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
-from .workers import BackgroundJob
+from .workers import BackgroundJob, job_controls
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
 SILHOUETTE_SAMPLE = 5000
@@ -444,18 +444,9 @@ class SelectionPanel(QWidget):
         self.k_max_spin.setValue(10)
         self.k_max_spin.setPrefix("K up to ")
         self.k_max_spin.setToolTip("Largest number of clusters the sweep tries (K = 1 … K_max).")
-        self.run_button = QPushButton("Run sweep")
-        self.run_button.setObjectName("runSweepButton")
-        self.run_button.setToolTip("Fit K-Means and Gaussian mixtures for every K and chart how well each does.")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancelSweepButton")
-        self.cancel_button.setToolTip("Stop the sweep.")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("sweepProgress")
-        self.progress.setToolTip("How much of the sweep is done.")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.run_button, self.cancel_button, self.progress = job_controls(
+            "Run sweep", "sweep", "Fit K-Means and Gaussian mixtures for every K and chart how well each does.",
+            "Stop the sweep.", "How much of the sweep is done.")
         self.progress.setTextVisible(True)
         self.criterion_combo = QComboBox()
         self.criterion_combo.setObjectName("criterionCombo")

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QProgressBar, QPushButton
 
 from clusterviz.model.selection import Cancelled
 
@@ -43,6 +44,30 @@ class _Thread(QThread):
             job._ended.emit(generation, "failed", f"{type(exc).__name__}: {exc}")
         else:
             job._ended.emit(generation, "finished", result)
+
+
+def job_controls(run_text: str, name: str, run_tip: str, cancel_tip: str, progress_tip: str):
+    """Run and Cancel buttons and a progress bar for a background job, named
+    ``run<Name>Button``, ``cancel<Name>Button`` and ``<name>Progress``.
+
+    Returns
+    -------
+    (QPushButton, QPushButton, QProgressBar)
+    """
+    title = name[:1].upper() + name[1:]
+    run = QPushButton(run_text)
+    run.setObjectName(f"run{title}Button")
+    run.setToolTip(run_tip)
+    cancel = QPushButton("Cancel")
+    cancel.setObjectName(f"cancel{title}Button")
+    cancel.setToolTip(cancel_tip)
+    cancel.setEnabled(False)
+    progress = QProgressBar()
+    progress.setObjectName(f"{name}Progress")
+    progress.setToolTip(progress_tip)
+    progress.setRange(0, 1)
+    progress.setValue(0)
+    return run, cancel, progress
 
 
 class BackgroundJob(QObject):
