@@ -14,23 +14,18 @@ scale 5), seeded by (N, D, K). The load average is printed before and after.
 K-Means. scikit-learn's iteration is its compiled ``lloyd_iter_chunked_dense``
 (all OpenMP threads) from the same centres as ours; it computes every
 distance every iteration, so its time does not depend on how far the run
-is. Ours is ``KMeans.step(X, state)`` through the public API, on a run from
+is. Ours is ``KMeans.step(X, state)`` through the public API, from a state
+without carry (what the session's timeline keeps), on a run from
 ``init=X[:K]`` (tol=0, so the run goes on past convergence); one row per
-step number S of ``--steps`` (default 2 6 11 16 21 31):
+step number S of ``--steps`` (default 2 6 11 16 21 31), with the share of
+points that change cluster in that step. On 2-D data of at least
+``kmeans_grid.MIN_POINTS`` points the step goes through the data's grid of
+cells, built once per data set and cached (keyed by the data's content):
 
-- ``elkan``: ``KMeans(algorithm="elkan")``, step S itself, from the state
-  after S - 1 steps carrying the bounds of the steps before it in
-  ``state.carry`` (only points whose label could change are recomputed, so
-  the time depends on S; ``moved %`` is the share of points that change
-  cluster in that step);
-- ``lloyd``: ``KMeans(algorithm="lloyd")`` (the default), the same step from
-  the same state without carry: every distance computed. This is also what
-  the session does, since its timeline keeps parameters only.
-
-A last row, ``run``, gives ``algorithm="elkan"``'s mean time per step over a
-whole run from ``initialize`` to convergence at the default tol (the first
-E-step also builds the bounds), against scikit-learn's iteration, and the
-run's number of iterations.
+- ``first``: a step right after the cache was emptied, so it builds the
+  grid (what the first step on newly loaded data costs);
+- ``run``: initialize (building the grid) plus a whole run to convergence
+  at the default tol, per step, and the number of steps.
 
 GMM. Its EM iteration is ``_e_step`` followed by ``_m_step`` on a model
 holding the same parameters as ours after one step.
@@ -44,7 +39,7 @@ import warnings
 
 import numpy as np
 
-from clusterviz.model import GaussianMixture, KMeans
+from clusterviz.model import GaussianMixture, KMeans, kmeans_grid
 
 
 def median_time(fn, repeats: int) -> float:
@@ -76,7 +71,7 @@ def make_data(n: int, d: int, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def bench_kmeans(X, k, repeats, steps):
-    """Yield rows (label, ours s, sklearn s, ratio, lloyd s, lloyd ratio, moved fraction or iterations)."""
+    """Yield rows (label, ours s, sklearn s, ratio, extra)."""
     from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
@@ -92,35 +87,40 @@ def bench_kmeans(X, k, repeats, steps):
     def theirs():
         lloyd_iter_chunked_dense(X, weights, centres, centres_new, in_cluster, labels, shift, threads)
 
-    elkan = KMeans(n_clusters=k, init=X[:k].copy(), tol=0, algorithm="elkan")
-    lloyd = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
-    state = elkan.initialize(X)
+    model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
+    state = model.initialize(X)
     for step in sorted(steps):
         while state.iteration < step - 1:
-            state = elkan.step(X, state)
+            state = model.step(X, state)
         centres[:] = state.means
-        before = state  # the default argument pins this state in the lambdas
-        t_ours, t_theirs, ratio = paired_times(lambda s=before: elkan.step(X, s), theirs, repeats)
         bare = dataclasses.replace(state, carry=None)
-        t_full, t_theirs2, ratio_full = paired_times(lambda: lloyd.step(X, bare), theirs, repeats)
-        after = elkan.step(X, state)
+        t_ours, t_theirs, ratio = paired_times(lambda s=bare: model.step(X, s), theirs, repeats)
+        after = model.step(X, bare)
         moved = 1.0 if state.labels is None else float(np.mean(after.labels != state.labels))
-        yield f"step {step}", t_ours, t_theirs, ratio, t_full, ratio_full, f"{100 * moved:.2f}"
+        yield f"step {step}", t_ours, t_theirs, ratio, f"{100 * moved:.2f}"
 
-    model = KMeans(n_clusters=k, init=X[:k].copy(), algorithm="elkan")
+    def cold_step():
+        kmeans_grid._cache.clear()
+        model.step(X, bare)
+
+    t_ours, t_theirs, ratio = paired_times(cold_step, theirs, max(3, repeats // 2))
+    yield "first", t_ours, t_theirs, ratio, ""
+
+    fit = KMeans(n_clusters=k, init=X[:k].copy())
 
     def run():
-        s = model.initialize(X)
+        kmeans_grid._cache.clear()
         start = time.perf_counter()
-        while not s.converged and s.iteration < model.max_iter:
-            s = model.step(X, s)
+        s = fit.initialize(X)
+        while not s.converged and s.iteration < fit.max_iter:
+            s = fit.step(X, s)
         return (time.perf_counter() - start) / max(s.iteration, 1), s.iteration
 
     runs = [run() for _ in range(max(1, repeats // 2))]
     t_run = float(np.median([r[0] for r in runs]))
     centres[:] = X[:k]
     t_theirs = median_time(theirs, repeats)
-    yield "run", t_run, t_theirs, t_run / t_theirs, None, None, f"{runs[0][1]} it"
+    yield "run", t_run, t_theirs, t_run / t_theirs, f"{runs[0][1]} it"
 
 
 def bench_gmm(X, k, repeats):
@@ -168,7 +168,7 @@ def main() -> None:
     benches = [name for name in ("kmeans", "gmm-full") if args.only is None or name.startswith(args.only)]
     print(f"# load average at start: {loadavg()}")
     print(f"{'algorithm':<10} {'N':>9} {'K':>3} {'D':>3} {'':>8} {'ours ms':>9} {'sklearn ms':>11} {'ratio':>6}"
-          f" {'lloyd ms':>9} {'ratio':>6} {'moved %':>8}")
+          f" {'moved %':>8}")
     for n in sizes:
         for d in dims:
             for k in ks:
@@ -177,12 +177,9 @@ def main() -> None:
                 for name in benches:
                     head = f"{name:<10} {n:>9,} {k:>3} {d:>3}"
                     if name == "kmeans":
-                        for label, t_ours, t_theirs, ratio, t_full, ratio_full, extra in bench_kmeans(
-                                X, k, repeats, args.steps):
-                            full = (f" {t_full * 1e3:>9.1f} {ratio_full:>6.2f}" if t_full is not None
-                                    else f" {'':>9} {'':>6}")
+                        for label, t_ours, t_theirs, ratio, extra in bench_kmeans(X, k, repeats, args.steps):
                             print(f"{head} {label:>8} {t_ours * 1e3:>9.1f} {t_theirs * 1e3:>11.1f} {ratio:>6.2f}"
-                                  f"{full} {extra:>8}", flush=True)
+                                  f" {extra:>8}", flush=True)
                     else:
                         t_ours, t_theirs = bench_gmm(X, k, repeats)
                         print(f"{head} {'':>8} {t_ours * 1e3:>9.1f} {t_theirs * 1e3:>11.1f} "

@@ -1,0 +1,349 @@
+"""Nearest centres of many 2-D points through a grid of cells.
+
+A filtering K-Means (in the spirit of Kanungo et al. 2002, with a fixed
+grid instead of a k-d tree): the points are binned once per data set into
+cells of about `_POINTS_PER_CELL` points, and each cell keeps its count, its
+centre q, its radius r (the largest ||x - q|| of its points) and the sums
+of x - q and ||x - q||^2. In an E-step, a cell whose centre is nearer to
+one centre c1 than to every other by more than 2 r is *pure*: by the
+triangle inequality every point x of it has ||x - c1|| <= d1 + r < d2 - r
+<= ||x - cj||. Its points take label c1 without being looked at, and its
+share of the distortion and of the cluster sums comes from the cell sums.
+Only the points of the other cells (near a boundary between clusters, a
+few percent) are measured one by one: against just the two centres that
+compete there when no third one comes near enough, else against all.
+
+The labels are exactly those of :func:`nearest_direct` on every point: a
+cell is called pure only with a margin (`_MARGIN`) far above the round-off
+of either computation. A grid is a pure function of the data (its content,
+not the array object), kept in a small cache keyed by a fingerprint that a
+pass over the data computes along with the column sums, so a data set
+edited in place gets a new grid.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Fewest points for which a grid pays for itself (below: measure every point).
+MIN_POINTS = 1 << 15
+#: Most centres for which a grid is used (its cell table is K x cells).
+MAX_CENTRES = 64
+_POINTS_PER_CELL = 32
+_MAX_SIDE = 1024
+#: A cell is pure when d2 - d1 > 2 r + _MARGIN (d2 + r): a relative margin
+#: some 10^6 times the round-off of the squared distances (about 1e-15).
+_MARGIN = 1e-9
+#: Points per block in the direct computation, divided by the number of centres.
+_BLOCK_VALUES = 1 << 19
+_CACHE_SIZE = 2
+
+# Overflow in extreme data is not warned about: it shows up as a non-finite
+# distortion, which the model turns into a ModelError a student reads.
+_quiet = np.errstate(over="ignore", invalid="ignore")
+
+
+# --------------------------------------------------------------------------
+# Every point measured
+# --------------------------------------------------------------------------
+def _n_bits(n_clusters: int) -> int:
+    return max(1, (n_clusters - 1).bit_length())
+
+
+def packed_min(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the smallest value, that value) in every column of ``d`` (K x n,
+    non-negative, overwritten).
+
+    A non-negative float sorts like its bit pattern, so writing the row
+    index into the lowest mantissa bits lets one ``np.minimum.reduce`` find
+    both; values equal up to those bits go to the lower row. The value
+    returned has those bits cleared (relative error below 2^-45 for K <= 128).
+    """
+    n_clusters = d.shape[0]
+    low = np.int64((1 << _n_bits(n_clusters)) - 1)
+    bits = d.view(np.int64)
+    np.bitwise_and(bits, ~low, out=bits)
+    np.bitwise_or(bits, np.arange(n_clusters, dtype=np.int64)[:, None], out=bits)
+    best = np.minimum.reduce(bits, axis=0)
+    labels = (best & low).astype(np.int32)
+    best &= ~low
+    return labels, best.view(np.float64)
+
+
+def _sq_distances(x: np.ndarray, y: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """K x n squared distances of the 2-D points (x, y) to the centres, as
+    differences (never the expansion ||p||^2 - 2 p.c + ||c||^2, which loses digits)."""
+    d = np.subtract(x, centers[:, 0, None])
+    d *= d
+    dy = np.subtract(y, centers[:, 1, None])
+    dy *= dy
+    d += dy
+    return d
+
+
+def _sq_distances_to(x: np.ndarray, y: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Squared distances of the points (x, y) to one centre each (n x 2),
+    with the operations of :func:`_sq_distances`."""
+    d = np.subtract(x, centers[:, 0])
+    d *= d
+    dy = np.subtract(y, centers[:, 1])
+    dy *= dy
+    d += dy
+    return d
+
+
+@_quiet
+def nearest_direct(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels of the nearest centres of 2-D points and the squared distances.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n, 2)
+    centers : ndarray of shape (K, 2)
+
+    Returns
+    -------
+    labels : ndarray of shape (n,)
+        Ties (up to the last few bits, see :func:`packed_min`) go to the lower index.
+    sq_distances : ndarray of shape (n,)
+    """
+    n = points.shape[0]
+    labels = np.empty(n, dtype=np.int32)
+    dist = np.empty(n)
+    block = max(1, _BLOCK_VALUES // centers.shape[0])
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        part = points[start:stop]
+        labels[start:stop], dist[start:stop] = packed_min(_sq_distances(part[:, 0], part[:, 1], centers))
+    return labels, dist
+
+
+# --------------------------------------------------------------------------
+# Fingerprint: the column sums and a position-weighted checksum in one pass
+# --------------------------------------------------------------------------
+_ROW = 64  # values per row of the reshaped data (32 points of 2-D)
+
+
+@functools.lru_cache(maxsize=2)
+def _weights(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(20261127)
+    inner = np.zeros((_ROW, 4))
+    inner[0::2, 0] = inner[1::2, 1] = 1.0
+    inner[0::2, 2] = 1.0 + rng.random(_ROW // 2)
+    inner[1::2, 3] = 1.0 + rng.random(_ROW // 2)
+    outer = 1.0 + rng.random(n_rows)
+    inner.flags.writeable = outer.flags.writeable = False
+    return inner, outer
+
+
+def sums_and_fingerprint(X: np.ndarray) -> tuple[np.ndarray, bytes]:
+    """(column sums of X, a fingerprint of its content) of C-contiguous 2-D data.
+
+    The fingerprint holds the sums and sum_i w_i x_i for fixed pseudo-random
+    weights in [1, 2), so it changes when any point changes or two points
+    swap (short of a change below the sums' round-off, which moves a point
+    by far less than the grid's margin).
+    """
+    flat = X.reshape(-1)
+    n_main = flat.size - flat.size % _ROW
+    inner, outer = _weights(n_main // _ROW)
+    partial = flat[:n_main].reshape(-1, _ROW) @ inner
+    tail = flat[n_main:].reshape(-1, 2)
+    sums = partial[:, :2].sum(axis=0) + tail.sum(axis=0)
+    check = outer @ partial[:, 2:] + (np.arange(1, tail.shape[0] + 1) @ tail if tail.size else 0.0)
+    return sums, X.shape[0].to_bytes(8, "little") + sums.tobytes() + np.asarray(check).tobytes()
+
+
+# --------------------------------------------------------------------------
+# The grid
+# --------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """Cells of the centred data (see the module docstring); arrays read-only.
+
+    Attributes
+    ----------
+    cell_of_point : (N,) the cell of every point.
+    order, starts : the points sorted by cell (stable); cell i holds
+        ``order[starts[i]:starts[i + 1]]``.
+    sorted_points : (2, N) the centred points in that order, x and y rows.
+    counts, radius, sq_rel : (M,) per cell: number of points, max ||x - q||
+        (q the cell's centre), sum ||x - q||^2.
+    centres, sum_rel, sums : (2, M) per cell: q, sum (x - q), sum (x - mean).
+    total_sq : sum over all points of ||x - mean||^2.
+    """
+
+    cell_of_point: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    sorted_points: np.ndarray
+    counts: np.ndarray
+    radius: np.ndarray
+    sq_rel: np.ndarray
+    centres: np.ndarray
+    sum_rel: np.ndarray
+    sums: np.ndarray
+    total_sq: float
+
+
+@_quiet
+def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
+    """Bin the centred points ``X - mean`` (N x 2) into cells."""
+    n = X.shape[0]
+    xc = X - mean
+    lo, hi = xc.min(axis=0), xc.max(axis=0)
+    side = int(np.clip(np.sqrt(n / _POINTS_PER_CELL), 1, _MAX_SIDE))
+    width = (hi - lo) / side
+    width[~(width > 0)] = 1.0  # all points share that coordinate
+    ij = ((xc - lo) / width).astype(np.intp)
+    np.clip(ij, 0, side - 1, out=ij)
+    cell = ij[:, 0] * side + ij[:, 1]
+    order = np.argsort(cell, kind="stable")
+    sorted_cell = cell[order]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_cell)) + 1, [n]))
+    first = starts[:-1]
+    counts = np.diff(starts)
+    ids = sorted_cell[first]
+    centres = np.stack([ids // side, ids % side]) + 0.5
+    centres *= width[:, None]
+    centres += lo[:, None]
+    cell_of_point = np.empty(n, dtype=np.intp)
+    cell_of_point[order] = np.repeat(np.arange(counts.size), counts)
+    sorted_points = np.ascontiguousarray(xc[order].T)
+    rel = sorted_points - np.repeat(centres, counts, axis=1)
+    r2 = np.einsum("ij,ij->j", rel, rel)
+    sum_rel = np.add.reduceat(rel, first, axis=1)
+    arrays = dict(cell_of_point=cell_of_point, order=order, starts=starts, sorted_points=sorted_points,
+                  counts=counts.astype(np.float64), radius=np.sqrt(np.maximum.reduceat(r2, first)),
+                  sq_rel=np.add.reduceat(r2, first), centres=centres, sum_rel=sum_rel,
+                  sums=sum_rel + counts * centres)
+    for value in arrays.values():
+        value.flags.writeable = False
+    return Grid(total_sq=float(np.einsum("ij,ij->", xc, xc)), **arrays)
+
+
+_cache: OrderedDict[bytes, Grid] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
+    """The grid of X (from the cache when X's fingerprint ``key`` is known)."""
+    with _cache_lock:
+        grid = _cache.get(key)
+        if grid is not None:
+            _cache.move_to_end(key)
+            return grid
+    grid = build_grid(X, mean)  # outside the lock: another thread may build too
+    with _cache_lock:
+        _cache[key] = grid
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return grid
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterStats:
+    """Per-cluster sums an E-step hands to the M-step (in ``FitState.carry``).
+
+    Valid for the labels array ``labels`` (by identity) of the data with
+    fingerprint ``key``: counts n_k, sums of the centred points, and the
+    sum over all points of ||x - mean||^2.
+    """
+
+    key: bytes
+    labels: np.ndarray
+    counts: np.ndarray
+    sums: np.ndarray
+    total_sq: float
+
+
+def _beyond(far: np.ndarray, near: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Whether a centre at distance ``far`` from a cell's centre is farther
+    from every point of the cell than the centre at ``near`` (with margin)."""
+    # far - near > 2 r + _MARGIN (far + r), written so that far = inf is beyond
+    return far * (1.0 - _MARGIN) - near > (2.0 + _MARGIN) * radius
+
+
+@_quiet
+def _nearer(x, y, centers, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """For points whose nearest centre is ``a`` or ``b`` (per point): the
+    one :func:`packed_min` over all centres picks, and its squared distance,
+    computed with the same operations bit for bit."""
+    d_a, d_b = (_sq_distances_to(x, y, centers.take(c, axis=0)) for c in (a, b))
+    low = np.int64((1 << _n_bits(centers.shape[0])) - 1)
+    packed_a = (d_a.view(np.int64) & ~low) | a
+    packed_b = (d_b.view(np.int64) & ~low) | b
+    best = np.minimum(packed_a, packed_b)
+    labels = (best & low).astype(np.int32)
+    best &= ~low
+    return labels, best.view(np.float64)
+
+
+@_quiet
+def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Labels, distortion, counts and centred sums per cluster, through ``grid``.
+
+    ``centers_c`` are the centres minus the data's mean. The labels equal
+    those of :func:`nearest_direct` on the centred data.
+    """
+    n_clusters = centers_c.shape[0]
+    qx, qy = grid.centres
+    d = _sq_distances(qx, qy, centers_c)
+    cell_label, d1 = packed_min(d)  # d keeps the values, up to their last bits
+    if n_clusters > 1:
+        d.reshape(-1)[cell_label * d.shape[1] + np.arange(d.shape[1])] = np.inf
+        near, radius = np.sqrt(d1), grid.radius
+        pure = _beyond(np.sqrt(np.minimum.reduce(d, axis=0)), near, radius)
+    else:
+        pure = np.ones(d.shape[1], dtype=bool)
+    labels = cell_label.take(grid.cell_of_point)
+
+    # The points of the other cells, one by one, in cell order. Where only
+    # one other centre comes close enough to matter, measure just those two.
+    mixed = np.flatnonzero(~pure)
+    sizes = grid.starts[mixed + 1] - grid.starts[mixed]
+    ends = np.cumsum(sizes)
+    at = np.repeat(grid.starts[mixed] - ends + sizes, sizes) + np.arange(ends[-1] if ends.size else 0)
+    px, py = grid.sorted_points[0].take(at), grid.sorted_points[1].take(at)
+    point_label = np.empty(at.size, dtype=np.int32)
+    point_sq = np.empty(at.size)
+    if at.size:
+        others = d[:, mixed]
+        rivals = ~_beyond(np.sqrt(others), near[mixed], radius[mixed])
+        pair = np.repeat(rivals.sum(axis=0) == 1, sizes)
+        rival = np.repeat(packed_min(others)[0], sizes)[pair]
+        point_label[pair], point_sq[pair] = _nearer(px[pair], py[pair], centers_c,
+                                                    np.repeat(cell_label[mixed], sizes)[pair], rival)
+        many = ~pair
+        point_label[many], point_sq[many] = packed_min(_sq_distances(px[many], py[many], centers_c))
+    labels[grid.order.take(at)] = point_label
+
+    # a mixed cell whose points all chose one centre counts as a whole cell
+    whole = pure
+    if mixed.size:
+        lo = np.minimum.reduceat(point_label, ends - sizes)
+        same = lo == np.maximum.reduceat(point_label, ends - sizes)
+        whole = pure.copy()
+        whole[mixed[same]] = True
+        cell_label[mixed[same]] = lo[same]
+        loose = ~np.repeat(same, sizes)
+        point_label, point_sq, px, py = point_label[loose], point_sq[loose], px[loose], py[loose]
+
+    cells = np.flatnonzero(whole)
+    lab = cell_label.take(cells)
+    n_c = grid.counts.take(cells)
+    counts = np.bincount(lab, weights=n_c, minlength=n_clusters) + np.bincount(point_label, minlength=n_clusters)
+    sums = np.empty((n_clusters, 2))
+    for j, coord in enumerate((px, py)):
+        sums[:, j] = (np.bincount(lab, weights=grid.sums[j].take(cells), minlength=n_clusters)
+                      + np.bincount(point_label, weights=coord, minlength=n_clusters))
+    # over a cell, sum ||x - c||^2 = sum ||x - q||^2 + 2 (q - c).sum (x - q) + n ||q - c||^2
+    distortion = grid.sq_rel.take(cells).sum() + point_sq.sum()
+    for j in range(2):
+        offset = grid.centres[j].take(cells) - centers_c[:, j].take(lab)
+        distortion += offset @ (2.0 * grid.sum_rel[j].take(cells) + n_c * offset)
+    return labels, float(max(distortion, 0.0)), counts, sums

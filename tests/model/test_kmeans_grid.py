@@ -1,0 +1,200 @@
+"""K-Means on large 2-D data: the grid of cells gives the labels of measuring
+every point, keeps scikit-learn's results, and notices edited data."""
+import dataclasses
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.cluster import KMeans as SkKMeans
+
+from clusterviz.model import kmeans as kmeans_module
+from clusterviz.model import kmeans_grid
+from clusterviz.model.kmeans import KMeans
+from clusterviz.model.kmeans_grid import ClusterStats, nearest_direct, sums_and_fingerprint
+
+BIG = kmeans_grid.MIN_POINTS + 7  # enough points for the grid (and a ragged tail)
+
+
+def blobs(n, k=6, seed=0, spread=1.0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=5.0, size=(k, 2))
+    return centres[rng.integers(k, size=n)] + spread * rng.normal(size=(n, 2))
+
+
+@contextmanager
+def grid_on_small_data(points_per_cell: int = 4):
+    """Use the grid from 1 point on, with small cells (many pure and mixed ones)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kmeans_module, "MIN_POINTS", 1)
+        patch.setattr(kmeans_grid, "_POINTS_PER_CELL", points_per_cell)
+        yield
+
+
+def direct_labels(X, means):
+    """Nearest centres measured point by point, about the mean the model uses."""
+    mean = kmeans_module._prepare(X, None)[1]
+    return nearest_direct(X - mean, means - mean)[0]
+
+
+def exact_distortion(X, means, labels):
+    return float(((X - means[labels]) ** 2).sum())
+
+
+def assert_step_is_exact(model, X, state):
+    """One E-step and M-step: the labels of measuring every point, the exact
+    distortion, and the M-step with the E-step's sums equal to one without."""
+    e = model.e_step(X, state)
+    np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
+    # the round-off of a distortion: a few ulps of the coordinates, squared, a point
+    tiny = 1e-12 * float(((X - X.mean(axis=0)) ** 2).sum()) + 16 * X.shape[0] * np.spacing(np.abs(X).max()) ** 2
+    assert e.objective == pytest.approx(exact_distortion(X, e.means, e.labels), rel=1e-9, abs=tiny)
+    m = model.m_step(X, e)
+    m0 = model.m_step(X, dataclasses.replace(e, carry=None))
+    np.testing.assert_array_equal(m.labels, m0.labels)
+    scale = float(np.abs(X - X.mean(axis=0)).max()) or 1.0
+    np.testing.assert_allclose(m.means - m0.means, 0.0, atol=1e-12 * scale + 4 * np.spacing(np.abs(X).max()))
+    assert m.objective == pytest.approx(m0.objective, rel=1e-9, abs=tiny)
+    return m
+
+
+@st.composite
+def grid_problems(draw):
+    """Blobs, integer grids (duplicates and exact ties), points on a line
+    (also along an axis: cells of zero width), one point repeated, data far
+    from the origin, and starts with far-away (empty) centres."""
+    n = draw(st.integers(1, 600))
+    kind = draw(st.sampled_from(["blobs", "integers", "line", "axis", "same", "offset"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    k = draw(st.integers(1, min(n, 8)))
+    if kind == "integers":
+        X = rng.integers(0, 5, size=(n, 2)).astype(float)
+    elif kind == "line":
+        X = np.outer(rng.integers(-5, 5, size=n), rng.normal(size=2)) + rng.normal(size=2)
+    elif kind == "axis":
+        X = np.column_stack([rng.normal(size=n), np.full(n, 3.0)])
+    elif kind == "same":
+        X = np.tile(rng.normal(size=2), (n, 1))
+    else:
+        X = blobs(n, k=k, seed=int(rng.integers(1000)))
+        if kind == "offset":
+            X = X * 1e-3 + 1e4
+    start = draw(st.sampled_from(["points", "far", "k-means++"]))
+    if start == "k-means++":
+        init = "k-means++"
+    else:
+        init = X[rng.choice(n, size=k, replace=False)]
+        if start == "far":
+            init[: max(1, k // 2)] += 50 * (np.ptp(X, axis=0) + 1.0)
+    return X, KMeans(n_clusters=k, init=init, random_state=int(rng.integers(1000)), tol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(grid_problems(), st.sampled_from([1, 3, 8]))
+def test_the_grid_gives_the_labels_of_measuring_every_point(problem, points_per_cell):
+    X, model = problem
+    with grid_on_small_data(points_per_cell):
+        state = model.initialize(X)
+        np.testing.assert_array_equal(model.e_step(X, state).labels, direct_labels(X, state.means))
+        for _ in range(12):
+            state = assert_step_is_exact(model, X, state)
+
+
+@pytest.mark.parametrize("t", [1, 3, 10])
+def test_large_data_match_sklearn_step_by_step(t):
+    X = blobs(BIG, k=6, seed=1)
+    C = X[:6].copy()
+    theirs = SkKMeans(n_clusters=6, algorithm="lloyd", n_init=1, init=C, max_iter=t, tol=0).fit(X)
+    model = KMeans(n_clusters=6, init=C, tol=0)
+    state = model.initialize(X)
+    for _ in range(t):
+        state = model.step(X, state)
+    scale = X.std(axis=0).max()
+    np.testing.assert_allclose(state.means / scale, theirs.cluster_centers_ / scale, rtol=1e-8, atol=1e-8)
+    assert isinstance(model.e_step(X, state).carry, ClusterStats)  # the grid was used
+    ours = KMeans(n_clusters=6, init=C).fit(X)
+    theirs = SkKMeans(n_clusters=6, algorithm="lloyd", n_init=1, init=C).fit(X)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-8)
+
+
+def test_most_points_are_settled_by_their_cell(monkeypatch):
+    X = blobs(4 * BIG, k=8, seed=2)
+    model = KMeans(n_clusters=8, init=X[:8].copy(), tol=0)
+    state = model.initialize(X)
+    for _ in range(5):
+        state = model.step(X, state)
+    measured = []  # sizes of the arrays of points measured; the first: the cells' centres
+    for name in ("_sq_distances", "_sq_distances_to"):
+        original = getattr(kmeans_grid, name)
+
+        def counting(x, y, centers, original=original):
+            measured.append(x.size)
+            return original(x, y, centers)
+
+        monkeypatch.setattr(kmeans_grid, name, counting)
+    e = model.e_step(X, state)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
+    n_cells = measured.pop(0)
+    assert n_cells < X.shape[0] / 10
+    # points near a boundary are measured: to two centres (two calls) where
+    # only two compete, else to all of them
+    pairs, again, others = measured
+    assert pairs == again and 0 < pairs + others < 0.2 * X.shape[0]
+
+
+def test_data_edited_in_place_get_a_new_grid():
+    X = blobs(BIG, k=5, seed=3)
+    model = KMeans(n_clusters=5, init=X[:5].copy(), tol=0)
+    state = model.step(X, model.step(X, model.initialize(X)))
+    key = sums_and_fingerprint(X)[1]
+    X[[10, 20000]] = X[[20000, 10]]  # a swap keeps the sums
+    assert sums_and_fingerprint(X)[1] != key
+    X[30000] += 7.0
+    e = model.e_step(X, state)
+    np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
+    assert e.objective == pytest.approx(exact_distortion(X, state.means, e.labels), rel=1e-12)
+
+
+def test_the_m_step_uses_the_e_steps_sums(monkeypatch):
+    X = blobs(BIG, k=4, seed=4)
+    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
+    e = model.e_step(X, model.initialize(X))
+    assert isinstance(e.carry, ClusterStats) and e.carry.labels is e.labels
+    assert not e.labels.flags.writeable  # the sums belong to these very labels
+    full = model.m_step(X, dataclasses.replace(e, carry=None))
+
+    def no_pass(*args):
+        raise AssertionError("the M-step read the data again")
+
+    monkeypatch.setattr(kmeans_module, "_move_centres", no_pass)
+    m = model.m_step(X, e)
+    np.testing.assert_allclose(m.means, full.means, rtol=1e-12)
+    assert m.objective == pytest.approx(full.objective, rel=1e-12)
+    assert m.carry is None
+    other = X.copy()  # other data of the same shape: the sums are not used
+    other[5] += 1.0
+    with pytest.raises(AssertionError, match="read the data again"):
+        model.m_step(other, e)
+
+
+def test_many_centres_are_measured_point_by_point():
+    X = blobs(BIG, k=8, seed=5)
+    k = kmeans_grid.MAX_CENTRES + 1
+    model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
+    e = model.e_step(X, model.initialize(X))
+    assert e.carry is None
+    np.testing.assert_array_equal(e.labels, direct_labels(X, e.means))
+
+
+def test_elkan_is_the_same_computation():
+    X = blobs(BIG, k=4, seed=6)
+    lloyd = KMeans(n_clusters=4, init=X[:4].copy()).fit(X)
+    elkan = KMeans(n_clusters=4, init=X[:4].copy(), algorithm="elkan").fit(X)
+    np.testing.assert_array_equal(elkan.labels_, lloyd.labels_)
+    np.testing.assert_array_equal(elkan.cluster_centers_, lloyd.cluster_centers_)
+    with pytest.raises(ValueError, match=r"algorithm='hamerly' is not known"):
+        KMeans(n_clusters=2, algorithm="hamerly").fit(X)
