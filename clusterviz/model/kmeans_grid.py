@@ -34,7 +34,7 @@ MIN_POINTS = 1 << 15
 #: Most centres for which a grid is used (its cell table is K x cells).
 MAX_CENTRES = 64
 _POINTS_PER_CELL = 32
-_MAX_SIDE = 1024
+_MAX_SIDE = 256  # cell numbers fit in 16 bits
 #: A cell is pure when d2 - d1 > 2 r + _MARGIN (d2 + r): a relative margin
 #: some 10^6 times the round-off of the squared distances (about 1e-15).
 _MARGIN = 1e-9
@@ -126,6 +126,7 @@ def nearest_direct(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray,
 # Fingerprint: the column sums and a position-weighted checksum in one pass
 # --------------------------------------------------------------------------
 _ROW = 64  # values per row of the reshaped data (32 points of 2-D)
+_SLICE_ROWS = 1000  # 1000 x 64 x 4 < 2^18: OpenBLAS multiplies on one thread
 
 
 @functools.lru_cache(maxsize=2)
@@ -150,12 +151,22 @@ def sums_and_fingerprint(X: np.ndarray) -> tuple[np.ndarray, bytes]:
     """
     flat = X.reshape(-1)
     n_main = flat.size - flat.size % _ROW
-    inner, outer = _weights(n_main // _ROW)
-    partial = flat[:n_main].reshape(-1, _ROW) @ inner
+    rows = flat[:n_main].reshape(-1, _ROW)
+    inner, outer = _weights(rows.shape[0])
+    partial = np.empty((rows.shape[0], 4))
+    check = np.zeros(2)
+    # In slices small enough for OpenBLAS to stay on one thread: its threads
+    # spin for a while after a parallel product, taking a core from the GUI
+    # (and from any other work), and this pass is memory-bound anyway.
+    for start in range(0, rows.shape[0], _SLICE_ROWS):
+        stop = min(start + _SLICE_ROWS, rows.shape[0])
+        np.matmul(rows[start:stop], inner, out=partial[start:stop])
+        check += outer[start:stop] @ partial[start:stop, 2:]
     tail = flat[n_main:].reshape(-1, 2)
     sums = partial[:, :2].sum(axis=0) + tail.sum(axis=0)
-    check = outer @ partial[:, 2:] + (np.arange(1, tail.shape[0] + 1) @ tail if tail.size else 0.0)
-    return sums, X.shape[0].to_bytes(8, "little") + sums.tobytes() + np.asarray(check).tobytes()
+    if tail.size:
+        check += np.arange(1, tail.shape[0] + 1) @ tail
+    return sums, X.shape[0].to_bytes(8, "little") + sums.tobytes() + check.tobytes()
 
 
 # --------------------------------------------------------------------------
@@ -194,26 +205,30 @@ class Grid:
 def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
     """Bin the centred points ``X - mean`` (N x 2) into cells."""
     n = X.shape[0]
-    xc = X - mean
-    lo, hi = xc.min(axis=0), xc.max(axis=0)
+    xc = np.empty((2, n))  # centred x and y as contiguous rows
+    np.subtract(X.T, mean[:, None], out=xc)
+    lo, hi = xc.min(axis=1), xc.max(axis=1)
     side = int(np.clip(np.sqrt(n / _POINTS_PER_CELL), 1, _MAX_SIDE))
     width = (hi - lo) / side
     width[~(width > 0)] = 1.0  # all points share that coordinate
-    ij = ((xc - lo) / width).astype(np.intp)
-    np.clip(ij, 0, side - 1, out=ij)
-    cell = ij[:, 0] * side + ij[:, 1]
+    cell = np.zeros(n, dtype=np.uint16)  # side <= 256: a stable argsort of 16-bit keys is a radix sort
+    for j in range(2):
+        index = xc[j] - lo[j]
+        index /= width[j]
+        np.clip(index, 0, side - 1, out=index)
+        cell = cell * np.uint16(side) + index.astype(np.uint16)
     order = np.argsort(cell, kind="stable")
     sorted_cell = cell[order]
     starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_cell)) + 1, [n]))
     first = starts[:-1]
     counts = np.diff(starts)
-    ids = sorted_cell[first]
+    ids = sorted_cell[first].astype(np.intp)
     centres = np.stack([ids // side, ids % side]) + 0.5
     centres *= width[:, None]
     centres += lo[:, None]
     cell_of_point = np.empty(n, dtype=np.intp)
     cell_of_point[order] = np.repeat(np.arange(counts.size), counts)
-    sorted_points = np.ascontiguousarray(xc[order].T)
+    sorted_points = np.stack([xc[0].take(order), xc[1].take(order)])
     rel = sorted_points - np.repeat(centres, counts, axis=1)
     r2 = np.einsum("ij,ij->j", rel, rel)
     sum_rel = np.add.reduceat(rel, first, axis=1)
@@ -300,7 +315,7 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
         pure = _beyond(np.sqrt(np.minimum.reduce(d, axis=0)), near, radius)
     else:
         pure = np.ones(d.shape[1], dtype=bool)
-    labels = cell_label.take(grid.cell_of_point)
+    labels = cell_label[grid.cell_of_point]  # (indexing is faster than take here)
 
     # The points of the other cells, one by one, in cell order. Where only
     # one other centre comes close enough to matter, measure just those two.
@@ -345,5 +360,5 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
     distortion = grid.sq_rel.take(cells).sum() + point_sq.sum()
     for j in range(2):
         offset = grid.centres[j].take(cells) - centers_c[:, j].take(lab)
-        distortion += offset @ (2.0 * grid.sum_rel[j].take(cells) + n_c * offset)
+        distortion += np.einsum("i,i->", offset, 2.0 * grid.sum_rel[j].take(cells) + n_c * offset)
     return labels, float(max(distortion, 0.0)), counts, sums
