@@ -6,7 +6,9 @@ M-step: move every centre to the mean of its points (PRML (9.4)).
 The numerics are small module-level functions over arrays; :class:`KMeans`
 only holds the settings and builds :class:`FitState` objects. Every function
 works on data centred on its column mean (the mean is added back to the
-centres it returns), so data far from the origin keep their digits.
+centres it returns), so data far from the origin keep their digits. Large
+2-D data go through a grid of cells (:mod:`.kmeans_grid`) that settles most
+points a cell at a time, with the same labels.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ import math
 import numbers
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,9 +28,9 @@ from .validation import as_generator, check_data, check_n_clusters, check_state_
 
 __all__ = ["KMeans", "kmeans_plusplus", "random_init", "assign_labels", "update_centers"]
 
-# Rows per block in the distance computation: the K x block distance matrix
-# stays in cache, and the N x K matrix is never built whole. Blocks start at
-# multiples of _CHUNK, so one block can be recomputed alone, bit for bit.
+# Rows per block in the distance computation (data of other than 2 columns):
+# the K x block distance matrix stays in cache, and the N x K matrix is never
+# built whole.
 _CHUNK = 8192
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -279,18 +280,6 @@ def _cluster_sums(X: np.ndarray, mean: np.ndarray, labels: np.ndarray, n_cluster
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     return counts, np.ascontiguousarray(sums.T), math.fsum(p[1] for p in parts)
 
-
-def _total_sq(X: np.ndarray, mean: np.ndarray) -> float:
-    """The third value of :func:`_cluster_sums`, bit for bit, without the sums."""
-
-    @_quiet
-    def run(first: int, last: int) -> float:
-        total_sq = 0.0
-        for _, _, xc in _centred_blocks(X, mean, first, last):
-            total_sq += float(np.einsum("ij,ij->", xc, xc))
-        return total_sq
-
-    return math.fsum(_map_blocks(run, X.shape[0], _SUM_CHUNK))
 
 def _relocate_empty(X, mean, centers_c, labels, counts, sums):
     """Move every empty cluster onto one of the points farthest from their
