@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import SteppableModel
 from .kmeans_grid import (MAX_CENTRES, MIN_POINTS, ClusterStats, grid_for, nearest_direct, nearest_on_grid,
-                          packed_min, sums_and_fingerprint)
+                          packed_min, sums_and_fingerprint, usable)
 from .state import FitState, ModelError
 from .validation import as_generator, check_data, check_n_clusters, check_state_finite
 
@@ -82,14 +82,13 @@ def _ones(n: int) -> np.ndarray:
 
 
 @_quiet
-def _prepare_keyed(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray, bytes | None]:
-    """Return (X as C-contiguous float64, column mean of X, fingerprint or None).
+def _prepare(X, n_clusters: int | None, keyed: bool = False):
+    """Return (X as C-contiguous float64, column mean of X), and with
+    ``keyed`` also X's fingerprint, or None when X is not measured through a
+    grid (see :func:`_prepare_keyed`).
 
-    The fingerprint (see :func:`kmeans_grid.sums_and_fingerprint`) is made
-    for 2-D data of at least ``kmeans_grid.MIN_POINTS`` points, which are
-    measured through a grid of cells; it comes out of the same pass as the
-    column sums. The full validation (:func:`check_data`) runs only when the
-    cheap one fails: a mean that is not finite means X holds NaN or inf.
+    The full validation (:func:`check_data`) runs only when the cheap one
+    fails: a mean that is not finite means X holds NaN or inf somewhere.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0 or (
@@ -97,7 +96,7 @@ def _prepare_keyed(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray, b
         check_data(X, n_clusters)  # raises with the precise message
     X = np.ascontiguousarray(X)
     key = None
-    if X.shape[1] == 2 and X.shape[0] >= MIN_POINTS:
+    if keyed and X.shape[1] == 2 and X.shape[0] >= MIN_POINTS:
         sums, key = sums_and_fingerprint(X)
     else:
         sums = _ones(X.shape[0]) @ X
@@ -106,12 +105,18 @@ def _prepare_keyed(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray, b
         check_data(X, n_clusters)  # names the offending value
         raise ModelError("The coordinates are too large to add up (their sum overflows); "
                          "rescale the data, for example divide every value by 1000.")
-    return X, mean, key
+    return (X, mean, key) if keyed else (X, mean)
 
 
-def _prepare(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Return (X as C-contiguous float64, column mean of X); see _prepare_keyed."""
-    return _prepare_keyed(X, n_clusters)[:2]
+def _prepare_keyed(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray, bytes | None]:
+    """(X, mean, fingerprint or None): what every K-Means computation starts from.
+
+    2-D data of at least ``kmeans_grid.MIN_POINTS`` points are measured
+    through a grid of cells, cached under the fingerprint that comes out of
+    the same pass as the column sums (:func:`kmeans_grid.sums_and_fingerprint`).
+    Every K-Means function centres on this mean, so they all agree on ties.
+    """
+    return _prepare(X, n_clusters, keyed=True)
 
 
 def _check_centers(centers, n_clusters: int, n_features: int, name: str = "init") -> np.ndarray:
@@ -167,6 +172,7 @@ def _nearest_rows(X, mean, centers_c, cc, first: int, last: int, labels: np.ndar
     return distortion, scale
 
 
+@_quiet
 def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
              key: bytes | None = None) -> tuple[np.ndarray, float]:
     """Labels of the nearest centres and the distortion, for centred centres.
@@ -176,8 +182,9 @@ def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
     it has one; other data through the expansion, in runs of blocks.
     """
     if X.shape[1] == 2:
-        if _uses_grid(X, centers_c, key):
-            return nearest_on_grid(centers_c, grid_for(X, mean, key))[:2]
+        grid = _grid(X, mean, centers_c, key)
+        if grid is not None:
+            return nearest_on_grid(centers_c, grid)[:2]
         labels, dist = nearest_direct(X - mean, centers_c)
         return labels, float(dist.sum())
     n_samples = X.shape[0]
@@ -196,8 +203,12 @@ def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
     return labels, distortion
 
 
-def _uses_grid(X, centers_c, key) -> bool:
-    return key is not None and centers_c.shape[0] <= MAX_CENTRES
+def _grid(X, mean, centers_c, key):
+    """X's grid of cells if these centres are to be measured through it, else None."""
+    if key is None or centers_c.shape[0] > MAX_CENTRES:
+        return None
+    grid = grid_for(X, mean, key)
+    return grid if usable(grid, centers_c) else None
 
 
 _EXPANSION_ERROR = 4 * _EPS
@@ -235,9 +246,9 @@ def assign_labels(X, centers) -> tuple[np.ndarray, float]:
     distortion : float
         Sum of squared distances of the points to their nearest centres.
     """
-    X, mean = _prepare(X, None)
+    X, mean, key = _prepare_keyed(X, None)
     centers = _check_centers(centers, np.shape(centers)[0], X.shape[1], "centers")
-    return _nearest(X, mean, centers - mean)
+    return _nearest(X, mean, centers - mean, key)
 
 
 # --------------------------------------------------------------------------
@@ -345,7 +356,7 @@ def update_centers(X, labels, centers):
         ``labels`` with relocated points given their new cluster.
     notes : tuple of str
     """
-    X, mean = _prepare(X, None)
+    X, mean, _ = _prepare_keyed(X, None)
     centers = _check_centers(centers, np.shape(centers)[0], X.shape[1], "centers")
     labels = np.array(labels, dtype=np.intp)
     new_c, labels, _, notes, _, _ = _move_centres(X, mean, centers - mean, labels)
@@ -553,8 +564,8 @@ class KMeans(SteppableModel):
         means = _check_centers(state.means, k, X.shape[1], "state.means")
         centers_c = means - mean
         carry = None
-        if X.shape[1] == 2 and _uses_grid(X, centers_c, key):
-            grid = grid_for(X, mean, key)
+        grid = _grid(X, mean, centers_c, key)
+        if grid is not None:
             labels, distortion, counts, sums = nearest_on_grid(centers_c, grid)
             labels.flags.writeable = False  # the carry belongs to this very array
             carry = ClusterStats(key=key, labels=labels, counts=counts, sums=sums, total_sq=grid.total_sq)

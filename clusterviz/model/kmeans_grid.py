@@ -2,28 +2,30 @@
 
 A filtering K-Means (in the spirit of Kanungo et al. 2002, with a fixed
 grid instead of a k-d tree): the points are binned once per data set into
-cells of about `_POINTS_PER_CELL` points, and each cell keeps its count, its
-centre q, its radius r (the largest ||x - q|| of its points) and the sums
-of x - q and ||x - q||^2. In an E-step, a cell whose centre is nearer to
-one centre c1 than to every other by more than 2 r is *pure*: by the
-triangle inequality every point x of it has ||x - c1|| <= d1 + r < d2 - r
-<= ||x - cj||. Its points take label c1 without being looked at, and its
-share of the distortion and of the cluster sums comes from the cell sums.
-Only the points of the other cells (near a boundary between clusters, a
-few percent) are measured one by one: against just the two centres that
+cells of about `_POINTS_PER_CELL` points, and each cell keeps its count,
+the mean m of its points, its radius r (the largest ||x - m||), its sum of
+x and its scatter sum ||x - m||^2. In an E-step, a cell whose mean is
+nearer to one centre c1 than to every other by more than 2 r is *pure*: by
+the triangle inequality every point x of it has ||x - c1|| <= d1 + r <
+d2 - r <= ||x - cj||. Its points take label c1 without being looked at,
+and its share of the distortion and of the cluster sums comes from the cell
+sums. Only the points of the other cells (near a boundary between clusters,
+a few percent) are measured one by one: against just the two centres that
 compete there when no third one comes near enough, else against all.
 
 The labels are exactly those of :func:`nearest_direct` on every point: a
-cell is called pure only with a margin (`_MARGIN`) far above the round-off
-of either computation. A grid is a pure function of the data (its content,
-not the array object), kept in a small cache keyed by a fingerprint that a
-pass over the data computes along with the column sums, so a data set
-edited in place gets a new grid.
+cell is called pure only with a margin (`_MARGIN`, `_TINY`) far above the
+round-off of either computation, and coordinates whose squares could
+overflow (`_HUGE`) are not put through a grid at all. A grid is a pure
+function of the data's content, cached under a checksum of its bits
+(computed in the pass that sums the columns) while the array it was built
+from lives, so data edited in place or copied with a change get a new grid.
 """
 from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -35,9 +37,14 @@ MIN_POINTS = 1 << 15
 MAX_CENTRES = 64
 _POINTS_PER_CELL = 32
 _MAX_SIDE = 256  # cell numbers fit in 16 bits
-#: A cell is pure when d2 - d1 > 2 r + _MARGIN (d2 + r): a relative margin
-#: some 10^6 times the round-off of the squared distances (about 1e-15).
+#: A cell is pure when d2 - d1 > 2 r + _MARGIN (d2 + r) + _TINY: a relative
+#: margin some 10^6 times the round-off of the squared distances (about
+#: 1e-15), and an absolute one that leaves distances whose squares are
+#: subnormal (below 1e-308, where round-off is no longer relative) to be measured.
 _MARGIN = 1e-9
+_TINY = 1e-150
+#: Coordinates (centred) at or beyond this could overflow a squared distance: no grid.
+_HUGE = 1e150
 #: Points per block in the direct computation, divided by the number of centres.
 _BLOCK_VALUES = 1 << 19
 _CACHE_SIZE = 2
@@ -123,50 +130,40 @@ def nearest_direct(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray,
 
 
 # --------------------------------------------------------------------------
-# Fingerprint: the column sums and a position-weighted checksum in one pass
+# Fingerprint: the column sums and a checksum of the bits
 # --------------------------------------------------------------------------
 _ROW = 64  # values per row of the reshaped data (32 points of 2-D)
-_SLICE_ROWS = 1000  # 1000 x 64 x 4 < 2^18: OpenBLAS multiplies on one thread
 
 
 @functools.lru_cache(maxsize=2)
-def _weights(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def _bit_weights(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Odd pseudo-random 64-bit weights: per place in a row, and per row."""
     rng = np.random.default_rng(20261127)
-    inner = np.zeros((_ROW, 4))
-    inner[0::2, 0] = inner[1::2, 1] = 1.0
-    inner[0::2, 2] = 1.0 + rng.random(_ROW // 2)
-    inner[1::2, 3] = 1.0 + rng.random(_ROW // 2)
-    outer = 1.0 + rng.random(n_rows)
+    inner = rng.integers(0, 2**62, _ROW, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    outer = rng.integers(0, 2**62, n_rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     inner.flags.writeable = outer.flags.writeable = False
     return inner, outer
 
 
 def sums_and_fingerprint(X: np.ndarray) -> tuple[np.ndarray, bytes]:
-    """(column sums of X, a fingerprint of its content) of C-contiguous 2-D data.
+    """(column sums of X, a fingerprint of its content) of C-contiguous N x 2 data.
 
-    The fingerprint holds the sums and sum_i w_i x_i for fixed pseudo-random
-    weights in [1, 2), so it changes when any point changes or two points
-    swap (short of a change below the sums' round-off, which moves a point
-    by far less than the grid's margin).
+    The fingerprint is sum_i w_i b_i modulo 2^64 over the bit patterns b_i
+    of all the values, with odd weights w_i that depend on the value's
+    place, so any change of a single value changes it (an odd number is
+    invertible modulo 2^64), and so does swapping two values.
     """
     flat = X.reshape(-1)
     n_main = flat.size - flat.size % _ROW
     rows = flat[:n_main].reshape(-1, _ROW)
-    inner, outer = _weights(rows.shape[0])
-    partial = np.empty((rows.shape[0], 4))
-    check = np.zeros(2)
-    # In slices small enough for OpenBLAS to stay on one thread: its threads
-    # spin for a while after a parallel product, taking a core from the GUI
-    # (and from any other work), and this pass is memory-bound anyway.
-    for start in range(0, rows.shape[0], _SLICE_ROWS):
-        stop = min(start + _SLICE_ROWS, rows.shape[0])
-        np.matmul(rows[start:stop], inner, out=partial[start:stop])
-        check += outer[start:stop] @ partial[start:stop, 2:]
-    tail = flat[n_main:].reshape(-1, 2)
-    sums = partial[:, :2].sum(axis=0) + tail.sum(axis=0)
-    if tail.size:
-        check += np.arange(1, tail.shape[0] + 1) @ tail
-    return sums, X.shape[0].to_bytes(8, "little") + sums.tobytes() + check.tobytes()
+    tail = flat[n_main:]
+    per_place = rows.sum(axis=0)  # x at even places, y at odd ones
+    sums = np.array([per_place[0::2].sum(), per_place[1::2].sum()]) + tail.reshape(-1, 2).sum(axis=0)
+    inner, outer = _bit_weights(rows.shape[0])
+    # unsigned integer arrays wrap around silently: arithmetic modulo 2^64
+    check = np.array([outer @ np.einsum("ij,j->i", rows.view(np.uint64), inner),
+                      inner[:tail.size] @ tail.view(np.uint64)], dtype=np.uint64)
+    return sums, X.shape[0].to_bytes(8, "little") + check.tobytes()
 
 
 # --------------------------------------------------------------------------
@@ -182,10 +179,11 @@ class Grid:
     order, starts : the points sorted by cell (stable); cell i holds
         ``order[starts[i]:starts[i + 1]]``.
     sorted_points : (2, N) the centred points in that order, x and y rows.
-    counts, radius, sq_rel : (M,) per cell: number of points, max ||x - q||
-        (q the cell's centre), sum ||x - q||^2.
-    centres, sum_rel, sums : (2, M) per cell: q, sum (x - q), sum (x - mean).
-    total_sq : sum over all points of ||x - mean||^2.
+    counts, radius, scatter : (M,) per cell: number of points, max ||x - m||
+        (m the mean of the cell's points), sum ||x - m||^2.
+    means, sums, sum_rel : (2, M) per cell: m, sum x, sum (x - m) (round-off sized).
+    total_sq : sum over all points of ||x||^2 (x centred).
+    extent : largest |coordinate| of the centred points.
     """
 
     cell_of_point: np.ndarray
@@ -194,11 +192,12 @@ class Grid:
     sorted_points: np.ndarray
     counts: np.ndarray
     radius: np.ndarray
-    sq_rel: np.ndarray
-    centres: np.ndarray
-    sum_rel: np.ndarray
+    scatter: np.ndarray
+    means: np.ndarray
     sums: np.ndarray
+    sum_rel: np.ndarray
     total_sq: float
+    extent: float
 
 
 @_quiet
@@ -218,35 +217,43 @@ def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
         np.clip(index, 0, side - 1, out=index)
         cell = cell * np.uint16(side) + index.astype(np.uint16)
     order = np.argsort(cell, kind="stable")
-    sorted_cell = cell[order]
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_cell)) + 1, [n]))
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(cell[order])) + 1, [n]))
     first = starts[:-1]
     counts = np.diff(starts)
-    ids = sorted_cell[first].astype(np.intp)
-    centres = np.stack([ids // side, ids % side]) + 0.5
-    centres *= width[:, None]
-    centres += lo[:, None]
     cell_of_point = np.empty(n, dtype=np.intp)
     cell_of_point[order] = np.repeat(np.arange(counts.size), counts)
     sorted_points = np.stack([xc[0].take(order), xc[1].take(order)])
-    rel = sorted_points - np.repeat(centres, counts, axis=1)
+    sums = np.add.reduceat(sorted_points, first, axis=1)
+    # About the cells' own means the sums below hold no cancellation (PRML (9.1)'s
+    # distortion of a cell = its scatter + n ||m - c||^2, see nearest_on_grid).
+    means = sums / counts
+    rel = sorted_points - np.repeat(means, counts, axis=1)
     r2 = np.einsum("ij,ij->j", rel, rel)
-    sum_rel = np.add.reduceat(rel, first, axis=1)
     arrays = dict(cell_of_point=cell_of_point, order=order, starts=starts, sorted_points=sorted_points,
                   counts=counts.astype(np.float64), radius=np.sqrt(np.maximum.reduceat(r2, first)),
-                  sq_rel=np.add.reduceat(r2, first), centres=centres, sum_rel=sum_rel,
-                  sums=sum_rel + counts * centres)
+                  scatter=np.add.reduceat(r2, first), means=means, sums=sums,
+                  sum_rel=np.add.reduceat(rel, first, axis=1))
     for value in arrays.values():
         value.flags.writeable = False
-    return Grid(total_sq=float(np.einsum("ij,ij->", xc, xc)), **arrays)
+    return Grid(total_sq=float(np.einsum("ij,ij->", xc, xc)), extent=float(np.abs(np.r_[lo, hi]).max()),
+                **arrays)
 
 
 _cache: OrderedDict[bytes, Grid] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
+def _forget(key: bytes) -> None:
+    with _cache_lock:
+        _cache.pop(key, None)
+
+
 def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
-    """The grid of X (from the cache when X's fingerprint ``key`` is known)."""
+    """The grid of X, from the cache when X's fingerprint ``key`` is known.
+
+    A grid stays cached (at most `_CACHE_SIZE` of them) while the array it
+    was built from lives.
+    """
     with _cache_lock:
         grid = _cache.get(key)
         if grid is not None:
@@ -257,7 +264,14 @@ def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
         _cache[key] = grid
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
+    weakref.finalize(X, _forget, key)
     return grid
+
+
+def usable(grid: Grid, centers_c: np.ndarray) -> bool:
+    """Whether the grid's arithmetic holds for these centres: no squared
+    distance can overflow (the margin is relative; see `_TINY` for underflow)."""
+    return grid.extent < _HUGE and float(np.abs(centers_c).max()) < _HUGE
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,8 +293,8 @@ class ClusterStats:
 def _beyond(far: np.ndarray, near: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Whether a centre at distance ``far`` from a cell's centre is farther
     from every point of the cell than the centre at ``near`` (with margin)."""
-    # far - near > 2 r + _MARGIN (far + r), written so that far = inf is beyond
-    return far * (1.0 - _MARGIN) - near > (2.0 + _MARGIN) * radius
+    # far - near > 2 r + _MARGIN (far + r) + _TINY, written so that far = inf is beyond
+    return far * (1.0 - _MARGIN) - near > (2.0 + _MARGIN) * radius + _TINY
 
 
 @_quiet
@@ -302,13 +316,14 @@ def _nearer(x, y, centers, a, b) -> tuple[np.ndarray, np.ndarray]:
 def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Labels, distortion, counts and centred sums per cluster, through ``grid``.
 
-    ``centers_c`` are the centres minus the data's mean. The labels equal
-    those of :func:`nearest_direct` on the centred data.
+    ``centers_c`` are the centres minus the data's mean (check
+    :func:`usable` first). The labels equal those of :func:`nearest_direct`
+    on the centred data.
     """
     n_clusters = centers_c.shape[0]
-    qx, qy = grid.centres
-    d = _sq_distances(qx, qy, centers_c)
-    cell_label, d1 = packed_min(d)  # d keeps the values, up to their last bits
+    d = _sq_distances(grid.means[0], grid.means[1], centers_c)
+    # from here on d holds the values with the row index in their last bits
+    cell_label, d1 = packed_min(d)
     if n_clusters > 1:
         d.reshape(-1)[cell_label * d.shape[1] + np.arange(d.shape[1])] = np.inf
         near, radius = np.sqrt(d1), grid.radius
@@ -326,23 +341,20 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
     px, py = grid.sorted_points[0].take(at), grid.sorted_points[1].take(at)
     point_label = np.empty(at.size, dtype=np.int32)
     point_sq = np.empty(at.size)
+    whole = pure.copy()  # cells whose points all have one label
     if at.size:
         others = d[:, mixed]
         rivals = ~_beyond(np.sqrt(others), near[mixed], radius[mixed])
         pair = np.repeat(rivals.sum(axis=0) == 1, sizes)
-        rival = np.repeat(packed_min(others)[0], sizes)[pair]
+        rival = np.repeat(packed_min(others)[0], sizes)[pair]  # the nearest other centre
         point_label[pair], point_sq[pair] = _nearer(px[pair], py[pair], centers_c,
                                                     np.repeat(cell_label[mixed], sizes)[pair], rival)
         many = ~pair
         point_label[many], point_sq[many] = packed_min(_sq_distances(px[many], py[many], centers_c))
-    labels[grid.order.take(at)] = point_label
-
-    # a mixed cell whose points all chose one centre counts as a whole cell
-    whole = pure
-    if mixed.size:
+        labels[grid.order.take(at)] = point_label
+        # a mixed cell whose points all chose one centre counts as a whole cell
         lo = np.minimum.reduceat(point_label, ends - sizes)
         same = lo == np.maximum.reduceat(point_label, ends - sizes)
-        whole = pure.copy()
         whole[mixed[same]] = True
         cell_label[mixed[same]] = lo[same]
         loose = ~np.repeat(same, sizes)
@@ -356,9 +368,10 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
     for j, coord in enumerate((px, py)):
         sums[:, j] = (np.bincount(lab, weights=grid.sums[j].take(cells), minlength=n_clusters)
                       + np.bincount(point_label, weights=coord, minlength=n_clusters))
-    # over a cell, sum ||x - c||^2 = sum ||x - q||^2 + 2 (q - c).sum (x - q) + n ||q - c||^2
-    distortion = grid.sq_rel.take(cells).sum() + point_sq.sum()
+    # over a cell with mean m: sum ||x - c||^2 = sum ||x - m||^2 + 2 (m - c).sum (x - m) + n ||m - c||^2,
+    # where sum (x - m) is only round-off: no term cancels another
+    distortion = grid.scatter.take(cells).sum() + point_sq.sum()
     for j in range(2):
-        offset = grid.centres[j].take(cells) - centers_c[:, j].take(lab)
+        offset = grid.means[j].take(cells) - centers_c[:, j].take(lab)
         distortion += np.einsum("i,i->", offset, 2.0 * grid.sum_rel[j].take(cells) + n_c * offset)
-    return labels, float(max(distortion, 0.0)), counts, sums
+    return labels, max(float(distortion), 0.0), counts, sums

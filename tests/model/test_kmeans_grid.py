@@ -33,8 +33,9 @@ def grid_on_small_data(points_per_cell: int = 4):
 
 
 def direct_labels(X, means):
-    """Nearest centres measured point by point, about the mean the model uses."""
-    mean = kmeans_module._prepare(X, None)[1]
+    """Nearest centres measured point by point, about the mean K-Means uses
+    (the centring decides exact ties)."""
+    mean = kmeans_module._prepare_keyed(X, None)[1]
     return nearest_direct(X - mean, means - mean)[0]
 
 
@@ -198,3 +199,61 @@ def test_elkan_is_the_same_computation():
     np.testing.assert_array_equal(elkan.cluster_centers_, lloyd.cluster_centers_)
     with pytest.raises(ValueError, match=r"algorithm='hamerly' is not known"):
         KMeans(n_clusters=2, algorithm="hamerly").fit(X)
+
+
+def test_tight_clusters_far_apart_keep_the_digits_of_their_distortion():
+    """Spread 1e-6 around centres 1e3 apart: a cell's distortion comes from
+    its scatter about its own mean, so nothing cancels."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(5, 2)) * 1e3
+    X = centres[rng.integers(5, size=BIG)] + 1e-6 * rng.normal(size=(BIG, 2))
+    model = KMeans(n_clusters=5, init=centres + 1e-6, tol=0)
+    state = model.initialize(X)
+    for _ in range(3):
+        e = model.e_step(X, state)
+        assert isinstance(e.carry, ClusterStats)
+        np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
+        assert e.objective == pytest.approx(exact_distortion(X, e.means, e.labels), rel=1e-9)
+        state = model.m_step(X, e)
+        assert state.objective == pytest.approx(exact_distortion(X, state.means, state.labels), rel=1e-9)
+
+
+def test_a_move_below_the_sums_round_off_is_seen():
+    """Far from the origin a float checksum cannot see a move of 2e-9; the
+    fingerprint of the bits can."""
+    rng = np.random.default_rng(0)
+    X = 1e4 + 1e-3 * rng.normal(size=(BIG, 2))
+    X[100] = (1e4 - 1e-9, 1e4)  # just left of the bisector x = 1e4
+    C = np.array([[1e4 - 1e-3, 1e4], [1e4 + 1e-3, 1e4]])
+    model = KMeans(n_clusters=2, init=C)
+    state = model.initialize(X)
+    assert model.e_step(X, state).labels[100] == 0
+    moved = X.copy()
+    moved[100, 0] = 1e4 + 1e-9
+    assert sums_and_fingerprint(moved)[1] != sums_and_fingerprint(X)[1]
+    e = model.e_step(moved, state)
+    assert e.labels[100] == 1
+    np.testing.assert_array_equal(e.labels, direct_labels(moved, state.means))
+
+
+@pytest.mark.parametrize("scale", [1e-160, 5e149, 2e150])
+def test_tiny_and_huge_coordinates_keep_the_exact_labels(scale):
+    """Squared distances that would be subnormal are measured point by point;
+    coordinates whose squares could overflow skip the grid."""
+    rng = np.random.default_rng(8)
+    X = rng.uniform(-1, 1, size=(BIG, 2)) * scale
+    C = rng.uniform(-1, 1, size=(4, 2)) * scale
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kmeans_grid, "_POINTS_PER_CELL", 4)
+        labels = KMeans(n_clusters=4, init=C).e_step(X, KMeans(n_clusters=4, init=C).initialize(X)).labels
+        np.testing.assert_array_equal(labels, direct_labels(X, C))
+
+
+def test_a_grid_is_released_with_its_data():
+    X = blobs(BIG, k=3, seed=9)
+    model = KMeans(n_clusters=3, init=X[:3].copy())
+    model.e_step(X, model.initialize(X))
+    key = sums_and_fingerprint(X)[1]
+    assert key in kmeans_grid._cache
+    del X
+    assert key not in kmeans_grid._cache
