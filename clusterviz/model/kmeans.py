@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import SteppableModel
 from .kmeans_grid import (MAX_CENTRES, MIN_POINTS, ClusterStats, grid_for, nearest_direct, nearest_on_grid,
-                          packed_min, sums_and_fingerprint, usable)
+                          cached_grid, column_sums, fingerprint, packed_min, usable)
 from .state import FitState, ModelError
 from .validation import as_generator, check_data, check_n_clusters, check_state_finite
 
@@ -97,10 +97,11 @@ def _prepare(X, n_clusters: int | None, keyed: bool = False):
     X = np.ascontiguousarray(X)
     key = None
     if keyed and X.shape[1] == 2 and X.shape[0] >= MIN_POINTS:
-        sums, key = sums_and_fingerprint(X)
+        key = fingerprint(X)
+        grid = cached_grid(key)  # holds the mean of these very values
+        mean = grid.mean if grid is not None else column_sums(X) / X.shape[0]
     else:
-        sums = _ones(X.shape[0]) @ X
-    mean = sums / X.shape[0]
+        mean = (_ones(X.shape[0]) @ X) / X.shape[0]
     if not np.all(np.isfinite(mean)):
         check_data(X, n_clusters)  # names the offending value
         raise ModelError("The coordinates are too large to add up (their sum overflows); "
@@ -112,9 +113,9 @@ def _prepare_keyed(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray, b
     """(X, mean, fingerprint or None): what every K-Means computation starts from.
 
     2-D data of at least ``kmeans_grid.MIN_POINTS`` points are measured
-    through a grid of cells, cached under the fingerprint that comes out of
-    the same pass as the column sums (:func:`kmeans_grid.sums_and_fingerprint`).
-    Every K-Means function centres on this mean, so they all agree on ties.
+    through a grid of cells, cached under a checksum of the data
+    (:func:`kmeans_grid.fingerprint`), which also keeps their mean. Every
+    K-Means function centres on this mean, so they all agree on ties.
     """
     return _prepare(X, n_clusters, keyed=True)
 

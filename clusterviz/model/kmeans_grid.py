@@ -130,7 +130,7 @@ def nearest_direct(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray,
 
 
 # --------------------------------------------------------------------------
-# Fingerprint: the column sums and a checksum of the bits
+# Fingerprint: a checksum of the bits
 # --------------------------------------------------------------------------
 _ROW = 64  # values per row of the reshaped data (32 points of 2-D)
 
@@ -145,25 +145,31 @@ def _bit_weights(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     return inner, outer
 
 
-def sums_and_fingerprint(X: np.ndarray) -> tuple[np.ndarray, bytes]:
-    """(column sums of X, a fingerprint of its content) of C-contiguous N x 2 data.
+def fingerprint(X: np.ndarray) -> bytes:
+    """A checksum of the content of C-contiguous N x 2 data.
 
-    The fingerprint is sum_i w_i b_i modulo 2^64 over the bit patterns b_i
-    of all the values, with odd weights w_i that depend on the value's
-    place, so any change of a single value changes it (an odd number is
-    invertible modulo 2^64), and so does swapping two values.
+    sum_i w_i b_i modulo 2^64 over the bit patterns b_i of all the values,
+    with odd weights w_i that depend on the value's place: any change of a
+    single value changes it (an odd number is invertible modulo 2^64), and
+    so does swapping two values.
     """
     flat = X.reshape(-1)
     n_main = flat.size - flat.size % _ROW
-    rows = flat[:n_main].reshape(-1, _ROW)
-    tail = flat[n_main:]
-    per_place = rows.sum(axis=0)  # x at even places, y at odd ones
-    sums = np.array([per_place[0::2].sum(), per_place[1::2].sum()]) + tail.reshape(-1, 2).sum(axis=0)
+    rows = flat[:n_main].reshape(-1, _ROW).view(np.uint64)
+    tail = flat[n_main:].view(np.uint64)
     inner, outer = _bit_weights(rows.shape[0])
     # unsigned integer arrays wrap around silently: arithmetic modulo 2^64
-    check = np.array([outer @ np.einsum("ij,j->i", rows.view(np.uint64), inner),
-                      inner[:tail.size] @ tail.view(np.uint64)], dtype=np.uint64)
-    return sums, X.shape[0].to_bytes(8, "little") + check.tobytes()
+    check = np.array([outer @ np.einsum("ij,j->i", rows, inner), inner[:tail.size] @ tail], dtype=np.uint64)
+    return X.shape[0].to_bytes(8, "little") + check.tobytes()
+
+
+def column_sums(X: np.ndarray) -> np.ndarray:
+    """Column sums of C-contiguous N x 2 data (without BLAS, whose threads
+    spin for a while after a parallel product and take a core from the GUI)."""
+    flat = X.reshape(-1)
+    n_main = flat.size - flat.size % _ROW
+    per_place = flat[:n_main].reshape(-1, _ROW).sum(axis=0)  # x at even places, y at odd ones
+    return np.array([per_place[0::2].sum(), per_place[1::2].sum()]) + flat[n_main:].reshape(-1, 2).sum(axis=0)
 
 
 # --------------------------------------------------------------------------
@@ -184,6 +190,7 @@ class Grid:
     means, sums, sum_rel : (2, M) per cell: m, sum x, sum (x - m) (round-off sized).
     total_sq : sum over all points of ||x||^2 (x centred).
     extent : largest |coordinate| of the centred points.
+    mean : (2,) the data's column mean, the origin of the centred points.
     """
 
     cell_of_point: np.ndarray
@@ -198,6 +205,7 @@ class Grid:
     sum_rel: np.ndarray
     total_sq: float
     extent: float
+    mean: np.ndarray
 
 
 @_quiet
@@ -235,8 +243,10 @@ def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
                   sum_rel=np.add.reduceat(rel, first, axis=1))
     for value in arrays.values():
         value.flags.writeable = False
+    mean = mean.copy()
+    mean.flags.writeable = False
     return Grid(total_sq=float(np.einsum("ij,ij->", xc, xc)), extent=float(np.abs(np.r_[lo, hi]).max()),
-                **arrays)
+                mean=mean, **arrays)
 
 
 _cache: OrderedDict[bytes, Grid] = OrderedDict()
@@ -246,6 +256,12 @@ _cache_lock = threading.Lock()
 def _forget(key: bytes) -> None:
     with _cache_lock:
         _cache.pop(key, None)
+
+
+def cached_grid(key: bytes) -> Grid | None:
+    """The cached grid of the data with fingerprint ``key``, if there is one."""
+    with _cache_lock:
+        return _cache.get(key)
 
 
 def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:

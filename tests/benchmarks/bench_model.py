@@ -6,10 +6,16 @@ e.g.  python tests/benchmarks/bench_model.py --only kmeans --n 1000000 --d 2 --k
 
 For each N, K, D it prints the median time of one full step (E then M) for
 clusterviz and for scikit-learn's own iteration, and the ratio ours / theirs
-(below 1.0 means we are faster): the median of the ratios of pairs of runs
-timed back to back, which is steadier on a loaded machine than the ratio of
-the medians. The data: K Gaussian blobs (unit spread, centres drawn with
-scale 5), seeded by (N, D, K). The load average is printed before and after.
+(below 1.0 means we are faster). The data: K Gaussian blobs (unit spread,
+centres drawn with scale 5), seeded by (N, D, K). The load average is
+printed before and after.
+
+For K-Means two ratios: ``ratio``, of the medians of R runs of ours and then
+R runs of theirs, each block after a 0.3 s pause and 5 warm-up runs; and ``paired``, the median
+of the ratios of pairs of runs timed back to back (steadier on a loaded
+machine, but each side then starts while the other's worker threads still
+spin: OpenMP's after scikit-learn, which on 2 cores slows our single-threaded
+numpy by up to a third).
 
 K-Means. scikit-learn's iteration is its compiled ``lloyd_iter_chunked_dense``
 (all OpenMP threads) from the same centres as ours; it computes every
@@ -52,6 +58,18 @@ def median_time(fn, repeats: int) -> float:
     return float(np.median(times))
 
 
+def blocked_times(ours, theirs, repeats: int) -> tuple[float, float, float]:
+    """(median time of ours, of theirs, ratio of the medians), each timed in
+    its own block after a pause, so neither runs beside the other's threads."""
+    medians = []
+    for fn in (ours, theirs):
+        time.sleep(0.3)
+        for _ in range(5):  # after a pause the first runs are slow (caches, clock)
+            fn()
+        medians.append(median_time(fn, repeats))
+    return medians[0], medians[1], medians[0] / medians[1]
+
+
 def paired_times(ours, theirs, repeats: int) -> tuple[float, float, float]:
     """(median time of ours, of theirs, median of the pairwise ratios), timed alternately."""
     ours()
@@ -71,7 +89,7 @@ def make_data(n: int, d: int, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def bench_kmeans(X, k, repeats, steps):
-    """Yield rows (label, ours s, sklearn s, ratio, extra)."""
+    """Yield rows (label, ours s, sklearn s, ratio, paired ratio or None, extra)."""
     from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
@@ -94,17 +112,18 @@ def bench_kmeans(X, k, repeats, steps):
             state = model.step(X, state)
         centres[:] = state.means
         bare = dataclasses.replace(state, carry=None)
-        t_ours, t_theirs, ratio = paired_times(lambda s=bare: model.step(X, s), theirs, repeats)
+        t_ours, t_theirs, ratio = blocked_times(lambda s=bare: model.step(X, s), theirs, repeats)
+        paired = paired_times(lambda s=bare: model.step(X, s), theirs, repeats)[2]
         after = model.step(X, bare)
         moved = 1.0 if state.labels is None else float(np.mean(after.labels != state.labels))
-        yield f"step {step}", t_ours, t_theirs, ratio, f"{100 * moved:.2f}"
+        yield f"step {step}", t_ours, t_theirs, ratio, paired, f"{100 * moved:.2f}"
 
     def cold_step():
         kmeans_grid._cache.clear()
         model.step(X, bare)
 
-    t_ours, t_theirs, ratio = paired_times(cold_step, theirs, max(3, repeats // 2))
-    yield "first", t_ours, t_theirs, ratio, ""
+    t_ours, t_theirs, ratio = blocked_times(cold_step, theirs, max(3, repeats // 2))
+    yield "first", t_ours, t_theirs, ratio, None, ""
 
     fit = KMeans(n_clusters=k, init=X[:k].copy())
 
@@ -120,7 +139,7 @@ def bench_kmeans(X, k, repeats, steps):
     t_run = float(np.median([r[0] for r in runs]))
     centres[:] = X[:k]
     t_theirs = median_time(theirs, repeats)
-    yield "run", t_run, t_theirs, t_run / t_theirs, f"{runs[0][1]} it"
+    yield "run", t_run, t_theirs, t_run / t_theirs, None, f"{runs[0][1]} it"
 
 
 def bench_gmm(X, k, repeats):
@@ -168,7 +187,7 @@ def main() -> None:
     benches = [name for name in ("kmeans", "gmm-full") if args.only is None or name.startswith(args.only)]
     print(f"# load average at start: {loadavg()}")
     print(f"{'algorithm':<10} {'N':>9} {'K':>3} {'D':>3} {'':>8} {'ours ms':>9} {'sklearn ms':>11} {'ratio':>6}"
-          f" {'moved %':>8}")
+          f" {'paired':>6} {'moved %':>8}")
     for n in sizes:
         for d in dims:
             for k in ks:
@@ -177,9 +196,11 @@ def main() -> None:
                 for name in benches:
                     head = f"{name:<10} {n:>9,} {k:>3} {d:>3}"
                     if name == "kmeans":
-                        for label, t_ours, t_theirs, ratio, extra in bench_kmeans(X, k, repeats, args.steps):
+                        for label, t_ours, t_theirs, ratio, paired, extra in bench_kmeans(X, k, repeats,
+                                                                                          args.steps):
+                            paired = f"{paired:>6.2f}" if paired is not None else f"{'':>6}"
                             print(f"{head} {label:>8} {t_ours * 1e3:>9.1f} {t_theirs * 1e3:>11.1f} {ratio:>6.2f}"
-                                  f" {extra:>8}", flush=True)
+                                  f" {paired} {extra:>8}", flush=True)
                     else:
                         t_ours, t_theirs = bench_gmm(X, k, repeats)
                         print(f"{head} {'':>8} {t_ours * 1e3:>9.1f} {t_theirs * 1e3:>11.1f} "
