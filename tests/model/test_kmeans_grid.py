@@ -127,7 +127,7 @@ def test_most_points_are_settled_by_their_cell(monkeypatch):
     state = model.initialize(X)
     for _ in range(5):
         state = model.step(X, state)
-    measured = []  # sizes of the arrays of points measured; the first: the cells' centres
+    measured = []  # sizes of the arrays of points measured; the first: the cells' means
     for name in ("_sq_distances", "_sq_distances_to"):
         original = getattr(kmeans_grid, name)
 
