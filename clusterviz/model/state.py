@@ -43,9 +43,10 @@ class FitState:
     notes : tuple of str
         What happened that a teacher should see ("cluster 2 was empty ...").
     carry : object or None
-        Algorithm-private data carried from one step to the next to save
-        work (for example K-Means distance bounds); never shown, and dropped
-        by :meth:`without_assignments` like the assignments it belongs to.
+        Algorithm-private data carried from one half-step to the next to save
+        work (for example the cluster sums a K-Means E-step hands to its
+        M-step); never shown, and dropped by :meth:`without_assignments` like
+        the assignments it belongs to.
     """
 
     iteration: int
