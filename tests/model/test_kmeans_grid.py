@@ -45,13 +45,16 @@ def exact_distortion(X, means, labels):
 
 def assert_step_is_exact(model, X, state):
     """One E-step and M-step: the labels of measuring every point, the exact
-    distortion, and the M-step with the E-step's sums equal to one without."""
+    distortion, the M-step with the E-step's sums equal to one without, and
+    the distortion never rising."""
     e = model.e_step(X, state)
     np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
     # the round-off of a distortion: a few ulps of the coordinates, squared, a point
     tiny = 1e-12 * float(((X - X.mean(axis=0)) ** 2).sum()) + 16 * X.shape[0] * np.spacing(np.abs(X).max()) ** 2
     assert e.objective == pytest.approx(exact_distortion(X, e.means, e.labels), rel=1e-9, abs=tiny)
+    assert e.objective <= state.objective * (1 + 1e-12) + tiny
     m = model.m_step(X, e)
+    assert m.objective <= e.objective * (1 + 1e-12) + tiny
     m0 = model.m_step(X, dataclasses.replace(e, carry=None))
     np.testing.assert_array_equal(m.labels, m0.labels)
     scale = float(np.abs(X - X.mean(axis=0)).max()) or 1.0
