@@ -175,15 +175,16 @@ def _nearest_rows(X, mean, centers_c, cc, first: int, last: int, labels: np.ndar
 
 @_quiet
 def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
-             key: bytes | None = None) -> tuple[np.ndarray, float]:
+             key: bytes | None = None, build: bool = True) -> tuple[np.ndarray, float]:
     """Labels of the nearest centres and the distortion, for centred centres.
 
     2-D data are measured as differences (:func:`kmeans_grid.nearest_direct`),
     through the data's grid when ``key`` (from :func:`_prepare_keyed`) says
-    it has one; other data through the expansion, in runs of blocks.
+    it has one (see :func:`_grid` for ``build``); other data through the
+    expansion, in runs of blocks.
     """
     if X.shape[1] == 2:
-        grid = _grid(X, mean, centers_c, key)
+        grid = _grid(X, mean, centers_c, key, build)
         if grid is not None:
             return nearest_on_grid(centers_c, grid)[:2]
         labels, dist = nearest_direct(X - mean, centers_c)
@@ -204,12 +205,15 @@ def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
     return labels, distortion
 
 
-def _grid(X, mean, centers_c, key):
-    """X's grid of cells if these centres are to be measured through it, else None."""
+def _grid(X, mean, centers_c, key, build: bool = True):
+    """X's grid of cells if these centres are to be measured through it, else
+    None; with ``build=False`` only a grid already made (a one-off
+    assignment, such as the decision regions' grid of pixels, is cheaper
+    measured point by point than binned first)."""
     if key is None or centers_c.shape[0] > MAX_CENTRES:
         return None
-    grid = grid_for(X, mean, key)
-    return grid if usable(grid, centers_c) else None
+    grid = grid_for(X, mean, key) if build else cached_grid(key)
+    return grid if grid is not None and usable(grid, centers_c) else None
 
 
 _EXPANSION_ERROR = 4 * _EPS
@@ -246,10 +250,15 @@ def assign_labels(X, centers) -> tuple[np.ndarray, float]:
         Index of the nearest centre (ties go to the lower index).
     distortion : float
         Sum of squared distances of the points to their nearest centres.
+
+    Notes
+    -----
+    Large 2-D data go through their grid of cells if a K-Means step already
+    made one; otherwise every point is measured (with the same labels).
     """
     X, mean, key = _prepare_keyed(X, None)
     centers = _check_centers(centers, np.shape(centers)[0], X.shape[1], "centers")
-    return _nearest(X, mean, centers - mean, key)
+    return _nearest(X, mean, centers - mean, key, build=False)
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sklearn.cluster import KMeans as SkKMeans
 
 from clusterviz.model import kmeans as kmeans_module
 from clusterviz.model import kmeans_grid
-from clusterviz.model.kmeans import KMeans
+from clusterviz.model.kmeans import KMeans, assign_labels
 from clusterviz.model.kmeans_grid import ClusterStats, fingerprint, nearest_direct
 
 BIG = kmeans_grid.MIN_POINTS + 7  # enough points for the grid (and a ragged tail)
@@ -266,3 +266,19 @@ def test_a_grid_is_released_with_its_data():
     assert key in kmeans_grid._cache
     del X
     assert key not in kmeans_grid._cache
+
+
+def test_a_one_off_assignment_builds_no_grid():
+    """assign_labels (the decision regions' pixels, predict) measures fresh
+    data point by point, and uses the grid of data K-Means already stepped."""
+    X = blobs(BIG, k=4, seed=10)
+    C = X[:4].copy()
+    labels, distortion = assign_labels(X, C)
+    assert fingerprint(X) not in kmeans_grid._cache
+    np.testing.assert_array_equal(labels, direct_labels(X, C))
+    model = KMeans(n_clusters=4, init=C)
+    e = model.e_step(X, model.initialize(X))
+    assert fingerprint(X) in kmeans_grid._cache
+    again, through_grid = assign_labels(X, C)
+    np.testing.assert_array_equal(again, labels)
+    assert through_grid == pytest.approx(distortion, rel=1e-12) and e.objective == through_grid
