@@ -11,11 +11,11 @@ centres drawn with scale 5), seeded by (N, D, K). The load average is
 printed before and after.
 
 For K-Means two ratios: ``ratio``, of the medians of R runs of ours and then
-R runs of theirs, each block after a 0.3 s pause and 5 warm-up runs; and ``paired``, the median
-of the ratios of pairs of runs timed back to back (steadier on a loaded
-machine, but each side then starts while the other's worker threads still
-spin: OpenMP's after scikit-learn, which on 2 cores slows our single-threaded
-numpy by up to a third).
+R runs of theirs, each block after a 0.3 s pause and 5 warm-up runs; and
+``paired``, the median of the ratios of pairs of runs timed back to back
+(steadier on a loaded machine, but each side then starts while the other's
+worker threads still spin: OpenMP's after scikit-learn, which on 2 cores
+slows our single-threaded numpy by up to a third).
 
 K-Means. scikit-learn's iteration is its compiled ``lloyd_iter_chunked_dense``
 (all OpenMP threads) from the same centres as ours; it computes every
