@@ -130,11 +130,13 @@ class PendingStep:
 
 def _with_assignments(snapshot: FitState, assigned: FitState | None) -> FitState:
     """`snapshot`'s parameters, phase, objective and flags with `assigned`'s
-    labels and responsibilities (arrays shared, not copied)."""
+    labels and responsibilities (arrays shared, not copied), and the carry
+    that belongs to them (so an M half-step computes what a full step does)."""
     if assigned is None:
         return snapshot
     return dataclasses.replace(
-        snapshot, labels=assigned.labels, soft_responsibilities=assigned.soft_responsibilities
+        snapshot, labels=assigned.labels, soft_responsibilities=assigned.soft_responsibilities,
+        carry=assigned.carry,
     )
 
 

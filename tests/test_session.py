@@ -724,3 +724,25 @@ def test_a_gmm_on_data_too_wide_for_full_covariances_is_a_problem_not_a_crash():
     session.set_max_iter(50)
     session.set_beta(2.0)
     assert session.state is None
+
+
+def test_half_steps_compute_what_full_steps_do_on_large_data():
+    """On data K-Means puts through a grid of cells, the M half-step uses the
+    sums its E half-step made, as a full step does: the same bits."""
+    from clusterviz.model.kmeans_grid import MIN_POINTS
+
+    rng = np.random.default_rng(3)
+    n = MIN_POINTS + 5
+    X = np.concatenate([rng.normal(size=(n // 3, 2)) + c for c in ([0, 0], [4, 1], [1, 5])]) * 1e3 + 12345.678
+    full = Session(Dataset("d", X, ("x", "y")), init="random", seed=1)
+    halves = Session(Dataset("d", X.copy(), ("x", "y")), init="random", seed=1)
+    for _ in range(4):
+        full.step()
+        halves.half_step()
+        halves.half_step()
+    m_full = [e for e in full.timeline if e.phase == "M"]
+    m_halves = [e for e in halves.timeline if e.phase == "M"]
+    assert len(m_full) == len(m_halves) == 4
+    for a, b in zip(m_full, m_halves):
+        np.testing.assert_array_equal(a.means, b.means)
+        assert a.objective == b.objective and a.converged == b.converged

@@ -98,7 +98,7 @@ def _prepare(X, n_clusters: int | None, keyed: bool = False):
     key = None
     if keyed and X.shape[1] == 2 and X.shape[0] >= MIN_POINTS:
         key = fingerprint(X)
-        grid = cached_grid(key)  # holds the mean of these very values
+        grid = cached_grid(key)  # it keeps the mean of these very values
         mean = grid.mean if grid is not None else column_sums(X) / X.shape[0]
     else:
         mean = (_ones(X.shape[0]) @ X) / X.shape[0]
@@ -114,8 +114,10 @@ def _prepare_keyed(X, n_clusters: int | None) -> tuple[np.ndarray, np.ndarray, b
 
     2-D data of at least ``kmeans_grid.MIN_POINTS`` points are measured
     through a grid of cells, cached under a checksum of the data
-    (:func:`kmeans_grid.fingerprint`), which also keeps their mean. Every
-    K-Means function centres on this mean, so they all agree on ties.
+    (:func:`kmeans_grid.fingerprint`); the grid keeps their mean, so a step
+    on known data reads them only for the checksum. Every K-Means function
+    centres on this mean (:func:`kmeans_grid.column_sums` / N), so they all
+    agree on ties.
     """
     return _prepare(X, n_clusters, keyed=True)
 
@@ -175,16 +177,15 @@ def _nearest_rows(X, mean, centers_c, cc, first: int, last: int, labels: np.ndar
 
 @_quiet
 def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
-             key: bytes | None = None, build: bool = True) -> tuple[np.ndarray, float]:
+             key: bytes | None = None) -> tuple[np.ndarray, float]:
     """Labels of the nearest centres and the distortion, for centred centres.
 
     2-D data are measured as differences (:func:`kmeans_grid.nearest_direct`),
     through the data's grid when ``key`` (from :func:`_prepare_keyed`) says
-    it has one (see :func:`_grid` for ``build``); other data through the
-    expansion, in runs of blocks.
+    it has one; other data through the expansion, in runs of blocks.
     """
     if X.shape[1] == 2:
-        grid = _grid(X, mean, centers_c, key, build)
+        grid = _grid(X, mean, centers_c, key)
         if grid is not None:
             return nearest_on_grid(centers_c, grid)[:2]
         labels, dist = nearest_direct(X - mean, centers_c)
@@ -205,15 +206,12 @@ def _nearest(X: np.ndarray, mean: np.ndarray, centers_c: np.ndarray,
     return labels, distortion
 
 
-def _grid(X, mean, centers_c, key, build: bool = True):
-    """X's grid of cells if these centres are to be measured through it, else
-    None; with ``build=False`` only a grid already made (a one-off
-    assignment, such as the decision regions' grid of pixels, is cheaper
-    measured point by point than binned first)."""
+def _grid(X, mean, centers_c, key):
+    """X's grid of cells if these centres are to be measured through it, else None."""
     if key is None or centers_c.shape[0] > MAX_CENTRES:
         return None
-    grid = grid_for(X, mean, key) if build else cached_grid(key)
-    return grid if grid is not None and usable(grid, centers_c) else None
+    grid = grid_for(X, mean, key)
+    return grid if usable(grid, centers_c) else None
 
 
 _EXPANSION_ERROR = 4 * _EPS
@@ -250,15 +248,10 @@ def assign_labels(X, centers) -> tuple[np.ndarray, float]:
         Index of the nearest centre (ties go to the lower index).
     distortion : float
         Sum of squared distances of the points to their nearest centres.
-
-    Notes
-    -----
-    Large 2-D data go through their grid of cells if a K-Means step already
-    made one; otherwise every point is measured (with the same labels).
     """
     X, mean, key = _prepare_keyed(X, None)
     centers = _check_centers(centers, np.shape(centers)[0], X.shape[1], "centers")
-    return _nearest(X, mean, centers - mean, key, build=False)
+    return _nearest(X, mean, centers - mean, key)
 
 
 # --------------------------------------------------------------------------

@@ -47,7 +47,7 @@ _TINY = 1e-150
 _HUGE = 1e150
 #: Points per block in the direct computation, divided by the number of centres.
 _BLOCK_VALUES = 1 << 19
-_CACHE_SIZE = 2
+_CACHE_SIZE = 4
 
 # Overflow in extreme data is not warned about: it shows up as a non-finite
 # distortion, which the model turns into a ModelError a student reads.
@@ -92,12 +92,12 @@ def _sq_distances(x: np.ndarray, y: np.ndarray, centers: np.ndarray) -> np.ndarr
     return d
 
 
-def _sq_distances_to(x: np.ndarray, y: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Squared distances of the points (x, y) to one centre each (n x 2),
+def _sq_distances_to(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Squared distances of the points (x, y) to one centre (cx, cy) each,
     with the operations of :func:`_sq_distances`."""
-    d = np.subtract(x, centers[:, 0])
+    d = np.subtract(x, cx)
     d *= d
-    dy = np.subtract(y, centers[:, 1])
+    dy = np.subtract(y, cy)
     dy *= dy
     d += dy
     return d
@@ -139,28 +139,35 @@ _ROW = 64  # values per row of the reshaped data (32 points of 2-D)
 def _bit_weights(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Odd pseudo-random 64-bit weights: per place in a row, and per row."""
     rng = np.random.default_rng(20261127)
-    inner = rng.integers(0, 2**62, _ROW, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    outer = rng.integers(0, 2**62, n_rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    inner.flags.writeable = outer.flags.writeable = False
-    return inner, outer
+    by_place = rng.integers(0, 2**62, _ROW, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    by_row = rng.integers(0, 2**62, n_rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    by_place.flags.writeable = by_row.flags.writeable = False
+    return by_place, by_row
 
 
 def fingerprint(X: np.ndarray) -> bytes:
     """A checksum of the content of C-contiguous N x 2 data.
 
-    sum_i w_i b_i modulo 2^64 over the bit patterns b_i of all the values,
-    with odd weights w_i that depend on the value's place: any change of a
-    single value changes it (an odd number is invertible modulo 2^64), and
-    so does swapping two values.
+    The data's bytes are read as 64-bit words that start 4 bytes into the
+    values: each word holds the high half of one value (sign, exponent, the
+    top of the mantissa) as its low 32 bits and the low half of the next
+    value as its high 32 bits. The checksum is sum_k w_k word_k modulo 2^64
+    with odd weights w_k that depend on the place. It changes with any
+    single change of the data (a change below 2^32 times an odd number is
+    not 0 modulo 2^64), and because a value's sign lands in bit 31 and its
+    exponent in bits 20-30, where the weights still differ, negating,
+    doubling or reordering values changes it too (but for a chance of about
+    2^-32).
     """
-    flat = X.reshape(-1)
-    n_main = flat.size - flat.size % _ROW
-    rows = flat[:n_main].reshape(-1, _ROW).view(np.uint64)
-    tail = flat[n_main:].view(np.uint64)
-    inner, outer = _bit_weights(rows.shape[0])
+    raw = X.reshape(-1).view(np.uint8)
+    n_words = (raw.size - 8) // 8  # whole words between the first and the last 4 bytes
+    n_main = n_words - n_words % _ROW
+    words = raw[4:4 + 8 * n_main].view(np.uint64).reshape(-1, _ROW)
+    by_place, by_row = _bit_weights(words.shape[0])
     # unsigned integer arrays wrap around silently: arithmetic modulo 2^64
-    check = np.array([outer @ np.einsum("ij,j->i", rows, inner), inner[:tail.size] @ tail], dtype=np.uint64)
-    return X.shape[0].to_bytes(8, "little") + check.tobytes()
+    check = by_row @ np.einsum("ij,j->i", words, by_place)
+    edges = raw[:4].tobytes() + raw[4 + 8 * n_main:].tobytes()  # the bytes around the words, as they are
+    return X.shape[0].to_bytes(8, "little") + np.uint64(check).tobytes() + edges
 
 
 def column_sums(X: np.ndarray) -> np.ndarray:
@@ -190,7 +197,7 @@ class Grid:
     means, sums, sum_rel : (2, M) per cell: m, sum x, sum (x - m) (round-off sized).
     total_sq : sum over all points of ||x||^2 (x centred).
     extent : largest |coordinate| of the centred points.
-    mean : (2,) the data's column mean, the origin of the centred points.
+    mean : (2,) the data's column mean (:func:`column_sums` / N), the origin of the centred points.
     """
 
     cell_of_point: np.ndarray
@@ -243,19 +250,21 @@ def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
                   sum_rel=np.add.reduceat(rel, first, axis=1))
     for value in arrays.values():
         value.flags.writeable = False
-    mean = mean.copy()
+    mean = np.array(mean)
     mean.flags.writeable = False
     return Grid(total_sq=float(np.einsum("ij,ij->", xc, xc)), extent=float(np.abs(np.r_[lo, hi]).max()),
                 mean=mean, **arrays)
 
 
 _cache: OrderedDict[bytes, Grid] = OrderedDict()
+_watched: dict[tuple[int, bytes], weakref.finalize] = {}
 _cache_lock = threading.Lock()
 
 
-def _forget(key: bytes) -> None:
+def _forget(key: bytes, token: tuple[int, bytes]) -> None:
     with _cache_lock:
         _cache.pop(key, None)
+        _watched.pop(token, None)
 
 
 def cached_grid(key: bytes) -> Grid | None:
@@ -276,11 +285,13 @@ def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
             _cache.move_to_end(key)
             return grid
     grid = build_grid(X, mean)  # outside the lock: another thread may build too
+    token = (id(X), key)
     with _cache_lock:
         _cache[key] = grid
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
-    weakref.finalize(X, _forget, key)
+        if token not in _watched:  # one watch per array and content
+            _watched[token] = weakref.finalize(X, _forget, key, token)
     return grid
 
 
@@ -318,7 +329,8 @@ def _nearer(x, y, centers, a, b) -> tuple[np.ndarray, np.ndarray]:
     """For points whose nearest centre is ``a`` or ``b`` (per point): the
     one :func:`packed_min` over all centres picks, and its squared distance,
     computed with the same operations bit for bit."""
-    d_a, d_b = (_sq_distances_to(x, y, centers.take(c, axis=0)) for c in (a, b))
+    cx, cy = centers[:, 0].copy(), centers[:, 1].copy()
+    d_a, d_b = (_sq_distances_to(x, y, cx.take(c), cy.take(c)) for c in (a, b))
     low = np.int64((1 << _n_bits(centers.shape[0])) - 1)
     packed_a = (d_a.view(np.int64) & ~low) | a
     packed_b = (d_b.view(np.int64) & ~low) | b
@@ -357,7 +369,6 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
     px, py = grid.sorted_points[0].take(at), grid.sorted_points[1].take(at)
     point_label = np.empty(at.size, dtype=np.int32)
     point_sq = np.empty(at.size)
-    whole = pure.copy()  # cells whose points all have one label
     if at.size:
         others = d[:, mixed]
         rivals = ~_beyond(np.sqrt(others), near[mixed], radius[mixed])
@@ -368,15 +379,9 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
         many = ~pair
         point_label[many], point_sq[many] = packed_min(_sq_distances(px[many], py[many], centers_c))
         labels[grid.order.take(at)] = point_label
-        # a mixed cell whose points all chose one centre counts as a whole cell
-        lo = np.minimum.reduceat(point_label, ends - sizes)
-        same = lo == np.maximum.reduceat(point_label, ends - sizes)
-        whole[mixed[same]] = True
-        cell_label[mixed[same]] = lo[same]
-        loose = ~np.repeat(same, sizes)
-        point_label, point_sq, px, py = point_label[loose], point_sq[loose], px[loose], py[loose]
 
-    cells = np.flatnonzero(whole)
+    # the pure cells count whole, the points of the others one by one
+    cells = np.flatnonzero(pure)
     lab = cell_label.take(cells)
     n_c = grid.counts.take(cells)
     counts = np.bincount(lab, weights=n_c, minlength=n_clusters) + np.bincount(point_label, minlength=n_clusters)

@@ -140,9 +140,9 @@ def test_most_points_are_settled_by_their_cell(kind, monkeypatch):
     for name in ("_sq_distances", "_sq_distances_to"):
         original = getattr(kmeans_grid, name)
 
-        def counting(x, y, centers, original=original):
+        def counting(x, *rest, original=original):
             measured.append(x.size)
-            return original(x, y, centers)
+            return original(x, *rest)
 
         monkeypatch.setattr(kmeans_grid, name, counting)
     e = model.e_step(X, state)
@@ -268,17 +268,46 @@ def test_a_grid_is_released_with_its_data():
     assert key not in kmeans_grid._cache
 
 
-def test_a_one_off_assignment_builds_no_grid():
-    """assign_labels (the decision regions' pixels, predict) measures fresh
-    data point by point, and uses the grid of data K-Means already stepped."""
+def test_results_do_not_depend_on_what_is_cached():
+    """assign_labels, a step and fit give the same bits whether they build the
+    grid or find it cached, and the same for a copy of the data."""
     X = blobs(BIG, k=4, seed=10)
     C = X[:4].copy()
-    labels, distortion = assign_labels(X, C)
-    assert fingerprint(X) not in kmeans_grid._cache
-    np.testing.assert_array_equal(labels, direct_labels(X, C))
     model = KMeans(n_clusters=4, init=C)
-    e = model.e_step(X, model.initialize(X))
-    assert fingerprint(X) in kmeans_grid._cache
-    again, through_grid = assign_labels(X, C)
-    np.testing.assert_array_equal(again, labels)
-    assert through_grid == pytest.approx(distortion, rel=1e-12) and e.objective == through_grid
+
+    def everything(data, cold):
+        results = []
+        for compute in (lambda: assign_labels(data, C), lambda: model.step(data, model.initialize(data)),
+                        lambda: KMeans(n_clusters=4, init=C).fit(data)):
+            if cold:
+                kmeans_grid._cache.clear()
+            results.append(compute())
+        (labels, distortion), state, fitted = results
+        return labels, distortion, state.means, state.objective, fitted.cluster_centers_, fitted.inertia_
+
+    cold = everything(X, cold=True)
+    for other in (everything(X, cold=False), everything(X.copy(), cold=False)):
+        for a, b in zip(cold, other):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(cold[0], direct_labels(X, C))
+
+
+@pytest.mark.parametrize("edit", ["negate", "negate a column", "swap a sign", "double", "shuffle"])
+def test_structured_edits_get_a_new_grid(edit):
+    """Edits that change only the sign or exponent bits of many values (so
+    cancel in a checksum of bits) still change the fingerprint, and the
+    edited copy is measured as itself."""
+    n = 38720  # even, and a size where doubling every value cancels in the bits
+    rng = np.random.default_rng(11)
+    X = rng.integers(-5, 6, size=(n, 2)).astype(float) + 0.25 * rng.normal(size=(n, 2))
+    X[0], X[1] = (3.0, 1.0), (-3.0, 1.0)
+    C = np.array([[-4.0, 0.0], [0.5, 1.0], [4.0, -2.0]])
+    model = KMeans(n_clusters=3, init=C)
+    model.e_step(X, model.initialize(X))  # X's grid is cached
+    edited = {"negate": lambda: -X, "negate a column": lambda: X * [-1.0, 1.0],
+              "swap a sign": lambda: X[[1, 0, *range(2, n)]], "double": lambda: 2.0 * X,
+              "shuffle": lambda: X[rng.permutation(n)]}[edit]()
+    assert fingerprint(edited) != fingerprint(X)
+    e = model.e_step(edited, model.initialize(edited))
+    np.testing.assert_array_equal(e.labels, direct_labels(edited, C))
+    assert e.objective == pytest.approx(exact_distortion(edited, C, e.labels), rel=1e-12)
