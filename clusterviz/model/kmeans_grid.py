@@ -27,6 +27,7 @@ import functools
 import threading
 import weakref
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -258,7 +259,10 @@ def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
 
 _cache: OrderedDict[bytes, Grid] = OrderedDict()
 _watched: dict[tuple[int, bytes], weakref.finalize] = {}
-_cache_lock = threading.Lock()
+_seen: dict[int, tuple[weakref.ref, bytes]] = {}  # id(array) -> (the array, the key of its grid)
+# Re-entrant: a finalizer or weak reference callback may run, on this very
+# thread, while the lock is held (when the cyclic collector runs there).
+_cache_lock = threading.RLock()
 
 
 def _forget(key: bytes, token: tuple[int, bytes]) -> None:
@@ -267,10 +271,49 @@ def _forget(key: bytes, token: tuple[int, bytes]) -> None:
         _watched.pop(token, None)
 
 
+def _unsee(ident: int, ref: weakref.ref) -> None:
+    with _cache_lock:
+        if _seen.get(ident, (None,))[0] is ref:
+            del _seen[ident]
+
+
+def _remember(X: np.ndarray, key: bytes) -> None:
+    """Note that array X had fingerprint ``key`` (for :func:`guessed_grid`)."""
+    with _cache_lock:
+        entry = _seen.get(id(X))
+        if entry is None or entry[0]() is not X or entry[1] != key:
+            _seen[id(X)] = (weakref.ref(X, functools.partial(_unsee, id(X))), key)
+
+
 def cached_grid(key: bytes) -> Grid | None:
     """The cached grid of the data with fingerprint ``key``, if there is one."""
     with _cache_lock:
         return _cache.get(key)
+
+
+def guessed_grid(X: np.ndarray) -> tuple[Grid, bytes] | None:
+    """(grid, key) last used for this very array object, if still cached.
+
+    Only a guess: X may have been edited in place since; check it with
+    :func:`fingerprint` (see :func:`fingerprint_later`).
+    """
+    with _cache_lock:
+        entry = _seen.get(id(X))
+        if entry is None or entry[0]() is not X:
+            return None
+        grid = _cache.get(entry[1])
+        return None if grid is None else (grid, entry[1])
+
+
+@functools.lru_cache(maxsize=1)
+def _checksum_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-checksum")
+
+
+def fingerprint_later(X: np.ndarray) -> Future:
+    """:func:`fingerprint` of X on another thread (numpy lets go of the GIL
+    while it adds), to overlap with work done on a guessed grid."""
+    return _checksum_thread().submit(fingerprint, X)
 
 
 def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
@@ -283,6 +326,7 @@ def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
         grid = _cache.get(key)
         if grid is not None:
             _cache.move_to_end(key)
+            _remember(X, key)
             return grid
     grid = build_grid(X, mean)  # outside the lock: another thread may build too
     token = (id(X), key)
@@ -292,6 +336,7 @@ def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
             _cache.popitem(last=False)
         if token not in _watched:  # one watch per array and content
             _watched[token] = weakref.finalize(X, _forget, key, token)
+        _remember(X, key)
     return grid
 
 

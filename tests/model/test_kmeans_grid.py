@@ -311,3 +311,31 @@ def test_structured_edits_get_a_new_grid(edit):
     e = model.e_step(edited, model.initialize(edited))
     np.testing.assert_array_equal(e.labels, direct_labels(edited, C))
     assert e.objective == pytest.approx(exact_distortion(edited, C, e.labels), rel=1e-12)
+
+
+def test_a_step_on_the_same_array_checks_it_alongside(monkeypatch):
+    """Stepping the very array again, the E-step runs on its grid while
+    another thread checks the content; an edit in place is caught and the
+    step starts over on the edited data."""
+    X = blobs(BIG, k=4, seed=12)
+    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
+    state = model.step(X, model.initialize(X))
+    prepared = []
+    original = kmeans_module._prepare_keyed
+
+    def counting(*args):
+        prepared.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(kmeans_module, "_prepare_keyed", counting)
+    again = model.step(X, state)
+    assert prepared == []  # the guess held
+    saved = X[7].copy()
+    X[7] += 9.0  # in place: same object, other content
+    edited = model.e_step(X, state)
+    assert prepared == [1]
+    np.testing.assert_array_equal(edited.labels, direct_labels(X, state.means))
+    monkeypatch.undo()
+    kmeans_grid._cache.clear()
+    X[7] = saved
+    np.testing.assert_array_equal(model.step(X, state).means, again.means)
