@@ -26,7 +26,9 @@ without carry (what the session's timeline keeps), on a run from
 step number S of ``--steps`` (default 2 6 11 16 21 31), with the share of
 points that change cluster in that step. On 2-D data of at least
 ``kmeans_grid.MIN_POINTS`` points the step goes through the data's grid of
-cells, built once per data set and cached (keyed by the data's content):
+cells, built once per data set and cached (keyed by the data's content);
+stepping the same array again, as here and in the session, the E-step runs
+on that grid while another thread checks that the content is unchanged:
 
 - ``first``: a step right after the cache was emptied, so it builds the
   grid (what the first step on newly loaded data costs);
