@@ -562,7 +562,8 @@ class KMeans(SteppableModel):
 
         Converged when no label changed since ``state``. On large 2-D data
         the per-cluster sums come out of the same pass and go to the M-step
-        in ``carry`` (a :class:`kmeans_grid.ClusterStats`).
+        in ``carry`` (a :class:`kmeans_grid.ClusterStats`); on the array the
+        last step used, the content is checked alongside (see `_speculate`).
         """
         k = state.means.shape[0]
         guess = _speculate(X, k)
@@ -579,14 +580,14 @@ class KMeans(SteppableModel):
         Empty clusters are moved to the points farthest from their centres.
         Converged when ``state`` was, or when the summed squared centre shift
         is at most ``tol`` times the mean variance of the columns. With the
-        E-step's cluster sums in ``state.carry`` the data are read only once
-        (for their mean and fingerprint).
+        E-step's cluster sums in ``state.carry`` the data are read only for
+        their checksum.
         """
         return self._m_step(*_prepare_keyed(X, state.means.shape[0]), state)
 
     def step(self, X, state: FitState) -> FitState:
         """One full iteration: :meth:`e_step`, then :meth:`m_step` (the data
-        are checked and summed once)."""
+        are checked once)."""
         k = state.means.shape[0]
         guess = _speculate(X, k)
         if guess is not None:
