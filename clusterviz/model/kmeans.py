@@ -54,6 +54,10 @@ def _pool() -> ThreadPoolExecutor:
 _N_RUNS = 8
 
 
+# A child process inherits the pool but not its threads: it makes its own.
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def _map_blocks(fn, n_samples: int, align: int) -> list:
     """``[fn(start, stop) for each run of rows]``, runs starting at multiples
     of ``align``: `_N_RUNS` runs for large data, shared among the threads."""
@@ -62,9 +66,12 @@ def _map_blocks(fn, n_samples: int, align: int) -> list:
     n_units = -(-n_samples // align)
     bounds = np.unique(np.linspace(0, n_units, _N_RUNS + 1).round().astype(int) * align)
     bounds[-1] = n_samples
-    if _N_THREADS == 1:
-        return [fn(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
-    return list(_pool().map(fn, bounds[:-1], bounds[1:]))
+    if _N_THREADS > 1:
+        try:
+            return list(_pool().map(fn, bounds[:-1], bounds[1:]))
+        except RuntimeError:  # the pool is shut down: Python is exiting
+            pass
+    return [fn(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
 # Overflow in extreme data is not warned about: it shows up as a non-finite
@@ -565,14 +572,10 @@ class KMeans(SteppableModel):
         in ``carry`` (a :class:`kmeans_grid.ClusterStats`); on the array the
         last step used, the content is checked alongside (see `_speculate`).
         """
-        k = state.means.shape[0]
-        guess = _speculate(X, k)
-        if guess is not None:
-            X, grid, key, checked = guess
-            e = self._e_step(X, grid.mean, key, state)
-            if checked.result() == key:
-                return e
-        return self._e_step(*_prepare_keyed(X, k), state)
+        guessed = self._guessed_e_step(X, state)
+        if guessed is not None:
+            return guessed[3]
+        return self._e_step(*_prepare_keyed(X, state.means.shape[0]), state)
 
     def m_step(self, X, state: FitState) -> FitState:
         """Move every centre to the mean of its points (PRML (9.4)).
@@ -588,22 +591,49 @@ class KMeans(SteppableModel):
     def step(self, X, state: FitState) -> FitState:
         """One full iteration: :meth:`e_step`, then :meth:`m_step` (the data
         are checked once)."""
-        k = state.means.shape[0]
-        guess = _speculate(X, k)
-        if guess is not None:
-            X, grid, key, checked = guess
-            e = self._e_step(X, grid.mean, key, state)
-            if checked.result() == key:
-                return self._m_step(X, grid.mean, key, e)
-        prepared = _prepare_keyed(X, k)
+        guessed = self._guessed_e_step(X, state)
+        if guessed is not None:
+            X, mean, key, e = guessed
+            return self._m_step(X, mean, key, e)
+        prepared = _prepare_keyed(X, state.means.shape[0])
         return self._m_step(*prepared, self._e_step(*prepared, state))
 
-    def _e_step(self, X, mean, key, state: FitState) -> FitState:
+    def _guessed_e_step(self, X, state: FitState):
+        """(X, mean, key, E-state) computed on the grid the last K-Means call
+        on this very array used, once another thread has confirmed,
+        meanwhile, that X still has that grid's content; None when there is
+        no such grid or X was edited in place (start over, from the data).
+
+        The result is the one the full path gives; only the order differs:
+        the content check no longer comes before the work.
+        """
+        k = state.means.shape[0]
+        guess = _speculate(X, k)
+        if guess is None:
+            return None
+        X, grid, key, checked = guess
+        e = error = None
+        try:
+            means_c = _check_centers(state.means, k, 2, "state.means") - grid.mean
+            if k <= MAX_CENTRES and usable(grid, means_c):
+                e = self._e_step(X, grid.mean, key, state, grid=grid)
+        except ModelError as exc:  # raised once the data are known to be the same
+            error = exc
+        if checked.result() != key:  # always wait: the check reads X
+            return None
+        if error is not None:
+            raise error
+        return None if e is None else (X, grid.mean, key, e)
+
+    def _e_step(self, X, mean, key, state: FitState, grid=None) -> FitState:
+        """The E-step on prepared data; ``grid``: a grid already known to be
+        X's and usable for these centres (see `_guessed_e_step`)."""
         k = state.means.shape[0]
         means = _check_centers(state.means, k, X.shape[1], "state.means")
         centers_c = means - mean
         carry = None
-        grid = _grid(X, mean, centers_c, key)
+        if grid is None:
+            grid = _grid(X, mean, centers_c, key)
         if grid is not None:
             labels, distortion, counts, sums = nearest_on_grid(centers_c, grid)
             labels.flags.writeable = False  # the carry belongs to this very array

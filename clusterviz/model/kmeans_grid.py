@@ -24,6 +24,7 @@ from lives, so data edited in place or copied with a change get a new grid.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -313,7 +314,23 @@ def _checksum_thread() -> ThreadPoolExecutor:
 def fingerprint_later(X: np.ndarray) -> Future:
     """:func:`fingerprint` of X on another thread (numpy lets go of the GIL
     while it adds), to overlap with work done on a guessed grid."""
-    return _checksum_thread().submit(fingerprint, X)
+    try:
+        return _checksum_thread().submit(fingerprint, X)
+    except RuntimeError:  # the thread is shut down: Python is exiting
+        done = Future()
+        done.set_result(fingerprint(X))
+        return done
+
+
+def _after_fork_in_child() -> None:
+    """A child process inherits the executor but not its thread, and maybe a
+    lock another thread held: it makes its own."""
+    global _cache_lock
+    _cache_lock = threading.RLock()
+    _checksum_thread.cache_clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:

@@ -339,3 +339,51 @@ def test_a_step_on_the_same_array_checks_it_alongside(monkeypatch):
     kmeans_grid._cache.clear()
     X[7] = saved
     np.testing.assert_array_equal(model.step(X, state).means, again.means)
+
+
+def test_a_guessed_grid_is_never_filed_under_an_unchecked_key(monkeypatch):
+    """If the guessed grid leaves the cache while X, edited in place, is
+    stepped on it, nothing built from the edited data lands under the old key."""
+    X = blobs(BIG, k=4, seed=13)
+    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
+    state = model.step(X, model.initialize(X))
+    grid, key = kmeans_grid.guessed_grid(X)
+    kmeans_grid._cache.clear()  # evicted meanwhile
+    monkeypatch.setattr(kmeans_module, "guessed_grid", lambda data: (grid, key))
+    X[:100] += 50.0
+    e = model.e_step(X, state)
+    np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
+    assert kmeans_grid.cached_grid(key) is None
+    assert kmeans_grid.cached_grid(kmeans_grid.fingerprint(X)) is not None
+
+
+def test_a_forked_child_can_step():
+    """A child process inherits the checksum thread's executor but not the
+    thread: it must make its own rather than wait for ever."""
+    import os
+    import time
+    import warnings
+
+    X = blobs(BIG, k=3, seed=14)
+    model = KMeans(n_clusters=3, init=X[:3].copy(), tol=0)
+    state = model.step(X, model.initialize(X))  # the checksum thread runs
+    expected = model.step(X, state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12 warns about fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: leave through os._exit whatever happens
+        code = 1
+        try:
+            code = 0 if np.array_equal(model.step(X, state).means, expected.means) else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung in a K-Means step")
