@@ -158,8 +158,9 @@ def fingerprint(X: np.ndarray) -> bytes:
     single change of the data (a change below 2^32 times an odd number is
     not 0 modulo 2^64), and because a value's sign lands in bit 31 and its
     exponent in bits 20-30, where the weights still differ, negating,
-    doubling or reordering values changes it too (but for a chance of about
-    2^-32).
+    doubling or reordering values changes it too, but for a chance of about
+    2^-32; so does an edit of the lowest bits of several values (which then
+    moves points by a few ulps).
     """
     raw = X.reshape(-1).view(np.uint8)
     n_words = (raw.size - 8) // 8  # whole words between the first and the last 4 bytes
