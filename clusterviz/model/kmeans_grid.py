@@ -17,9 +17,11 @@ The labels are exactly those of :func:`nearest_direct` on every point: a
 cell is called pure only with a margin (`_MARGIN`, `_TINY`) far above the
 round-off of either computation, and coordinates whose squares could
 overflow (`_HUGE`) are not put through a grid at all. A grid is a pure
-function of the data's content, cached under a checksum of its bits
-(computed in the pass that sums the columns) while the array it was built
+function of the data's content and keeps their mean; it is cached under a
+checksum of their bits (:func:`fingerprint`) while the array it was built
 from lives, so data edited in place or copied with a change get a new grid.
+On the very array it last served, K-Means works on the grid while another
+thread checks the content (:func:`fingerprint_later`).
 """
 from __future__ import annotations
 
@@ -156,11 +158,11 @@ def fingerprint(X: np.ndarray) -> bytes:
     value as its high 32 bits. The checksum is sum_k w_k word_k modulo 2^64
     with odd weights w_k that depend on the place. It changes with any
     single change of the data (a change below 2^32 times an odd number is
-    not 0 modulo 2^64), and because a value's sign lands in bit 31 and its
-    exponent in bits 20-30, where the weights still differ, negating,
-    doubling or reordering values changes it too, but for a chance of about
-    2^-32; so does an edit of the lowest bits of several values (which then
-    moves points by a few ulps).
+    not 0 modulo 2^64). A value's sign lands in bit 31 and its exponent in
+    bits 20-30, where the weights still differ, so negating, doubling or
+    reordering values changes it too, but for a chance of about 2^-32; the
+    same chance applies to edits of the lowest bits of several values
+    (which move points by a few ulps).
     """
     raw = X.reshape(-1).view(np.uint8)
     n_words = (raw.size - 8) // 8  # whole words between the first and the last 4 bytes
