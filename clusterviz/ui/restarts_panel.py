@@ -235,13 +235,11 @@ class RestartsPanel(QWidget):
         layout.addWidget(self.status_label)
 
         self.run_button.clicked.connect(self.run)
-        self.cancel_button.clicked.connect(self.job.cancel)
-        self.job.progressed.connect(self._on_progress)
+        self.job.bind_controls(self.run_button, self.cancel_button, self.progress, self.restarts_spin)
         self.job.finished.connect(self._on_finished)
         self.job.cancelled.connect(lambda: self._status("The data changed: run the restarts again." if self._stale
                                                         else "Restarts cancelled."))
         self.job.failed.connect(lambda text: self._status(f"The restarts could not run: {text}", error=True))
-        self.job.running_changed.connect(self._on_running)
         controller.data_changed.connect(self._on_data_changed)
         controller.view_changed.connect(lambda: self.runs and self.show_runs(self.runs))  # same runs, new view
 
@@ -295,15 +293,6 @@ class RestartsPanel(QWidget):
     @staticmethod
     def _algorithm_name(algorithm: str) -> str:
         return {"kmeans": "K-Means", "gmm": "EM (Gaussian mixture)", "soft-kmeans": "soft K-Means"}[algorithm]
-
-    def _on_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        self.restarts_spin.setEnabled(not running)
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
 
     def _status(self, text: str, error: bool = False) -> None:
         self.status_label.setStyleSheet("color: #B00020;" if error else "")

@@ -505,13 +505,11 @@ class SelectionPanel(QWidget):
         layout.addWidget(self.tabs)
 
         self.run_button.clicked.connect(self.run_sweep)
-        self.cancel_button.clicked.connect(self.cancel_sweep)
+        self.job.bind_controls(self.run_button, self.cancel_button, self.progress, self.k_max_spin)
         self.criterion_combo.currentTextChanged.connect(self._on_criterion)
-        self.job.progressed.connect(self._on_progress)
         self.job.finished.connect(self._on_finished)
         self.job.cancelled.connect(self._on_cancelled)
         self.job.failed.connect(self._on_failed)
-        self.job.running_changed.connect(self._on_running)
         for chart in (self.elbow_chart, self.criterion_chart, self.silhouette_chart):
             chart.k_clicked.connect(self.use_k)
         c = controller
@@ -550,15 +548,6 @@ class SelectionPanel(QWidget):
     def shutdown(self) -> None:
         self.job.shutdown()
         self.silhouette_job.shutdown()
-
-    def _on_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        self.k_max_spin.setEnabled(not running)
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
 
     def _on_finished(self, result: SweepResult) -> None:
         self._show_result(result)

@@ -125,6 +125,24 @@ class BackgroundJob(QObject):
         self.started.emit()
         self.running_changed.emit(True)
 
+    def bind_controls(self, run: QPushButton, cancel: QPushButton, progress: QProgressBar, *settings) -> None:
+        """Show this job on the controls of :func:`job_controls`: Cancel does
+        cancel, the bar follows the progress, and while the job runs Run and
+        the ``settings`` widgets are disabled and Cancel enabled."""
+        cancel.clicked.connect(self.cancel)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.setRange(0, total)
+            progress.setValue(done)
+
+        def on_running(running: bool) -> None:
+            for widget in (run, *settings):
+                widget.setEnabled(not running)
+            cancel.setEnabled(running)
+
+        self.progressed.connect(on_progress)
+        self.running_changed.connect(on_running)
+
     def cancel(self) -> None:
         """Ask the job to stop; ``cancelled`` follows once the worker has stopped."""
         self._stop.set()
