@@ -1,7 +1,8 @@
 """Steppable clustering algorithms (numpy and scipy only; no Qt)."""
 from .gmm import GaussianMixture
 from .kmeans import KMeans
+from .prepared import Prepared, prepare
 from .soft_kmeans import SoftKMeans
 from .state import FitState, ModelError
 
-__all__ = ["FitState", "GaussianMixture", "KMeans", "ModelError", "SoftKMeans"]
+__all__ = ["FitState", "GaussianMixture", "KMeans", "ModelError", "Prepared", "SoftKMeans", "prepare"]

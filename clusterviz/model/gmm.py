@@ -527,3 +527,58 @@ def broad_start(X, means, covariance_type: str = "full", reg_covar: float = 1e-6
         "spherical": lambda: np.full(K, 1.0 / np.mean(np.diag(covariance))),
     }[covariance_type]()
     return {"means_init": means, "weights_init": np.full(K, 1.0 / K), "precisions_init": precisions}
+
+
+def app_reg_covar(X) -> float:
+    """The app's reg_covar for data ``X``.
+
+    scikit-learn's 1e-6 for data of unit scale or more, scaled with the
+    data's mean variance on both sides: raised to 1e-14 of it beyond a spread
+    of ~1e4 (a component on one point keeps a width the coordinates can still
+    resolve), and lowered to 1e-6 of it below unit variance (so 1e-6 does not
+    swamp data with a spread of 1e-3, where it would make the log-likelihood
+    fall between steps).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        variance = float(np.mean(np.var(X, axis=0))) if X.ndim == 2 and X.shape[0] else 0.0
+    if not np.isfinite(variance) or variance <= 0:
+        return 1e-6
+    return max(1e-14 * variance, 1e-6 * min(1.0, variance))
+
+
+def app_gaussian_mixture(settings, X) -> GaussianMixture:
+    """The Gaussian mixture the app steps, for :class:`registry.ModelSettings`.
+
+    EM starts from the means K-Means would start from (hand-placed, or drawn
+    with the same init and seed), with equal weights and every covariance
+    equal to the data's (:func:`broad_start`). When that start cannot be
+    computed (too few points, too many columns for full covariances) the
+    model gets none, and its ``initialize`` says why.
+    """
+    from .kmeans import KMeans
+
+    X = np.asarray(X, dtype=np.float64)
+    reg_covar = app_reg_covar(X)
+    start = {}
+    if X.ndim == 2 and X.shape[0] >= settings.n_clusters:
+        try:
+            means = settings.initial_means
+            if means is None:
+                means = KMeans(n_clusters=settings.n_clusters, init=settings.init,
+                               random_state=settings.seed).initialize(X).means
+            start = broad_start(X, means, settings.covariance_type, reg_covar)
+        except ModelError:
+            start = {}
+    return GaussianMixture(n_components=settings.n_clusters, covariance_type=settings.covariance_type,
+                           max_iter=settings.max_iter, random_state=settings.seed, reg_covar=reg_covar, **start)
+
+
+def app_start_note(settings) -> str:
+    """Where the app's EM start came from, in the app's words."""
+    if settings.initial_means is not None:
+        means = "the initial means placed by hand"
+    else:
+        how = "random data points" if settings.init == "random" else "k-means++"
+        means = f"the {settings.n_clusters} initial means K-Means would use ({how}, seed {settings.seed})"
+    return f"EM starts from {means}, with equal weights and every covariance equal to the data's."
