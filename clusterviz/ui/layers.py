@@ -1,7 +1,7 @@
 """Background layers of the canvas: decision regions and mixture density.
 
 Both are images laid under the points, computed on a grid over the visible
-part of the plane by the Qt-free :mod:`clusterviz.model.grid` (this module
+part of the plane by the Qt-free :mod:`clusterviz.model.fields` (this module
 only turns its arrays into pixels and contour lines). They follow every step
 (:meth:`BackgroundLayers.refresh`) and, after a short pause, every pan or
 zoom (one single-shot ``QTimer``, restarted by each range change).
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QCheckBox, QGroupBox, QVBoxLayout
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model import ModelError
-from clusterviz.model.grid import contour_segments, density_levels, evaluate_grid, grid_shape, has_density
+from clusterviz.model.fields import contour_segments, density_levels, evaluate_grid, grid_shape, has_density
 
 from .palette import MAX_CLUSTERS, cluster_color
 

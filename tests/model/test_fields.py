@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from clusterviz.model import GaussianMixture, KMeans, ModelError, SoftKMeans
-from clusterviz.model.grid import (contour_segments, density_levels, evaluate_grid, grid_points, grid_shape,
+from clusterviz.model.fields import (contour_segments, density_levels, evaluate_grid, grid_points, grid_shape,
                                     has_density)
 
 X_RANGE, Y_RANGE, SHAPE = (-3.0, 8.0), (-2.5, 7.0), (37, 53)
@@ -169,7 +169,7 @@ def test_a_broken_covariance_is_a_model_error():
 
 
 def test_grid_module_does_not_import_qt():
-    code = "import sys, clusterviz.model.grid; assert 'PySide6' not in sys.modules"
+    code = "import sys, clusterviz.model.fields; assert 'PySide6' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -1,4 +1,5 @@
-"""A fit's parameters evaluated on a regular 2-D grid (no Qt).
+"""A fit's parameters evaluated over the plane: decision regions and mixture
+density on a regular 2-D grid of pixels (no Qt).
 
 The canvas's background layers -- decision regions and mixture density --
 need, for every cell of a grid laid over the visible part of the plane, the
