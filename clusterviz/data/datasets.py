@@ -7,7 +7,7 @@ where K-Means fails (it assumes round clusters of similar size and spread).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from importlib.resources import as_file, files
 
 import numpy as np
 
@@ -16,8 +16,11 @@ from .dataset import DataError, Dataset
 
 __all__ = ["BUILTIN_DATASETS", "DATASET_DESCRIPTIONS", "builtin_dataset", "RESOURCE_DIR"]
 
-#: Folder of the CSV files shipped with the app (the package is installed editable).
-RESOURCE_DIR = Path(__file__).resolve().parents[2] / "resources" / "datasets"
+#: Folder of the CSV files shipped with the app: ``datasets/`` in the package
+#: ``clusterviz.resources`` (the repository's top-level ``resources/`` folder),
+#: as an `importlib.resources` traversable, so a wheel and a checkout alike
+#: find it.
+RESOURCE_DIR = files("clusterviz.resources") / "datasets"
 
 _XY = ("x", "y")
 
@@ -35,13 +38,19 @@ def _three_blobs() -> Dataset:
     return Dataset("three_blobs", X, _XY, labels, ("blob 1", "blob 2", "blob 3"))
 
 
+def _shipped_csv(file_name: str) -> Dataset:
+    """Load one of the CSV files in `RESOURCE_DIR`."""
+    with as_file(RESOURCE_DIR / file_name) as path:
+        return load_csv(path)
+
+
 def _old_faithful() -> Dataset:
-    ds = load_csv(RESOURCE_DIR / "old_faithful.csv")
+    ds = _shipped_csv("old_faithful.csv")
     return ds.with_columns(("eruptions", "waiting"))
 
 
 def _iris() -> Dataset:
-    ds = load_csv(RESOURCE_DIR / "iris.csv").with_columns(("petal_length", "petal_width"))
+    ds = _shipped_csv("iris.csv").with_columns(("petal_length", "petal_width"))
     # The other columns' warnings (if any) do not concern the two kept here.
     return Dataset("iris", ds.X, ds.columns, ds.labels, ds.class_names)
 
