@@ -17,6 +17,7 @@ import sysconfig
 import tomllib
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,10 @@ def _dependency_folders() -> list[str]:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> dict:
     """Build the wheel, install it in a fresh venv; the venv's python, the wheel and a work folder."""
+    setuptools = version("setuptools")
+    assert tuple(int(part) for part in setuptools.split(".")[:2]) >= (70, 1), (
+        f"setuptools {setuptools} cannot build a wheel alone; `pip install -e \".[test]\"` brings a newer one"
+    )
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)

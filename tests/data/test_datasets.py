@@ -99,3 +99,16 @@ def test_unknown_name_lists_the_valid_ones():
     message = str(info.value)
     assert "'blobs'" in message
     assert all(name in message for name in BUILTIN_DATASETS)
+
+
+def test_shipped_tables_are_read_from_the_package():
+    """The CSVs come from the package clusterviz.resources (the repository's
+    resources/ folder), not from a path relative to the source tree, so an
+    installed wheel finds them (tests/test_wheel.py runs that wheel)."""
+    from importlib.resources import files
+
+    from clusterviz.data.datasets import RESOURCE_DIR
+
+    assert RESOURCE_DIR == files("clusterviz.resources") / "datasets"
+    for name in ("iris.csv", "old_faithful.csv"):
+        assert (RESOURCE_DIR / name).is_file(), name
