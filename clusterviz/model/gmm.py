@@ -204,7 +204,7 @@ class GaussianMixture(SteppableModel):
     # ------------------------------------------------------------------
     # the parts shared by the steps
 
-    def _factors(self, state: FitState, center: np.ndarray, D: int) -> g.Factors:
+    def _factors(self, state: FitState, centre: np.ndarray, D: int) -> g.Factors:
         """Centred parameters and precision factors of a state (pure)."""
         K = self.n_components
         cov = state.covariances
@@ -219,16 +219,16 @@ class GaussianMixture(SteppableModel):
                              f"and the smallest is {w.min():g}.")
         g.check_structure(cov, self.covariance_type)
         U, log_det = g.precision_factors(cov, self.covariance_type, self.reg_covar)
-        return g.Factors(g.log_weights(state.weights), state.means - center, U, log_det)
+        return g.Factors(g.log_weights(state.weights), state.means - centre, U, log_det)
 
-    def _log_likelihood(self, X, center, state) -> float:
-        return g.log_likelihood_pass(X, center, self._factors(state, center, X.shape[1]))
+    def _log_likelihood(self, X, centre, state) -> float:
+        return g.log_likelihood_pass(X, centre, self._factors(state, centre, X.shape[1]))
 
-    def _estimate(self, X, center, resp_kn, *, single_points: bool = False) -> tuple[g.Estimate, list[str]]:
+    def _estimate(self, X, centre, resp_kn, *, single_points: bool = False) -> tuple[g.Estimate, list[str]]:
         """M-step numerics plus the notes a teacher should see. ``single_points``:
         every component starts on one point by design (the initialisation), so
         a collapse there is expected and never an error."""
-        est = g.estimate_parameters(X, center, resp_kn, self.covariance_type, self.reg_covar)
+        est = g.estimate_parameters(X, centre, resp_kn, self.covariance_type, self.reg_covar)
         notes = []
         r = self.reg_covar
         empty = np.flatnonzero(est.counts < _EMPTY_COUNT)
@@ -279,8 +279,8 @@ class GaussianMixture(SteppableModel):
                              "(PRML §9.2.1).")
         return est, notes
 
-    def _state_from_estimate(self, est: g.Estimate, center, **fields) -> FitState:
-        return FitState(weights=_readonly(est.weights), means=_readonly(est.means_c + center),
+    def _state_from_estimate(self, est: g.Estimate, centre, **fields) -> FitState:
+        return FitState(weights=_readonly(est.weights), means=_readonly(est.means_c + centre),
                         covariances=_readonly(est.covariances), **fields)
 
     # ------------------------------------------------------------------
@@ -301,15 +301,15 @@ class GaussianMixture(SteppableModel):
         K, ct = self.n_components, self.covariance_type
         w0, m0, p0 = self._check_weights_init(), self._check_means_init(D), self._check_precisions_init(D)
         rng = as_generator(self.random_state)
-        center = data.mean
+        centre = data.mean
         notes: list[str] = []
         if w0 is None or m0 is None or p0 is None:
             resp_kn, single_points = self._initial_responsibilities(data, rng, notes)
-            est, m_notes = self._estimate(X, center, resp_kn, single_points=single_points)
+            est, m_notes = self._estimate(X, centre, resp_kn, single_points=single_points)
             if not single_points:
                 notes.extend(m_notes)
         weights = est.weights if w0 is None else w0
-        means = est.means_c + center if m0 is None else m0
+        means = est.means_c + centre if m0 is None else m0
         if p0 is None:
             covariances = est.covariances
         else:
@@ -325,7 +325,7 @@ class GaussianMixture(SteppableModel):
         state = FitState(iteration=0, phase="init", weights=_readonly(np.array(weights)),
                          means=_readonly(np.array(means)), covariances=_readonly(np.array(covariances)),
                          objective=0.0, notes=tuple(notes))
-        state = replace(state, objective=self._log_likelihood(X, center, state))
+        state = replace(state, objective=self._log_likelihood(X, centre, state))
         check_state_finite(state)
         return state
 
@@ -369,13 +369,13 @@ class GaussianMixture(SteppableModel):
         of points (a grid, a hovered point).
         """
         data = self._check_X(X)
-        X, center = data.X, data.mean
+        X, centre = data.X, data.mean
         N, D = X.shape
         K = self.n_components
-        factors = self._factors(state, center, D)
+        factors = self._factors(state, centre, D)
         resp_kn = np.empty((K, N))
         labels = np.empty(N, dtype=np.intp)
-        total = g.log_likelihood_pass(X, center, factors, resp_out=resp_kn, labels_out=labels)
+        total = g.log_likelihood_pass(X, centre, factors, resp_out=resp_kn, labels_out=labels)
         new = FitState(iteration=state.iteration, phase="E", means=state.means, weights=state.weights,
                        covariances=state.covariances, objective=total, labels=_readonly(labels),
                        soft_responsibilities=_readonly(resp_kn.T), converged=state.converged)
@@ -388,7 +388,7 @@ class GaussianMixture(SteppableModel):
         total log-likelihood of the new parameters; ``converged`` when it moved
         by less than ``tol`` per point since the state's."""
         data = self._check_X(X)
-        X, center = data.X, data.mean
+        X, centre = data.X, data.mean
         N, D = X.shape
         K = self.n_components
         resp = state.soft_responsibilities
@@ -397,10 +397,10 @@ class GaussianMixture(SteppableModel):
         if resp.shape != (N, K):
             raise ModelError(f"The state's responsibilities have shape {resp.shape}, but the data need "
                              f"({N}, {K}): was the data changed since the E-step?")
-        est, notes = self._estimate(X, center, resp.T)
-        new = self._state_from_estimate(est, center, iteration=state.iteration + 1, phase="M", objective=0.0,
+        est, notes = self._estimate(X, centre, resp.T)
+        new = self._state_from_estimate(est, centre, iteration=state.iteration + 1, phase="M", objective=0.0,
                                         labels=state.labels, soft_responsibilities=resp, notes=tuple(notes))
-        objective = self._log_likelihood(X, center, new)
+        objective = self._log_likelihood(X, centre, new)
         converged = bool(abs(objective - state.objective) / N < self.tol)
         new = replace(new, objective=objective, converged=converged)
         check_state_finite(new.without_assignments())  # the responsibilities were checked by the E-step

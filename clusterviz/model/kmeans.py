@@ -28,8 +28,8 @@ import numpy as np
 
 from ._common import INITS, check_centres, checked_data, quiet
 from .base import SteppableModel
-from .kmeans_grid import MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid, \
-    packed_min, usable
+from .kmeans_grid import (MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid,
+                          packed_min, usable)
 from .prepared import Prepared
 from .seeding import kmeans_plusplus, random_init
 from .state import FitState, ModelError

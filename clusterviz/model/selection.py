@@ -23,7 +23,7 @@ import numpy as np
 from .metrics import silhouette_score
 from .prepared import prepare
 from .registry import COVARIANCE_TYPES, ModelSettings, get_algorithm
-from .state import FitState, ModelError
+from .state import ModelError
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Cancelled", "knee_point", "SweepResult", "sweep_k", "RestartRun", "run_restarts",

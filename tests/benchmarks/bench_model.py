@@ -43,12 +43,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
-from clusterviz.model import GaussianMixture, KMeans, prepare
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's clusterviz, not an installed one
+from clusterviz.model import GaussianMixture, KMeans, prepare  # noqa: E402
+import clusterviz  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:
@@ -188,7 +192,7 @@ def main() -> None:
     dims = args.d or [2, 10]
     ks = args.k or [3, 10]
     benches = [name for name in ("kmeans", "gmm-full") if args.only is None or name.startswith(args.only)]
-    print(f"# load average at start: {loadavg()}")
+    print(f"# clusterviz from {list(clusterviz.__path__)[0]}; load average at start: {loadavg()}")
     print(f"{'algorithm':<10} {'N':>9} {'K':>3} {'D':>3} {'':>8} {'ours ms':>9} {'sklearn ms':>11} {'ratio':>6}"
           f" {'paired':>6} {'moved %':>8}")
     for n in sizes:
