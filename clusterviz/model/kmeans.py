@@ -440,9 +440,13 @@ class KMeans(SteppableModel):
 
     # -- what the layers show ---------------------------------------------------
     def region_labels(self, X, state: FitState) -> np.ndarray:
-        """The nearest of ``state``'s centres for every row of X."""
+        """The nearest of ``state``'s centres for every row of X (the labels
+        of the E-step; 2-D points are measured one by one, as a grid of cells
+        for points seen once, such as a view's pixels, would cost more)."""
         data = checked_data(X, None)
         means = check_centres(state.means, state.means.shape[0], data.n_features, "state.means")
+        if data.n_features == 2:
+            return nearest_direct(data.centred(), means - data.mean)[0]
         return _nearest(data, means - data.mean)[0]
 
     # -- fitting ------------------------------------------------------------
