@@ -3,19 +3,19 @@ density on a regular 2-D grid of pixels (no Qt).
 
 The canvas's background layers -- decision regions and mixture density --
 need, for every cell of a grid laid over the visible part of the plane, the
-cluster a point there would be assigned to and log p(x) of the mixture. This
-module computes both from a :class:`FitState`'s parameters with the models'
-own numerics, so that a region's colour always agrees with the assignment a
-point placed there would get:
+cluster a point there would be assigned to and log p(x) of the model. The
+model answers both itself (:meth:`~clusterviz.model.base.SteppableModel.region_labels`,
+:meth:`~clusterviz.model.base.SteppableModel.log_density`, one pass where it
+can with ``layer_values``), with its own numerics, so a region's colour
+always agrees with the assignment a point placed there would get: the
+nearest mean for K-Means (which has no density), the most responsible
+component for the mixtures (PRML (9.23)), and log p(x) of the mixture
+(PRML (9.14)).
 
-- K-Means: the nearest mean (:func:`clusterviz.model.kmeans.assign_labels`,
-  the K-Means E-step, PRML (9.2)); there is no density.
-- Soft K-Means: the most responsible mean
-  (:func:`clusterviz.model.soft_kmeans.soft_responsibilities`); the density
-  is that of the equivalent mixture, equal weights and covariance I/(2 beta).
-- Gaussian mixture: argmax of the posterior and log p(x) =
-  logsumexp_k [log pi_k + log N(x | mu_k, Sigma_k)] (PRML (9.14), (9.23)),
-  through :func:`clusterviz.model.gaussian.log_likelihood_pass`.
+:func:`evaluate_layers` and :func:`density_levels` take the model;
+:func:`evaluate_grid` and the state-first form of :func:`density_levels`
+take an algorithm's name and settings and build the model through the
+registry.
 """
 from __future__ import annotations
 
@@ -24,16 +24,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import gaussian as g
-from .kmeans import assign_labels
-from .soft_kmeans import soft_responsibilities
+from .registry import ModelSettings, get_algorithm
 from .state import FitState, ModelError
 
-__all__ = ["ALGORITHMS", "KINDS", "GridResult", "contour_segments", "density_levels", "evaluate_grid",
+__all__ = ["KINDS", "GridResult", "contour_segments", "density_levels", "evaluate_grid", "evaluate_layers",
            "grid_points", "grid_shape", "has_density"]
 
 KINDS: tuple[str, ...] = ("regions", "density", "both")
-ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "soft-kmeans")
 
 #: At most this many data points are used to place the density contours.
 MAX_LEVEL_POINTS = 20000
@@ -62,8 +59,8 @@ class GridResult(NamedTuple):
 
 
 def has_density(algorithm: str) -> bool:
-    """Whether ``algorithm`` defines a density p(x) (the mixtures do, K-Means does not)."""
-    return algorithm in ("gmm", "soft-kmeans")
+    """Whether the algorithm called ``algorithm`` defines a density p(x) (see the registry)."""
+    return get_algorithm(algorithm).has_density
 
 
 def grid_shape(x_span: float, y_span: float, long_side: int = 240) -> tuple[int, int]:
@@ -121,31 +118,21 @@ def grid_points(x_range: Sequence[float], y_range: Sequence[float], shape: tuple
     return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def evaluate_grid(state: FitState, x_range, y_range, shape, kind: str = "both", *, algorithm: str | None = None,
-                  covariance_type: str = "full", reg_covar: float = 1e-6,
-                  beta: float | None = None) -> GridResult:
+def evaluate_layers(model, state: FitState, x_range, y_range, shape, kind: str = "both") -> GridResult:
     """Assignments and log-density of ``state``'s parameters on a grid.
 
     Parameters
     ----------
+    model : SteppableModel
+        The estimator whose numerics apply (its ``layer_values``).
     state : FitState
-        Only the parameters are used (means; for mixtures also weights and
-        covariances). Must be 2-D (means of shape (n_clusters, 2)).
+        Only the parameters are used. Must be 2-D (means of shape (n_clusters, 2)).
     x_range, y_range : (float, float)
         The area covered (see :func:`grid_points`).
     shape : (int, int)
         (n_rows, n_cols).
     kind : {"regions", "density", "both"}
-        What to compute. Density is None for K-Means.
-    algorithm : {"kmeans", "gmm", "soft-kmeans"} or None
-        Which model's numerics to use; None guesses from the state (no
-        covariances: K-Means, else a Gaussian mixture).
-    covariance_type : {"full", "tied", "diag", "spherical"}
-        The GMM's covariance type (how its covariances are factorised).
-    reg_covar : float
-        The GMM's reg_covar (quoted in error messages only).
-    beta : float or None
-        Soft K-Means' stiffness; None reads it from the covariances I/(2 beta).
+        What to compute. The density is None for a model without one.
 
     Returns
     -------
@@ -156,37 +143,19 @@ def evaluate_grid(state: FitState, x_range, y_range, shape, kind: str = "both", 
     ValueError
         If the state is not 2-D or an argument is not allowed.
     ModelError
-        If the mixture cannot be evaluated (a covariance is not positive
+        If the model cannot be evaluated (a covariance is not positive
         definite, or the grid lies so far from every component that p(x)
         underflows).
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not allowed; choose one of {', '.join(map(repr, KINDS))}.")
-    if algorithm is None:
-        algorithm = "kmeans" if state.covariances is None else "gmm"
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm={algorithm!r} is not allowed; choose one of "
-                         f"{', '.join(map(repr, ALGORITHMS))}.")
     means = np.asarray(state.means, dtype=np.float64)
     if means.ndim != 2 or means.shape[1] != 2:
         raise ValueError(f"Background layers need 2-D parameters; the means have shape {means.shape}.")
     xs, ys, P = grid_points(x_range, y_range, shape)
     n_rows, n_cols = ys.shape[0], xs.shape[0]
-    want_labels = kind in ("regions", "both")
-    want_density = kind in ("density", "both") and algorithm != "kmeans"
-    labels = log_density = None
-    if algorithm == "kmeans":
-        if want_labels:
-            labels = assign_labels(P, means)[0]
-    else:
-        if algorithm == "soft-kmeans" and want_labels:
-            labels = np.argmax(soft_responsibilities(P, means, _beta_of(state) if beta is None else beta), axis=1)
-        gmm_labels = want_labels and algorithm == "gmm"
-        if gmm_labels or want_density:
-            ct = covariance_type if algorithm == "gmm" else "spherical"
-            labels_out, log_density = _mixture_pass(P, state, ct, reg_covar, gmm_labels, want_density)
-            if gmm_labels:
-                labels = labels_out
+    labels, log_density = model.layer_values(P, state, labels=kind in ("regions", "both"),
+                                             density=kind in ("density", "both"))
     if labels is not None:
         labels = np.asarray(labels, dtype=np.intp).reshape(n_rows, n_cols)
     if log_density is not None:
@@ -194,9 +163,47 @@ def evaluate_grid(state: FitState, x_range, y_range, shape, kind: str = "both", 
     return GridResult(xs, ys, labels, log_density)
 
 
-def density_levels(state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9), *,
-                   covariance_type: str = "full", reg_covar: float = 1e-6) -> np.ndarray:
+def evaluate_grid(state: FitState, x_range, y_range, shape, kind: str = "both", *, algorithm: str | None = None,
+                  covariance_type: str = "full", reg_covar: float = 1e-6,
+                  beta: float | None = None) -> GridResult:
+    """:func:`evaluate_layers` for the algorithm called ``algorithm``.
+
+    Parameters
+    ----------
+    state, x_range, y_range, shape, kind
+        As in :func:`evaluate_layers`.
+    algorithm : str or None
+        A name in the registry ("kmeans", "gmm", "soft-kmeans"); None
+        guesses from the state (no covariances: K-Means, else a Gaussian
+        mixture).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        For algorithms that fit covariances: how they are factorised.
+    reg_covar : float
+        For algorithms that fit covariances (quoted in error messages only).
+    beta : float or None
+        For algorithms with a stiffness; None reads it from the covariances I/(2 beta).
+
+    Returns
+    -------
+    GridResult
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind={kind!r} is not allowed; choose one of {', '.join(map(repr, KINDS))}.")
+    if algorithm is None:
+        algorithm = "kmeans" if state.covariances is None else "gmm"
+    entry = get_algorithm(algorithm)
+    if beta is None:
+        beta = _beta_of(state) if entry.uses_beta else 1.0
+    return evaluate_layers(_model_for(entry, state, covariance_type, reg_covar, beta), state,
+                           x_range, y_range, shape, kind)
+
+
+def density_levels(*args, **kwargs) -> np.ndarray:
     """log p(x) levels whose contours enclose given fractions of the data.
+
+    ``density_levels(model, state, X, fractions=...)``, or, for a Gaussian
+    mixture's state, ``density_levels(state, X, fractions=..., *,
+    covariance_type="full", reg_covar=1e-6)``.
 
     The contour at the level for fraction f encloses the region where
     log p(x) is at least the (1 - f) quantile of log p(x_n) over the data, so
@@ -205,29 +212,57 @@ def density_levels(state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 
 
     Parameters
     ----------
+    model : SteppableModel
+        A model with a density (its ``log_density``).
     state : FitState
-        A mixture's state (covariances not None).
     X : ndarray of shape (n_samples, n_features)
         The data (at most ``MAX_LEVEL_POINTS`` evenly spaced rows are used).
-    fractions : sequence of float in (0, 1)
+    fractions : sequence of float in (0, 1), default (0.1, 0.25, 0.5, 0.75, 0.9)
 
     Returns
     -------
     ndarray of shape (len(fractions),)
         Levels, increasing with decreasing fraction; empty when X is empty.
+
+    Raises
+    ------
+    ValueError
+        If the model defines no density, or a fraction is not in (0, 1).
     """
-    if state.covariances is None:
-        raise ValueError("K-Means defines no density; density levels need a mixture's state.")
+    if args and isinstance(args[0], FitState):
+        return _mixture_density_levels(*args, **kwargs)
+    return _density_levels(*args, **kwargs)
+
+
+def _density_levels(model, state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9)):
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] == 0:
-        return np.empty(0)
     f = np.asarray(fractions, dtype=np.float64)
     if f.ndim != 1 or not np.all((f > 0) & (f < 1)):
         raise ValueError(f"fractions={fractions!r} should be numbers strictly between 0 and 1.")
+    if X.ndim != 2 or X.shape[0] == 0:
+        return np.empty(0)
     stride = max(1, -(-X.shape[0] // MAX_LEVEL_POINTS))
-    sample = X[::stride]
-    _, log_p = _mixture_pass(sample, state, covariance_type, reg_covar, False, True)
+    log_p = model.log_density(X[::stride], state)
+    if log_p is None:
+        raise ValueError(f"{type(model).__name__} defines no density; density levels need a mixture's state.")
     return np.quantile(log_p, 1.0 - f)
+
+
+def _mixture_density_levels(state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9), *,
+                            covariance_type: str = "full", reg_covar: float = 1e-6) -> np.ndarray:
+    """The levels of a Gaussian mixture's state, its model built through the registry."""
+    if state.covariances is None:
+        raise ValueError("K-Means defines no density; density levels need a mixture's state.")
+    model = _model_for(get_algorithm("gmm"), state, covariance_type, reg_covar, 1.0)
+    return _density_levels(model, state, X, fractions)
+
+
+def _model_for(entry, state: FitState, covariance_type: str, reg_covar: float, beta: float):
+    """The estimator of registry ``entry`` holding ``state``'s settings."""
+    means = np.asarray(state.means, dtype=np.float64)
+    settings = ModelSettings(n_clusters=means.shape[0], covariance_type=covariance_type, beta=beta,
+                             reg_covar=reg_covar, initial_means=means)
+    return entry.build(settings, means)
 
 
 def contour_segments(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, level: float) -> np.ndarray:
@@ -299,23 +334,6 @@ def contour_segments(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, level: 
 
 
 # --------------------------------------------------------------------------
-def _mixture_pass(P, state, covariance_type, reg_covar, want_labels, want_density):
-    """(labels or None, log p or None) of a mixture at the rows of P, with
-    the same factorisation and pass as the GMM's E-step."""
-    cov = state.covariances
-    if cov is None:
-        raise ValueError("A mixture's state needs covariances; this one has none.")
-    cov = np.asarray(cov, dtype=np.float64)
-    center = np.einsum("ij->j", P) / P.shape[0]  # as the GMM centres its data
-    U, log_det = g.precision_factors(cov, covariance_type, reg_covar)
-    factors = g.Factors(g.log_weights(np.asarray(state.weights, dtype=np.float64)),
-                        np.asarray(state.means, dtype=np.float64) - center, U, log_det)
-    labels = np.empty(P.shape[0], dtype=np.intp) if want_labels else None
-    log_p = np.empty(P.shape[0]) if want_density else None
-    g.log_likelihood_pass(P, center, factors, labels_out=labels, per_point_out=log_p)
-    return labels, log_p
-
-
 def _beta_of(state: FitState) -> float:
     """Soft K-Means' stiffness from its covariance I/(2 beta)."""
     if state.covariances is None:

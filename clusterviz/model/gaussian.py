@@ -3,7 +3,7 @@ the weighted moments of the M-step (numpy only; no Qt).
 
 Conventions
 -----------
-* Every function works on data centred at ``center`` (the column mean of X,
+* Every function works on data centred at ``centre`` (the column mean of X,
   subtracted chunk by chunk), so data far from the origin keep their digits.
 * Covariances are passed around as full matrices of shape (K, D, D); the
   covariance type only decides how they are estimated and factorised.
@@ -208,7 +208,7 @@ def covariances_from_precisions(precisions, covariance_type: str, n_components: 
 # E-step
 
 
-def log_likelihood_pass(X: np.ndarray, center: np.ndarray, factors: Factors, *,
+def log_likelihood_pass(X: np.ndarray, centre: np.ndarray, factors: Factors, *,
                         resp_out: np.ndarray | None = None,
                         labels_out: np.ndarray | None = None,
                         per_point_out: np.ndarray | None = None) -> float:
@@ -221,7 +221,7 @@ def log_likelihood_pass(X: np.ndarray, center: np.ndarray, factors: Factors, *,
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-    center : ndarray of shape (n_features,)
+    centre : ndarray of shape (n_features,)
         Subtracted from every row before anything else.
     factors : Factors
     resp_out : ndarray of shape (n_components, n_samples), optional
@@ -246,7 +246,7 @@ def log_likelihood_pass(X: np.ndarray, center: np.ndarray, factors: Factors, *,
         for a in range(0, N, rows):
             b = min(N, a + rows)
             n = b - a
-            xt = (X[a:b] - center).T  # (D, n)
+            xt = (X[a:b] - centre).T  # (D, n)
             Y = Ucat @ xt
             Y -= offset
             np.square(Y, out=Y)
@@ -308,7 +308,7 @@ class Estimate(NamedTuple):
     data_variance: float  # mean per-feature variance of X (scale for "collapsed")
 
 
-def _moments(X, center, resp_kn, pairs):
+def _moments(X, centre, resp_kn, pairs):
     """Sums over points of r_nk * [1, x, x_i x_j (i <= j)] for every k: (K, 1 + D + P)."""
     N, D = X.shape
     K = resp_kn.shape[0]
@@ -320,7 +320,7 @@ def _moments(X, center, resp_kn, pairs):
         phi = np.empty((n_feat, b - a))
         phi[0] = 1.0
         xt = phi[1:1 + D]
-        np.subtract(X[a:b].T, center[:, None], out=xt)
+        np.subtract(X[a:b].T, centre[:, None], out=xt)
         for p, (i, j) in enumerate(pairs):
             np.multiply(xt[i], xt[j], out=phi[1 + D + p])
         # a strided (K, n) slice goes to BLAS as it is (leading dimension N)
@@ -328,12 +328,12 @@ def _moments(X, center, resp_kn, pairs):
     return mom
 
 
-def _exact_scatter(X, center, resp_row, mean_c, diag_only):
+def _exact_scatter(X, centre, resp_row, mean_c, diag_only):
     """sum_n r_n (x_n - mu)(x_n - mu)^T in two passes (no cancellation)."""
     N, D = X.shape
     rows = chunk_rows(N, 1, D)
     S = np.zeros((D, D)) if not diag_only else np.zeros(D)
-    shift = center + mean_c
+    shift = centre + mean_c
     for a in range(0, N, rows):
         b = min(N, a + rows)
         d = X[a:b].T - shift[:, None]  # (D, n)
@@ -347,7 +347,7 @@ def _exact_scatter(X, center, resp_row, mean_c, diag_only):
     return S
 
 
-def estimate_parameters(X: np.ndarray, center: np.ndarray, resp_kn: np.ndarray,
+def estimate_parameters(X: np.ndarray, centre: np.ndarray, resp_kn: np.ndarray,
                         covariance_type: str, reg_covar: float) -> Estimate:
     """Weights, centred means and covariances from responsibilities (PRML (9.24)-(9.26)).
 
@@ -360,7 +360,7 @@ def estimate_parameters(X: np.ndarray, center: np.ndarray, resp_kn: np.ndarray,
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-    center : ndarray of shape (n_features,)
+    centre : ndarray of shape (n_features,)
     resp_kn : ndarray of shape (n_components, n_samples)
         Responsibilities, component-major (rows sum over k to 1 per point).
     covariance_type : {"full", "tied", "diag", "spherical"}
@@ -370,7 +370,7 @@ def estimate_parameters(X: np.ndarray, center: np.ndarray, resp_kn: np.ndarray,
     K = resp_kn.shape[0]
     diag_only = covariance_type in ("diag", "spherical")
     pairs = [(i, i) for i in range(D)] if diag_only else [(i, j) for i in range(D) for j in range(i, D)]
-    mom = _moments(X, center, resp_kn, pairs)
+    mom = _moments(X, centre, resp_kn, pairs)
     counts = mom[:, 0].copy()
     nk = counts + _EPS10
     sums = mom[:, 1:1 + D]
@@ -404,7 +404,7 @@ def estimate_parameters(X: np.ndarray, center: np.ndarray, resp_kn: np.ndarray,
         else:
             lam = np.linalg.eigvalsh(scatter[k] / np.outer(d, d))[0]
         if not lam > _CANCELLATION_LIMIT:
-            scatter[k] = _exact_scatter(X, center, resp_kn[k], means_c[k], diag_only)
+            scatter[k] = _exact_scatter(X, centre, resp_kn[k], means_c[k], diag_only)
     if covariance_type == "full":
         raw = scatter / nk[:, None, None]
     elif covariance_type == "tied":

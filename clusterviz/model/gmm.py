@@ -2,6 +2,8 @@
 
 The numerics live in :mod:`clusterviz.model.gaussian`; this class holds the
 settings, checks inputs and turns results into :class:`FitState` objects.
+Every method takes an array or a :class:`~clusterviz.model.prepared.Prepared`
+(checked once, centred on its prepared mean).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 
 from . import gaussian as g
 from .base import SteppableModel
+from .prepared import Prepared, as_prepared
 from .state import FitState, ModelError
 from .validation import as_generator, check_covariance_size, check_data, check_n_clusters, check_state_finite
 
@@ -26,11 +29,6 @@ _COLLAPSE_RATIO = 1e-8
 _SINGULAR_RATIO = 1e-15
 # A component whose responsibilities sum to less than this has "no points".
 _EMPTY_COUNT = 1e-8
-
-
-def _center(X: np.ndarray) -> np.ndarray:
-    """Column means of X (the reference point every step centres the data on)."""
-    return np.einsum("ij->j", X) / X.shape[0]  # 5x faster than X.mean(axis=0) for tall X
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -139,12 +137,15 @@ class GaussianMixture(SteppableModel):
                 or isinstance(self.random_state, bool):
             raise ModelError(f"random_state={self.random_state!r} should be None, an int seed or a numpy Generator.")
 
-    def _check_X(self, X, *, fitting: bool = False) -> np.ndarray:
+    def _check_X(self, X, *, fitting: bool = False) -> Prepared:
         # Only initialisation needs n_samples >= n_components; a step can
         # evaluate parameters on any number of points (e.g. a grid).
-        X = check_data(X, self.n_components if fitting else None)
-        check_covariance_size(self.n_components, X.shape[1])
-        return X
+        data = as_prepared(X)
+        data.derived("checked", lambda p: check_data(p.X) is not None)  # once per prepared data
+        if fitting and data.n_samples < self.n_components:
+            check_data(data.X, self.n_components)  # raises, quoting both numbers
+        check_covariance_size(self.n_components, data.n_features)
+        return data
 
     def _check_weights_init(self) -> np.ndarray | None:
         if self.weights_init is None:
@@ -203,7 +204,7 @@ class GaussianMixture(SteppableModel):
     # ------------------------------------------------------------------
     # the parts shared by the steps
 
-    def _factors(self, state: FitState, center: np.ndarray, D: int) -> g.Factors:
+    def _factors(self, state: FitState, centre: np.ndarray, D: int) -> g.Factors:
         """Centred parameters and precision factors of a state (pure)."""
         K = self.n_components
         cov = state.covariances
@@ -218,16 +219,16 @@ class GaussianMixture(SteppableModel):
                              f"and the smallest is {w.min():g}.")
         g.check_structure(cov, self.covariance_type)
         U, log_det = g.precision_factors(cov, self.covariance_type, self.reg_covar)
-        return g.Factors(g.log_weights(state.weights), state.means - center, U, log_det)
+        return g.Factors(g.log_weights(state.weights), state.means - centre, U, log_det)
 
-    def _log_likelihood(self, X, center, state) -> float:
-        return g.log_likelihood_pass(X, center, self._factors(state, center, X.shape[1]))
+    def _log_likelihood(self, X, centre, state) -> float:
+        return g.log_likelihood_pass(X, centre, self._factors(state, centre, X.shape[1]))
 
-    def _estimate(self, X, center, resp_kn, *, single_points: bool = False) -> tuple[g.Estimate, list[str]]:
+    def _estimate(self, X, centre, resp_kn, *, single_points: bool = False) -> tuple[g.Estimate, list[str]]:
         """M-step numerics plus the notes a teacher should see. ``single_points``:
         every component starts on one point by design (the initialisation), so
         a collapse there is expected and never an error."""
-        est = g.estimate_parameters(X, center, resp_kn, self.covariance_type, self.reg_covar)
+        est = g.estimate_parameters(X, centre, resp_kn, self.covariance_type, self.reg_covar)
         notes = []
         r = self.reg_covar
         empty = np.flatnonzero(est.counts < _EMPTY_COUNT)
@@ -278,8 +279,8 @@ class GaussianMixture(SteppableModel):
                              "(PRML §9.2.1).")
         return est, notes
 
-    def _state_from_estimate(self, est: g.Estimate, center, **fields) -> FitState:
-        return FitState(weights=_readonly(est.weights), means=_readonly(est.means_c + center),
+    def _state_from_estimate(self, est: g.Estimate, centre, **fields) -> FitState:
+        return FitState(weights=_readonly(est.weights), means=_readonly(est.means_c + centre),
                         covariances=_readonly(est.covariances), **fields)
 
     # ------------------------------------------------------------------
@@ -294,20 +295,21 @@ class GaussianMixture(SteppableModel):
         log-likelihood of these parameters.
         """
         self._check_settings()
-        X = self._check_X(X, fitting=True)
+        data = self._check_X(X, fitting=True)
+        X = data.X
         N, D = X.shape
         K, ct = self.n_components, self.covariance_type
         w0, m0, p0 = self._check_weights_init(), self._check_means_init(D), self._check_precisions_init(D)
         rng = as_generator(self.random_state)
-        center = _center(X)
+        centre = data.mean
         notes: list[str] = []
         if w0 is None or m0 is None or p0 is None:
-            resp_kn, single_points = self._initial_responsibilities(X, rng, notes)
-            est, m_notes = self._estimate(X, center, resp_kn, single_points=single_points)
+            resp_kn, single_points = self._initial_responsibilities(data, rng, notes)
+            est, m_notes = self._estimate(X, centre, resp_kn, single_points=single_points)
             if not single_points:
                 notes.extend(m_notes)
         weights = est.weights if w0 is None else w0
-        means = est.means_c + center if m0 is None else m0
+        means = est.means_c + centre if m0 is None else m0
         if p0 is None:
             covariances = est.covariances
         else:
@@ -323,18 +325,18 @@ class GaussianMixture(SteppableModel):
         state = FitState(iteration=0, phase="init", weights=_readonly(np.array(weights)),
                          means=_readonly(np.array(means)), covariances=_readonly(np.array(covariances)),
                          objective=0.0, notes=tuple(notes))
-        state = replace(state, objective=self._log_likelihood(X, center, state))
+        state = replace(state, objective=self._log_likelihood(X, centre, state))
         check_state_finite(state)
         return state
 
-    def _initial_responsibilities(self, X, rng, notes) -> tuple[np.ndarray, bool]:
+    def _initial_responsibilities(self, data: Prepared, rng, notes) -> tuple[np.ndarray, bool]:
         """(K, N) initial responsibilities and whether each component starts on one point."""
-        N, _ = X.shape
+        N = data.n_samples
         K = self.n_components
         resp = np.zeros((K, N))
         if self.init_params == "kmeans":
             from .kmeans import KMeans
-            labels = KMeans(n_clusters=K, init="k-means++", n_init=1, random_state=rng).fit(X).labels_
+            labels = KMeans(n_clusters=K, init="k-means++", n_init=1, random_state=rng).fit(data).labels_
             resp[np.asarray(labels), np.arange(N)] = 1.0
             notes.append("Initialised from one k-means run: each component takes the share, mean and "
                          "covariance of one k-means cluster.")
@@ -349,8 +351,8 @@ class GaussianMixture(SteppableModel):
             indices = rng.choice(N, size=K, replace=False)
             how = "data points chosen at random"
         else:  # "k-means++"
-            from .kmeans import kmeans_plusplus
-            _, indices = kmeans_plusplus(X, K, rng)
+            from .seeding import kmeans_plusplus
+            _, indices = kmeans_plusplus(data, K, rng)
             how = "k-means++ seeds"
         resp[np.arange(K), np.asarray(indices)] = 1.0
         notes.append(f"Initialised on {K} {how}: each component starts on one point with the tiny "
@@ -366,14 +368,14 @@ class GaussianMixture(SteppableModel):
         state came from this model on the same data. ``X`` may hold any number
         of points (a grid, a hovered point).
         """
-        X = self._check_X(X)
+        data = self._check_X(X)
+        X, centre = data.X, data.mean
         N, D = X.shape
         K = self.n_components
-        center = _center(X)
-        factors = self._factors(state, center, D)
+        factors = self._factors(state, centre, D)
         resp_kn = np.empty((K, N))
         labels = np.empty(N, dtype=np.intp)
-        total = g.log_likelihood_pass(X, center, factors, resp_out=resp_kn, labels_out=labels)
+        total = g.log_likelihood_pass(X, centre, factors, resp_out=resp_kn, labels_out=labels)
         new = FitState(iteration=state.iteration, phase="E", means=state.means, weights=state.weights,
                        covariances=state.covariances, objective=total, labels=_readonly(labels),
                        soft_responsibilities=_readonly(resp_kn.T), converged=state.converged)
@@ -385,7 +387,8 @@ class GaussianMixture(SteppableModel):
         (phase "M", iteration + 1; PRML (9.24)-(9.26)). The objective is the
         total log-likelihood of the new parameters; ``converged`` when it moved
         by less than ``tol`` per point since the state's."""
-        X = self._check_X(X)
+        data = self._check_X(X)
+        X, centre = data.X, data.mean
         N, D = X.shape
         K = self.n_components
         resp = state.soft_responsibilities
@@ -394,11 +397,10 @@ class GaussianMixture(SteppableModel):
         if resp.shape != (N, K):
             raise ModelError(f"The state's responsibilities have shape {resp.shape}, but the data need "
                              f"({N}, {K}): was the data changed since the E-step?")
-        center = _center(X)
-        est, notes = self._estimate(X, center, resp.T)
-        new = self._state_from_estimate(est, center, iteration=state.iteration + 1, phase="M", objective=0.0,
+        est, notes = self._estimate(X, centre, resp.T)
+        new = self._state_from_estimate(est, centre, iteration=state.iteration + 1, phase="M", objective=0.0,
                                         labels=state.labels, soft_responsibilities=resp, notes=tuple(notes))
-        objective = self._log_likelihood(X, center, new)
+        objective = self._log_likelihood(X, centre, new)
         converged = bool(abs(objective - state.objective) / N < self.tol)
         new = replace(new, objective=objective, converged=converged)
         check_state_finite(new.without_assignments())  # the responsibilities were checked by the E-step
@@ -424,7 +426,7 @@ class GaussianMixture(SteppableModel):
             self.precisions_ = self.precisions_cholesky_ ** 2
         self.converged_ = bool(state.converged)
         self.n_iter_ = int(state.iteration)
-        self.lower_bound_ = float(state.objective) / X.shape[0]
+        self.lower_bound_ = float(state.objective) / len(X)
         self.n_features_in_ = D
         self._fitted_state = state.without_assignments()
 
@@ -438,44 +440,77 @@ class GaussianMixture(SteppableModel):
             raise ModelError("This GaussianMixture is not fitted yet: call fit(X) first.")
         return state
 
-    def _check_predict_X(self, X) -> np.ndarray:
+    def _check_predict_X(self, X) -> Prepared:
         state = self._fitted()
-        X = check_data(X)
-        if X.shape[1] != state.means.shape[1]:
-            raise ModelError(f"X has {X.shape[1]} features, but the model was fitted on "
+        data = as_prepared(X)
+        data.derived("checked", lambda p: check_data(p.X) is not None)
+        if data.n_features != state.means.shape[1]:
+            raise ModelError(f"X has {data.n_features} features, but the model was fitted on "
                              f"{state.means.shape[1]}.")
-        return X
+        return data
 
-    def _pass(self, X, **out) -> float:
-        state = self._fitted()
-        center = _center(X)
-        return g.log_likelihood_pass(X, center, self._factors(state, center, X.shape[1]), **out)
+    def _pass(self, data: Prepared, state: FitState | None = None, **out) -> float:
+        state = self._fitted() if state is None else state
+        return g.log_likelihood_pass(data.X, data.mean, self._factors(state, data.mean, data.n_features), **out)
 
     def score_samples(self, X) -> np.ndarray:
         """log p(x_n) of every point, shape (n_samples,)."""
-        X = self._check_predict_X(X)
-        out = np.empty(X.shape[0])
-        self._pass(X, per_point_out=out)
+        data = self._check_predict_X(X)
+        out = np.empty(data.n_samples)
+        self._pass(data, per_point_out=out)
         return out
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood per point."""
-        X = self._check_predict_X(X)
-        return self._pass(X) / X.shape[0]
+        data = self._check_predict_X(X)
+        return self._pass(data) / data.n_samples
 
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities, shape (n_samples, n_components)."""
-        X = self._check_predict_X(X)
-        resp = np.empty((self.n_components, X.shape[0]))
-        self._pass(X, resp_out=resp)
+        data = self._check_predict_X(X)
+        resp = np.empty((self.n_components, data.n_samples))
+        self._pass(data, resp_out=resp)
         return np.ascontiguousarray(resp.T)
 
     def predict(self, X) -> np.ndarray:
         """Index of the most responsible component of every point."""
-        X = self._check_predict_X(X)
-        labels = np.empty(X.shape[0], dtype=np.intp)
-        self._pass(X, labels_out=labels)
+        data = self._check_predict_X(X)
+        labels = np.empty(data.n_samples, dtype=np.intp)
+        self._pass(data, labels_out=labels)
         return labels
+
+    # ------------------------------------------------------------------
+    # what the layers and sessions ask of any model
+
+    def layer_values(self, X, state: FitState, labels: bool = True, density: bool = True):
+        """(most responsible component, log p(x)) of every row of X under
+        ``state``'s parameters (PRML (9.23), (9.14)), each only if asked, in
+        one pass."""
+        data = self._check_X(X)
+        labels_out = np.empty(data.n_samples, dtype=np.intp) if labels else None
+        log_p = np.empty(data.n_samples) if density else None
+        self._pass(data, state, labels_out=labels_out, per_point_out=log_p)
+        return labels_out, log_p
+
+    def region_labels(self, X, state: FitState) -> np.ndarray:
+        """The most responsible component of every row of X under ``state``."""
+        return self.layer_values(X, state, density=False)[0]
+
+    def log_density(self, X, state: FitState) -> np.ndarray:
+        """log p(x) of every row of X under ``state``'s mixture (PRML (9.14))."""
+        return self.layer_values(X, state, labels=False)[1]
+
+    def restart(self, X, snapshot: FitState) -> FitState:
+        """A new "init" state with ``snapshot``'s weights, means and
+        covariances, and their log-likelihood on X."""
+        self._check_settings()
+        data = self._check_X(X)
+        state = FitState(iteration=0, phase="init", weights=_readonly(np.array(snapshot.weights)),
+                         means=_readonly(np.array(snapshot.means)),
+                         covariances=_readonly(np.array(snapshot.covariances)), objective=0.0)
+        state = replace(state, objective=self._log_likelihood(data.X, data.mean, state))
+        check_state_finite(state)
+        return state
 
     def _n_parameters(self) -> int:
         K, D = self._fitted().means.shape
@@ -483,13 +518,13 @@ class GaussianMixture(SteppableModel):
 
     def bic(self, X) -> float:
         """Bayesian information criterion: -2 log L + p log N (lower is better)."""
-        X = self._check_predict_X(X)
-        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+        data = self._check_predict_X(X)
+        return -2 * self.score(data) * data.n_samples + self._n_parameters() * np.log(data.n_samples)
 
     def aic(self, X) -> float:
         """Akaike information criterion: -2 log L + 2 p (lower is better)."""
-        X = self._check_predict_X(X)
-        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
+        data = self._check_predict_X(X)
+        return -2 * self.score(data) * data.n_samples + 2 * self._n_parameters()
 
 
 def broad_start(X, means, covariance_type: str = "full", reg_covar: float = 1e-6) -> dict:
@@ -554,24 +589,30 @@ def app_gaussian_mixture(settings, X) -> GaussianMixture:
     with the same init and seed), with equal weights and every covariance
     equal to the data's (:func:`broad_start`). When that start cannot be
     computed (too few points, too many columns for full covariances) the
-    model gets none, and its ``initialize`` says why.
+    model gets none, and its ``initialize`` says why. An ``init`` other than
+    the app's ("random", "k-means++") is scikit-learn's ``init_params``
+    ("kmeans", "random_from_data"). ``reg_covar`` None is
+    :func:`app_reg_covar` of the data; ``tol`` None is the estimator's.
     """
+    from ._common import INITS
     from .kmeans import KMeans
 
-    X = np.asarray(X, dtype=np.float64)
-    reg_covar = app_reg_covar(X)
-    start = {}
-    if X.ndim == 2 and X.shape[0] >= settings.n_clusters:
+    array = np.asarray(X, dtype=np.float64)
+    reg_covar = app_reg_covar(array) if settings.reg_covar is None else settings.reg_covar
+    options = {} if settings.tol is None else {"tol": settings.tol}
+    if settings.initial_means is None and settings.init not in INITS:
+        options["init_params"] = settings.init
+    elif array.ndim == 2 and array.shape[0] >= settings.n_clusters:
         try:
             means = settings.initial_means
             if means is None:
                 means = KMeans(n_clusters=settings.n_clusters, init=settings.init,
                                random_state=settings.seed).initialize(X).means
-            start = broad_start(X, means, settings.covariance_type, reg_covar)
-        except ModelError:
-            start = {}
+            options.update(broad_start(array, means, settings.covariance_type, reg_covar))
+        except (ModelError, np.linalg.LinAlgError):
+            pass
     return GaussianMixture(n_components=settings.n_clusters, covariance_type=settings.covariance_type,
-                           max_iter=settings.max_iter, random_state=settings.seed, reg_covar=reg_covar, **start)
+                           max_iter=settings.max_iter, random_state=settings.seed, reg_covar=reg_covar, **options)
 
 
 def app_start_note(settings) -> str:

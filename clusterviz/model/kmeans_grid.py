@@ -16,24 +16,23 @@ compete there when no third one comes near enough, else against all.
 The labels are exactly those of :func:`nearest_direct` on every point: a
 cell is called pure only with a margin (`_MARGIN`, `_TINY`) far above the
 round-off of either computation, and coordinates whose squares could
-overflow (`_HUGE`) are not put through a grid at all. A grid is a pure
-function of the data's content and keeps their mean; it is cached under a
-checksum of their bits (:func:`fingerprint`) while the array it was built
-from lives, so data edited in place or copied with a change get a new grid.
-On the very array it last served, K-Means works on the grid while another
-thread checks the content (:func:`fingerprint_later`).
+overflow (`_HUGE`) are not put through a grid at all.
+
+A grid is built from a :class:`~clusterviz.model.prepared.Prepared` on first
+use and kept on it (:func:`grid_of`), so it lives and dies with the data's
+owner; there is no cache here. The per-cluster sums of the M-step have one
+definition, :func:`cluster_sums` (whole cells where all points share a label,
+the other points one by one); the E-step's :func:`nearest_on_grid` produces
+exactly the same numbers as a by-product, so a full step need not read the
+labels again.
 """
 from __future__ import annotations
 
-import functools
-import os
-import threading
-import weakref
-from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+
+from .prepared import Prepared
 
 #: Fewest points for which a grid pays for itself (below: measure every point).
 MIN_POINTS = 1 << 15
@@ -51,7 +50,6 @@ _TINY = 1e-150
 _HUGE = 1e150
 #: Points per block in the direct computation, divided by the number of centres.
 _BLOCK_VALUES = 1 << 19
-_CACHE_SIZE = 4
 
 # Overflow in extreme data is not warned about: it shows up as a non-finite
 # distortion, which the model turns into a ModelError a student reads.
@@ -85,12 +83,12 @@ def packed_min(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, best.view(np.float64)
 
 
-def _sq_distances(x: np.ndarray, y: np.ndarray, centers: np.ndarray) -> np.ndarray:
+def _sq_distances(x: np.ndarray, y: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """K x n squared distances of the 2-D points (x, y) to the centres, as
     differences (never the expansion ||p||^2 - 2 p.c + ||c||^2, which loses digits)."""
-    d = np.subtract(x, centers[:, 0, None])
+    d = np.subtract(x, centres[:, 0, None])
     d *= d
-    dy = np.subtract(y, centers[:, 1, None])
+    dy = np.subtract(y, centres[:, 1, None])
     dy *= dy
     d += dy
     return d
@@ -108,13 +106,13 @@ def _sq_distances_to(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarra
 
 
 @_quiet
-def nearest_direct(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_direct(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Labels of the nearest centres of 2-D points and the squared distances.
 
     Parameters
     ----------
     points : ndarray of shape (n, 2)
-    centers : ndarray of shape (K, 2)
+    centres : ndarray of shape (K, 2)
 
     Returns
     -------
@@ -125,63 +123,12 @@ def nearest_direct(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray,
     n = points.shape[0]
     labels = np.empty(n, dtype=np.int32)
     dist = np.empty(n)
-    block = max(1, _BLOCK_VALUES // centers.shape[0])
+    block = max(1, _BLOCK_VALUES // centres.shape[0])
     for start in range(0, n, block):
         stop = min(start + block, n)
         part = points[start:stop]
-        labels[start:stop], dist[start:stop] = packed_min(_sq_distances(part[:, 0], part[:, 1], centers))
+        labels[start:stop], dist[start:stop] = packed_min(_sq_distances(part[:, 0], part[:, 1], centres))
     return labels, dist
-
-
-# --------------------------------------------------------------------------
-# Fingerprint: a checksum of the bits
-# --------------------------------------------------------------------------
-_ROW = 64  # values per row of the reshaped data (32 points of 2-D)
-
-
-@functools.lru_cache(maxsize=2)
-def _bit_weights(n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Odd pseudo-random 64-bit weights: per place in a row, and per row."""
-    rng = np.random.default_rng(20261127)
-    by_place = rng.integers(0, 2**62, _ROW, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    by_row = rng.integers(0, 2**62, n_rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    by_place.flags.writeable = by_row.flags.writeable = False
-    return by_place, by_row
-
-
-def fingerprint(X: np.ndarray) -> bytes:
-    """A checksum of the content of C-contiguous N x 2 data.
-
-    The data's bytes are read as 64-bit words that start 4 bytes into the
-    values: each word holds the high half of one value (sign, exponent, the
-    top of the mantissa) as its low 32 bits and the low half of the next
-    value as its high 32 bits. The checksum is sum_k w_k word_k modulo 2^64
-    with odd weights w_k that depend on the place. It changes with any
-    single change of the data (a change below 2^32 times an odd number is
-    not 0 modulo 2^64). A value's sign lands in bit 31 and its exponent in
-    bits 20-30, where the weights still differ, so negating, doubling or
-    reordering values changes it too, but for a chance of about 2^-32; the
-    same chance applies to edits of the lowest bits of several values
-    (which move points by a few ulps).
-    """
-    raw = X.reshape(-1).view(np.uint8)
-    n_words = (raw.size - 8) // 8  # whole words between the first and the last 4 bytes
-    n_main = n_words - n_words % _ROW
-    words = raw[4:4 + 8 * n_main].view(np.uint64).reshape(-1, _ROW)
-    by_place, by_row = _bit_weights(words.shape[0])
-    # unsigned integer arrays wrap around silently: arithmetic modulo 2^64
-    check = by_row @ np.einsum("ij,j->i", words, by_place)
-    edges = raw[:4].tobytes() + raw[4 + 8 * n_main:].tobytes()  # the bytes around the words, as they are
-    return X.shape[0].to_bytes(8, "little") + np.uint64(check).tobytes() + edges
-
-
-def column_sums(X: np.ndarray) -> np.ndarray:
-    """Column sums of C-contiguous N x 2 data (without BLAS, whose threads
-    spin for a while after a parallel product and take a core from the GUI)."""
-    flat = X.reshape(-1)
-    n_main = flat.size - flat.size % _ROW
-    per_place = flat[:n_main].reshape(-1, _ROW).sum(axis=0)  # x at even places, y at odd ones
-    return np.array([per_place[0::2].sum(), per_place[1::2].sum()]) + flat[n_main:].reshape(-1, 2).sum(axis=0)
 
 
 # --------------------------------------------------------------------------
@@ -202,7 +149,7 @@ class Grid:
     means, sums, sum_rel : (2, M) per cell: m, sum x, sum (x - m) (round-off sized).
     total_sq : sum over all points of ||x||^2 (x centred).
     extent : largest |coordinate| of the centred points.
-    mean : (2,) the data's column mean (:func:`column_sums` / N), the origin of the centred points.
+    mean : (2,) the prepared data's column mean, the origin of the centred points.
     """
 
     cell_of_point: np.ndarray
@@ -261,125 +208,15 @@ def build_grid(X: np.ndarray, mean: np.ndarray) -> Grid:
                 mean=mean, **arrays)
 
 
-_cache: OrderedDict[bytes, Grid] = OrderedDict()
-_watched: dict[tuple[int, bytes], weakref.finalize] = {}
-_seen: dict[int, tuple[weakref.ref, bytes]] = {}  # id(array) -> (the array, the key of its grid)
-# Re-entrant: a finalizer or weak reference callback may run, on this very
-# thread, while the lock is held (when the cyclic collector runs there).
-_cache_lock = threading.RLock()
+def grid_of(data: Prepared) -> Grid:
+    """The grid of the prepared data, built on first use and kept with them."""
+    return data.derived("kmeans_grid", lambda p: build_grid(p.X, p.mean))
 
 
-def _forget(key: bytes, token: tuple[int, bytes]) -> None:
-    with _cache_lock:
-        _cache.pop(key, None)
-        _watched.pop(token, None)
-
-
-def _unsee(ident: int, ref: weakref.ref) -> None:
-    with _cache_lock:
-        if _seen.get(ident, (None,))[0] is ref:
-            del _seen[ident]
-
-
-def _remember(X: np.ndarray, key: bytes) -> None:
-    """Note that array X had fingerprint ``key`` (for :func:`guessed_grid`)."""
-    with _cache_lock:
-        entry = _seen.get(id(X))
-        if entry is None or entry[0]() is not X or entry[1] != key:
-            _seen[id(X)] = (weakref.ref(X, functools.partial(_unsee, id(X))), key)
-
-
-def cached_grid(key: bytes) -> Grid | None:
-    """The cached grid of the data with fingerprint ``key``, if there is one."""
-    with _cache_lock:
-        return _cache.get(key)
-
-
-def guessed_grid(X: np.ndarray) -> tuple[Grid, bytes] | None:
-    """(grid, key) last used for this very array object, if still cached.
-
-    Only a guess: X may have been edited in place since; check it with
-    :func:`fingerprint` (see :func:`fingerprint_later`).
-    """
-    with _cache_lock:
-        entry = _seen.get(id(X))
-        if entry is None or entry[0]() is not X:
-            return None
-        grid = _cache.get(entry[1])
-        return None if grid is None else (grid, entry[1])
-
-
-@functools.lru_cache(maxsize=1)
-def _checksum_thread() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-checksum")
-
-
-def fingerprint_later(X: np.ndarray) -> Future:
-    """:func:`fingerprint` of X on another thread (numpy lets go of the GIL
-    while it adds), to overlap with work done on a guessed grid."""
-    try:
-        return _checksum_thread().submit(fingerprint, X)
-    except RuntimeError:  # the thread is shut down: Python is exiting
-        done = Future()
-        done.set_result(fingerprint(X))
-        return done
-
-
-def _after_fork_in_child() -> None:
-    """A child process inherits the executor but not its thread, and maybe a
-    lock another thread held: it makes its own."""
-    global _cache_lock
-    _cache_lock = threading.RLock()
-    _checksum_thread.cache_clear()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def grid_for(X: np.ndarray, mean: np.ndarray, key: bytes) -> Grid:
-    """The grid of X, from the cache when X's fingerprint ``key`` is known.
-
-    A grid stays cached (at most `_CACHE_SIZE` of them) while the array it
-    was built from lives.
-    """
-    with _cache_lock:
-        grid = _cache.get(key)
-        if grid is not None:
-            _cache.move_to_end(key)
-            _remember(X, key)
-            return grid
-    grid = build_grid(X, mean)  # outside the lock: another thread may build too
-    token = (id(X), key)
-    with _cache_lock:
-        _cache[key] = grid
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-        if token not in _watched:  # one watch per array and content
-            _watched[token] = weakref.finalize(X, _forget, key, token)
-        _remember(X, key)
-    return grid
-
-
-def usable(grid: Grid, centers_c: np.ndarray) -> bool:
+def usable(grid: Grid, centres_c: np.ndarray) -> bool:
     """Whether the grid's arithmetic holds for these centres: no squared
     distance can overflow (the margin is relative; see `_TINY` for underflow)."""
-    return grid.extent < _HUGE and float(np.abs(centers_c).max()) < _HUGE
-
-
-@dataclass(frozen=True, eq=False)
-class ClusterStats:
-    """Per-cluster sums an E-step hands to the M-step (in ``FitState.carry``).
-
-    Valid for the labels array ``labels`` (by identity) of the data with
-    fingerprint ``key``: counts n_k, sums of the centred points, and the
-    sum over all points of ||x - mean||^2.
-    """
-
-    key: bytes
-    labels: np.ndarray
-    counts: np.ndarray
-    sums: np.ndarray
-    total_sq: float
+    return grid.extent < _HUGE and float(np.abs(centres_c).max()) < _HUGE
 
 
 def _beyond(far: np.ndarray, near: np.ndarray, radius: np.ndarray) -> np.ndarray:
@@ -390,13 +227,13 @@ def _beyond(far: np.ndarray, near: np.ndarray, radius: np.ndarray) -> np.ndarray
 
 
 @_quiet
-def _nearer(x, y, centers, a, b) -> tuple[np.ndarray, np.ndarray]:
+def _nearer(x, y, centres, a, b) -> tuple[np.ndarray, np.ndarray]:
     """For points whose nearest centre is ``a`` or ``b`` (per point): the
     one :func:`packed_min` over all centres picks, and its squared distance,
     computed with the same operations bit for bit."""
-    cx, cy = centers[:, 0].copy(), centers[:, 1].copy()
+    cx, cy = centres[:, 0].copy(), centres[:, 1].copy()
     d_a, d_b = (_sq_distances_to(x, y, cx.take(c), cy.take(c)) for c in (a, b))
-    low = np.int64((1 << _n_bits(centers.shape[0])) - 1)
+    low = np.int64((1 << _n_bits(centres.shape[0])) - 1)
     packed_a = (d_a.view(np.int64) & ~low) | a
     packed_b = (d_b.view(np.int64) & ~low) | b
     best = np.minimum(packed_a, packed_b)
@@ -405,16 +242,57 @@ def _nearer(x, y, centers, a, b) -> tuple[np.ndarray, np.ndarray]:
     return labels, best.view(np.float64)
 
 
-@_quiet
-def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """Labels, distortion, counts and centred sums per cluster, through ``grid``.
+def _points_of(grid: Grid, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(places in the sorted order of every point of ``cells``, in cell
+    order; the number of points per cell)."""
+    sizes = grid.starts[cells + 1] - grid.starts[cells]
+    ends = np.cumsum(sizes)
+    at = np.repeat(grid.starts[cells] - ends + sizes, sizes) + np.arange(ends[-1] if ends.size else 0)
+    return at, sizes
 
-    ``centers_c`` are the centres minus the data's mean (check
+
+def _sums(grid: Grid, whole: np.ndarray, cell_label: np.ndarray, at: np.ndarray, point_label: np.ndarray,
+          n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and centred sums per cluster: cells ``whole`` (in increasing
+    order) count whole under ``cell_label``, the points at sorted places
+    ``at`` one by one under ``point_label`` (in that order)."""
+    lab = cell_label.take(whole)
+    counts = (np.bincount(lab, weights=grid.counts.take(whole), minlength=n_clusters)
+              + np.bincount(point_label, minlength=n_clusters))
+    sums = np.empty((n_clusters, 2))
+    for j in range(2):
+        sums[:, j] = (np.bincount(lab, weights=grid.sums[j].take(whole), minlength=n_clusters)
+                      + np.bincount(point_label, weights=grid.sorted_points[j].take(at), minlength=n_clusters))
+    return counts, sums
+
+
+def cluster_sums(grid: Grid, labels: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts n_k and sums of the centred points per cluster of ``labels``.
+
+    The definition the M-step uses: a cell whose points all carry one
+    label adds its count and sums whole, the points of the other cells are
+    added one by one in the grid's order. :func:`nearest_on_grid` returns
+    the same numbers, bit for bit, for the labels it computes.
+    """
+    in_order = np.asarray(labels).take(grid.order)
+    first = grid.starts[:-1]
+    low = np.minimum.reduceat(in_order, first)
+    whole = low == np.maximum.reduceat(in_order, first)
+    at, _ = _points_of(grid, np.flatnonzero(~whole))
+    return _sums(grid, np.flatnonzero(whole), low, at, in_order.take(at), n_clusters)
+
+
+@_quiet
+def nearest_on_grid(centres_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Labels, distortion, and the counts and centred sums per cluster of
+    :func:`cluster_sums` for those labels, through ``grid``.
+
+    ``centres_c`` are the centres minus the data's mean (check
     :func:`usable` first). The labels equal those of :func:`nearest_direct`
     on the centred data.
     """
-    n_clusters = centers_c.shape[0]
-    d = _sq_distances(grid.means[0], grid.means[1], centers_c)
+    n_clusters = centres_c.shape[0]
+    d = _sq_distances(grid.means[0], grid.means[1], centres_c)
     # from here on d holds the values with the row index in their last bits
     cell_label, d1 = packed_min(d)
     if n_clusters > 1:
@@ -428,9 +306,7 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
     # The points of the other cells, one by one, in cell order. Where only
     # one other centre comes close enough to matter, measure just those two.
     mixed = np.flatnonzero(~pure)
-    sizes = grid.starts[mixed + 1] - grid.starts[mixed]
-    ends = np.cumsum(sizes)
-    at = np.repeat(grid.starts[mixed] - ends + sizes, sizes) + np.arange(ends[-1] if ends.size else 0)
+    at, sizes = _points_of(grid, mixed)
     px, py = grid.sorted_points[0].take(at), grid.sorted_points[1].take(at)
     point_label = np.empty(at.size, dtype=np.int32)
     point_sq = np.empty(at.size)
@@ -439,25 +315,31 @@ def nearest_on_grid(centers_c: np.ndarray, grid: Grid) -> tuple[np.ndarray, floa
         rivals = ~_beyond(np.sqrt(others), near[mixed], radius[mixed])
         pair = np.repeat(rivals.sum(axis=0) == 1, sizes)
         rival = np.repeat(packed_min(others)[0], sizes)[pair]  # the nearest other centre
-        point_label[pair], point_sq[pair] = _nearer(px[pair], py[pair], centers_c,
+        point_label[pair], point_sq[pair] = _nearer(px[pair], py[pair], centres_c,
                                                     np.repeat(cell_label[mixed], sizes)[pair], rival)
         many = ~pair
-        point_label[many], point_sq[many] = packed_min(_sq_distances(px[many], py[many], centers_c))
+        point_label[many], point_sq[many] = packed_min(_sq_distances(px[many], py[many], centres_c))
         labels[grid.order.take(at)] = point_label
+        # a measured cell whose points all took one label counts whole in the sums, as in cluster_sums
+        offsets = np.cumsum(sizes) - sizes
+        low = np.minimum.reduceat(point_label, offsets)
+        one_label = low == np.maximum.reduceat(point_label, offsets)
+        whole = pure.copy()
+        whole[mixed[one_label]] = True
+        whole_label = cell_label.copy()
+        whole_label[mixed[one_label]] = low[one_label]
+        kept = np.repeat(~one_label, sizes)
+        counts, sums = _sums(grid, np.flatnonzero(whole), whole_label, at[kept], point_label[kept], n_clusters)
+    else:
+        counts, sums = _sums(grid, np.flatnonzero(pure), cell_label, at, point_label, n_clusters)
 
-    # the pure cells count whole, the points of the others one by one
+    # over a cell with mean m: sum ||x - c||^2 = sum ||x - m||^2 + 2 (m - c).sum (x - m) + n ||m - c||^2,
+    # where sum (x - m) is only round-off: no term cancels another
     cells = np.flatnonzero(pure)
     lab = cell_label.take(cells)
     n_c = grid.counts.take(cells)
-    counts = np.bincount(lab, weights=n_c, minlength=n_clusters) + np.bincount(point_label, minlength=n_clusters)
-    sums = np.empty((n_clusters, 2))
-    for j, coord in enumerate((px, py)):
-        sums[:, j] = (np.bincount(lab, weights=grid.sums[j].take(cells), minlength=n_clusters)
-                      + np.bincount(point_label, weights=coord, minlength=n_clusters))
-    # over a cell with mean m: sum ||x - c||^2 = sum ||x - m||^2 + 2 (m - c).sum (x - m) + n ||m - c||^2,
-    # where sum (x - m) is only round-off: no term cancels another
     distortion = grid.scatter.take(cells).sum() + point_sq.sum()
     for j in range(2):
-        offset = grid.means[j].take(cells) - centers_c[:, j].take(lab)
+        offset = grid.means[j].take(cells) - centres_c[:, j].take(lab)
         distortion += np.einsum("i,i->", offset, 2.0 * grid.sum_rel[j].take(cells) + n_c * offset)
     return labels, max(float(distortion), 0.0), counts, sums

@@ -4,16 +4,21 @@ scikit-learn hands ``x_squared_norms`` to its Lloyd loop instead of
 recomputing them; here :func:`prepare` makes a :class:`Prepared` object
 that the owner of the data (the session, or ``fit`` for one call) keeps and
 passes to every step in place of the array. It holds a read-only copy of
-the data and their column mean; algorithms may attach what they build from
-the data on first use (K-Means' grid of cells), which lives and dies with
-the object. Nothing is cached anywhere else: a raw array passed to a step
-is prepared afresh for that call.
+the data and their column mean; algorithms attach what they build from the
+data on first use with :meth:`Prepared.derived` (K-Means' grid of cells,
+the centred data), which lives and dies with the object.
+
+Nothing is cached anywhere else. A raw array passed to a step is wrapped by
+:func:`as_prepared` for that one call only (without a copy), so an array
+edited in place between two calls is always measured as it is now.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Prepared", "prepare"]
+__all__ = ["Prepared", "as_prepared", "column_mean", "prepare"]
+
+_ROW_POINTS = 32  # points per row of the reshaped data in column_mean
 
 
 class Prepared:
@@ -22,9 +27,11 @@ class Prepared:
     Attributes
     ----------
     X : ndarray of shape (n_samples, n_features)
-        Read-only, C-contiguous float64; never changes.
+        C-contiguous float64; read-only and never changing when made by
+        :func:`prepare`.
     mean : ndarray of shape (n_features,)
-        The column mean of ``X`` (read-only).
+        The column mean of ``X`` (:func:`column_mean`, read-only); every
+        algorithm centres the data on it.
     """
 
     __slots__ = ("X", "mean", "_derived")
@@ -44,12 +51,17 @@ class Prepared:
 
     def derived(self, name: str, build):
         """``build(self)`` computed on first use under ``name``, then kept
-        with this object (for example K-Means' grid of cells)."""
+        with this object (for example K-Means' grid of cells). A ``build``
+        that raises stores nothing."""
         try:
             return self._derived[name]
         except KeyError:
             value = self._derived[name] = build(self)
             return value
+
+    def centred(self) -> np.ndarray:
+        """``X - mean`` (n_samples, n_features), computed on first use and kept (read-only)."""
+        return self.derived("centred", _centred)
 
     def __array__(self, dtype=None, copy=None):
         if dtype is None or np.dtype(dtype) == self.X.dtype:
@@ -63,15 +75,51 @@ class Prepared:
         return f"Prepared(n_samples={self.n_samples}, n_features={self.n_features})"
 
 
+def _centred(prepared: Prepared) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        xc = prepared.X - prepared.mean
+    xc.flags.writeable = False
+    return xc
+
+
+def column_mean(X: np.ndarray) -> np.ndarray:
+    """Column means of C-contiguous 2-D float64 data (inf or NaN when the
+    data hold them or their sum overflows; zeros for no rows).
+
+    The values are added as rows of 32 points (a fast contiguous reduction,
+    without BLAS, whose threads spin for a while after a product and take a
+    core from the GUI), then those partial sums.
+    """
+    n, d = X.shape
+    if n == 0 or d == 0:
+        return np.zeros(d)
+    flat = X.reshape(-1)
+    width = _ROW_POINTS * d
+    n_main = flat.size - flat.size % width
+    with np.errstate(over="ignore", invalid="ignore"):
+        per_place = flat[:n_main].reshape(-1, width).sum(axis=0) if n_main else np.zeros(width)
+        total = per_place.reshape(_ROW_POINTS, d).sum(axis=0) + flat[n_main:].reshape(-1, d).sum(axis=0)
+        return total / n
+
+
+def _wrap(array: np.ndarray) -> Prepared:
+    if array.ndim == 2:
+        mean = column_mean(array)
+    else:  # not data; the estimators' checks say why
+        mean = np.zeros(array.shape[-1:] if array.ndim else 0)
+    mean.flags.writeable = False
+    return Prepared(array, mean)
+
+
 def prepare(X) -> Prepared:
     """Prepare data ``X`` for stepping.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features) or Prepared
-        Copied (read-only) unless it already is a read-only float64 array
-        that owns its memory, such as ``Dataset.X``; a Prepared is returned
-        as it is.
+        Copied (read-only) unless it already is a read-only C-contiguous
+        float64 array that owns its memory, such as ``Dataset.X``; a
+        Prepared is returned as it is.
 
     Returns
     -------
@@ -83,8 +131,16 @@ def prepare(X) -> Prepared:
     if not (array.flags.owndata and not array.flags.writeable and array.flags.c_contiguous):
         array = np.array(array, dtype=np.float64, order="C")
         array.flags.writeable = False
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = array.mean(axis=0) if array.ndim == 2 and array.shape[0] else np.zeros(array.shape[-1:])
-    mean = np.array(mean, dtype=np.float64)
-    mean.flags.writeable = False
-    return Prepared(array, mean)
+    return _wrap(array)
+
+
+def as_prepared(X) -> Prepared:
+    """``X`` itself if it is a Prepared, else ``X`` wrapped for one call.
+
+    The wrapper shares the array's memory when it can (no copy, not made
+    read-only): it must not outlive the call that made it, so an array
+    edited between two calls is never measured through an old grid.
+    """
+    if isinstance(X, Prepared):
+        return X
+    return _wrap(np.ascontiguousarray(np.asarray(X, dtype=np.float64)))

@@ -8,7 +8,8 @@ files and the choosing-K and restarts panels read :data:`ALGORITHMS`;
 nothing outside this module compares algorithm names.
 
 Adding an algorithm is one model module (an estimator with ``initialize``,
-``e_step`` and ``m_step``, see :class:`clusterviz.model.base.SteppableModel`)
+``e_step``, ``m_step``, ``restart``, ``region_labels`` and, if it has a
+density, ``log_density``; see :class:`clusterviz.model.base.SteppableModel`)
 plus one entry here.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ class ModelSettings:
     n_clusters : int
     init : {"random", "k-means++"}
         How the initial means are drawn (ignored with ``initial_means``).
-    seed : int
+    seed : int or np.random.Generator
         The estimator's ``random_state``.
     max_iter : int
     covariance_type : {"full", "tied", "diag", "spherical"}
@@ -47,6 +48,13 @@ class ModelSettings:
         Stiffness, used by algorithms whose entry has ``uses_beta``.
     initial_means : ndarray of shape (n_clusters, n_features) or None
         Means placed by hand; None draws them with ``init`` and ``seed``.
+    tol : float or None
+        Convergence tolerance; None keeps the estimator's default.
+    reg_covar : float or None
+        Added to covariance diagonals by algorithms that fit covariances;
+        None: the app's choice for the data (scaled with their variance).
+    n_init : int
+        Starts whose best is kept, by estimators whose ``fit`` restarts (K-Means).
     """
 
     n_clusters: int = 3
@@ -56,9 +64,12 @@ class ModelSettings:
     covariance_type: str = "full"
     beta: float = 1.0
     initial_means: np.ndarray | None = None
+    tol: float | None = None
+    reg_covar: float | None = None
+    n_init: int = 1
 
 
-#: factory(settings, X) -> estimator ready for ``initialize(X)``.
+#: factory(settings, X) -> estimator ready for ``initialize(X)``; X an array or a Prepared.
 Factory = Callable[[ModelSettings, np.ndarray], SteppableModel]
 
 
@@ -127,8 +138,9 @@ class Algorithm:
     start_note: Callable[[ModelSettings], str] | None = field(default=None, repr=False)
 
     def build(self, settings: ModelSettings, X) -> SteppableModel:
-        """The estimator for ``settings`` on data ``X`` (see :attr:`factory`)."""
-        return self.factory(settings, np.asarray(X, dtype=np.float64))
+        """The estimator for ``settings`` on data ``X`` (an array or a
+        :class:`~clusterviz.model.prepared.Prepared`; see :attr:`factory`)."""
+        return self.factory(settings, X)
 
     def objective_text(self, value: float) -> str:
         """``"J = 322.0"``: the objective with its symbol, 4 significant digits."""
@@ -142,18 +154,22 @@ def _initial_means_or_init(settings: ModelSettings):
     return settings.init if settings.initial_means is None else np.array(settings.initial_means)
 
 
+def _tol(settings: ModelSettings) -> dict:
+    return {} if settings.tol is None else {"tol": settings.tol}
+
+
 def _build_kmeans(settings: ModelSettings, X: np.ndarray) -> SteppableModel:
     from .kmeans import KMeans
 
-    return KMeans(n_clusters=settings.n_clusters, init=_initial_means_or_init(settings), n_init=1,
-                  max_iter=settings.max_iter, random_state=settings.seed)
+    return KMeans(n_clusters=settings.n_clusters, init=_initial_means_or_init(settings), n_init=settings.n_init,
+                  max_iter=settings.max_iter, random_state=settings.seed, **_tol(settings))
 
 
 def _build_soft_kmeans(settings: ModelSettings, X: np.ndarray) -> SteppableModel:
     from .soft_kmeans import SoftKMeans
 
     return SoftKMeans(n_clusters=settings.n_clusters, beta=settings.beta, init=_initial_means_or_init(settings),
-                      max_iter=settings.max_iter, random_state=settings.seed)
+                      max_iter=settings.max_iter, random_state=settings.seed, **_tol(settings))
 
 
 def _build_gmm(settings: ModelSettings, X: np.ndarray) -> SteppableModel:

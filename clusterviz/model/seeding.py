@@ -1,9 +1,11 @@
-"""k-means++ seeding one pick at a time, so the UI can show it. numpy only.
+"""Placing the initial centres: k-means++ one pick at a time, so the UI can
+show it, and Forgy's random points. numpy only.
 
 :func:`kmeans_plusplus_picks` is the seeding itself: a generator that yields
-one :class:`SeedingPick` per chosen centre. :func:`clusterviz.model.kmeans.kmeans_plusplus`
+one :class:`SeedingPick` per chosen centre. :func:`kmeans_plusplus`
 consumes it, so stepping through the picks shows exactly the centres that
-``KMeans(init="k-means++", random_state=seed)`` starts from.
+``KMeans(init="k-means++", random_state=seed)`` starts from. Every function
+takes an array or a :class:`~clusterviz.model.prepared.Prepared`.
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._common import checked_data, quiet, sq_dist_to, squared_norms
 from .validation import as_generator, check_n_clusters
 
-__all__ = ["SeedingPick", "kmeans_plusplus_picks"]
+__all__ = ["SeedingPick", "kmeans_plusplus", "kmeans_plusplus_picks", "random_init"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,11 +74,11 @@ def kmeans_plusplus_picks(X, n_clusters: int, rng=None) -> Iterator[SeedingPick]
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features) or Prepared
     n_clusters : int
     rng : np.random.Generator, int or None
         The only source of randomness; it is consumed exactly as
-        :func:`~clusterviz.model.kmeans.kmeans_plusplus` consumes it.
+        :func:`kmeans_plusplus` consumes it.
 
     Yields
     ------
@@ -87,19 +90,19 @@ def kmeans_plusplus_picks(X, n_clusters: int, rng=None) -> Iterator[SeedingPick]
     ModelError
         If X is invalid or has fewer than ``n_clusters`` points (on the first ``next``).
     """
-    from .kmeans import _prepare, _sq_dist_to
-
     n_clusters = check_n_clusters(n_clusters)
-    X, mean = _prepare(X, n_clusters)
+    data = checked_data(X, n_clusters)
     rng = as_generator(rng)
+    X = data.X
     n_samples = X.shape[0]
-    xc = X - mean
-    xx = np.einsum("ij,ij->i", xc, xc)
+    xc = data.centred()
+    xx = squared_norms(data)
     n_trials = 2 + int(math.log(n_clusters))
     indices = np.empty(n_clusters, dtype=np.intp)
     indices[0] = rng.integers(n_samples)
     with np.errstate(over="ignore", invalid="ignore"):
-        closest = _sq_dist_to(xc, xx, xc[indices[:1]])[0]
+        closest = sq_dist_to(xc, xx, xc[indices[:1]])[0]
+    closest[indices[0]] = 0.0  # exactly, whatever the round-off of the expansion
     potential = closest.sum()
     yield SeedingPick(number=0, probabilities=_frozen(np.full(n_samples, 1.0 / n_samples)),
                       candidates=_frozen(indices[:1].copy()),
@@ -116,7 +119,8 @@ def kmeans_plusplus_picks(X, n_clusters: int, rng=None) -> Iterator[SeedingPick]
             else:  # every point already sits on a centre (duplicates): any point will do
                 probabilities = np.full(n_samples, 1.0 / n_samples)
                 candidates = rng.integers(n_samples, size=n_trials)
-            d = _sq_dist_to(xc, xx, xc[candidates])
+            d = sq_dist_to(xc, xx, xc[candidates])
+            d[np.arange(candidates.size), candidates] = 0.0
             np.minimum(closest, d, out=d)
             pots = d.sum(axis=1)
         best = int(np.argmin(pots))
@@ -127,3 +131,46 @@ def kmeans_plusplus_picks(X, n_clusters: int, rng=None) -> Iterator[SeedingPick]
                           candidate_potentials=_frozen(pots.copy()), chosen=int(indices[c]),
                           centers=_frozen(X[indices[:c + 1]].copy()), indices=_frozen(indices[:c + 1].copy()),
                           potential=float(potential))
+
+
+@quiet
+def kmeans_plusplus(X, n_clusters: int, rng=None) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007).
+
+    The first centre is a uniformly chosen point; each further centre is the
+    best (lowest resulting distortion) of 2 + floor(ln K) candidates drawn
+    with probability proportional to the squared distance to the nearest
+    centre chosen so far, as scikit-learn does.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or Prepared
+    n_clusters : int
+    rng : np.random.Generator, int or None
+        The only source of randomness.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    indices : ndarray of shape (n_clusters,)
+        ``X[indices] == centers``.
+    """
+    pick = None
+    for pick in kmeans_plusplus_picks(X, n_clusters, rng):
+        pass
+    return np.array(pick.centers), np.array(pick.indices, dtype=np.intp)
+
+
+def random_init(X, n_clusters: int, rng=None) -> tuple[np.ndarray, np.ndarray]:
+    """Forgy initialisation: K distinct data points chosen uniformly.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    indices : ndarray of shape (n_clusters,)
+    """
+    n_clusters = check_n_clusters(n_clusters)
+    X = checked_data(X, n_clusters).X
+    rng = as_generator(rng)
+    indices = np.sort(rng.choice(X.shape[0], size=n_clusters, replace=False))
+    return X[indices].copy(), indices

@@ -20,19 +20,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .gmm import GaussianMixture, broad_start
-from .kmeans import KMeans, assign_labels
 from .metrics import silhouette_score
-from .soft_kmeans import SoftKMeans
-from .state import FitState, ModelError
+from .prepared import prepare
+from .registry import COVARIANCE_TYPES, ModelSettings, get_algorithm
+from .state import ModelError
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Cancelled", "knee_point", "SweepResult", "sweep_k", "RestartRun", "run_restarts",
-           "best_reached", "COVARIANCE_TYPES", "RESTART_ALGORITHMS", "structure_warnings",
-           "WEAK_SILHOUETTE", "CLEAR_KNEE"]
+           "best_reached", "COVARIANCE_TYPES", "structure_warnings", "WEAK_SILHOUETTE", "CLEAR_KNEE"]
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-RESTART_ALGORITHMS = ("kmeans", "gmm", "soft-kmeans")
+#: The algorithms a sweep over K fits: a hard one for the distortion (elbow)
+#: and silhouettes, and the mixture whose covariance types give BIC and AIC.
+_SWEEP_HARD, _SWEEP_MIXTURE = "kmeans", "gmm"
+#: scikit-learn's iteration limit for mixtures, which the sweep's mixtures keep.
+_SWEEP_MIXTURE_MAX_ITER = 100
 # A difference from the chord (in normalised units) below this is round-off.
 _KNEE_TOL = 1e-9
 #: A best mean silhouette below this gets a "weak structure" warning (Kaufman & Rousseeuw 1990).
@@ -317,6 +318,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
             raise ModelError(f"covariance type {ct!r} is not known; use one of "
                              f"{', '.join(map(repr, COVARIANCE_TYPES))}.")
     base = _seed_int(random_state)
+    data = prepare(X)
     n_samples = X.shape[0]
     notes: list[str] = []
     if k_max > n_samples:
@@ -335,7 +337,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         K = int(K)
         work.check()
         rng = _child_rng(base, K, 0)
-        km = KMeans(n_clusters=K, n_init=n_init, random_state=rng).fit(X)
+        km = get_algorithm(_SWEEP_HARD).build(ModelSettings(n_clusters=K, seed=rng, n_init=n_init), data).fit(data)
         inertia[i] = km.inertia_
         if K >= 2:
             n_used = np.unique(km.labels_).size
@@ -349,9 +351,9 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         for ct in covariance_types:
             work.check()
             try:
-                gm = _best_mixture(X, K, ct, gmm_n_init, reg_covar, base)
-                bic[ct][i] = gm.bic(X)
-                aic[ct][i] = gm.aic(X)
+                gm = _best_mixture(data, K, ct, gmm_n_init, reg_covar, base)
+                bic[ct][i] = gm.bic(data)
+                aic[ct][i] = gm.aic(data)
             except ModelError as exc:
                 notes.append(f"K={K}, covariance {ct!r}: the mixture could not be fitted ({exc}) "
                              "so its BIC and AIC are missing.")
@@ -376,15 +378,16 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         warnings=structure_warnings(knee, strength, best_sil_value))
 
 
-def _best_mixture(X, K: int, ct: str, n_init: int, reg_covar: float, base: int) -> GaussianMixture:
+def _best_mixture(X, K: int, ct: str, n_init: int, reg_covar: float, base: int):
     """The fitted mixture with the highest log-likelihood of ``n_init`` starts;
     raises the last ModelError if every start failed."""
     best, error = None, None
     for j in range(n_init):
         rng = _child_rng(base, K, 1 + COVARIANCE_TYPES.index(ct), j)
         try:
-            gm = GaussianMixture(n_components=K, covariance_type=ct, reg_covar=reg_covar,
-                                 random_state=rng).fit(X)
+            settings = ModelSettings(n_clusters=K, init="kmeans", seed=rng, covariance_type=ct,
+                                     reg_covar=reg_covar, max_iter=_SWEEP_MIXTURE_MAX_ITER)
+            gm = get_algorithm(_SWEEP_MIXTURE).build(settings, X).fit(X)
         except ModelError as exc:
             error = exc
             continue
@@ -438,35 +441,20 @@ class RestartRun:
     index: int
 
 
-def _make_model(X, algorithm: str, n_clusters: int, init: str, seed: int, params: dict):
-    if algorithm == "kmeans":
-        return KMeans(n_clusters=n_clusters, init=init, n_init=1, random_state=seed, **params)
-    if algorithm == "soft-kmeans":
-        return SoftKMeans(n_clusters=n_clusters, init=init, random_state=seed, **params)
-    if init in ("random", "k-means++"):  # the app's start: K-Means' means, broad components
-        means = KMeans(n_clusters=n_clusters, init=init, random_state=seed).initialize(X).means
-        start = broad_start(X, means, params.get("covariance_type", "full"), params.get("reg_covar", 1e-6))
-        return GaussianMixture(n_components=n_clusters, random_state=seed, **start, **params)
-    return GaussianMixture(n_components=n_clusters, init_params=init, random_state=seed, **params)
-
-
-def _one_run(X, algorithm, n_clusters, init, seed, params, index) -> RestartRun:
-    model = _make_model(X, algorithm, n_clusters, init, seed, params)
-    first: FitState | None = None
-    state: FitState | None = None
-    for state in model.iterate(X):
-        if first is None:
-            first = state
-    if algorithm == "kmeans":
-        labels, objective = assign_labels(X, state.means)
-    else:
-        # Mixture objectives do not change in an E-step; it gives the labels.
-        labels, objective = model.e_step(X, state).labels, state.objective
-    labels = np.array(labels)
+def _one_run(X, algorithm: str, n_clusters: int, init: str, seed: int, params: dict, index: int) -> RestartRun:
+    entry = get_algorithm(algorithm)
+    model = entry.build(ModelSettings(n_clusters=n_clusters, init=init, seed=seed, **params), X)
+    first = state = model.initialize(X)
+    while not state.converged and state.iteration < model.max_iter:
+        state = model.step(X, state)
+    # an E-step gives the final labels; K-Means' distortion is that of the
+    # final centres, a mixture's log-likelihood does not change in it
+    final = model.e_step(X, state)
+    labels = np.array(final.labels)
     labels.flags.writeable = False
     return RestartRun(algorithm=algorithm, init=init, seed=seed, initial_means=_readonly(first.means),
-                      final_means=_readonly(state.means), labels=labels, objective=float(objective),
-                      higher_is_better=algorithm != "kmeans", n_iter=int(state.iteration),
+                      final_means=_readonly(state.means), labels=labels, objective=float(final.objective),
+                      higher_is_better=entry.higher_is_better, n_iter=int(state.iteration),
                       converged=bool(state.converged), index=index)
 
 
@@ -483,7 +471,8 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-    algorithm : {"kmeans", "gmm", "soft-kmeans"}
+    algorithm : str
+        A name in the registry ("kmeans", "gmm", "soft-kmeans").
     n_clusters : int
     n_restarts : int
         Runs per init method.
@@ -495,8 +484,8 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
     progress, is_cancelled : callables, optional
         As in :func:`sweep_k`; one unit of work is one run.
     **params
-        Further settings of the model (``max_iter``, ``tol``, ``beta``,
-        ``covariance_type``, ``reg_covar`` ...).
+        Further fields of :class:`~clusterviz.model.registry.ModelSettings`
+        (``max_iter``, ``tol``, ``beta``, ``covariance_type``, ``reg_covar`` ...).
 
     Returns
     -------
@@ -511,14 +500,13 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
     ModelError
         If the data or a setting is invalid, or a run fails.
     """
-    if algorithm not in RESTART_ALGORITHMS:
-        raise ModelError(f"algorithm={algorithm!r} should be one of {', '.join(map(repr, RESTART_ALGORITHMS))}.")
+    entry = get_algorithm(algorithm)
     n_clusters = check_n_clusters(n_clusters)
     n_restarts = check_n_clusters(n_restarts, "n_restarts")
     inits = tuple(inits)
     if not inits:
         raise ModelError("inits is empty; give at least one init method, e.g. ('k-means++',).")
-    X = check_data(X, n_clusters)
+    X = prepare(check_data(X, n_clusters))
     base = _seed_int(random_state)
     seeds = [int(s) for s in np.random.default_rng(base).integers(0, 2 ** 31 - 1, size=n_restarts)]
     work = _Work(n_restarts * len(inits), progress, is_cancelled)
@@ -528,7 +516,7 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
             work.check()
             runs.append(_one_run(X, algorithm, n_clusters, init, seed, params, len(runs)))
             work.finished_one()
-    sign = -1.0 if algorithm != "kmeans" else 1.0
+    sign = -1.0 if entry.higher_is_better else 1.0
     runs.sort(key=lambda run: (sign * run.objective, run.index))
     return runs
 

@@ -5,6 +5,9 @@ E-step: r_nk = exp(-beta ||x_n - mu_k||^2) / sum_j exp(-beta ||x_n - mu_j||^2),
 computed with log-sum-exp. M-step: mu_k = sum_n r_nk x_n / sum_n r_nk.
 As beta grows the responsibilities become 0/1 and the algorithm becomes
 K-Means; as beta shrinks every mean is pulled towards the data mean.
+
+Every method takes an array or a :class:`~clusterviz.model.prepared.Prepared`,
+whose centred data it reuses from step to step.
 """
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ import numbers
 
 import numpy as np
 
+from ._common import INITS, check_centres, checked_data, quiet
 from .base import SteppableModel
-from .kmeans import _INITS, _quiet, _check_centers, _prepare, kmeans_plusplus, random_init
+from .prepared import Prepared
+from .seeding import kmeans_plusplus, random_init
 from .state import FitState, ModelError
 from .validation import as_generator, check_covariance_size, check_n_clusters, check_state_finite
 
@@ -35,17 +40,17 @@ _CHUNK = 8192
 _MIN_MASS = 1e-10
 
 
-@_quiet
-def _sq_distances(xc: np.ndarray, centers_c: np.ndarray) -> np.ndarray:
+@quiet
+def _sq_distances(xc: np.ndarray, centres_c: np.ndarray) -> np.ndarray:
     """Squared distances (n_samples, n_clusters) of centred points to centred
     centres, as ||x||^2 - 2 x.c + ||c||^2 block by block, clamped at 0."""
     n_samples = xc.shape[0]
-    out = np.empty((n_samples, centers_c.shape[0]))
-    cc = np.einsum("ij,ij->i", centers_c, centers_c)
+    out = np.empty((n_samples, centres_c.shape[0]))
+    cc = np.einsum("ij,ij->i", centres_c, centres_c)
     for start in range(0, n_samples, _CHUNK):
         block = xc[start:start + _CHUNK]
         d = out[start:start + _CHUNK]
-        np.matmul(block, centers_c.T, out=d)
+        np.matmul(block, centres_c.T, out=d)
         d *= -2.0
         d += cc
         d += np.einsum("ij,ij->i", block, block)[:, None]
@@ -73,29 +78,37 @@ def soft_responsibilities(X, centers, beta: float) -> np.ndarray:
     -------
     ndarray of shape (n_samples, n_clusters); every row sums to 1.
     """
-    X, mean = _prepare(X, None)
-    centers = _check_centers(centers, np.shape(centers)[0], X.shape[1], "centers")
-    return _e_step(X - mean, centers - mean, float(beta))[0]
+    data = checked_data(X, None)
+    centres = check_centres(centers, np.shape(centers)[0], data.n_features, "centers")
+    return _e_step(data.centred(), centres - data.mean, float(beta))[0]
 
 
-@_quiet
-def _e_step(xc, centers_c, beta):
-    """Return (responsibilities, total log-likelihood of centers)."""
-    log_r = _sq_distances(xc, centers_c)
+@quiet
+def _e_step(xc, centres_c, beta):
+    """Return (responsibilities, total log-likelihood of the centres)."""
+    log_r = _sq_distances(xc, centres_c)
     log_r *= -beta
     lse = logsumexp(log_r, axis=1)
     log_r -= lse[:, None]
     np.exp(log_r, out=log_r)
     log_r /= log_r.sum(axis=1, keepdims=True)  # rows sum to 1 to the last digit
-    loglik = float(lse.sum()) + xc.shape[0] * _log_norm(beta, centers_c.shape[0], xc.shape[1])
+    loglik = float(lse.sum()) + xc.shape[0] * _log_norm(beta, centres_c.shape[0], xc.shape[1])
     return log_r, loglik
 
 
-@_quiet
-def _loglik(xc, centers_c, beta):
-    d = _sq_distances(xc, centers_c)
+@quiet
+def _log_p(xc, centres_c, beta) -> np.ndarray:
+    """log p(x) of every point under the equal-weight mixture."""
+    d = _sq_distances(xc, centres_c)
     d *= -beta
-    return float(logsumexp(d, axis=1).sum()) + xc.shape[0] * _log_norm(beta, centers_c.shape[0], xc.shape[1])
+    return logsumexp(d, axis=1) + _log_norm(beta, centres_c.shape[0], xc.shape[1])
+
+
+@quiet
+def _loglik(xc, centres_c, beta):
+    d = _sq_distances(xc, centres_c)
+    d *= -beta
+    return float(logsumexp(d, axis=1).sum()) + xc.shape[0] * _log_norm(beta, centres_c.shape[0], xc.shape[1])
 
 
 def _coincident_note(means: np.ndarray, beta: float) -> tuple[str, ...]:
@@ -152,7 +165,7 @@ class SoftKMeans(SteppableModel):
         beta = self.beta
         if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (beta > 0 and math.isfinite(beta)):
             raise ModelError(f"beta={beta!r} should be a finite number > 0.")
-        if isinstance(self.init, str) and self.init not in _INITS:
+        if isinstance(self.init, str) and self.init not in INITS:
             raise ModelError(f"init={self.init!r} is not known; use 'k-means++', 'random' or an array "
                              "of starting centres.")
         check_n_clusters(self.max_iter, "max_iter")
@@ -165,8 +178,8 @@ class SoftKMeans(SteppableModel):
         check_covariance_size(k, d, "Soft K-Means (a mixture with covariance I / (2 beta))")
         return np.broadcast_to(np.eye(d) / (2.0 * beta), (k, d, d)).copy()
 
-    def _state(self, X, k, beta, **fields) -> FitState:
-        state = FitState(weights=np.full(k, 1.0 / k), covariances=self._covariances(k, X.shape[1], beta),
+    def _state(self, data: Prepared, k, beta, **fields) -> FitState:
+        state = FitState(weights=np.full(k, 1.0 / k), covariances=self._covariances(k, data.n_features, beta),
                          **fields)
         check_state_finite(state)
         return state
@@ -175,23 +188,32 @@ class SoftKMeans(SteppableModel):
     def initialize(self, X, rng=None) -> FitState:
         """Means placed by ``init``; objective = their log-likelihood."""
         k, beta = self._check_params()
-        X, mean = _prepare(X, k)
+        data = checked_data(X, k)
         rng = as_generator(self.random_state if rng is None else rng)
         if isinstance(self.init, str):
             init = kmeans_plusplus if self.init == "k-means++" else random_init
-            centers = init(X, k, rng)[0]
+            centres = init(data, k, rng)[0]
         else:
-            centers = _check_centers(self.init, k, X.shape[1])
-        objective = _loglik(X - mean, centers - mean, beta)
-        return self._state(X, k, beta, iteration=0, phase="init", means=centers, objective=objective)
+            centres = check_centres(self.init, k, data.n_features)
+        return self._start(data, k, beta, centres)
+
+    def restart(self, X, snapshot: FitState) -> FitState:
+        """A new "init" state at ``snapshot``'s means, their log-likelihood on X."""
+        k, beta = snapshot.means.shape[0], self._check_params()[1]
+        data = checked_data(X, k)
+        return self._start(data, k, beta, check_centres(snapshot.means, k, data.n_features, "snapshot.means"))
+
+    def _start(self, data: Prepared, k: int, beta: float, centres: np.ndarray) -> FitState:
+        objective = _loglik(data.centred(), centres - data.mean, beta)
+        return self._state(data, k, beta, iteration=0, phase="init", means=centres, objective=objective)
 
     def e_step(self, X, state: FitState) -> FitState:
         """Responsibilities from the means (PRML §9.3.2); means unchanged."""
         k, beta = state.means.shape[0], self._check_params()[1]
-        X, mean = _prepare(X, k)
-        means = _check_centers(state.means, k, X.shape[1], "state.means")
-        resp, loglik = _e_step(X - mean, means - mean, beta)
-        return self._state(X, k, beta, iteration=state.iteration, phase="E", means=means, objective=loglik,
+        data = checked_data(X, k)
+        means = check_centres(state.means, k, data.n_features, "state.means")
+        resp, loglik = _e_step(data.centred(), means - data.mean, beta)
+        return self._state(data, k, beta, iteration=state.iteration, phase="E", means=means, objective=loglik,
                            labels=np.argmax(resp, axis=1), soft_responsibilities=resp,
                            converged=state.converged)
 
@@ -200,7 +222,8 @@ class SoftKMeans(SteppableModel):
         covariance); a component with no responsibility mass is moved to the
         point farthest from its centre."""
         k, beta = state.means.shape[0], self._check_params()[1]
-        X, mean = _prepare(X, k)
+        data = checked_data(X, k)
+        X, mean = data.X, data.mean
         resp = state.soft_responsibilities
         if resp is None:
             raise ModelError("The means can only move once the responsibilities are known: run an E-step "
@@ -209,8 +232,8 @@ class SoftKMeans(SteppableModel):
             raise ModelError(f"state.soft_responsibilities has shape {resp.shape} but should be "
                              f"(n_samples, n_clusters) = ({X.shape[0]}, {k}); the state does not belong "
                              "to this data.")
-        xc = X - mean
-        old_c = _check_centers(state.means, k, X.shape[1], "state.means") - mean
+        xc = data.centred()
+        old_c = check_centres(state.means, k, X.shape[1], "state.means") - mean
         labels = np.argmax(resp, axis=1) if state.labels is None else state.labels
         mass = resp.sum(axis=0)
         sums = resp.T @ xc
@@ -234,16 +257,16 @@ class SoftKMeans(SteppableModel):
             moved = ("The means no longer move" if np.array_equal(new_c, old_c)
                      else f"The log-likelihood changed by less than {self.tol:g} per point")
             notes = notes + (f"{moved}, so soft K-Means has converged.",)
-        return self._state(X, k, beta, iteration=state.iteration + 1, phase="M", means=means,
+        return self._state(data, k, beta, iteration=state.iteration + 1, phase="M", means=means,
                            objective=loglik, labels=labels, soft_responsibilities=resp,
                            converged=converged, notes=notes)
 
     @staticmethod
-    def _relocate(xc, centers_c, resp, labels, mass, sums, empty) -> tuple[str, ...]:
+    def _relocate(xc, centres_c, resp, labels, mass, sums, empty) -> tuple[str, ...]:
         """Move each massless component onto one of the points farthest from
         the centres of their clusters (as K-Means does), taking that point's
         whole responsibility. Works in place on resp, labels, mass, sums."""
-        distances = ((xc - centers_c[labels]) ** 2).sum(axis=1)
+        distances = ((xc - centres_c[labels]) ** 2).sum(axis=1)
         names = ", ".join(str(j) for j in empty)
         if np.max(distances) == 0:
             return (f"Component {names} got no responsibility at all, but every point already sits exactly "
@@ -262,6 +285,27 @@ class SoftKMeans(SteppableModel):
             notes.append(f"Component {new} got no responsibility from any point and was moved to the point "
                          f"farthest from its centre (point {idx}, which belonged to cluster {old}).")
         return tuple(notes)
+
+    # -- what the layers show ---------------------------------------------------
+    def layer_values(self, X, state: FitState, labels: bool = True, density: bool = True):
+        """(most responsible mean, log p(x) of the equal-weight mixture with
+        covariance I/(2 beta)) of every row of X, each only if asked."""
+        beta = self._check_params()[1]
+        data = checked_data(X, None)
+        means = check_centres(state.means, state.means.shape[0], data.n_features, "state.means")
+        xc, means_c = data.centred(), means - data.mean
+        return (np.argmax(_e_step(xc, means_c, beta)[0], axis=1) if labels else None,
+                _log_p(xc, means_c, beta) if density else None)
+
+    def region_labels(self, X, state: FitState) -> np.ndarray:
+        """The most responsible of ``state``'s means for every row of X."""
+        return self.layer_values(X, state, density=False)[0]
+
+    def log_density(self, X, state: FitState) -> np.ndarray:
+        """log p(x) of every row of X: the mixture of K equal-weight Gaussians
+        N(x | mu_k, I/(2 beta)), so p(x) = sum_k exp(-beta ||x - mu_k||^2) / K
+        times (beta/pi)^(D/2)."""
+        return self.layer_values(X, state, labels=False)[1]
 
     # -- fitting ------------------------------------------------------------
     def _set_fitted(self, X, state: FitState) -> None:

@@ -43,10 +43,12 @@ class FitState:
     notes : tuple of str
         What happened that a teacher should see ("cluster 2 was empty ...").
     carry : object or None
-        Algorithm-private data carried from one half-step to the next to save
-        work (for example the cluster sums a K-Means E-step hands to its
-        M-step); never shown, and dropped by :meth:`without_assignments` like
-        the assignments it belongs to.
+        Algorithm-private data an algorithm may carry from one half-step to
+        the next to save work; never shown, and dropped by
+        :meth:`without_assignments` like the assignments it belongs to. A
+        half-step's result must not depend on it (the M-step gives the same
+        bits with ``carry=None``); the algorithms here leave it None (K-Means'
+        full step hands its E-step's sums to the M-step inside ``step``).
     """
 
     iteration: int

@@ -20,19 +20,20 @@ slows our single-threaded numpy by up to a third).
 K-Means. scikit-learn's iteration is its compiled ``lloyd_iter_chunked_dense``
 (all OpenMP threads) from the same centres as ours; it computes every
 distance every iteration, so its time does not depend on how far the run
-is. Ours is ``KMeans.step(X, state)`` through the public API, from a state
-without carry (what the session's timeline keeps), on a run from
-``init=X[:K]`` (tol=0, so the run goes on past convergence); one row per
-step number S of ``--steps`` (default 2 6 11 16 21 31), with the share of
-points that change cluster in that step. On 2-D data of at least
-``kmeans_grid.MIN_POINTS`` points the step goes through the data's grid of
-cells, built once per data set and cached (keyed by the data's content);
-stepping the same array again, as here and in the session, the E-step runs
-on that grid while another thread checks that the content is unchanged:
+is. Ours is the step the session makes, ``KMeans.step(prepared, state)`` on
+data prepared once (``clusterviz.model.prepare``), from the previous
+step's state, on a run from ``init=X[:K]`` (tol=0, so the run goes
+on past convergence); one row per step number S of ``--steps`` (default
+2 6 11 16 21 31), with the share of points that change cluster in that
+step. On 2-D data of at least ``kmeans_grid.MIN_POINTS`` points the step
+goes through the data's grid of cells, built on first use and kept on the
+prepared data:
 
-- ``first``: a step right after the cache was emptied, so it builds the
-  grid (what the first step on newly loaded data costs);
-- ``run``: initialize (building the grid) plus a whole run to convergence
+- ``first``: prepare the data and make one step (building the grid): what
+  the first step on newly loaded data costs;
+- ``raw``: one step on the raw array, prepared afresh for the call (grid
+  built again): what a caller that does not prepare pays;
+- ``run``: prepare, initialize (building the grid) and run to convergence
   at the default tol, per step, and the number of steps.
 
 GMM. Its EM iteration is ``_e_step`` followed by ``_m_step`` on a model
@@ -42,12 +43,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
-from clusterviz.model import GaussianMixture, KMeans, kmeans_grid
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's clusterviz, not an installed one
+from clusterviz.model import GaussianMixture, KMeans, prepare  # noqa: E402
+import clusterviz  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:
@@ -108,33 +113,32 @@ def bench_kmeans(X, k, repeats, steps):
         lloyd_iter_chunked_dense(X, weights, centres, centres_new, in_cluster, labels, shift, threads)
 
     model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
-    state = model.initialize(X)
+    prepared = prepare(X)
+    state = model.initialize(prepared)
     for step in sorted(steps):
         while state.iteration < step - 1:
-            state = model.step(X, state)
+            state = model.step(prepared, state)
         centres[:] = state.means
         bare = dataclasses.replace(state, carry=None)
-        t_ours, t_theirs, ratio = blocked_times(lambda s=bare: model.step(X, s), theirs, repeats)
-        paired = paired_times(lambda s=bare: model.step(X, s), theirs, repeats)[2]
-        after = model.step(X, bare)
+        t_ours, t_theirs, ratio = blocked_times(lambda s=bare: model.step(prepared, s), theirs, repeats)
+        paired = paired_times(lambda s=bare: model.step(prepared, s), theirs, repeats)[2]
+        after = model.step(prepared, bare)
         moved = 1.0 if state.labels is None else float(np.mean(after.labels != state.labels))
         yield f"step {step}", t_ours, t_theirs, ratio, paired, f"{100 * moved:.2f}"
 
-    def cold_step():
-        kmeans_grid._cache.clear()
-        model.step(X, bare)
-
-    t_ours, t_theirs, ratio = blocked_times(cold_step, theirs, max(3, repeats // 2))
+    t_ours, t_theirs, ratio = blocked_times(lambda: model.step(prepare(X), bare), theirs, max(3, repeats // 2))
     yield "first", t_ours, t_theirs, ratio, None, ""
+    t_ours, t_theirs, ratio = blocked_times(lambda: model.step(X, bare), theirs, max(3, repeats // 2))
+    yield "raw", t_ours, t_theirs, ratio, None, ""
 
     fit = KMeans(n_clusters=k, init=X[:k].copy())
 
     def run():
-        kmeans_grid._cache.clear()
         start = time.perf_counter()
-        s = fit.initialize(X)
+        data = prepare(X)
+        s = fit.initialize(data)
         while not s.converged and s.iteration < fit.max_iter:
-            s = fit.step(X, s)
+            s = fit.step(data, s)
         return (time.perf_counter() - start) / max(s.iteration, 1), s.iteration
 
     runs = [run() for _ in range(max(1, repeats // 2))]
@@ -148,8 +152,9 @@ def bench_gmm(X, k, repeats):
     from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
     ours = GaussianMixture(n_components=k, covariance_type="full", means_init=X[:k].copy(), max_iter=1)
-    state = ours.step(X, ours.initialize(X))
-    t_ours = median_time(lambda: ours.step(X, state), repeats)
+    prepared = prepare(X)
+    state = ours.step(prepared, ours.initialize(prepared))
+    t_ours = median_time(lambda: ours.step(prepared, state), repeats)
 
     theirs = SkGaussianMixture(n_components=k, covariance_type="full", means_init=X[:k].copy(), max_iter=1)
     with warnings.catch_warnings():
@@ -187,7 +192,7 @@ def main() -> None:
     dims = args.d or [2, 10]
     ks = args.k or [3, 10]
     benches = [name for name in ("kmeans", "gmm-full") if args.only is None or name.startswith(args.only)]
-    print(f"# load average at start: {loadavg()}")
+    print(f"# clusterviz from {list(clusterviz.__path__)[0]}; load average at start: {loadavg()}")
     print(f"{'algorithm':<10} {'N':>9} {'K':>3} {'D':>3} {'':>8} {'ours ms':>9} {'sklearn ms':>11} {'ratio':>6}"
           f" {'paired':>6} {'moved %':>8}")
     for n in sizes:

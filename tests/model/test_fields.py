@@ -1,9 +1,6 @@
 """The grid behind the background layers agrees with the models (no Qt)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -166,11 +163,6 @@ def test_a_broken_covariance_is_a_model_error():
 
     with pytest.raises(ModelError):
         evaluate_grid(dataclasses.replace(state, covariances=bad), X_RANGE, Y_RANGE, SHAPE, "density")
-
-
-def test_grid_module_does_not_import_qt():
-    code = "import sys, clusterviz.model.fields; assert 'PySide6' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_contour_of_a_paraboloid_is_the_circle():

@@ -1,6 +1,9 @@
 """K-Means on large 2-D data: the grid of cells gives the labels of measuring
-every point, keeps scikit-learn's results, and notices edited data."""
+every point, keeps scikit-learn's results, lives on the prepared data, and
+never serves an array edited in place from an old grid."""
 import dataclasses
+import gc
+import weakref
 from contextlib import contextmanager
 
 import numpy as np
@@ -12,7 +15,8 @@ from sklearn.cluster import KMeans as SkKMeans
 from clusterviz.model import kmeans as kmeans_module
 from clusterviz.model import kmeans_grid
 from clusterviz.model.kmeans import KMeans, assign_labels
-from clusterviz.model.kmeans_grid import ClusterStats, fingerprint, nearest_direct
+from clusterviz.model.kmeans_grid import nearest_direct
+from clusterviz.model.prepared import prepare
 
 BIG = kmeans_grid.MIN_POINTS + 7  # enough points for the grid (and a ragged tail)
 
@@ -35,8 +39,19 @@ def grid_on_small_data(points_per_cell: int = 4):
 def direct_labels(X, means):
     """Nearest centres measured point by point, about the mean K-Means uses
     (the centring decides exact ties)."""
-    mean = kmeans_module._prepare_keyed(X, None)[1]
+    mean = prepare(X).mean
     return nearest_direct(X - mean, means - mean)[0]
+
+
+def has_grid(prepared) -> bool:
+    """Whether K-Means built its grid of cells on these prepared data."""
+    return "kmeans_grid" in prepared._derived
+
+
+def assert_same_state(a, b):
+    for name in ("means", "weights", "labels"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert (a.objective, a.converged, a.notes, a.iteration) == (b.objective, b.converged, b.notes, b.iteration)
 
 
 def exact_distortion(X, means, labels):
@@ -55,11 +70,8 @@ def assert_step_is_exact(model, X, state):
     assert e.objective <= state.objective * (1 + 1e-12) + tiny
     m = model.m_step(X, e)
     assert m.objective <= e.objective * (1 + 1e-12) + tiny
-    m0 = model.m_step(X, dataclasses.replace(e, carry=None))
-    np.testing.assert_array_equal(m.labels, m0.labels)
-    scale = float(np.abs(X - X.mean(axis=0)).max()) or 1.0
-    np.testing.assert_allclose(m.means - m0.means, 0.0, atol=1e-12 * scale + 4 * np.spacing(np.abs(X).max()))
-    assert m.objective == pytest.approx(m0.objective, rel=1e-9, abs=tiny)
+    assert_same_state(m, model.m_step(X, dataclasses.replace(e, carry=None)))
+    assert_same_state(m, model.step(X, state))  # the step's E-step sums are the M-step's
     return m
 
 
@@ -116,7 +128,9 @@ def test_large_data_match_sklearn_step_by_step(t):
         state = model.step(X, state)
     scale = X.std(axis=0).max()
     np.testing.assert_allclose(state.means / scale, theirs.cluster_centers_ / scale, rtol=1e-8, atol=1e-8)
-    assert isinstance(model.e_step(X, state).carry, ClusterStats)  # the grid was used
+    prepared = prepare(X)
+    model.e_step(prepared, state)
+    assert has_grid(prepared)
     ours = KMeans(n_clusters=6, init=C).fit(X)
     theirs = SkKMeans(n_clusters=6, algorithm="lloyd", n_init=1, init=C).fit(X)
     np.testing.assert_array_equal(ours.labels_, theirs.labels_)
@@ -156,47 +170,75 @@ def test_most_points_are_settled_by_their_cell(kind, monkeypatch):
     assert pairs == again and 0 < pairs + others < 0.2 * X.shape[0]
 
 
-def test_data_edited_in_place_get_a_new_grid():
+def test_an_array_edited_in_place_between_steps_is_measured_as_it_is():
+    """A raw array is prepared afresh for every call: edits in place between
+    steps (even a swap, which keeps every sum) give the labels of measuring
+    every point."""
     X = blobs(BIG, k=5, seed=3)
     model = KMeans(n_clusters=5, init=X[:5].copy(), tol=0)
     state = model.step(X, model.step(X, model.initialize(X)))
-    key = fingerprint(X)
-    X[[10, 20000]] = X[[20000, 10]]  # a swap keeps the sums
-    assert fingerprint(X) != key
-    X[30000] += 7.0
-    e = model.e_step(X, state)
-    np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
-    assert e.objective == pytest.approx(exact_distortion(X, state.means, e.labels), rel=1e-12)
+    for edit in range(3):
+        if edit == 0:
+            X[[10, 20000]] = X[[20000, 10]]
+        elif edit == 1:
+            X[30000] += 7.0
+        else:
+            X[:100] += 50.0
+        e = model.e_step(X, state)
+        np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
+        assert e.objective == pytest.approx(exact_distortion(X, state.means, e.labels), rel=1e-12)
+        state = model.step(X, state)
+        np.testing.assert_array_equal(state.labels, direct_labels(X, e.means))
 
 
-def test_the_m_step_uses_the_e_steps_sums(monkeypatch):
-    X = blobs(BIG, k=4, seed=4)
-    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
-    e = model.e_step(X, model.initialize(X))
-    assert isinstance(e.carry, ClusterStats) and e.carry.labels is e.labels
-    assert not e.labels.flags.writeable  # the sums belong to these very labels
-    full = model.m_step(X, dataclasses.replace(e, carry=None))
+def test_a_full_step_takes_the_e_steps_sums(monkeypatch):
+    """On the grid, step() does not read the labels again for the M-step's
+    sums, and gives what the two half-steps give."""
+    X = prepare(blobs(BIG, k=4, seed=4))
+    model = KMeans(n_clusters=4, init=X.X[:4].copy(), tol=0)
+    state = model.initialize(X)
+    halves = model.m_step(X, model.e_step(X, state))
 
     def no_pass(*args):
-        raise AssertionError("the M-step read the data again")
+        raise AssertionError("the M-step read the labels again")
 
-    monkeypatch.setattr(kmeans_module, "_move_centres", no_pass)
-    m = model.m_step(X, e)
-    np.testing.assert_allclose(m.means, full.means, rtol=1e-12)
-    assert m.objective == pytest.approx(full.objective, rel=1e-12)
-    assert m.carry is None
-    other = X.copy()  # other data of the same shape: the sums are not used
-    other[5] += 1.0
-    with pytest.raises(AssertionError, match="read the data again"):
-        model.m_step(other, e)
+    monkeypatch.setattr(kmeans_module, "_cluster_sums", no_pass)
+    assert_same_state(model.step(X, state), halves)
+    with pytest.raises(AssertionError, match="read the labels again"):
+        model.m_step(X, model.e_step(X, state))
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from(["big", "small", "far"]))
+def test_the_m_step_is_a_pure_function_of_data_and_state(seed, k, size):
+    """m_step(X, e) equals m_step(X, replace(e, carry=None)), the step, the
+    M-step on other prepared copies of the data and on the raw array, bit for
+    bit, on large 2-D data (the grid) and small ones."""
+    rng = np.random.default_rng(seed)
+    n = {"big": BIG, "small": int(rng.integers(k, 400)), "far": BIG}[size]
+    X = blobs(n, k=max(1, k - 1), seed=seed % 1000)
+    init = X[rng.choice(n, size=k, replace=False)]
+    if size == "far":
+        init[-1] += 1e3  # an empty cluster to relocate
+    model = KMeans(n_clusters=k, init=init, tol=0)
+    prepared = prepare(X)
+    state = model.initialize(prepared)
+    for _ in range(2):
+        e = model.e_step(prepared, state)
+        m = model.m_step(prepared, e)
+        for other in (model.m_step(prepared, dataclasses.replace(e, carry=None)), model.m_step(X, e),
+                      model.m_step(prepare(X.copy()), e), model.step(prepared, state), model.step(X, state)):
+            assert_same_state(m, other)
+        state = m
 
 
 def test_many_centres_are_measured_point_by_point():
     X = blobs(BIG, k=8, seed=5)
     k = kmeans_grid.MAX_CENTRES + 1
     model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
-    e = model.e_step(X, model.initialize(X))
-    assert e.carry is None
+    prepared = prepare(X)
+    e = model.e_step(prepared, model.initialize(prepared))
+    assert not has_grid(prepared)
     np.testing.assert_array_equal(e.labels, direct_labels(X, e.means))
 
 
@@ -217,10 +259,11 @@ def test_tight_clusters_far_apart_keep_the_digits_of_their_distortion():
     centres = rng.normal(size=(5, 2)) * 1e3
     X = centres[rng.integers(5, size=BIG)] + 1e-6 * rng.normal(size=(BIG, 2))
     model = KMeans(n_clusters=5, init=centres + 1e-6, tol=0)
-    state = model.initialize(X)
+    prepared = prepare(X)
+    state = model.initialize(prepared)
+    assert has_grid(prepared)
     for _ in range(3):
         e = model.e_step(X, state)
-        assert isinstance(e.carry, ClusterStats)
         np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
         assert e.objective == pytest.approx(exact_distortion(X, e.means, e.labels), rel=1e-9)
         state = model.m_step(X, e)
@@ -228,8 +271,8 @@ def test_tight_clusters_far_apart_keep_the_digits_of_their_distortion():
 
 
 def test_a_move_below_the_sums_round_off_is_seen():
-    """Far from the origin a float checksum cannot see a move of 2e-9; the
-    fingerprint of the bits can."""
+    """Far from the origin a move of 2e-9 changes no sum; the point is still
+    measured where it is."""
     rng = np.random.default_rng(0)
     X = 1e4 + 1e-3 * rng.normal(size=(BIG, 2))
     X[100] = (1e4 - 1e-9, 1e4)  # just left of the bisector x = 1e4
@@ -239,7 +282,6 @@ def test_a_move_below_the_sums_round_off_is_seen():
     assert model.e_step(X, state).labels[100] == 0
     moved = X.copy()
     moved[100, 0] = 1e4 + 1e-9
-    assert fingerprint(moved) != fingerprint(X)
     e = model.e_step(moved, state)
     assert e.labels[100] == 1
     np.testing.assert_array_equal(e.labels, direct_labels(moved, state.means))
@@ -258,44 +300,46 @@ def test_tiny_and_huge_coordinates_keep_the_exact_labels(scale):
         np.testing.assert_array_equal(labels, direct_labels(X, C))
 
 
-def test_a_grid_is_released_with_its_data():
+def test_a_grid_lives_and_dies_with_its_prepared_data():
     X = blobs(BIG, k=3, seed=9)
     model = KMeans(n_clusters=3, init=X[:3].copy())
-    model.e_step(X, model.initialize(X))
-    key = fingerprint(X)
-    assert key in kmeans_grid._cache
-    del X
-    assert key not in kmeans_grid._cache
+    prepared = prepare(X)
+    model.step(prepared, model.initialize(prepared))
+    grid = weakref.ref(prepared._derived["kmeans_grid"])
+    model.step(prepared, model.initialize(prepared))
+    assert prepared._derived["kmeans_grid"] is grid()  # built once, kept
+    del prepared
+    gc.collect()
+    assert grid() is None
+    model.step(X, model.initialize(X))
+    gc.collect()
+    assert not any(type(o).__name__ == "Grid" for o in gc.get_objects())  # a raw array's grid is not kept
 
 
-def test_results_do_not_depend_on_what_is_cached():
-    """assign_labels, a step and fit give the same bits whether they build the
-    grid or find it cached, and the same for a copy of the data."""
+def test_results_do_not_depend_on_how_the_data_come():
+    """assign_labels, a step and fit give the same bits on the raw array, on
+    prepared data (the grid built or already there) and on a copy."""
     X = blobs(BIG, k=4, seed=10)
     C = X[:4].copy()
     model = KMeans(n_clusters=4, init=C)
 
-    def everything(data, cold):
-        results = []
-        for compute in (lambda: assign_labels(data, C), lambda: model.step(data, model.initialize(data)),
-                        lambda: KMeans(n_clusters=4, init=C).fit(data)):
-            if cold:
-                kmeans_grid._cache.clear()
-            results.append(compute())
-        (labels, distortion), state, fitted = results
+    def everything(data):
+        labels, distortion = assign_labels(data, C)
+        state = model.step(data, model.initialize(data))
+        fitted = KMeans(n_clusters=4, init=C).fit(data)
         return labels, distortion, state.means, state.objective, fitted.cluster_centers_, fitted.inertia_
 
-    cold = everything(X, cold=True)
-    for other in (everything(X, cold=False), everything(X.copy(), cold=False)):
-        for a, b in zip(cold, other):
+    raw = everything(X)
+    prepared = prepare(X)
+    for other in (everything(prepared), everything(prepared), everything(X.copy())):
+        for a, b in zip(raw, other):
             np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(cold[0], direct_labels(X, C))
+    np.testing.assert_array_equal(raw[0], direct_labels(X, C))
 
 
 @pytest.mark.parametrize("edit", ["negate", "negate a column", "swap a sign", "double", "shuffle"])
 def test_structured_edits_get_a_new_grid(edit):
-    """Edits that change only the sign or exponent bits of many values (so
-    cancel in a checksum of bits) still change the fingerprint, and the
+    """Edits that change only the sign or exponent bits of many values: the
     edited copy is measured as itself."""
     n = 38720  # even, and a size where doubling every value cancels in the bits
     rng = np.random.default_rng(11)
@@ -303,87 +347,10 @@ def test_structured_edits_get_a_new_grid(edit):
     X[0], X[1] = (3.0, 1.0), (-3.0, 1.0)
     C = np.array([[-4.0, 0.0], [0.5, 1.0], [4.0, -2.0]])
     model = KMeans(n_clusters=3, init=C)
-    model.e_step(X, model.initialize(X))  # X's grid is cached
+    model.e_step(X, model.initialize(X))
     edited = {"negate": lambda: -X, "negate a column": lambda: X * [-1.0, 1.0],
               "swap a sign": lambda: X[[1, 0, *range(2, n)]], "double": lambda: 2.0 * X,
               "shuffle": lambda: X[rng.permutation(n)]}[edit]()
-    assert fingerprint(edited) != fingerprint(X)
     e = model.e_step(edited, model.initialize(edited))
     np.testing.assert_array_equal(e.labels, direct_labels(edited, C))
     assert e.objective == pytest.approx(exact_distortion(edited, C, e.labels), rel=1e-12)
-
-
-def test_a_step_on_the_same_array_checks_it_alongside(monkeypatch):
-    """Stepping the very array again, the E-step runs on its grid while
-    another thread checks the content; an edit in place is caught and the
-    step starts over on the edited data."""
-    X = blobs(BIG, k=4, seed=12)
-    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
-    state = model.step(X, model.initialize(X))
-    prepared = []
-    original = kmeans_module._prepare_keyed
-
-    def counting(*args):
-        prepared.append(1)
-        return original(*args)
-
-    monkeypatch.setattr(kmeans_module, "_prepare_keyed", counting)
-    again = model.step(X, state)
-    assert prepared == []  # the guess held
-    saved = X[7].copy()
-    X[7] += 9.0  # in place: same object, other content
-    edited = model.e_step(X, state)
-    assert prepared == [1]
-    np.testing.assert_array_equal(edited.labels, direct_labels(X, state.means))
-    monkeypatch.undo()
-    kmeans_grid._cache.clear()
-    X[7] = saved
-    np.testing.assert_array_equal(model.step(X, state).means, again.means)
-
-
-def test_a_guessed_grid_is_never_filed_under_an_unchecked_key(monkeypatch):
-    """If the guessed grid leaves the cache while X, edited in place, is
-    stepped on it, nothing built from the edited data lands under the old key."""
-    X = blobs(BIG, k=4, seed=13)
-    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
-    state = model.step(X, model.initialize(X))
-    grid, key = kmeans_grid.guessed_grid(X)
-    kmeans_grid._cache.clear()  # evicted meanwhile
-    monkeypatch.setattr(kmeans_module, "guessed_grid", lambda data: (grid, key))
-    X[:100] += 50.0
-    e = model.e_step(X, state)
-    np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
-    assert kmeans_grid.cached_grid(key) is None
-    assert kmeans_grid.cached_grid(kmeans_grid.fingerprint(X)) is not None
-
-
-def test_a_forked_child_can_step():
-    """A child process inherits the checksum thread's executor but not the
-    thread: it must make its own rather than wait for ever."""
-    import os
-    import time
-    import warnings
-
-    X = blobs(BIG, k=3, seed=14)
-    model = KMeans(n_clusters=3, init=X[:3].copy(), tol=0)
-    state = model.step(X, model.initialize(X))  # the checksum thread runs
-    expected = model.step(X, state)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12 warns about fork with threads
-        pid = os.fork()
-    if pid == 0:  # the child: leave through os._exit whatever happens
-        code = 1
-        try:
-            code = 0 if np.array_equal(model.step(X, state).means, expected.means) else 1
-        finally:
-            os._exit(code)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            assert os.waitstatus_to_exitcode(status) == 0
-            return
-        time.sleep(0.05)
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    pytest.fail("the forked child hung in a K-Means step")

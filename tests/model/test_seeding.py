@@ -107,15 +107,3 @@ def test_property_same_as_kmeans_plusplus(seed, k, n):
     picks = _all_picks(X, k, seed)
     _, indices = kmeans_plusplus(X, k, np.random.default_rng(seed))
     np.testing.assert_array_equal(picks[-1].indices, indices)
-
-
-def test_seeding_module_does_not_import_qt():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = ("import sys; import clusterviz.model.seeding; "
-            "assert 'PySide6' not in sys.modules and 'pyqtgraph' not in sys.modules")
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr

@@ -306,15 +306,3 @@ def test_restarts_progress_and_cancellation(three_blobs):
 def test_restarts_reject_unknown_algorithm(three_blobs):
     with pytest.raises(ModelError, match="algorithm='dbscan'"):
         run_restarts(three_blobs, "dbscan")
-
-
-def test_metrics_and_selection_do_not_import_qt():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = ("import sys; import clusterviz.model.metrics, clusterviz.model.selection; "
-            "assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules)")
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
