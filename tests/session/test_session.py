@@ -647,14 +647,6 @@ def test_info_text_format(blobs):
     assert g.info_text().startswith("Iteration 1 · E-step · ℓ = -")
 
 
-def test_session_never_imports_qt():
-    import subprocess
-    import sys
-
-    code = "import sys, clusterviz.session; assert 'PySide6' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 def test_assign_evaluates_the_shown_parameters_elsewhere(blobs):
     s = Session(blobs, algorithm="gmm")
     assert isinstance(s.state, FitState)
