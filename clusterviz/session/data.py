@@ -141,6 +141,49 @@ class DataOwner:
         keep[idx] = False
         return keep
 
+    # ------------------------------------------------------ edited points
+    def with_added(self, points, classes=None) -> tuple | None:
+        """(X, labels, class_names) after adding ``points`` (n, 2) with
+        ``classes`` (None drops the classes); None when nothing is added."""
+        P = self.check_new_points(points)
+        if P.shape[0] == 0:
+            return None
+        X = np.vstack([self.X, P])
+        if classes is None:
+            return X, None, None
+        return (X, *self.labels_with_added(classes, P.shape[0]))
+
+    def without(self, indices) -> tuple | None:
+        """(X, labels) after removing ``indices``; None when none is removed."""
+        keep = self.kept_after_removing(indices)
+        if keep is None:
+            return None
+        labels = None if self._dataset.labels is None else self._dataset.labels[keep]
+        return self.X[keep], labels
+
+    def with_moved(self, i, x, y, columns: tuple[int, int]) -> np.ndarray:
+        """X with point ``i`` at (x, y) in ``columns``."""
+        i = self.check_index(i)
+        xy = []
+        for name, v in (("x", x), ("y", y)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+                raise ValueError(f"{name}={v!r} should be a finite number.")
+            xy.append(float(v))
+        X = self.X.copy()
+        X[i, list(columns)] = xy
+        return X
+
+    def exactly(self, X: np.ndarray, classes, class_names) -> tuple:
+        """(X, labels, class_names) for undo: ``classes`` exactly (None: no
+        classes), named ``class_names`` or the data set's names extended."""
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X should have {self.n_features} columns with classes; got shape {X.shape}.")
+        if classes is None:
+            return X, None, None
+        labels = check_classes(classes, X.shape[0])
+        names = self.names_for(labels) if class_names is None else tuple(map(str, class_names))
+        return X, labels, names
+
     # ------------------------------------------------------------- classes
     def labels_with_added(self, classes, n_new: int) -> tuple[np.ndarray, tuple[str, ...] | None]:
         """The classes after adding ``n_new`` points of ``classes`` (a data

@@ -28,7 +28,6 @@ Design choices
 """
 from __future__ import annotations
 
-import dataclasses
 import numbers
 from collections.abc import Sequence
 
@@ -36,20 +35,16 @@ import numpy as np
 
 from clusterviz.data import Dataset
 from clusterviz.model import FitState, ModelError
-from clusterviz.model.metrics import adjusted_rand_index
 
 from . import payload as _payload
-from .data import KEEP, DataOwner, check_classes
-from .seeding import seed_entries
+from .data import KEEP, DataOwner
 from .settings import SessionSettings, check_initial_means, check_points
-from .text import format_setting, info_text, plural
-from .timeline import PendingStep, Timeline, hard_labels
+from .start import beta_restarted, build_model, initial_entries, restarted, too_few_points
+from .text import info_text, shown_adjusted_rand
+from .timeline import PendingStep, Timeline, run_steps
 from .view import View
 
 __all__ = ["Session"]
-
-_RESTART_NOTE = "Restarted from the current parameters because the data changed."
-
 
 class Session:
     """Data set, algorithm settings, seed and the timeline of one fit.
@@ -209,29 +204,16 @@ class Session:
         """Why there is no state (e.g. "Add at least 3 points to fit K = 3 clusters."), or None."""
         return None if self._timeline.entries else self._problem
 
-    @property
-    def objectives(self) -> np.ndarray:
-        """ndarray of shape (len(timeline),): the objective of every entry
-        (a k-means++ pick's potential for "seed" entries)."""
-        entries = self._timeline.entries
-        return np.fromiter((s.objective for s in entries), dtype=np.float64, count=len(entries))
-
-    @property
-    def iterations(self) -> np.ndarray:
-        """ndarray of shape (len(timeline),): the iteration of every entry (0 for picks)."""
-        entries = self._timeline.entries
-        return np.fromiter((s.iteration for s in entries), dtype=np.int64, count=len(entries))
-
-    @property
-    def phases(self) -> tuple[str, ...]:
-        """The phase ("seed", "init", "E" or "M") of every entry."""
-        return tuple(s.phase for s in self._timeline.entries)
-
-    @property
-    def fit_entries(self) -> np.ndarray:
-        """Boolean ndarray of shape (len(timeline),): True for the entries of
-        the fit proper, False for k-means++ picks (whose objective is a potential)."""
-        return np.array([s.phase != "seed" for s in self._timeline.entries], dtype=bool)
+    objectives = property(lambda self: self._timeline.objectives,
+                          doc="ndarray of shape (len(timeline),): the objective of every entry "
+                              "(a k-means++ pick's potential for \"seed\" entries).")
+    iterations = property(lambda self: self._timeline.iterations,
+                          doc="ndarray of shape (len(timeline),): the iteration of every entry (0 for picks).")
+    phases = property(lambda self: self._timeline.phases,
+                      doc="The phase (\"seed\", \"init\", \"E\" or \"M\") of every entry.")
+    fit_entries = property(lambda self: self._timeline.fit_entries,
+                           doc="Boolean ndarray of shape (len(timeline),): True for the entries of the fit "
+                               "proper, False for k-means++ picks (whose objective is a potential).")
 
     @property
     def converged(self) -> bool:
@@ -268,19 +250,10 @@ class Session:
         an "init" entry, the nearest-parameter assignment its E-step would
         give) and the true classes; None without a fit, for a k-means++ pick,
         or without at least two classes."""
-        labels, entry = self.dataset.labels, self._timeline.entry
-        if labels is None or entry is None or entry.phase == "seed" or self.n_points == 0 \
-                or np.unique(labels).size < 2:
-            return None
         key = (self.version, self.cursor)
-        if self._ari is not None and self._ari[0] == key:
-            return self._ari[1]
-        hard = hard_labels(self.state)
-        if hard is None:
-            hard = hard_labels(self._model.e_step(self.prepared, entry))
-        ari = None if hard is None or hard.shape != labels.shape else float(adjusted_rand_index(labels, hard))
-        self._ari = (key, ari)
-        return ari
+        if self._ari is None or self._ari[0] != key:
+            self._ari = (key, shown_adjusted_rand(self))
+        return self._ari[1]
 
     def __repr__(self) -> str:
         return (f"Session(dataset={self.dataset.name!r}, n_points={self.n_points}, "
@@ -345,16 +318,7 @@ class Session:
         """Call `step` until converged, `max_iter` is reached, or `max_steps`
         steps were taken (replayed steps count). Raises ModelError if a step
         fails; the steps before it are kept."""
-        if max_steps is not None and (
-                isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 0):
-            raise ValueError(f"max_steps={max_steps!r} should be None or a whole number >= 0.")
-        taken = 0
-        while max_steps is None or taken < max_steps:
-            pending = self.prepare_step(half=False)
-            if pending is None or not pending.changes_anything:
-                break
-            self._timeline.apply(pending)
-            taken += 1
+        run_steps(self, max_steps)
         return self.state
 
     def reset(self) -> FitState | None:
@@ -415,14 +379,10 @@ class Session:
             return self._reinitialise()
         self._model = self._build_model()
         try:
-            e = self._model.e_step(self.prepared, entry.without_assignments())  # the new β's objective
+            restarted = beta_restarted(self._model, self.prepared, entry, settings.beta)
         except ModelError:
             return self._reinitialise()
-        b = settings.beta
-        note = f"β changed to {format_setting(b)} (ε = 1/(2β) = {format_setting(1 / (2 * b))}): " \
-               "going on from the current means."
-        self._restart([dataclasses.replace(e.without_assignments(), iteration=0, phase="init",
-                                           converged=False, notes=(note,))])
+        self._restart([restarted])
         return self.state
 
     def set_max_iter(self, max_iter: int) -> FitState | None:
@@ -462,35 +422,19 @@ class Session:
         data set's classes. Raises ValueError for points that are not finite
         pairs, data with more than two columns, or a bad class.
         """
-        P = self._data.check_new_points(points)
-        if P.shape[0] == 0:
-            return self.state
-        X = np.vstack([self.X, P])
-        if classes is None:
-            return self._edit(X, labels=None)
-        labels, names = self._data.labels_with_added(classes, P.shape[0])
-        return self._edit(X, labels=labels, class_names=names)
+        edited = self._data.with_added(points, classes)
+        return self.state if edited is None else self._edit(*edited)
 
     def remove_points(self, indices) -> FitState | None:
         """Remove the points at `indices` (ints in 0..N-1; repeats are fine)."""
-        keep = self._data.kept_after_removing(indices)
-        if keep is None:
-            return self.state
-        labels = None if self.dataset.labels is None else self.dataset.labels[keep]
-        return self._edit(self.X[keep], labels=labels)
+        edited = self._data.without(indices)
+        return self.state if edited is None else self._edit(*edited)
 
     def move_point(self, i: int, x: float, y: float) -> FitState | None:
         """Move point `i` to (x, y) in the shown columns (`view_columns`)."""
-        i = self._data.check_index(i)
+        self._data.check_index(i)
         self._view.check_movable()
-        xy = []
-        for name, v in (("x", x), ("y", y)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
-                raise ValueError(f"{name}={v!r} should be a finite number.")
-            xy.append(float(v))
-        X = self.X.copy()
-        X[i, list(self.view_columns)] = xy
-        return self._edit(X, labels=self.dataset.labels)
+        return self._edit(self._data.with_moved(i, x, y, self.view_columns), self.dataset.labels)
 
     def set_data(self, X, classes=KEEP, class_names=None) -> FitState | None:
         """Replace all points (used by undo/redo).
@@ -502,18 +446,11 @@ class Session:
         """
         X = check_points("X", X)
         if classes is not KEEP:
-            if X.shape[1] != self.n_features:
-                raise ValueError(f"X should have {self.n_features} columns with classes; got shape {X.shape}.")
-            if classes is None:
-                return self._edit(X, labels=None)
-            labels = check_classes(classes, X.shape[0])
-            names = self._data.names_for(labels) if class_names is None else tuple(map(str, class_names))
-            return self._edit(X, labels=labels, class_names=names)
+            return self._edit(*self._data.exactly(X, classes, class_names))
         if X.shape[1] != self.n_features:
             self._data.replace_columns(X)
             return self._new_columns()
-        labels = self.dataset.labels if X.shape[0] == self.n_points else None
-        return self._edit(X, labels=labels)
+        return self._edit(X, self.dataset.labels if X.shape[0] == self.n_points else None)
 
     def assign(self, points) -> FitState | None:
         """E-step of the shown parameters on other points (e.g. a grid for
@@ -571,41 +508,21 @@ class Session:
         return self.state
 
     def _build_model(self):
-        return self._settings.entry.build(self._settings.model_settings(), self.prepared)
+        return build_model(self._settings, self.prepared)
 
     def _restart(self, entries=()) -> None:
         self._timeline.restart(entries)
         self._problem = None
 
-    def _too_few_points(self) -> str | None:
-        K, N = self.n_clusters, self.n_points
-        if N >= K:
-            return None
-        return (f"Add at least {plural(K, 'point')} to fit K = {K} {'cluster' if K == 1 else 'clusters'}"
-                f" ({N} so far): click on the canvas.")
-
     def _reinitialise(self) -> FitState | None:
         self._restart()
-        settings = self._settings
         try:
             self._model = self._build_model()
+            self._problem = too_few_points(self.n_clusters, self.n_points)
+            if self._problem is None:
+                self._timeline.entries = initial_entries(self._settings, self._model, self.prepared)
         except ModelError as err:  # e.g. the GMM's start cannot be computed on these data
             self._problem = str(err)
-            return None
-        self._problem = self._too_few_points()
-        if self._problem is not None:
-            return None
-        try:
-            initial = self._model.initialize(self.prepared)
-            seeds = seed_entries(self.prepared.X, settings.n_clusters, settings.seed) if settings.seeds_shown else []
-        except ModelError as err:
-            self._problem = str(err)
-            return None
-        start_note = settings.entry.start_note
-        if start_note is not None:  # say where the start came from, in the app's words
-            initial = dataclasses.replace(initial, notes=(start_note(settings.model_settings()),) + tuple(
-                note for note in initial.notes if not note.startswith("Started from the given")))
-        self._timeline.entries = seeds + [initial.without_assignments()]
         return self.state
 
     def _new_columns(self) -> FitState | None:
@@ -615,32 +532,17 @@ class Session:
         return self._reinitialise()
 
     def _edit(self, X: np.ndarray, labels, class_names=KEEP) -> FitState | None:
+        """New points; the fit restarts from the shown parameters (see the module docstring)."""
         shown = self._timeline.entry
         self._data.replace(X, labels, class_names)
-        if shown is None or shown.phase == "seed" or self._too_few_points() is not None:
+        if shown is None or shown.phase == "seed" or too_few_points(self.n_clusters, self.n_points):
             return self._reinitialise()
-        self._restart()
         try:
-            restarted = self._restart_from(shown)
+            entry = restarted(self._model, self.prepared, shown, self._settings.entry.hard)
         except ModelError:
             return self._reinitialise()
-        self._timeline.entries = [restarted]
+        self._restart([entry])
         return self.state
-
-    def _restart_from(self, snapshot: FitState) -> FitState:
-        """A new "init" entry with `snapshot`'s parameters, its objective
-        evaluated on the current data.
-
-        The E-step's objective is exactly that: for K-Means the distortion of
-        the nearest-centre labels to the unchanged centres (the init
-        objective), for the mixtures the log-likelihood of the parameters.
-        """
-        params = snapshot.without_assignments()
-        e = self._model.e_step(self.prepared, params)
-        # A hard algorithm's "weights" are cluster fractions, which the new data changes.
-        weights = e.weights if self._settings.entry.hard else params.weights
-        return dataclasses.replace(params, iteration=0, phase="init", weights=weights,
-                                   objective=float(e.objective), converged=False, notes=(_RESTART_NOTE,))
 
 
 def _start_key(settings: SessionSettings) -> tuple:

@@ -26,7 +26,7 @@ from clusterviz.data import Dataset
 from clusterviz.model import ModelError, registry
 
 from .facade import Session
-from .timeline import PendingStep
+from .timeline import PendingStep, run_steps
 
 __all__ = ["PAIR_ALGORITHMS", "PairStep", "SessionPair"]
 
@@ -239,16 +239,7 @@ class SessionPair:
 
     def run_to_convergence(self, max_steps: int | None = None) -> tuple | None:
         """Step both sides until neither moves, or ``max_steps`` steps."""
-        if max_steps is not None and (
-                isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 0):
-            raise ValueError(f"max_steps={max_steps!r} should be None or a whole number >= 0.")
-        taken = 0
-        while max_steps is None or taken < max_steps:
-            pending = self.prepare_step(half=False)
-            if pending is None or not pending.changes_anything:
-                break
-            self.apply_step(pending)
-            taken += 1
+        run_steps(self, max_steps)
         return self.state
 
     def reset(self) -> tuple | None:

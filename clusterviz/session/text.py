@@ -1,4 +1,4 @@
-"""Display text of a session: numbers, the status line, class names.
+"""Display text of a session: numbers, the status line, the ARI, class names.
 
 `format_number` is the one formatter for objective values and other
 numbers the app shows; `format_setting` writes a setting (three
@@ -9,8 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from clusterviz.model import FitState
+from clusterviz.model.metrics import adjusted_rand_index
 
-__all__ = ["PHASE_NAMES", "default_class_name", "format_number", "format_setting", "info_text", "plural"]
+from .timeline import hard_labels
+
+__all__ = ["PHASE_NAMES", "default_class_name", "format_number", "format_setting", "info_text", "plural",
+           "shown_adjusted_rand"]
 
 PHASE_NAMES = {"seed": "k-means++ seeding", "init": "Initialisation", "E": "E-step", "M": "M-step"}
 
@@ -45,6 +49,21 @@ def seed_text(entry: FitState, n_clusters: int) -> str:
     chosen = pick.number + 1 if pick is not None else entry.n_clusters
     return (f"{PHASE_NAMES['seed']} · centre {chosen} of {n_clusters} · "
             f"D² potential = {format_number(float(entry.objective))}")
+
+
+def shown_adjusted_rand(session) -> float | None:
+    """Adjusted Rand index between ``session``'s shown clustering (hard
+    labels; for an "init" entry, the assignment its E-step would give) and
+    the true classes; None without a fit, for a k-means++ pick, or without
+    at least two classes."""
+    labels, entry = session.dataset.labels, session.entry
+    if labels is None or entry is None or entry.phase == "seed" or session.n_points == 0 \
+            or np.unique(labels).size < 2:
+        return None
+    hard = hard_labels(session.state)
+    if hard is None:
+        hard = hard_labels(session.model.e_step(session.prepared, entry))
+    return None if hard is None or hard.shape != labels.shape else float(adjusted_rand_index(labels, hard))
 
 
 def info_text(session) -> str:

@@ -29,6 +29,7 @@ entries, so stepping from one only moves the cursor.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ import numpy as np
 
 from clusterviz.model import FitState
 
-__all__ = ["PendingStep", "Timeline", "hard_labels", "with_assignments"]
+__all__ = ["PendingStep", "Timeline", "hard_labels", "run_steps", "with_assignments"]
 
 # How many shown states (each with an N x K matrix) to keep for quick stepping
 # back and forth; a small constant, so memory stays O(N*K).
@@ -103,6 +104,22 @@ def hard_labels(state: FitState | None) -> np.ndarray | None:
     return None
 
 
+def run_steps(stepper, max_steps: int | None = None) -> int:
+    """Take full steps on ``stepper`` (a `Session` or `SessionPair`) until a
+    step changes nothing or ``max_steps`` were taken; returns how many."""
+    if max_steps is not None and (
+            isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 0):
+        raise ValueError(f"max_steps={max_steps!r} should be None or a whole number >= 0.")
+    taken = 0
+    while max_steps is None or taken < max_steps:
+        pending = stepper.prepare_step(half=False)
+        if pending is None or not pending.changes_anything:
+            break
+        stepper.apply_step(pending)
+        taken += 1
+    return taken
+
+
 class Timeline:
     """Entries (snapshots without assignments), a cursor, a version, and a
     small cache of shown states.
@@ -121,6 +138,23 @@ class Timeline:
     @property
     def entry(self) -> FitState | None:
         return self.entries[self.cursor] if self.entries else None
+
+    @property
+    def objectives(self) -> np.ndarray:
+        return np.fromiter((s.objective for s in self.entries), dtype=np.float64, count=len(self.entries))
+
+    @property
+    def iterations(self) -> np.ndarray:
+        return np.fromiter((s.iteration for s in self.entries), dtype=np.int64, count=len(self.entries))
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        return tuple(s.phase for s in self.entries)
+
+    @property
+    def fit_entries(self) -> np.ndarray:
+        """True for entries of the fit proper, False for k-means++ picks."""
+        return np.array([s.phase != "seed" for s in self.entries], dtype=bool)
 
     @property
     def n_seeds(self) -> int:
