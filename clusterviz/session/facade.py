@@ -28,7 +28,6 @@ Design choices
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -269,8 +268,9 @@ class Session:
         False for `step`, True for `half_step`. Returns None when there is
         no fit; raises ModelError if the model cannot take the step.
         """
-        model, prepared = self._model, self.prepared
-        return self._timeline.prepare_step(model, prepared, self.max_iter, half)
+        version = self.version  # first: a model or data replaced after it makes the result stale
+        model, prepared, max_iter = self._model, self.prepared, self.max_iter
+        return self._timeline.prepare_step(model, prepared, max_iter, half, version=version)
 
     def apply_step(self, pending: PendingStep | None) -> FitState | None:
         """Commit a step from `prepare_step`; returns the new shown state, or
@@ -305,8 +305,6 @@ class Session:
 
     def seek(self, index: int) -> FitState | None:
         """Move the cursor to `index`, clamped to the timeline."""
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-            raise ValueError(f"index={index!r} should be a whole number.")
         self._timeline.seek(index)
         return self.state
 

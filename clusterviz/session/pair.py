@@ -19,14 +19,13 @@ failed does the step raise, as a session's would.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 from clusterviz.data import Dataset
 from clusterviz.model import ModelError, registry
 
 from .facade import Session
-from .timeline import PendingStep, run_steps
+from .timeline import PendingStep, check_index, run_steps
 
 __all__ = ["PAIR_ALGORITHMS", "PairStep", "SessionPair"]
 
@@ -223,8 +222,7 @@ class SessionPair:
 
     def seek(self, index: int) -> tuple | None:
         """Show shared step ``index`` (clamped): every side its entry ``min(index, last)``."""
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-            raise ValueError(f"index={index!r} should be a whole number.")
+        index = check_index(index)
         last = max((len(s.timeline) - 1 for s in self.sides), default=0)
         index = int(min(max(int(index), 0), max(last, 0)))
         self.errors = dict.fromkeys(self.sessions)

@@ -104,6 +104,13 @@ def hard_labels(state: FitState | None) -> np.ndarray | None:
     return None
 
 
+def check_index(index) -> int:
+    """``index`` if it is a whole number, else a ValueError."""
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        raise ValueError(f"index={index!r} should be a whole number.")
+    return int(index)
+
+
 def run_steps(stepper, max_steps: int | None = None) -> int:
     """Take full steps on ``stepper`` (a `Session` or `SessionPair`) until a
     step changes nothing or ``max_steps`` were taken; returns how many."""
@@ -232,16 +239,25 @@ class Timeline:
         self.version += 1
 
     def seek(self, index: int) -> None:
+        """Move the cursor to ``index`` (a whole number), clamped to the entries."""
+        check_index(index)
         if self.entries:
             self.cursor = int(min(max(int(index), 0), len(self.entries) - 1))
 
-    def prepare_step(self, model, X, max_iter: int, half: bool = False) -> PendingStep | None:
+    def prepare_step(self, model, X, max_iter: int, half: bool = False, version: int | None = None
+                     ) -> PendingStep | None:
         """The next step, computed without changing anything (see the module
         docstring); None when there is no fit. Raises ModelError if the
-        model cannot take the step."""
+        model cannot take the step.
+
+        ``version``: the version read before ``model`` and ``X`` were (by
+        default, now), so a result computed from a model or data replaced
+        meanwhile is recognised as stale.
+        """
         # Read everything once: on a worker thread, the GUI thread may replace
         # the data, model or timeline meanwhile (apply then drops the result).
-        version, cursor, entries = self.version, self.cursor, self.entries
+        version = self.version if version is None else version
+        cursor, entries = self.cursor, self.entries
         if not entries:
             return None
         last = len(entries) - 1

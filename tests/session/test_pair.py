@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clusterviz.data import Dataset, builtin_dataset
+from clusterviz.data import builtin_dataset
 from clusterviz.model import ModelError, registry
 from clusterviz.session import Session, SessionPair
 from clusterviz.session.pair import PAIR_ALGORITHMS
