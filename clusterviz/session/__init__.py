@@ -18,6 +18,8 @@ of `Session`; none emits anything (a small ``QObject`` adapter in
 - `timeline` -- `Timeline`: the entries, the cursor, the version, the cache
   of shown states with responsibilities, and the step protocol
   (`PendingStep`: compute on a worker, apply on the GUI thread);
+- `start` -- the estimator from the registry, the first entries of a fit,
+  and the restarts after a data edit or a change of beta;
 - `seeding` -- k-means++ picks as "seed" timeline entries;
 - `view` -- the shown columns or projection;
 - `text` -- the info line and the one number formatter `format_number`;

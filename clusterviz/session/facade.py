@@ -501,8 +501,8 @@ class Session:
         self._settings = new
         if force or _start_key(old) != _start_key(new):
             return self._reinitialise()
-        if any(getattr(old, k) is not getattr(new, k) and getattr(old, k) != getattr(new, k) for k in changes):
-            self._model = self._build_model()
+        if not all(_same(getattr(old, k), getattr(new, k)) for k in changes if k != "show_seeding"):
+            self._model = self._build_model()  # e.g. the covariance type of an algorithm that ignores it
         return self.state
 
     def _build_model(self):
@@ -541,6 +541,11 @@ class Session:
             return self._reinitialise()
         self._restart([entry])
         return self.state
+
+
+def _same(a, b) -> bool:
+    """Whether two setting values are equal (arrays only when they are the same object)."""
+    return a is b or not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray) and a == b
 
 
 def _start_key(settings: SessionSettings) -> tuple:
