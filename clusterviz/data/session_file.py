@@ -23,10 +23,11 @@ A UTF-8 JSON object::
         "class_names": ["setosa", ...] | null
       },
       "settings": {
-        "algorithm": "kmeans" | "gmm" | "soft-kmeans",
-        "n_clusters": 3, "init": "random" | "k-means++", "seed": 0,
-        "covariance_type": "full" | "tied" | "diag" | "spherical",
-        "beta": 1.0, "max_iter": 300
+        "algorithm": "kmeans",                 # a name from the algorithm registry
+        "n_clusters": 3, "init": "k-means++", "seed": 0,
+        "covariance_type": "full",
+        "beta": 1.0, "max_iter": 300,
+        "show_seeding": false                  # optional (default false)
       },
       "initial_means": [[...], ...] | null,    # K rows of D numbers
       "view": {
@@ -41,11 +42,16 @@ A UTF-8 JSON object::
           "objective": 123.4,                   # restarts from the shown
           "notes": ["..."]                      # parameters)
         },
-        "phases": ["init", "E", "M", "M"],      # phase of every entry
+        "phases": ["init", "E", "M", "M"],      # phase of every entry; k-means++
+                                                # picks ("seed") may precede "init"
         "objectives": [ ... ],                  # objective of every entry (a check)
         "cursor": 3                             # index of the shown entry
       }
     }
+
+Which text values the settings may take (algorithm names, inits, covariance
+types) is not known here: the session layer passes them in (``choices``),
+from the algorithm registry, so this module stays free of the estimators.
 
 Replaying: an "E" entry is a half-step, an "M" entry a step (after an "E" it
 completes that iteration). `load_session_file` checks the structure, types
@@ -62,6 +68,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from .dataset import DataError
@@ -76,17 +83,17 @@ FORMAT_VERSION = 1
 #: Suggested file name suffix.
 FILE_SUFFIX = ".clusterviz"
 
-_ALGORITHMS = ("kmeans", "gmm", "soft-kmeans")
-_INITS = ("random", "k-means++")
-_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-_PHASES = ("init", "E", "M")
+_PHASES = ("seed", "init", "E", "M")
 #: Largest whole number a field may hold (seed, K, max_iter, cursor, class
 #: codes): what the app's spin boxes (32-bit) can show.
 _MAX_INT = 2**31 - 1
 
 
-def save_session_file(path: str | os.PathLike[str], payload: dict) -> None:
+def save_session_file(path: str | os.PathLike[str], payload: dict, choices: Mapping[str, tuple[str, ...]] | None = None
+                      ) -> None:
     """Write a session payload (see `Session.to_payload`) as JSON.
+
+    ``choices`` are the allowed values of text settings (see `check_payload`).
 
     The payload is checked first, so a file that cannot be read back is
     never written. The file is written to a temporary name and renamed, so a
@@ -100,7 +107,7 @@ def save_session_file(path: str | os.PathLike[str], payload: dict) -> None:
     path = Path(path)
     payload = dict(payload)
     payload.setdefault(FORMAT_KEY, FORMAT_VERSION)
-    check_payload(payload, path.name)
+    check_payload(payload, path.name, choices)
     try:
         text = json.dumps(payload, indent=1, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as err:
@@ -117,8 +124,10 @@ def save_session_file(path: str | os.PathLike[str], payload: dict) -> None:
         raise DataError(f"{path.name}: cannot write the session file: {err.strerror or err}.") from None
 
 
-def load_session_file(path: str | os.PathLike[str]) -> dict:
+def load_session_file(path: str | os.PathLike[str], choices: Mapping[str, tuple[str, ...]] | None = None) -> dict:
     """Read and check a session file.
+
+    ``choices`` are the allowed values of text settings (see `check_payload`).
 
     Returns
     -------
@@ -156,7 +165,7 @@ def load_session_file(path: str | os.PathLike[str]) -> dict:
         raise DataError(f"{name}: {err}") from None
     except RecursionError:
         raise DataError(f"{name}: the session file is corrupt (its lists or objects are nested too deeply).") from None
-    check_payload(payload, name)
+    check_payload(payload, name, choices)
     return payload
 
 
@@ -262,7 +271,7 @@ def _kind(value) -> str:
     return type(value).__name__
 
 
-def check_payload(payload, name: str = "session") -> None:
+def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[str, ...]] | None = None) -> None:
     """Check a session payload's structure, types and shapes.
 
     Parameters
@@ -271,6 +280,11 @@ def check_payload(payload, name: str = "session") -> None:
         What `json.loads` returned, or what `Session.to_payload` built.
     name : str
         The file name used in messages.
+    choices : mapping of str to tuple of str, optional
+        The values each text setting ("algorithm", "init",
+        "covariance_type") may take, e.g.
+        `clusterviz.session.payload.SETTING_CHOICES`; without it (or for a
+        setting it does not list) any text is accepted.
 
     Raises
     ------
@@ -317,15 +331,18 @@ def check_payload(payload, name: str = "session") -> None:
                                            f"{len(class_names)} class names.")
 
     settings = c.obj(payload, "settings", "settings")
-    c.string(settings, "algorithm", "settings.algorithm", _ALGORITHMS)
+    choices = choices or {}
+    c.string(settings, "algorithm", "settings.algorithm", choices.get("algorithm"))
     k = c.integer(settings, "n_clusters", "settings.n_clusters", 1)
-    c.string(settings, "init", "settings.init", _INITS)
+    c.string(settings, "init", "settings.init", choices.get("init"))
     c.integer(settings, "seed", "settings.seed", 0)
-    c.string(settings, "covariance_type", "settings.covariance_type", _COVARIANCE_TYPES)
+    c.string(settings, "covariance_type", "settings.covariance_type", choices.get("covariance_type"))
     beta = c.number(c.get(settings, "beta", "settings.beta"), "settings.beta")
     if beta <= 0:
         raise c.fail("settings.beta", f"is {beta!r}; expected a number > 0.")
     c.integer(settings, "max_iter", "settings.max_iter", 1)
+    if not isinstance(settings.get("show_seeding", False), bool):
+        raise c.fail("settings.show_seeding", f"should be true or false; got {_kind(settings['show_seeding'])}.")
 
     means = c.get(payload, "initial_means", "initial_means")
     if means is not None:
@@ -360,9 +377,11 @@ def check_payload(payload, name: str = "session") -> None:
             raise c.fail("timeline.start.notes", f"should be a list of sentences; got {_kind(notes)}.")
     phases = c.get(timeline, "phases", "timeline.phases")
     if not isinstance(phases, list) or not all(isinstance(p, str) and p in _PHASES for p in phases):
-        raise c.fail("timeline.phases", "should be a list of phases 'init', 'E' or 'M'.")
-    if phases and (phases[0] != "init" or "init" in phases[1:]):
-        raise c.fail("timeline.phases", "should start with 'init' and hold it only once.")
+        raise c.fail("timeline.phases", "should be a list of phases 'seed', 'init', 'E' or 'M'.")
+    n_seeds = next((i for i, p in enumerate(phases) if p != "seed"), len(phases))
+    fit = phases[n_seeds:]
+    if phases and (not fit or fit[0] != "init" or "init" in fit[1:] or "seed" in fit):
+        raise c.fail("timeline.phases", "should start with 'init' (after any 'seed' entries) and hold it only once.")
     for i in range(1, len(phases)):
         if phases[i] == "E" and phases[i - 1] == "E":
             raise c.fail("timeline.phases", f"has two 'E' entries in a row at {i - 1} and {i}.")

@@ -49,6 +49,11 @@ class Prepared:
     def n_features(self) -> int:
         return int(self.X.shape[1])
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of :attr:`X`, (n_samples, n_features)."""
+        return self.X.shape
+
     def derived(self, name: str, build):
         """``build(self)`` computed on first use under ``name``, then kept
         with this object (for example K-Means' grid of cells). A ``build``

@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-Phase = Literal["init", "E", "M"]
+Phase = Literal["seed", "init", "E", "M"]
 
 
 class ModelError(ValueError):
@@ -23,8 +23,9 @@ class FitState:
     iteration : int
         Completed full iterations (0 at initialisation; an E half-step keeps
         the number of the iteration it starts, the M half-step completes it).
-    phase : {"init", "E", "M"}
-        What produced this state.
+    phase : {"seed", "init", "E", "M"}
+        What produced this state; "seed" marks one k-means++ pick shown
+        before the initial state (see `seeding`).
     means : ndarray of shape (n_clusters, n_features)
     weights : ndarray of shape (n_clusters,)
         Mixing weights (cluster fractions for K-Means).
@@ -49,6 +50,10 @@ class FitState:
         half-step's result must not depend on it (the M-step gives the same
         bits with ``carry=None``); the algorithms here leave it None (K-Means'
         full step hands its E-step's sums to the M-step inside ``step``).
+    seeding : SeedingPick or None
+        For a "seed" entry, the k-means++ pick it shows (probabilities,
+        candidates, chosen point); its means are the centres picked so far
+        and its objective their potential (total D^2). None otherwise.
     """
 
     iteration: int
@@ -62,6 +67,7 @@ class FitState:
     converged: bool = False
     notes: tuple[str, ...] = field(default=())
     carry: object | None = None
+    seeding: object | None = None
 
     @cached_property
     def responsibilities(self) -> np.ndarray | None:

@@ -34,12 +34,15 @@ def test_round_trip_is_exact(tmp_path):
     assert json.loads(text)[FORMAT_KEY] == 1
 
 
+CHOICES = {"algorithm": ("kmeans", "gmm"), "init": ("random", "k-means++"), "covariance_type": ("full",)}
+
+
 def test_failed_save_leaves_no_file(tmp_path):
     payload = minimal_payload()
     payload["settings"]["algorithm"] = "dbscan"
     path = tmp_path / "bad.clusterviz"
     with pytest.raises(DataError, match=r"bad\.clusterviz.*settings\.algorithm.*dbscan"):
-        save_session_file(path, payload)
+        save_session_file(path, payload, choices=CHOICES)
     assert not path.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -107,7 +110,7 @@ def mutate(path_parts, value):
     (("settings", "n_clusters"), True, "settings.n_clusters"),
     (("settings", "seed"), 1.5, "settings.seed"),
     (("settings", "beta"), -1, "settings.beta"),
-    (("settings", "covariance_type"), "round", "settings.covariance_type"),
+    (("settings", "covariance_type"), 3, "settings.covariance_type"),
     (("initial_means",), [[0.0, 1.0, 2.0]], "initial_means"),
     (("view", "columns"), [0, 5], "view.columns"),
     (("view", "projection"), [[1.0, 0.0]], "view.projection"),
@@ -125,3 +128,30 @@ def test_wrong_shapes_and_values_name_the_field(parts, value, field):
     message = str(info.value)
     assert message.startswith("wrong.clusterviz: ")
     assert repr(field) in message
+
+
+@pytest.mark.parametrize("field, value", [("algorithm", "dbscan"), ("init", "forgy"), ("covariance_type", "tied")])
+def test_text_settings_are_checked_against_the_choices_given(field, value):
+    payload = minimal_payload()
+    payload["settings"][field] = value
+    check_payload(payload, "lesson.clusterviz")  # without choices: any text
+    with pytest.raises(DataError, match=rf"lesson\.clusterviz.*settings\.{field}.*{value}.*expected one of"):
+        check_payload(payload, "lesson.clusterviz", choices=CHOICES)
+
+
+def test_seed_entries_may_only_open_the_timeline():
+    payload = minimal_payload()
+    payload["settings"]["show_seeding"] = True
+    payload["timeline"].update(phases=["seed", "seed", "init", "E"], objectives=[3.0, 1.0, 1.0, 1.0], cursor=0)
+    check_payload(payload, "s.clusterviz")
+    for phases in (["init", "seed"], ["seed"], ["seed", "E", "init"]):
+        payload["timeline"].update(phases=phases, objectives=[1.0] * len(phases))
+        with pytest.raises(DataError, match=r"s\.clusterviz.*timeline\.phases.*start with 'init'"):
+            check_payload(payload, "s.clusterviz")
+
+
+def test_show_seeding_must_be_a_boolean():
+    payload = minimal_payload()
+    payload["settings"]["show_seeding"] = 1
+    with pytest.raises(DataError, match=r"settings\.show_seeding.*true or false"):
+        check_payload(payload, "s.clusterviz")

@@ -161,3 +161,15 @@ def test_projection_view_refuses_moving_points_and_is_cleared_by_columns():
     s.set_view_projection(W, mean)
     s.load_dataset(builtin_dataset("three_blobs"))
     assert s.view_projection is None
+
+
+@pytest.mark.parametrize("field, value", [("algorithm", "dbscan"), ("init", "forgy"), ("covariance_type", "round")])
+def test_settings_a_file_may_hold_come_from_the_registry(field, value):
+    from clusterviz.session import ALGORITHMS, COVARIANCE_TYPES, INITS
+    from clusterviz.session.payload import SETTING_CHOICES
+
+    assert SETTING_CHOICES == {"algorithm": ALGORITHMS, "init": INITS, "covariance_type": COVARIANCE_TYPES}
+    payload = Session(builtin_dataset("three_blobs"), n_clusters=3).to_payload()
+    payload["settings"][field] = value
+    with pytest.raises(DataError, match=rf"^x\.clusterviz: field 'settings\.{field}' is '{value}'; expected one of"):
+        Session.from_payload(payload, "x.clusterviz")

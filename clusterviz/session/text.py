@@ -1,0 +1,99 @@
+"""Display text of a session: numbers, the status line, the ARI, class names.
+
+`format_number` is the one formatter for objective values and other
+numbers the app shows; `format_setting` writes a setting (three
+significant digits, no exponent).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from clusterviz.model import FitState
+from clusterviz.model.metrics import adjusted_rand_index
+
+from .timeline import hard_labels
+
+__all__ = ["PHASE_NAMES", "default_class_name", "format_number", "format_setting", "info_text", "plural",
+           "shown_adjusted_rand"]
+
+PHASE_NAMES = {"seed": "k-means++ seeding", "init": "Initialisation", "E": "E-step", "M": "M-step"}
+
+
+def format_number(value: float) -> str:
+    """Two decimals for ordinary magnitudes (123.45), four significant
+    digits with an exponent beyond them (1.234e+12, 3.2e-05)."""
+    value = float(value)
+    if value == 0 or 1e-2 <= abs(value) < 1e9:
+        return f"{value:.2f}"
+    return f"{value:.4g}"
+
+
+def format_setting(value: float) -> str:
+    """Three significant digits without an exponent: 1000, 0.3, 0.0005."""
+    return np.format_float_positional(value, precision=3, unique=True, fractional=False, trim="-")
+
+
+def plural(n: int, word: str) -> str:
+    """``"1 point"``, ``"3 points"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def default_class_name(code: int) -> str:
+    """Name of a true class painted by hand: code 0 is "Class 1"."""
+    return f"Class {int(code) + 1}"
+
+
+def seed_text(entry: FitState, n_clusters: int) -> str:
+    """Status line of a k-means++ pick entry."""
+    pick = entry.seeding
+    chosen = pick.number + 1 if pick is not None else entry.n_clusters
+    return (f"{PHASE_NAMES['seed']} · centre {chosen} of {n_clusters} · "
+            f"D² potential = {format_number(float(entry.objective))}")
+
+
+def shown_adjusted_rand(session) -> float | None:
+    """Adjusted Rand index between ``session``'s shown clustering (hard
+    labels; for an "init" entry, the assignment its E-step would give) and
+    the true classes; None without a fit, for a k-means++ pick, or without
+    at least two classes."""
+    labels, entry = session.dataset.labels, session.entry
+    if labels is None or entry is None or entry.phase == "seed" or session.n_points == 0 \
+            or np.unique(labels).size < 2:
+        return None
+    hard = hard_labels(session.state)
+    if hard is None:
+        hard = hard_labels(session.model.e_step(session.prepared, entry))
+    return None if hard is None or hard.shape != labels.shape else float(adjusted_rand_index(labels, hard))
+
+
+def info_text(session) -> str:
+    """One status line, e.g. "Iteration 4 · M-step · J = 123.45 ·
+    Converged after 4 iterations · cluster 2 was empty ..."."""
+    entry = session.entry
+    if entry is None:
+        return session.problem or "No fit."
+    if entry.phase == "seed":
+        return seed_text(entry, session.n_clusters)
+    algorithm = session.settings.entry
+    parts = [
+        # An E-step opens the next iteration; its M-step completes it.
+        f"Iteration {entry.iteration + (1 if entry.phase == 'E' else 0)}",
+        PHASE_NAMES.get(entry.phase, entry.phase),
+        f"{algorithm.objective_symbol} = {format_number(float(entry.objective))}",
+    ]
+    if algorithm.uses_beta:  # Bishop's limit: covariance εI with ε = 1/(2β)
+        beta = session.beta
+        parts.append(f"β = {format_setting(beta)}, ε = 1/(2β) = {format_setting(1 / (2 * beta))}")
+    if entry.converged and entry.phase == "E":
+        parts.append("Converged (the M-step will not move the parameters)")
+    elif entry.converged:
+        parts.append(f"Converged after {plural(entry.iteration, 'iteration')}")
+    elif session.reached_max_iter:
+        parts.append(f"Stopped at max_iter = {session.max_iter} without converging")
+    ari = session.adjusted_rand
+    if ari is not None:
+        parts.append(f"ARI vs true classes = {ari:.3f}")
+    if entry.phase == "init" and not entry.notes and session.initial_means is not None:
+        parts.append("Initial centroids placed by hand")
+    parts.extend(entry.notes)
+    return " · ".join(parts)

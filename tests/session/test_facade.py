@@ -1,0 +1,65 @@
+"""The Session facade: new sessions from files, adopt, the one number formatter."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clusterviz.data import builtin_dataset
+from clusterviz.model import registry
+from clusterviz.model.prepared import Prepared
+from clusterviz.session import Session, format_number
+
+
+def test_from_payload_gives_a_new_session_and_leaves_the_old_one_alone():
+    old = Session(builtin_dataset("three_blobs"), n_clusters=3)
+    old.step()
+    saved = Session(builtin_dataset("moons"), algorithm="gmm", n_clusters=2)
+    saved.step()
+    before = (old.version, old.cursor, old.algorithm, old.n_points)
+    new = Session.from_payload(saved.to_payload(), "m.clusterviz")
+    assert new is not old and new is not saved
+    assert (old.version, old.cursor, old.algorithm, old.n_points) == before
+    assert new.algorithm == "gmm" and new.cursor == 1
+
+
+def test_adopt_takes_over_the_parts_without_swapping_the_object():
+    a = Session(builtin_dataset("three_blobs"), n_clusters=3)
+    b = Session(builtin_dataset("moons"), algorithm="soft-kmeans", n_clusters=2, beta=2.0)
+    b.step()
+    keys, versions = set(vars(a)), max(a.version, b.version)
+    a.adopt(b)
+    assert set(vars(a)) == keys
+    assert a.algorithm == "soft-kmeans" and a.beta == 2.0 and a.dataset is b.dataset and a.cursor == 1
+    assert a.version > versions
+    with pytest.raises(ValueError, match="should be a Session"):
+        a.adopt("session")
+
+
+def test_the_session_passes_one_prepared_object_per_data_version_to_its_model(monkeypatch):
+    s = Session(builtin_dataset("three_blobs"), n_clusters=3)
+    seen = []
+    e_step = s.model.e_step
+    monkeypatch.setattr(s.model, "e_step", lambda X, state: seen.append(X) or e_step(X, state))
+    s.step()
+    s.step()
+    assert seen and all(isinstance(X, Prepared) for X in seen)
+    assert len({id(X) for X in seen}) == 1 and seen[0] is s.prepared
+    s.add_point(0.5, 0.5)
+    assert s.prepared is not seen[0] and s.prepared.X is s.X
+
+
+@pytest.mark.parametrize("name", registry.algorithm_names())
+def test_objective_name_and_info_symbol_come_from_the_registry(name):
+    entry = registry.get_algorithm(name)
+    s = Session(builtin_dataset("three_blobs"), algorithm=name, n_clusters=3)
+    assert s.objective_name == entry.objective_name and s.algorithm_entry is entry
+    assert f" · {entry.objective_symbol} = " in s.info_text()
+    assert ("β = " in s.info_text()) == entry.uses_beta
+
+
+@pytest.mark.parametrize("value, text", [
+    (0, "0.00"), (123.456, "123.46"), (-0.01, "-0.01"), (0.001234, "0.001234"), (2.5e9, "2.5e+09"),
+    (-123456789.0, "-123456789.00"), (np.float64(1e-7), "1e-07"),
+])
+def test_format_number(value, text):
+    assert format_number(value) == text
