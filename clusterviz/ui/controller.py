@@ -70,7 +70,7 @@ class SessionController(QObject):
         self._future: Future | None = None
         self._submitted_version = -1  # the session's version when the step in flight was submitted
         # Tried before a step forward / back; a hook that returns True has shown
-        # something itself (the k-means++ seeding view, clusterviz.ui.seeding_view).
+        # something itself (the k-means++ seeding view, clusterviz.ui.panels.seeding_view).
         # A back hook called with dry_run=True only says whether it would (can_step_back).
         self.step_hooks: list[Callable[[], bool]] = []
         self.back_hooks: list[Callable[..., bool]] = []
@@ -349,7 +349,7 @@ class SessionController(QObject):
     def add_point(self, x: float, y: float) -> bool:
         return self._call(lambda: self.session.add_point(x, y), self.data_changed)
 
-    # Data edits from the canvas tools (clusterviz.ui.tools); each emits data_changed.
+    # Data edits from the canvas tools (clusterviz.ui.tools.canvas_tools); each emits data_changed.
     def add_points(self, points, classes=None) -> bool:
         """Add points (n, 2), optionally with their true class codes."""
         return self._call(lambda: self.session.add_points(points, classes=classes), self.data_changed)

@@ -13,18 +13,18 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessag
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
 from clusterviz.data.session_file import FILE_SUFFIX
 
-from .canvas import ClusterCanvas, equal_scales_suit
+from .canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
-from .controls import ControlPanel, dataset_title
-from .csv_dialog import install_view_actions, open_csv_dialog, sync_projection_view
-from .export import install_file_actions, open_session
-from .inspector import InspectorPanel, PinMarker
-from .layers import BackgroundLayers
-from .objective_plot import ObjectivePlot
-from .selection_panel import install_choosing_tools
+from .panels.controls import ControlPanel, dataset_title
+from .windows.csv_dialog import install_view_actions, open_csv_dialog, sync_projection_view
+from .file_actions import install_file_actions, open_session
+from .panels.inspector import InspectorPanel, PinMarker
+from .canvas.layers import BackgroundLayers
+from .panels.objective_plot import ObjectivePlot
+from .panels.choosing_k import install_choosing_tools
 from .settings import AppSettings, fill_recent_menu
-from .teaching import TeachingViews
-from .tools import install_tools
+from .canvas.teaching import TeachingViews
+from .tools.canvas_tools import install_tools
 
 #: CSV files of this size or more are read on a worker thread (10**6 rows,
 #: 17 MB, take 2.6 s to parse; 2 MB about 0.3 s), with a progress dialog
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self._on_data_changed()
         # Choosing K, the restarts gallery and k-means++ seeding (issue 6): docks, View and Run menu entries.
         self.selection_panel, self.restarts_panel, self.seeding_view = install_choosing_tools(self)
-        # Canvas tools, class palette, undo stack and the Edit menu (issue 5): clusterviz.ui.tools.
+        # Canvas tools, class palette, undo stack and the Edit menu (issue 5): clusterviz.ui.tools.canvas_tools.
         self.tools = install_tools(self)
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
 
@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         for action in self.dataset_actions.actions():
             datasets.addAction(action)
         file_menu.addAction(self.screenshot_action)
-        install_file_actions(self, file_menu)  # sessions and exports (clusterviz.ui.export)
+        install_file_actions(self, file_menu)  # sessions and exports (clusterviz.ui.file_actions)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.setToolTipsVisible(True)
@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addAction(self.compare_action)
-        install_view_actions(self, view_menu)  # PCA projection (clusterviz.ui.csv_dialog)
+        install_view_actions(self, view_menu)  # PCA projection (clusterviz.ui.windows.csv_dialog)
         help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
 
     def open_compare(self):
         """Open (or raise) the K-Means-beside-EM view on the current data and K."""
-        from .compare import CompareView
+        from .windows.compare import CompareView
 
         view = getattr(self, "compare_view", None)
         if view is not None:
@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
 
         from clusterviz.model.selection import Cancelled
 
-        from .workers import BackgroundJob
+        from .jobs import BackgroundJob
 
         old = getattr(self, "_csv_job", None)
         if old is not None:

@@ -240,7 +240,7 @@ class RecoveryManager(QObject):
             except OSError:
                 pass
             return False
-        from .export import open_session
+        from .file_actions import open_session
 
         if not open_session(self.window, path):
             return False
@@ -305,7 +305,7 @@ class RecoveryManager(QObject):
         if answer == Discard:
             return True
         if answer == Save:
-            from .export import save_session
+            from .file_actions import save_session
 
             return bool(save_session(self.window))
         return False

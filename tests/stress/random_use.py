@@ -917,7 +917,7 @@ class RandomUse:
         return key
 
     def do_export(self) -> str:
-        from clusterviz.ui.export import export_data_csv, export_image
+        from clusterviz.ui.file_actions import export_data_csv, export_image
 
         w = self.window
         roll = self.rng.random()
@@ -938,7 +938,7 @@ class RandomUse:
         return what
 
     def do_session(self) -> str:
-        from clusterviz.ui.export import open_session, save_session
+        from clusterviz.ui.file_actions import open_session, save_session
 
         w = self.window
         s = w.session

@@ -153,8 +153,8 @@ def test_raster_worker_shows_the_latest_request_and_never_old_points(qtbot):
     """Off the GUI thread (forced here on a small set): requests made while one
     raster runs collapse into the latest, and points replaced meanwhile never
     show up."""
-    from clusterviz.ui.canvas import ClusterCanvas
-    from clusterviz.ui.point_raster import RasterGeometry
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+    from clusterviz.ui.canvas.point_raster import RasterGeometry
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)

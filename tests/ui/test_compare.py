@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-from clusterviz.ui.canvas import ClusterCanvas
-from clusterviz.ui.compare import LESSON_TITLE, CompareView
+from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+from clusterviz.ui.windows.compare import LESSON_TITLE, CompareView
 
 
 @pytest.fixture
@@ -300,7 +300,7 @@ def test_both_canvases_have_the_same_size_and_ranges(compare, qtbot):
 
 
 def test_em_ellipses_stand_out_from_their_points(compare):
-    from clusterviz.ui.palette import cluster_color
+    from clusterviz.ui.canvas.palette import cluster_color
 
     _, view = compare()
     view.step()

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from clusterviz.ui.error_dialog import ErrorDialog, install_exception_dialog
+from clusterviz.ui.windows.error_dialog import ErrorDialog, install_exception_dialog
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_uninstall_restores_the_previous_hooks(make_window):
 
 def test_importing_the_app_installs_nothing():
     code = ("import sys, threading; h = sys.excepthook; t = threading.excepthook; "
-            "import clusterviz.app, clusterviz.ui.error_dialog, clusterviz.ui.recovery, clusterviz.ui; "
+            "import clusterviz.app, clusterviz.ui.windows.error_dialog, clusterviz.ui.recovery, clusterviz.ui; "
             "assert sys.excepthook is h and threading.excepthook is t; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr

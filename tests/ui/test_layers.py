@@ -7,8 +7,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox
 
 from clusterviz.data import Dataset
-from clusterviz.ui.layers import DENSITY_FRACTIONS, GRID_LONG_SIDE, REGION_ALPHA
-from clusterviz.ui.palette import cluster_color
+from clusterviz.ui.canvas.layers import DENSITY_FRACTIONS, GRID_LONG_SIDE, REGION_ALPHA
+from clusterviz.ui.canvas.palette import cluster_color
 
 from .conftest import tiny_dataset
 

@@ -175,7 +175,7 @@ def test_gmm_draws_ellipses_for_every_component(make_window):
 
 
 def test_point_opacity_follows_responsibilities(make_window):
-    from clusterviz.ui.palette import ALPHA_LEVELS, MIN_ALPHA
+    from clusterviz.ui.canvas.palette import ALPHA_LEVELS, MIN_ALPHA
 
     window = make_window(algorithm="gmm")
     scatter = window.canvas.points

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterviz.ui.point_raster import PointLocator, RasterGeometry, disc_offsets, rasterize
+from clusterviz.ui.canvas.point_raster import PointLocator, RasterGeometry, disc_offsets, rasterize
 
 RED = np.array([200, 30, 40, 255], dtype=np.uint8)
 BLUE = np.array([20, 60, 220, 255], dtype=np.uint8)
@@ -149,8 +149,8 @@ def test_raster_and_scatter_cover_the_same_pixels_in_the_same_colours(qtbot, mon
     """Draw a small case both ways at the same view: the raster's discs are
     sized like the scatter's symbols, no outline pen, no antialiasing."""
     from clusterviz.model import FitState
-    from clusterviz.ui import canvas as canvas_module
-    from clusterviz.ui.canvas import ClusterCanvas
+    from clusterviz.ui.canvas import cluster_canvas as canvas_module
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)
@@ -193,8 +193,8 @@ def test_raster_and_scatter_cover_the_same_pixels_in_the_same_colours(qtbot, mon
 
 
 def test_hover_finds_points_on_the_raster_path(qtbot, monkeypatch):
-    from clusterviz.ui import canvas as canvas_module
-    from clusterviz.ui.canvas import ClusterCanvas
+    from clusterviz.ui.canvas import cluster_canvas as canvas_module
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 
     monkeypatch.setattr(canvas_module, "RASTER_THRESHOLD", 0)
     canvas = ClusterCanvas()
@@ -217,9 +217,9 @@ def test_raster_colours_are_the_colour_modes_colours(qtbot, mode):
     """The raster gets, per point, exactly the RGBA the colour mode defines
     (point_colours.point_rgba), whether as a table and indices or directly."""
     from clusterviz.model import FitState
-    from clusterviz.ui.canvas import ClusterCanvas
-    from clusterviz.ui.point_colours import point_rgba
-    from clusterviz.ui.point_raster import raster_colours
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+    from clusterviz.ui.canvas.point_colours import point_rgba
+    from clusterviz.ui.canvas.point_raster import raster_colours
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)

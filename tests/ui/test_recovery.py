@@ -171,7 +171,7 @@ def test_quit_asks_only_with_unsaved_points(recovering, tmp_path, monkeypatch):
     assert not manager.has_unsaved_points and manager.confirm_close()
     window.tools.redo_action.trigger()
     # Save: the session file dialog, then quit.
-    from clusterviz.ui import export
+    from clusterviz.ui import file_actions as export
 
     target = tmp_path / "kept.clusterviz"
     monkeypatch.setattr(export.QFileDialog, "getSaveFileName",
@@ -182,7 +182,7 @@ def test_quit_asks_only_with_unsaved_points(recovering, tmp_path, monkeypatch):
 
 
 def test_saving_a_session_counts_as_saved(recovering, tmp_path):
-    from clusterviz.ui.export import save_session
+    from clusterviz.ui.file_actions import save_session
 
     window, manager = recovering
     add_points(window, [(20.0, 20.0)])

@@ -164,7 +164,7 @@ def _brush_rgba(window) -> np.ndarray:
 
 
 def test_blend_colours_are_the_responsibility_mix(make_window):
-    from clusterviz.ui.palette import CLUSTER_COLORS
+    from clusterviz.ui.canvas.palette import CLUSTER_COLORS
     from PySide6.QtGui import QColor
 
     window = make_window(blobs(), algorithm="gmm", seed=1, init="random")
@@ -340,7 +340,7 @@ def test_keyboard_shortcuts_toggle_the_new_controls(make_window, qtbot):
 
 def test_click_on_a_point_of_a_big_raster_data_set_pins_it(make_window, qtbot):
     from clusterviz.data import Dataset
-    from clusterviz.ui.canvas import RASTER_THRESHOLD
+    from clusterviz.ui.canvas.cluster_canvas import RASTER_THRESHOLD
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((RASTER_THRESHOLD + 10, 2))
@@ -355,7 +355,7 @@ def test_click_on_a_point_of_a_big_raster_data_set_pins_it(make_window, qtbot):
 
 
 def test_rgba_brush_cache_reuses_brushes_across_frames(qapp):
-    from clusterviz.ui.point_colours import QUANT_LEVELS, RgbaBrushCache, point_rgba
+    from clusterviz.ui.canvas.point_colours import QUANT_LEVELS, RgbaBrushCache, point_rgba
 
     rng = np.random.default_rng(1)
     R = rng.dirichlet(np.ones(3), size=500)

@@ -11,8 +11,8 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.ambiguity import centroid_distances
 
-from .palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
-from .trails import ClickThroughScatter
+from ..canvas.palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
+from ..canvas.trails import ClickThroughScatter
 
 CAPTIONS = {
     "kmeans": "K-Means: hard 0/1 responsibilities",

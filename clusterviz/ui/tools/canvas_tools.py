@@ -12,7 +12,7 @@ the view does not pan or jump); a right drag pans the view; the wheel zooms
 
 Every tool gesture is one undo step: the edit is applied live while the
 mouse moves (so the user sees the points appear) and one command holding
-the data before and after is pushed on release (`clusterviz.ui.undo`).
+the data before and after is pushed on release (`clusterviz.ui.tools.undo`).
 The sampling maths lives in the Qt-free `clusterviz.data.sketch`.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pyqtgraph as pg  # after PySide6
 from clusterviz.data.sketch import drag_covariance, points_in_circle, sample_blob, spray_disc
 from clusterviz.session import default_class_name
 
-from .canvas import ellipse_outline
+from ..canvas.cluster_canvas import ellipse_outline
 from .undo import DataEditCommand, InitialMeansCommand
 
 __all__ = ["TOOLS", "CLASS_SYMBOLS", "CanvasTools", "class_symbols", "install_tools"]

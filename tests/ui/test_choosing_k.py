@@ -165,7 +165,7 @@ class _Gate:
     each call until the test opens the gate."""
 
     def __init__(self, monkeypatch):
-        import clusterviz.ui.selection_panel as sp
+        import clusterviz.ui.panels.choosing_k as sp
 
         self.threads, self.open = [], threading.Event()
         real = sp.silhouette_layout
@@ -229,7 +229,7 @@ def test_stale_silhouettes_are_dropped_and_the_newest_wins(blobs_window, qtbot, 
 
 
 def test_slow_silhouettes_wait_while_playing_and_update_on_pause(blobs_window, qtbot, monkeypatch):
-    import clusterviz.ui.selection_panel as sp
+    import clusterviz.ui.panels.choosing_k as sp
 
     monkeypatch.setattr(sp, "SILHOUETTE_LIVE_S", 0.0)  # every computation counts as too slow to follow play
     window = blobs_window
@@ -377,7 +377,7 @@ def test_docks_open_floating_so_the_main_window_stays_narrow(make_window, qtbot)
 def test_floating_geometry_is_beside_the_window_or_against_the_screen_edge():
     from PySide6.QtCore import QRect
 
-    from clusterviz.ui.selection_panel import floating_geometry
+    from clusterviz.ui.panels.choosing_k import floating_geometry
 
     main = QRect(0, 0, 1000, 700)
     beside = floating_geometry(main, QRect(0, 0, 1920, 1080))

@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QSlider, QWidget)
 
-from .point_colours import COLOUR_MODE_TIPS, COLOUR_MODES, ColourBar
+from ..canvas.point_colours import COLOUR_MODE_TIPS, COLOUR_MODES, ColourBar
 
 #: What the next half-step does, by algorithm: (E text, M text).
 HALF_STEP_TEXTS: dict[str, tuple[str, str]] = {

@@ -20,8 +20,8 @@ from clusterviz.model.metrics import silhouette_samples
 from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, SweepResult, sweep_k
 
 from .objective_plot import StepAxis
-from .palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
-from .workers import BackgroundJob, job_controls
+from ..canvas.palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
+from ..jobs import BackgroundJob, job_controls
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
 SILHOUETTE_SAMPLE = 5000
@@ -829,7 +829,7 @@ def install_choosing_tools(window):
     -------
     (SelectionPanel, RestartsPanel, SeedingView)
     """
-    from .restarts_panel import RestartsPanel
+    from .restarts import RestartsPanel
     from .seeding_view import SeedingView
 
     controller = window.controller

@@ -197,7 +197,7 @@ def test_data_change_during_restarts_stops_them(make_window, qtbot):
 
 
 def test_objectives_are_shown_with_four_significant_digits_everywhere(make_window, qtbot):
-    from clusterviz.ui.restarts_panel import format_objective
+    from clusterviz.ui.panels.restarts import format_objective
 
     assert [format_objective(v) for v in (321.99612, 6506.88, 12345.6, -1234.567, 0.0012345, 0.0)] == [
         "322", "6507", "12350", "-1235", "0.001234", "0"]

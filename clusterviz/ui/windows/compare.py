@@ -28,11 +28,11 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.data import Dataset
 from clusterviz.data.transform import project_points
 
-from .canvas import ClusterCanvas, equal_scales_suit
-from .controller import SessionController
-from .layers import BackgroundLayers, layer_problem
-from .objective_plot import ObjectivePlot
-from .palette import CLUSTER_COLORS
+from ..canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
+from ..controller import SessionController
+from ..canvas.layers import BackgroundLayers, layer_problem
+from ..panels.objective_plot import ObjectivePlot
+from ..canvas.palette import CLUSTER_COLORS
 
 LESSON_TITLE = "K-Means is EM with hard 0/1 responsibilities"
 LESSON_TEXT = (

@@ -21,7 +21,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.model import ModelError
 from clusterviz.model.seeding import SeedingPick, kmeans_plusplus_picks
 
-from .palette import MAX_CLUSTERS, cluster_color
+from ..canvas.palette import MAX_CLUSTERS, cluster_color
 
 #: Algorithms whose "k-means++" start is plain k-means++ seeding (a mixture's
 #: "k-means++" start runs K-Means after the seeding, so it is not shown here).

@@ -15,8 +15,8 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.selection import RestartRun, best_reached, run_restarts
 
-from .palette import CLUSTER_COLORS, MAX_CLUSTERS
-from .workers import BackgroundJob, job_controls
+from ..canvas.palette import CLUSTER_COLORS, MAX_CLUSTERS
+from ..jobs import BackgroundJob, job_controls
 
 #: The session's start names and what each algorithm calls them.
 START_METHODS = ("random", "k-means++")

@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImageReader, QKeySequence
 
 from clusterviz.data import load_csv
-from clusterviz.ui import export as ex
+from clusterviz.ui import file_actions as ex
 
 IRIS = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "iris.csv"
 
