@@ -11,22 +11,24 @@ running instance has its own pair ``running-<pid>.lock`` (a `QLockFile`, whose
 owner Qt can tell is dead) and ``recovery-<pid>.clusterviz`` (the session
 file format of `clusterviz.data.session_file`).
 
-The app's ``main`` installs it (`install_recovery`); a bare ``MainWindow``
+The app's ``main`` starts it (``MainWindow.start_crash_recovery``); a bare ``MainWindow``
 in a test writes nothing.
 """
 from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QMessageBox
+from shiboken6 import isValid
 
 from clusterviz.data import DataError
 from clusterviz.data.session_file import load_session_file, save_session_file
+
+from .jobs import Worker
 
 __all__ = ["RecoveryManager", "install_recovery", "recovery_dir", "ENV_VAR", "AUTOSAVE_DELAY_MS"]
 
@@ -79,8 +81,6 @@ class RecoveryManager(QObject):
         The single-shot autosave timer (``autosaveTimer``).
     """
 
-    _written = Signal(str)  # from the autosave worker: the error text, or ""
-
     def __init__(self, window, directory=None, delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(window)
         self.window = window
@@ -96,8 +96,8 @@ class RecoveryManager(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(int(delay_ms))
         self.timer.timeout.connect(self.autosave)
-        self._executor: ThreadPoolExecutor | None = None
-        self._written.connect(self._written_now, Qt.ConnectionType.QueuedConnection)
+        self._worker = Worker("autosave")
+        self._wrote_on_worker = False  # once a worker writes, it writes every time, in order
         self._clean_X = np.array(window.session.X, copy=True)  # the points as last loaded or saved
         c = window.controller
         c.dataset_loaded.connect(self.mark_saved)
@@ -143,9 +143,7 @@ class RecoveryManager(QObject):
     def finish(self) -> None:
         """A normal quit: no recovery needed, remove the marker and the file."""
         self.timer.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)  # a write in flight ends before the file is removed
-            self._executor = None
+        self._worker.shutdown(wait=True)  # a write in flight ends before the file is removed
         for path in (self.path, self.path.with_name(self.path.name + ".part")):
             try:
                 path.unlink(missing_ok=True)
@@ -175,12 +173,10 @@ class RecoveryManager(QObject):
             payload = session.to_payload()
         except (DataError, OSError, ValueError) as exc:
             return self._written_now(str(exc))
-        if n <= SYNC_POINTS and self._executor is None:  # once a worker writes, it writes every time, in order
+        if n <= SYNC_POINTS and not self._wrote_on_worker:
             return self._written_now(self._write(payload))
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-autosave")
-        future = self._executor.submit(self._write, payload)
-        future.add_done_callback(self._on_future)
+        self._wrote_on_worker = True
+        self._worker.submit(self._write, payload, on_done=self._written_later)
         return True
 
     def _write(self, payload: dict) -> str:
@@ -191,11 +187,9 @@ class RecoveryManager(QObject):
             return str(exc) or type(exc).__name__
         return ""
 
-    def _on_future(self, future) -> None:  # on the worker thread
-        try:
-            self._written.emit(future.result())
-        except RuntimeError:  # the manager is gone
-            pass
+    def _written_later(self, error: str) -> None:
+        if isValid(self):  # not after the manager is gone
+            self._written_now(error)
 
     def _written_now(self, error: str) -> bool:
         self.last_error = error or None
@@ -312,9 +306,5 @@ class RecoveryManager(QObject):
 
 
 def install_recovery(window, directory=None, delay_ms: int = AUTOSAVE_DELAY_MS) -> RecoveryManager:
-    """Give ``window`` crash recovery (``window.recovery``): start the marker
-    and autosaving. Call `RecoveryManager.offer_recovery` once the window shows."""
-    manager = RecoveryManager(window, directory, delay_ms)
-    manager.start()
-    window.recovery = manager
-    return manager
+    """Start ``window``'s crash recovery (``MainWindow.start_crash_recovery``)."""
+    return window.start_crash_recovery(directory, delay_ms)

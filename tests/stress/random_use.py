@@ -557,7 +557,7 @@ class RandomUse:
         tools.move((x + tx) / 2, (y + ty) / 2)
         tools.move(tx, ty)
         tools.release(tx, ty)
-        if tools._pixels_between((x, y), (tx, ty)) >= 4 and not self._refused:
+        if tools.pixels_between((x, y), (tx, ty)) >= 4 and not self._refused:
             Q = tools.shown_points()
             if not np.any(np.all(Q == [tx, ty], axis=1)):
                 raise InvariantError(f"point {i} was not moved to ({tx!r}, {ty!r})")
@@ -582,7 +582,7 @@ class RandomUse:
         tools = self.window.tools
         self._use_tool("centroid")
         s = self.window.session
-        means = tools._shown_means()
+        means = tools.shown_means()
         roll = self.rng.random()
         if means is not None and means.shape[0] and roll < 0.5:
             k = int(self.rng.integers(means.shape[0]))

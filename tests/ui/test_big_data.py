@@ -154,7 +154,7 @@ def test_raster_worker_shows_the_latest_request_and_never_old_points(qtbot):
     raster runs collapse into the latest, and points replaced meanwhile never
     show up."""
     from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
-    from clusterviz.ui.canvas.point_raster import RasterGeometry
+    from clusterviz.ui.canvas.rasterize import RasterGeometry
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)

@@ -166,7 +166,7 @@ def test_close_and_reopen(compare, qtbot):
     view.close()
     assert not view.isVisible() and not view.playing
     for controller in view.controllers.values():
-        assert not controller.playing and not controller.busy and controller._executor is None
+        assert not controller.playing and not controller.busy
     window.compare_action.trigger()
     again = window.compare_view
     assert again is not view and again.isVisible()
@@ -348,7 +348,7 @@ def test_big_data_steps_both_sides_on_workers_in_lockstep(compare, qtbot):
             assert k_cursor == e_cursor or (k_cursor < e_cursor and not k_can) or (e_cursor < k_cursor and not e_can)
     view.close()
     for controller in view.controllers.values():
-        assert controller._executor is None and not controller.busy and not controller.playing
+        assert not controller.busy and not controller.playing
 
 
 def test_pause_while_a_worker_step_is_in_flight(compare, qtbot):

@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from clusterviz.ui.windows.error_dialog import ErrorDialog, install_exception_dialog
+from clusterviz.ui.windows.error_dialog import ErrorDialog
 
 
 @pytest.fixture
 def handled(make_window, qtbot):
     """A window whose uncaught exceptions go to the error dialog (as in the app)."""
     window = make_window(show=True)
-    handler = install_exception_dialog(window)
+    handler = window.show_exceptions_in_dialog()
     yield window, handler
     handler.uninstall()
     if handler.dialog is not None:
@@ -96,7 +96,7 @@ def test_html_in_the_message_is_shown_as_text(qtbot):
 
 def test_uninstall_restores_the_previous_hooks(make_window):
     before, thread_before = sys.excepthook, threading.excepthook
-    handler = install_exception_dialog(make_window())
+    handler = make_window().show_exceptions_in_dialog()
     assert sys.excepthook == handler.excepthook
     handler.uninstall()
     assert sys.excepthook is before and threading.excepthook is thread_before

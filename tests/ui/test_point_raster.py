@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterviz.ui.canvas.point_raster import PointLocator, RasterGeometry, disc_offsets, rasterize
+from clusterviz.ui.canvas.point_locator import PointLocator
+from clusterviz.ui.canvas.rasterize import RasterGeometry, disc_offsets, rasterize
 
 RED = np.array([200, 30, 40, 255], dtype=np.uint8)
 BLUE = np.array([20, 60, 220, 255], dtype=np.uint8)

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from clusterviz.data.session_file import load_session_file
-from clusterviz.ui.recovery import ENV_VAR, RecoveryManager, install_recovery, recovery_dir
+from clusterviz.ui.recovery import ENV_VAR, RecoveryManager, recovery_dir
 
 Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 Save, Discard, Cancel = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
@@ -32,7 +32,7 @@ def no_questions(question, text):
 
 
 def install(window, directory, delay_ms: int = 1000) -> RecoveryManager:
-    manager = install_recovery(window, directory, delay_ms=delay_ms)
+    manager = window.start_crash_recovery(directory, delay_ms=delay_ms)
     manager.ask = no_questions
     return manager
 

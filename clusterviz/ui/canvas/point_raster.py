@@ -1,375 +1,19 @@
-"""Draw many points as one image: a numpy raster shown by a ``pg.ImageItem``.
-
-pyqtgraph's ``ScatterPlotItem`` spends 2-9 µs of Python per point on every
-update (0.9 s a frame at 10**5 points, see PERF-NOTES); a vectorised raster of
-the view costs a few milliseconds whatever the number of points. The canvas
-switches to this path from ``canvas.RASTER_THRESHOLD`` points on.
-
-Parts:
-
-- :func:`rasterize` (no Qt): points, their colours and a view rectangle in,
-  an ``(H, W, 4)`` RGBA image out; :class:`RasterGeometry` keeps the
-  colour-independent half of it while only the colours change. Both are
-  unit-tested without Qt (the module imports no Qt at import time).
-- :class:`PointLocator` (no Qt): the point under the mouse, by a KD-tree
-  built lazily on a worker thread.
-- :class:`PointRaster` (Qt): owns a ``pg.ImageItem`` placed in data
-  coordinates with ``setRect``; re-rasterises on every new colouring and
-  resize and, debounced, after pans and zooms. `raster_colours` turns the
-  canvas's colour mode into raster input.
-
-Compositing
------------
-Each point is a disc of ``radius`` device pixels (the pixel offsets ``(dy,
-dx)`` with ``dy**2 + dx**2 <= radius**2`` around the pixel holding the point's
-centre). Where discs overlap, a pixel covered by points with opacities
-``a_i`` and colours ``c_i`` gets, with the optical depths
-``w_i = -log(1 - a_i)``,
-
-- opacity ``1 - exp(-sum(w_i)) = 1 - prod(1 - a_i)``: exactly what painting
-  them one over the other ("over" compositing) gives, in any order;
-- colour ``sum(w_i c_i) / sum(w_i)``: the depth-weighted mean (more opaque
-  points count more). It equals "over" compositing whenever the overlapping
-  points share a colour (the usual case: neighbours belong to the same
-  cluster), and blends the colours where clusters meet instead of showing
-  whichever point happened to be drawn last.
-
-This order-independent approximation is what makes the raster a handful of
-whole-array operations: one ``np.bincount`` per channel (4: sum(w) and
-sum(w * rgb)) over the points, then a sum of shifted copies of the grid for
-the disc (a convolution, since every accumulated quantity is a sum). A single
-point, or overlapping points of one colour, look exactly as the scatter draws
-their fill.
-
-The image is straight (not premultiplied) RGBA, drawn over the canvas's white
-background like the scatter's translucent brushes. Unlike the scatter there
-is no outline around each point: at 10**5 points outlines would paint
-everything grey.
+"""Show many points as one image: :class:`PointRaster` owns a
+``pg.ImageItem`` placed in data coordinates with ``setRect`` and
+re-rasterises (:mod:`.rasterize`) on every new colouring and resize and,
+debounced, after pans and zooms; from ``ASYNC_POINTS`` points on on a worker
+thread. `raster_colours` turns the canvas's colour mode into raster input.
+The canvas switches to this path from ``cluster_canvas.RASTER_THRESHOLD``
+points on.
 """
 from __future__ import annotations
 
 import numpy as np
 
-#: The largest opacity used for the optical depth -log(1 - a), which is
-#: infinite at a = 1; 1 - 1/1024 still rounds to 255.
-_MAX_ALPHA = 1.0 - 1.0 / 1024.0
+from ..jobs import Worker
+from .point_locator import PointLocator
+from .rasterize import RasterGeometry
 
-
-def disc_offsets(radius: float) -> np.ndarray:
-    """Pixel offsets ``(dy, dx)`` of a disc stamp.
-
-    Parameters
-    ----------
-    radius : float >= 0
-        In pixels; 0 is a single pixel, 1.5 a 3x3 square, 2.5 a 21-pixel disc.
-
-    Returns
-    -------
-    ndarray of shape (n_offsets, 2), int
-    """
-    r = int(np.floor(max(float(radius), 0.0)))
-    d = np.arange(-r, r + 1)
-    dy, dx = np.meshgrid(d, d, indexing="ij")
-    inside = dy * dy + dx * dx <= float(radius) ** 2 + 1e-9
-    return np.stack([dy[inside], dx[inside]], axis=1)
-
-
-def rasterize(x, y, rgba, x_range, y_range, width: int, height: int, radius: float = 2.0, *,
-              index=None) -> np.ndarray:
-    """Draw points as small discs into an RGBA image of the view.
-
-    Parameters
-    ----------
-    x, y : array-like of shape (n_samples,)
-        Point positions in data coordinates.
-    rgba : array-like of shape (n_samples, 4) or (4,), or (n_colours, 4) with `index`
-        Straight-alpha colour of each point (or one for all), uint8 0-255 or
-        float 0-1. With `index`, a colour table.
-    x_range, y_range : (float, float)
-        The data rectangle the image covers: column 0 starts at
-        ``x_range[0]``, row 0 is the *top* (``y_range[1]``), as in any image.
-    width, height : int
-        Image size in pixels (device pixels of the view).
-    radius : float
-        Disc radius in pixels (see `disc_offsets`).
-    index : array-like of shape (n_samples,) of int, optional
-        Row of `rgba` that colours each point. The fast path for colours
-        from a small table (cluster colour x opacity level): per-point work
-        becomes one gather per channel.
-
-    Returns
-    -------
-    ndarray of shape (height, width, 4), uint8
-        Straight RGBA; fully transparent where no point is. See the module
-        docstring for how overlapping points are composited.
-
-    Raises
-    ------
-    ValueError
-        If the shapes disagree or the ranges are empty or not finite.
-    """
-    return RasterGeometry(x, y, x_range, y_range, width, height, radius).draw(rgba, index)
-
-
-class RasterGeometry:
-    """Where the points fall in one view: the part of `rasterize` that does
-    not depend on the colours, kept while only the colours change (every new
-    state of a fit), so a frame at 10**6 points skips half the work.
-
-    Parameters are those of `rasterize`.
-    """
-
-    def __init__(self, x, y, x_range, y_range, width: int, height: int, radius: float = 2.0) -> None:
-        width, height = int(width), int(height)
-        if width < 0 or height < 0:
-            raise ValueError(f"width={width} and height={height} should be >= 0.")
-        x = np.asarray(x, dtype=np.float64).ravel()
-        y = np.asarray(y, dtype=np.float64).ravel()
-        if y.shape[0] != x.shape[0]:
-            raise ValueError(f"x and y should have the same length; got {x.shape[0]} and {y.shape[0]}.")
-        x0, x1 = float(x_range[0]), float(x_range[1])
-        y0, y1 = float(y_range[0]), float(y_range[1])
-        if not (np.isfinite([x0, x1, y0, y1]).all() and x1 > x0 and y1 > y0):
-            raise ValueError(f"x_range={x_range!r} and y_range={y_range!r} should be finite, increasing ranges.")
-        self.n = x.shape[0]
-        self.shape = (height, width)
-        self.offsets = disc_offsets(radius)
-        self.kept: np.ndarray | None = None  # indices of the points drawn; None = all
-        self.flat = np.empty(0, dtype=np.intp)  # their pixel in the bounding box, row-major
-        self.box = (0, 0, 0, 0)  # rows, columns of the padded bounding box: r_lo, c_lo, bh, bw
-        if width == 0 or height == 0 or self.n == 0:
-            return
-        reach = int(np.abs(self.offsets).max()) if self.offsets.size else 0
-        # Pixel coordinates of the centres in an image padded by `reach` on every
-        # side (a disc centred just outside the view still reaches into it); row 0
-        # at the top. All kept values are >= 0, so truncation is the floor.
-        sx, sy = width / (x1 - x0), height / (y1 - y0)
-        u = x - (x0 - reach / sx)
-        u *= sx
-        v = (y1 + reach / sy) - y
-        v *= sy
-        keep = u >= 0
-        keep &= u < width + 2 * reach
-        keep &= v >= 0
-        keep &= v < height + 2 * reach
-        if not keep.all():
-            self.kept = np.flatnonzero(keep)
-            u, v = u[self.kept], v[self.kept]
-            if self.kept.size == 0:
-                return
-        col = u.astype(np.intp)
-        row = v.astype(np.intp)
-        # Work in the bounding box of the occupied pixels only, padded by
-        # 2 * reach: the stamp's input margin plus the discs' overhang.
-        c_lo, r_lo = int(col.min()) - 2 * reach, int(row.min()) - 2 * reach
-        bw, bh = int(col.max()) + 1 + 2 * reach - c_lo, int(row.max()) + 1 + 2 * reach - r_lo
-        flat = row
-        flat -= r_lo
-        flat *= bw
-        flat += col
-        flat -= c_lo
-        self.flat = flat
-        # Row r of the stamped box is image row r + r_lo (padded rows are
-        # shifted by reach, the box by another reach).
-        self.box = (r_lo, c_lo, bh, bw)
-
-    def draw(self, rgba, index=None) -> np.ndarray:
-        """The image for these colours (see `rasterize` for ``rgba`` and ``index``)."""
-        n = self.n
-        colours = np.asarray(rgba)
-        colours = colours.astype(np.float64) / (255.0 if colours.dtype.kind in "ui" else 1.0)
-        if index is not None:
-            index = np.asarray(index, dtype=np.intp).ravel()
-            if colours.ndim != 2 or colours.shape[1] != 4 or index.shape[0] != n:
-                raise ValueError(f"with index, rgba should be a (n_colours, 4) table and index have {n} "
-                                 f"entries; got {colours.shape} and {index.shape}.")
-            if n and (index.min() < 0 or index.max() >= colours.shape[0]):
-                raise ValueError(f"index should be in [0, {colours.shape[0]}); got [{index.min()}, {index.max()}].")
-        elif colours.shape == (4,):
-            colours, index = colours[None, :], np.zeros(n, dtype=np.intp)
-        elif colours.shape != (n, 4):
-            raise ValueError(f"rgba should have shape ({n}, 4) or (4,); got {colours.shape}.")
-        height, width = self.shape
-        image = np.zeros((height, width, 4), dtype=np.uint8)
-        if self.flat.size == 0:
-            return image
-        # Per-point weights: depth w = -log(1 - a) and w * rgb (a table when indexed).
-        depth = -np.log1p(-np.minimum(colours[:, 3], _MAX_ALPHA))
-        table = np.stack([depth, depth * colours[:, 0], depth * colours[:, 1], depth * colours[:, 2]])
-        if self.kept is not None:
-            if index is not None:
-                index = index.take(self.kept)
-            else:
-                table = table.take(self.kept, axis=1)
-        r_lo, c_lo, bh, bw = self.box
-        centres = np.empty((4, bh, bw), dtype=np.float32)
-        for channel in range(4):
-            weights = table[channel] if index is None else table[channel].take(index)
-            centres[channel] = np.bincount(self.flat, weights=weights, minlength=bh * bw).reshape(bh, bw)
-        summed = _stamp(centres, self.offsets)  # (4, bh - 2 reach, bw - 2 reach)
-        # Place the box in the image, clipped.
-        i0, j0 = max(r_lo, 0), max(c_lo, 0)
-        i1, j1 = min(r_lo + summed.shape[1], height), min(c_lo + summed.shape[2], width)
-        if i1 <= i0 or j1 <= j0:
-            return image
-        sums = summed[:, i0 - r_lo:i1 - r_lo, j0 - c_lo:j1 - c_lo]
-        covered = sums[0] > 0  # transparent points (w = 0) cover nothing
-        scale = np.divide(np.float32(255.0), sums[0], out=np.zeros_like(sums[0]), where=covered)
-        rgb = sums[1:4] * scale  # the depth-weighted mean colour, 0 .. 255
-        np.minimum(rgb, 255.0, out=rgb)
-        rgb += 0.5  # round on the cast below (all values are >= 0)
-        region = image[i0:i1, j0:j1]
-        region[..., :3] = rgb.transpose(1, 2, 0)
-        # 1 - prod(1 - a) = 1 - exp(-sum(w)); 0 where nothing is.
-        opacity = np.expm1(-sums[0])
-        opacity *= -255.0
-        opacity += 0.5
-        region[..., 3] = opacity
-        return image
-
-
-def _stamp(grid: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Sum of ``grid`` over a symmetric stamp around every pixel.
-
-    Parameters
-    ----------
-    grid : ndarray of shape (channels, h, w)
-        Padded by ``reach`` (the stamp's largest offset) on every side.
-    offsets : ndarray of shape (n, 2)
-        The stamp (from `disc_offsets`): symmetric, and each row ``dy`` a
-        contiguous run ``|dx| <= half(dy)``.
-
-    Returns
-    -------
-    ndarray of shape (channels, h - 2 reach, w - 2 reach)
-    """
-    reach = int(np.abs(offsets).max()) if offsets.size else 0
-    _c, h, w = grid.shape
-    out_h, out_w = max(h - 2 * reach, 0), max(w - 2 * reach, 0)
-    if reach == 0 or out_h == 0 or out_w == 0:
-        return grid[:, reach:reach + out_h, reach:reach + out_w]
-    half = {int(dy): int(np.abs(offsets[offsets[:, 0] == dy, 1]).max()) for dy in np.unique(offsets[:, 0])}
-
-    def column(dx):
-        return grid[:, :, reach + dx:reach + dx + out_w]
-
-    # Horizontal runs |dx| <= hw, each grown from the last by two shifted
-    # adds, then one add per stamp row: about 4 * reach whole-grid passes
-    # instead of one per offset (21 for a radius of 2.5).
-    runs = {0: column(0)}
-    for hw in range(1, max(half.values()) + 1):
-        previous = runs[hw - 1]
-        run = previous + column(-hw) if hw > 1 else column(-1) + column(0)
-        run += column(hw)
-        runs[hw] = run
-    rows = [runs[hw][:, reach + dy:reach + dy + out_h, :] for dy, hw in sorted(half.items())]
-    out = rows[0] + rows[1]  # a radius >= 1 has at least three rows
-    for row in rows[2:]:
-        out += row
-    return out
-
-
-class PointLocator:
-    """Which point is under the mouse, in data coordinates (no Qt).
-
-    A ``scipy.spatial.cKDTree`` on the points (scaled by their spans) is
-    built once per data set, lazily: the first query starts the build on a
-    worker thread (cKDTree releases the GIL, so the GUI keeps running; 0.2 s
-    at 10**6 points) and answers by a vectorised scan until the tree is ready.
-
-    Parameters
-    ----------
-    x, y : ndarray of shape (n_samples,)
-    """
-
-    _executor = None  # one shared single-thread pool for all tree builds
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.x = np.asarray(x, dtype=np.float64)
-        self.y = np.asarray(y, dtype=np.float64)
-        n = self.x.shape[0]
-        spans = [float(np.ptp(a)) if n else 1.0 for a in (self.x, self.y)]
-        self._scale = np.array([s if s > 0 else 1.0 for s in spans])
-        self._future = None
-
-    @property
-    def tree(self):
-        """The built tree, or None while it is being built (or not yet asked for)."""
-        future = self._future
-        if future is None or not future.done():
-            return None
-        return future.result()
-
-    def start_build(self):
-        """Start building the tree on the worker thread (once); returns the future."""
-        if self._future is None:
-            if PointLocator._executor is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                PointLocator._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-kdtree")
-            scaled = np.column_stack([self.x / self._scale[0], self.y / self._scale[1]])
-            self._future = PointLocator._executor.submit(_build_tree, scaled)
-        return self._future
-
-    def topmost(self, px: float, py: float, rx: float, ry: float) -> int:
-        """Index of the last-drawn point within the ellipse of radii (rx, ry)
-        around (px, py) -- the one the scatter's ``pointsAt`` would report
-        on top -- or -1.
-        """
-        if self.x.shape[0] == 0 or not (rx > 0 and ry > 0):
-            return -1
-        tree = self.tree
-        if tree is None:
-            self.start_build()
-            candidates = np.flatnonzero((np.abs(self.x - px) <= rx) & (np.abs(self.y - py) <= ry))
-        else:
-            centre = (px / self._scale[0], py / self._scale[1])
-            reach = max(rx / self._scale[0], ry / self._scale[1])
-            candidates = np.asarray(tree.query_ball_point(centre, r=reach, p=np.inf), dtype=np.intp)
-        if candidates.size == 0:
-            return -1
-        inside = ((self.x[candidates] - px) / rx) ** 2 + ((self.y[candidates] - py) / ry) ** 2 <= 1.0
-        return int(candidates[inside].max()) if inside.any() else -1
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc's allocator to keep freed memory for reuse (Linux only).
-
-    Every raster and every model step on 10**5-10**6 points allocates and
-    frees arrays of megabytes; by default glibc returns them to the system
-    at once, and touching fresh pages again cost about 5,000 page faults
-    and 10 ms of system time per raster at 10**5 points (a third of its
-    time). Raising the mmap and trim thresholds (64 MB, 256 MB) removes
-    that. Returns whether the allocator accepted it; elsewhere does nothing.
-    """
-    global _ALLOCATOR_TUNED
-    if _ALLOCATOR_TUNED is None:
-        _ALLOCATOR_TUNED = False
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL("libc.so.6")
-            m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
-            _ALLOCATOR_TUNED = bool(libc.mallopt(m_mmap_threshold, 64 << 20)) and bool(
-                libc.mallopt(m_trim_threshold, 256 << 20))
-        except (OSError, AttributeError):  # not glibc
-            pass
-    return _ALLOCATOR_TUNED
-
-
-_ALLOCATOR_TUNED: bool | None = None
-
-
-def _build_tree(points: np.ndarray):
-    from scipy.spatial import cKDTree  # heavy: only when a big data set is hovered
-
-    # Unbalanced and not compacted: 2.5x faster to build, queries as fast.
-    return cKDTree(points, balanced_tree=False, compact_nodes=False)
-
-
-# ---------------------------------------------------------------------------
-# Qt part: only the wrapper below touches Qt, and only when built.
-# ---------------------------------------------------------------------------
 def rgba_table(brush_table) -> np.ndarray:
     """The colours of a ``palette.BrushTable`` as uint8 RGBA.
 
@@ -398,23 +42,6 @@ def brush_rgba(brush) -> np.ndarray:
 #: raster is drawn at once (a few ms to ~25 ms).
 ASYNC_POINTS = 200_000
 
-_RELAY_CLASS = None
-
-
-def _relay_class():
-    """A QObject with one signal, to hand worker results to the GUI thread
-    (defined on first use, so importing this module needs no Qt)."""
-    global _RELAY_CLASS
-    if _RELAY_CLASS is None:
-        from PySide6.QtCore import QObject, Signal
-
-        class _Relay(QObject):
-            done = Signal(object)
-
-        _RELAY_CLASS = _Relay
-    return _RELAY_CLASS
-
-
 def _draw_job(request, geometry, radius: float):
     """Worker side of `PointRaster.render`: (request, geometry, image)."""
     key, x, y, rgba, index = request
@@ -422,6 +49,10 @@ def _draw_job(request, geometry, radius: float):
         x0, x1, y0, y1, width, height = key[:6]
         geometry = RasterGeometry(x, y, (x0, x1), (y0, y1), width, height, radius)
     return request, geometry, geometry.draw(rgba, index)
+
+
+#: One worker draws the rasters of every canvas.
+_RASTER_WORKER = Worker("raster")
 
 
 class PointRaster:
@@ -462,11 +93,9 @@ class PointRaster:
         Pixels around the pointer in which `point_at` finds a point.
     """
 
-    _executor = None  # one raster worker thread for all canvases
-
     def __init__(self, view_box, radius: float = 2.5, z_value: float = 10.0, debounce_ms: int = 30,
                  follow=None, async_points: int = ASYNC_POINTS) -> None:
-        from PySide6.QtCore import QRectF, Qt, QTimer
+        from PySide6.QtCore import QRectF, QTimer
         import pyqtgraph as pg
         from shiboken6 import isValid
 
@@ -493,10 +122,8 @@ class PointRaster:
         self._active = False
         self.renders = 0
         self._generation = 0  # bumped whenever an image on its way is no longer wanted
-        self._future = None  # the raster on the worker thread, if any
+        self._task = None  # the raster on the worker thread, if any
         self._pending = None  # the latest request waiting for the worker
-        self._relay = _relay_class()(self.item)  # parented: deleted with the item
-        self._relay.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self.item)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(debounce_ms))
@@ -515,14 +142,13 @@ class PointRaster:
     def idle(self) -> bool:
         """Whether the shown image is the latest one asked for (no raster
         running or waiting on the worker thread, none due after a pan)."""
-        return self._future is None and self._pending is None and not self._timer.isActive()
+        return self._task is None and self._pending is None and not self._timer.isActive()
 
     def set_active(self, on: bool) -> None:
         """Show (and render) or hide the image."""
         self._active = bool(on)
         self.item.setVisible(self._active)
         if self._active:
-            keep_freed_memory()
             self.render()
         else:
             self._timer.stop()
@@ -598,31 +224,24 @@ class PointRaster:
         self._generation += 1  # a raster in flight is shown no more
 
     def _submit(self) -> None:
-        if self._future is not None or self._pending is None:
+        if self._task is not None or self._pending is None:
             return  # one raster at a time; the waiting request goes when it ends
         request, self._pending = self._pending, None
         geometry = self._geometry if self._geometry_key == request[0] else None
-        if PointRaster._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            PointRaster._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-raster")
         generation = self._generation
-        self._future = PointRaster._executor.submit(_draw_job, request, geometry, self.radius)
-        self._future.add_done_callback(lambda future: self._deliver(generation, future))
+        task = None
 
-    def _deliver(self, generation: int, future) -> None:
-        """Runs on the worker thread: hand the result to the GUI thread."""
-        try:
-            self._relay.done.emit((generation, future))
-        except RuntimeError:  # the canvas was deleted meanwhile
-            pass
+        def done(result) -> None:
+            self._on_done(task, generation, result)
 
-    def _on_done(self, message) -> None:
-        generation, future = message
-        if future is not self._future or not self._alive():
+        task = self._task = _RASTER_WORKER.submit(_draw_job, request, geometry, self.radius, on_done=done)
+
+    def _on_done(self, task, generation: int, result) -> None:
+        """On the GUI thread: show the image if it is still wanted."""
+        if task is not self._task or not self._alive():
             return
-        self._future = None
-        request, geometry, image = future.result()  # a bug in the raster surfaces here
+        self._task = None
+        request, geometry, image = result
         key, x = request[0], request[1]
         if x is self._x:  # still the same points: keep the geometry for the next colours
             self._geometry, self._geometry_key = geometry, key

@@ -129,7 +129,7 @@ class RestartsPanel(QWidget):
         self.runs: list[RestartRun] = []
         self.settings: dict = {}
         self.thumbnails: list[QToolButton] = []
-        self.job = BackgroundJob(self)
+        self.job = BackgroundJob("restarts", self)
         self._stale = False
         self._grid_columns = 0  # thumbnails per row of the gallery as laid out
 
