@@ -1,4 +1,4 @@
-"""Crash recovery (issue 8): the session is autosaved to a recovery file a
+"""Crash recovery: the session is autosaved to a recovery file a
 second after every data edit or settings change; a lock file marks the app as
 running and is removed on a normal quit. After an abnormal exit (a crash, a
 kill) the next launch finds the stale lock and offers to restore the points.

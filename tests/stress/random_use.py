@@ -1,5 +1,5 @@
 """Random use of the real `MainWindow`: a seeded sequence of user actions with
-invariants checked after every one (issue 8).
+invariants checked after every one.
 
 `RandomUse(window, seed, workdir).run(n)` draws actions from `ACTIONS` (every
 thing a user can do: edit the points with the canvas tools, step, step back,

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 from clusterviz.ui.windows.compare import LESSON_TITLE, CompareView
+from ui_helpers import regions_rgba_at, viewport_pos
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_clicking_a_point_inspects_it_in_both_canvases(compare, qtbot):
     view.step()
     canvas = view.canvases["gmm"]
     x, y = window.session.X[4]
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.data_to_viewport(x, y))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=viewport_pos(canvas, x, y))
     assert view.inspected == 4
     for ring in view._rings.values():
         assert ring.data["x"][0] == pytest.approx(x) and ring.data["y"][0] == pytest.approx(y)
@@ -157,7 +158,7 @@ def test_regions_on_both_sides(compare):
         layers = view.layers[side]
         assert layers.regions_image.isVisible()
         for k, (x, y) in enumerate(view.sessions[side].entry.means):
-            assert layers.color_at(x, y) == tuple(int(v) for v in layers._colors[k])
+            assert regions_rgba_at(layers, x, y) == tuple(int(v) for v in layers._colors[k])
 
 
 def test_close_and_reopen(compare, qtbot):

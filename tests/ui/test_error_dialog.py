@@ -1,4 +1,4 @@
-"""Unexpected exceptions (issue 8): a dialog says what happened, "Copy
+"""Unexpected exceptions: a dialog says what happened, "Copy
 details" puts the traceback on the clipboard, the app keeps running with the
 data intact."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The raster drawing path for big data (issue 7): the Qt-free core
+"""The raster drawing path for big data: the Qt-free core
 (`rasterize`, `RasterGeometry`, `PointLocator`) without qtbot, and one
 check that the canvas draws the same picture on both paths."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from clusterviz.ui.canvas.point_locator import PointLocator
 from clusterviz.ui.canvas.rasterize import RasterGeometry, disc_offsets, rasterize
+from ui_helpers import viewport_pos
 
 RED = np.array([200, 30, 40, 255], dtype=np.uint8)
 BLUE = np.array([20, 60, 220, 255], dtype=np.uint8)
@@ -188,7 +189,7 @@ def test_raster_and_scatter_cover_the_same_pixels_in_the_same_colours(qtbot, mon
     assert masks["scatter"].sum() > n * 30  # 30 discs of ~60 px each were drawn
     assert overlap > 0.85, f"coverage agrees on only {overlap:.0%} of the pixels"
     for (x, y) in X:  # the colour at every centre, over the white background
-        p = canvas.data_to_viewport(x, y)
+        p = viewport_pos(canvas, x, y)
         a, b = images["scatter"][p.y(), p.x()].astype(int), images["raster"][p.y(), p.x()].astype(int)
         assert np.abs(a - b).max() <= 6, f"at ({x}, {y}): scatter {a}, raster {b}"
 
@@ -208,9 +209,9 @@ def test_hover_finds_points_on_the_raster_path(qtbot, monkeypatch):
     canvas.fit_view(X)
     assert canvas.raster.active
     for i, (x, y) in enumerate(X):
-        scene = canvas.mapToScene(canvas.data_to_viewport(x, y))
+        scene = canvas.mapToScene(viewport_pos(canvas, x, y))
         assert canvas.point_at(scene) == i
-    assert canvas.point_at(canvas.mapToScene(canvas.data_to_viewport(2.5, 2.5))) == -1
+    assert canvas.point_at(canvas.mapToScene(viewport_pos(canvas, 2.5, 2.5))) == -1
 
 
 @pytest.mark.parametrize("mode", ["hard", "opacity", "blend"])

@@ -1,4 +1,4 @@
-"""Crash recovery (issue 8): autosave after edits, the offer to restore after
+"""Crash recovery: autosave after edits, the offer to restore after
 an abnormal exit, the question on quit with unsaved points, and the whole
 flow in real processes: paint, SIGKILL, relaunch, restore."""
 from __future__ import annotations

@@ -226,21 +226,6 @@ class BackgroundLayers(QObject):
             segments = contour_segments(xs, ys, log_p, float(level)).reshape(-1, 2)
             curve.setData(x=segments[:, 0], y=segments[:, 1], connect="pairs")
 
-    # ------------------------------------------------------------ for tests
-    def color_at(self, x: float, y: float) -> tuple[int, int, int, int] | None:
-        """RGBA of the regions image at plane point (x, y), or None when the
-        layer is hidden or (x, y) is outside it."""
-        image = self.regions_image.image
-        if not self.regions_image.isVisible() or image is None:
-            return None
-        rect = self.regions_image.mapRectToParent(self.regions_image.boundingRect())
-        n_rows, n_cols = image.shape[:2]
-        j = int((x - rect.left()) / rect.width() * n_cols)
-        i = int((y - rect.top()) / rect.height() * n_rows)
-        if not (0 <= i < n_rows and 0 <= j < n_cols):
-            return None
-        return tuple(int(v) for v in image[i, j])
-
 
 class LayersBox(QGroupBox):
     """The "Layers" group of check boxes (regionsCheck, densityCheck)."""

@@ -1,6 +1,6 @@
 """Colours for clusters: colour-blind-safe, and the brushes and pens built from
 them once and reused (pyqtgraph caches symbols per brush object, so a new
-QBrush per point per frame is ~100x slower; see PERF-NOTES)."""
+QBrush per point per frame is ~100x slower)."""
 from __future__ import annotations
 
 import numpy as np

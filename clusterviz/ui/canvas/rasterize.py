@@ -1,7 +1,7 @@
 """Draw many points as one image: a numpy raster shown by a ``pg.ImageItem``.
 
 pyqtgraph's ``ScatterPlotItem`` spends 2-9 µs of Python per point on every
-update (0.9 s a frame at 10**5 points, see PERF-NOTES); a vectorised raster of
+update (0.9 s a frame at 10**5 points); a vectorised raster of
 the view costs a few milliseconds whatever the number of points. The canvas
 switches to this path from ``canvas.RASTER_THRESHOLD`` points on.
 

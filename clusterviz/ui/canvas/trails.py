@@ -101,7 +101,3 @@ class CentroidTrails:
             self.dots[k].setData(x=[], y=[])
         self._n_shown = n_clusters
         self.set_visible(self._visible)
-
-    def vertex_counts(self) -> list[int]:
-        """Number of vertices of each shown trail (for tests and the inspector)."""
-        return [0 if item.xData is None else len(item.xData) for item in self.items[: self._n_shown]]

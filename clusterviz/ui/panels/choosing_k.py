@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
 from clusterviz.model.selection import CLEAR_KNEE, SweepResult, sweep_k

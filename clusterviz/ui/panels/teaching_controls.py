@@ -1,4 +1,4 @@
-"""Controls of the teaching views (issue 4): the half-step toggle and the
+"""Controls of the teaching views: the half-step toggle and the
 timeline slider of the Run group, and the "View" group (centroid trails,
 colour mode, ambiguity layer). The control panel places them; these classes
 only build widgets and compute their labels. Each updates from the session

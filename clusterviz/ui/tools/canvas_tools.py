@@ -280,7 +280,7 @@ class CanvasTools(QObject):
         """Data units per screen pixel along x and y."""
         vb = self.canvas.view_box
         # From the view range and the plot size, not vb.viewPixelSize(): pyqtgraph caches that and can
-        # return a stale value after a zoom or an aspect change (issue 8: clicks then missed points).
+        # return a stale value after a zoom or an aspect change (clicks then missed points).
         view, box = vb.viewRect(), vb.rect()
         with np.errstate(divide="ignore", invalid="ignore"):
             sx = abs(view.width()) / np.float64(box.width())

@@ -1,6 +1,6 @@
 """The dialog for an unexpected error (a bug): what happened, a "Copy
 details" button that puts the traceback on the clipboard, and the app keeps
-running with the data as it was (issue 8).
+running with the data as it was.
 
 ``MainWindow.show_exceptions_in_dialog`` makes ``sys.excepthook`` (exceptions in Qt
 slots and timers reach it) and ``threading.excepthook`` show the dialog. The
