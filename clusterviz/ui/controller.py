@@ -308,10 +308,10 @@ class SessionController(QObject):
         """Show the columns ``x_column`` and ``y_column`` of the data."""
         return self._call(lambda: self.session.set_view_columns(x_column, y_column), self.view_changed)
 
-    def set_view_projection(self, W, center=None) -> bool:
+    def set_view_projection(self, W, centre=None) -> bool:
         """Show the data through the projection ``W`` (2, D) after subtracting
-        ``center``; None goes back to the column pair. Nothing is refitted."""
-        return self._call(lambda: self.session.set_view_projection(W, center), self.view_changed)
+        ``centre``; None goes back to the column pair. Nothing is refitted."""
+        return self._call(lambda: self.session.set_view_projection(W, centre), self.view_changed)
 
     def adopt(self, other) -> bool:
         """Take over the session ``other`` (read from a file): data, settings,

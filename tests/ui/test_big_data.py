@@ -171,7 +171,7 @@ def test_raster_worker_shows_the_latest_request_and_never_old_points(qtbot):
     colours = [rng.integers(0, 256, (3000, 4)).astype(np.uint8) for _ in range(3)]
     raster.set_points(new[:, 0], new[:, 1], colours[0])
     for rgba in colours[1:]:
-        raster.set_colors(rgba)
+        raster.set_colours(rgba)
     assert not raster.idle
     qtbot.waitUntil(lambda: raster.idle, timeout=10_000)
     (x0, x1), (y0, y1) = canvas.view_box.viewRange()

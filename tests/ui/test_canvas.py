@@ -48,7 +48,7 @@ def test_brush_table_reuses_brushes(qapp):
 
 
 def test_palette_is_distinct_and_avoids_black():
-    from clusterviz.ui.canvas.palette import CLUSTER_COLORS
+    from clusterviz.ui.canvas.palette import CLUSTER_COLOURS
 
-    assert len(set(CLUSTER_COLORS)) == len(CLUSTER_COLORS) >= 12
-    assert "#000000" not in CLUSTER_COLORS
+    assert len(set(CLUSTER_COLOURS)) == len(CLUSTER_COLOURS) >= 12
+    assert "#000000" not in CLUSTER_COLOURS

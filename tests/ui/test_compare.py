@@ -158,7 +158,7 @@ def test_regions_on_both_sides(compare):
         layers = view.layers[side]
         assert layers.regions_image.isVisible()
         for k, (x, y) in enumerate(view.sessions[side].entry.means):
-            assert regions_rgba_at(layers, x, y) == tuple(int(v) for v in layers._colors[k])
+            assert regions_rgba_at(layers, x, y) == tuple(int(v) for v in layers._colours[k])
 
 
 def test_close_and_reopen(compare, qtbot):
@@ -301,7 +301,7 @@ def test_both_canvases_have_the_same_size_and_ranges(compare, qtbot):
 
 
 def test_em_ellipses_stand_out_from_their_points(compare):
-    from clusterviz.ui.canvas.palette import cluster_color
+    from clusterviz.ui.canvas.palette import cluster_colour
 
     _, view = compare()
     view.step()
@@ -309,7 +309,7 @@ def test_em_ellipses_stand_out_from_their_points(compare):
         solid, dashed = view.canvases["gmm"].ellipses[k]
         assert solid.zValue() > view.canvases["gmm"].points.zValue()
         assert len(solid.xData) > 0
-        assert solid.opts["pen"].color().lightness() < cluster_color(k).lightness()
+        assert solid.opts["pen"].color().lightness() < cluster_colour(k).lightness()
 
 
 def test_play_and_pause_stop_both_sides(compare, qtbot):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from clusterviz.data import Dataset
 from clusterviz.ui.canvas.layers import DENSITY_FRACTIONS, GRID_LONG_SIDE, REGION_ALPHA
-from clusterviz.ui.canvas.palette import cluster_color
+from clusterviz.ui.canvas.palette import cluster_colour
 
 from .conftest import tiny_dataset
 from ui_helpers import regions_rgba_at
@@ -19,7 +19,7 @@ def _checks(window):
 
 
 def _tint(k: int) -> tuple[int, int, int, int]:
-    c = cluster_color(k)
+    c = cluster_colour(k)
     return (c.red(), c.green(), c.blue(), REGION_ALPHA)
 
 

@@ -165,7 +165,7 @@ def _brush_rgba(window) -> np.ndarray:
 
 
 def test_blend_colours_are_the_responsibility_mix(make_window):
-    from clusterviz.ui.canvas.palette import CLUSTER_COLORS
+    from clusterviz.ui.canvas.palette import CLUSTER_COLOURS
     from PySide6.QtGui import QColor
 
     window = make_window(blobs(), algorithm="gmm", seed=1, init="random")
@@ -174,7 +174,7 @@ def test_blend_colours_are_the_responsibility_mix(make_window):
     find(window, "colourModeCombo", QComboBox).setCurrentText("blend")
     assert window.canvas.colour_mode == "blend"
     R = window.session.state.responsibilities
-    colours = np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLUSTER_COLORS[:3]])
+    colours = np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLUSTER_COLOURS[:3]])
     expected = R @ colours
     got = _brush_rgba(window)
     np.testing.assert_allclose(got[:, :3], expected, atol=255 / 31 / 2 + 1)  # quantised to 32 levels

@@ -180,7 +180,7 @@ class ClusterCanvas(pg.PlotWidget):
             self.fit_view(X)
 
     def show_state(self, state, n_points: int, columns: tuple[int, int] = (0, 1), projection=None,
-                   center=None) -> None:
+                   centre=None) -> None:
         """Colour points and draw centroids and ellipses for ``state``.
 
         Parameters
@@ -195,13 +195,13 @@ class ClusterCanvas(pg.PlotWidget):
             onto them; the marginal of a Gaussian is the sub-matrix).
         projection : ndarray of shape (2, n_features), optional
             Shown instead of ``columns`` (e.g. PCA axes): means become
-            ``W (mu - center)`` and covariances ``W Sigma W^T``.
-        center : ndarray of shape (n_features,), optional
+            ``W (mu - centre)`` and covariances ``W Sigma W^T``.
+        centre : ndarray of shape (n_features,), optional
             Subtracted before ``projection``.
         """
         if state is None:
             self.points.setBrush(self.brushes.unassigned)
-            self.raster.set_colors(*raster_colours(self, None, n_points))
+            self.raster.set_colours(*raster_colours(self, None, n_points))
             self.centroids.setData(x=[], y=[])
             self.centroid_halos.setData(x=[], y=[])
             self._show_ellipses(None, None)
@@ -209,7 +209,7 @@ class ClusterCanvas(pg.PlotWidget):
         self._colour_points(state, n_points)
         # A column pair gives the marginal block; a (2, D) projection W gives W Sigma W^T.
         view = columns if projection is None else projection
-        means, covariances = project_gaussians(state.means, state.covariances, view, center)
+        means, covariances = project_gaussians(state.means, state.covariances, view, centre)
         k = means.shape[0]
         self.centroid_halos.setData(x=means[:, 0], y=means[:, 1])
         self.centroids.setData(x=means[:, 0], y=means[:, 1],
@@ -235,7 +235,7 @@ class ClusterCanvas(pg.PlotWidget):
 
     def _colour_points(self, state, n_points: int) -> None:
         if self.raster.active:  # big data: the same colours, drawn as an image
-            self.raster.set_colors(*raster_colours(self, state, n_points))
+            self.raster.set_colours(*raster_colours(self, state, n_points))
             return
         if self.colour_mode == "blend" or (self.ambiguity is not None and self.ambiguity.shape[0] == n_points):
             rgba = self.point_rgba(state, n_points)

@@ -59,7 +59,7 @@ class PointRaster:
     """Show points as a rasterised ``pg.ImageItem`` in a ``pg.ViewBox``.
 
     The image covers exactly the visible data rectangle at the view's size
-    in device pixels. It is re-rasterised by `set_points`, `set_colors`
+    in device pixels. It is re-rasterised by `set_points`, `set_colours`
     (every new state) and a resize, and ``debounce_ms`` after the last pan
     or zoom (meanwhile the previous image moves with the view: it is placed
     in data coordinates). Below ``async_points`` points that happens at
@@ -167,7 +167,7 @@ class PointRaster:
         self._rgba, self._index = np.asarray(rgba), None
         self.set_active(self._active if active is None else active)
 
-    def set_colors(self, rgba: np.ndarray, index: np.ndarray | None = None) -> None:
+    def set_colours(self, rgba: np.ndarray, index: np.ndarray | None = None) -> None:
         """New colours for the same points: (n, 4) or (4,) uint8 RGBA, or a
         colour table (m, 4) with ``index`` (n,) choosing each point's row."""
         self._rgba = np.asarray(rgba)
@@ -280,7 +280,7 @@ def raster_colours(canvas, state, n_points: int) -> tuple[np.ndarray, np.ndarray
     Returns
     -------
     (rgba, index)
-        As taken by `PointRaster.set_colors`.
+        As taken by `PointRaster.set_colours`.
     """
     from .palette import ALPHA_LEVELS, MAX_CLUSTERS
 

@@ -11,7 +11,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.ambiguity import centroid_distances
 
-from ..canvas.palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
+from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
 from ..canvas.trails import ClickThroughScatter
 
 CAPTIONS = {
@@ -115,7 +115,7 @@ class ResponsibilityBars(QWidget):
         bold.setBold(True)
         for k in range(rows):
             y = 2 + k * h
-            colour = cluster_color(k)
+            colour = cluster_colour(k)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRect(QRectF(0, y + (h - swatch) / 2, swatch, swatch))
@@ -220,7 +220,7 @@ class InspectorPanel(QWidget):
         if state is not None and state.n_points == X.shape[0]:
             r = state.responsibility_row(index)
             k = int(np.argmax(r))
-            text += (f"<br>cluster <span style='color:{CLUSTER_COLORS[k % MAX_CLUSTERS]}'>&#9632;</span> {k + 1}"
+            text += (f"<br>cluster <span style='color:{CLUSTER_COLOURS[k % MAX_CLUSTERS]}'>&#9632;</span> {k + 1}"
                      f" · r = {r[k]:.2f} (bars: every cluster)")
             self.bars.setAccessibleDescription("responsibilities " + ", ".join(f"{v:.3f}" for v in r))
         else:

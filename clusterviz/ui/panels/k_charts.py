@@ -12,7 +12,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.model.metrics import silhouette_samples
 from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, SweepResult
 
-from ..canvas.palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
+from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
 from .objective_plot import StepAxis
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
@@ -21,13 +21,13 @@ SILHOUETTE_SAMPLE = 5000
 #: computation took at most this long (seconds); slower ones wait for a pause.
 SILHOUETTE_LIVE_S = 0.15
 #: Colours of the four covariance types (distinct from the cluster colours' order).
-TYPE_COLORS = {"full": "#0072B2", "tied": "#D55E00", "diag": "#009E73", "spherical": "#CC79A7"}
-_MARK_COLOR = "#D55E00"
-_CURVE_COLOR = "#0072B2"
+TYPE_COLOURS = {"full": "#0072B2", "tied": "#D55E00", "diag": "#009E73", "spherical": "#CC79A7"}
+_MARK_COLOUR = "#D55E00"
+_CURVE_COLOUR = "#0072B2"
 
 
-def _pen(color: str, width: float = 1.8, style=Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(color))
+def _pen(colour: str, width: float = 1.8, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(QColor(colour))
     pen.setWidthF(width)
     pen.setCosmetic(True)
     pen.setStyle(style)
@@ -161,8 +161,8 @@ class KChart(pg.PlotWidget):
         self.k_clicked.emit(int(min(max(k, self.ks[0]), self.ks[-1])))
 
 
-def _ring(size: float = 16, color: str = _MARK_COLOR) -> pg.ScatterPlotItem:
-    item = pg.ScatterPlotItem(size=size, symbol="o", pen=_pen(color, 2.5), brush=pg.mkBrush(None), antialias=True)
+def _ring(size: float = 16, colour: str = _MARK_COLOUR) -> pg.ScatterPlotItem:
+    item = pg.ScatterPlotItem(size=size, symbol="o", pen=_pen(colour, 2.5), brush=pg.mkBrush(None), antialias=True)
     item.setZValue(10)
     return item
 
@@ -174,10 +174,10 @@ class ElbowChart(KChart):
         super().__init__("elbowChart", "Distortion J",
                          "K-Means distortion (best of several starts) for each K; the ring marks the knee "
                          "found by the Kneedle method. Click a K to use it.", parent)
-        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOR), symbol="o", symbolSize=6,
-                                     symbolBrush=pg.mkBrush(_CURVE_COLOR), symbolPen=None, antialias=True)
+        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOUR), symbol="o", symbolSize=6,
+                                     symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
         self.marker = _ring()
-        self.label = pg.TextItem(color=_MARK_COLOR, anchor=(-0.15, 1.1))
+        self.label = pg.TextItem(color=_MARK_COLOUR, anchor=(-0.15, 1.1))
         for item in (self.curve, self.marker, self.label):
             self.getPlotItem().addItem(item)
         self.set_title("Elbow: K-Means distortion")
@@ -218,10 +218,10 @@ class CriterionChart(KChart):
         plot = self.getPlotItem()
         self.curves, self.markers = {}, {}
         for ct in COVARIANCE_TYPES:
-            color = TYPE_COLORS[ct]
-            self.curves[ct] = pg.PlotDataItem(pen=_pen(color), symbol="o", symbolSize=4,
-                                              symbolBrush=pg.mkBrush(color), symbolPen=None, antialias=True, name=ct)
-            self.markers[ct] = _ring(14, color)
+            colour = TYPE_COLOURS[ct]
+            self.curves[ct] = pg.PlotDataItem(pen=_pen(colour), symbol="o", symbolSize=4,
+                                              symbolBrush=pg.mkBrush(colour), symbolPen=None, antialias=True, name=ct)
+            self.markers[ct] = _ring(14, colour)
             plot.addItem(self.curves[ct])
             plot.addItem(self.markers[ct])
         self.criterion = "BIC"
@@ -266,7 +266,7 @@ class CriterionChart(KChart):
         parts = []
         for ct in COVARIANCE_TYPES:
             k = minima.get(ct)
-            parts.append(f"<span style='color:{TYPE_COLORS[ct]}'>{ct}{'' if k is None else f' {k}'}</span>")
+            parts.append(f"<span style='color:{TYPE_COLOURS[ct]}'>{ct}{'' if k is None else f' {k}'}</span>")
         head = f"EM {self.criterion}, lowest at K: " if minima else f"EM {self.criterion}: "
         self.set_title(head + " · ".join(parts))
 
@@ -278,8 +278,8 @@ class SilhouetteChart(KChart):
         super().__init__("silhouetteChart", "Mean silhouette",
                          "Mean silhouette coefficient of the K-Means clustering for each K (higher is better); "
                          "the ring marks the maximum. Click a K to use it.", parent)
-        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOR), symbol="o", symbolSize=6,
-                                     symbolBrush=pg.mkBrush(_CURVE_COLOR), symbolPen=None, antialias=True)
+        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOUR), symbol="o", symbolSize=6,
+                                     symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
         self.marker = _ring()
         for item in (self.curve, self.marker):
             self.getPlotItem().addItem(item)
@@ -332,16 +332,16 @@ class SilhouetteDiagram(pg.PlotWidget):
         self.bars = []
         self.names = []
         for k in range(MAX_CLUSTERS):
-            bar = pg.BarGraphItem(x0=[], y=[], height=[], width=[], pen=None, brush=pg.mkBrush(cluster_color(k)))
-            name = pg.TextItem(color=CLUSTER_COLORS[k], anchor=(1.1, 0.5))
+            bar = pg.BarGraphItem(x0=[], y=[], height=[], width=[], pen=None, brush=pg.mkBrush(cluster_colour(k)))
+            name = pg.TextItem(color=CLUSTER_COLOURS[k], anchor=(1.1, 0.5))
             plot.addItem(bar)
             plot.addItem(name)
             self.bars.append(bar)
             self.names.append(name)
         self.zero = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=_pen("#444444", 1.0))
-        self.mean_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(_MARK_COLOR, 2.0, Qt.PenStyle.DashLine),
+        self.mean_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(_MARK_COLOUR, 2.0, Qt.PenStyle.DashLine),
                                          label="mean {value:.2f}",
-                                         labelOpts={"position": 0.96, "color": _MARK_COLOR, "anchors": [(0, 0), (0, 0)]})
+                                         labelOpts={"position": 0.96, "color": _MARK_COLOUR, "anchors": [(0, 0), (0, 0)]})
         plot.addItem(self.zero)
         plot.addItem(self.mean_line)
         self.message = pg.TextItem(color="#555555", anchor=(0.5, 0.5))
@@ -372,9 +372,9 @@ class SilhouetteDiagram(pg.PlotWidget):
             else:
                 k, values, ys = i, np.empty(0), np.empty(0)
             self.bars[i].setOpts(x0=np.zeros_like(values), y=ys, height=np.ones_like(values), width=values,
-                                 brush=pg.mkBrush(cluster_color(k)))
+                                 brush=pg.mkBrush(cluster_colour(k)))
             self.names[i].setText(str(k + 1) if values.size else "")
-            self.names[i].setColor(CLUSTER_COLORS[k % MAX_CLUSTERS])
+            self.names[i].setColor(CLUSTER_COLOURS[k % MAX_CLUSTERS])
             if values.size:
                 self.names[i].setPos(min(0.0, float(values.min())), float(ys.mean()))
         low = min([0.0] + [float(v.min()) for _, v, _ in groups if v.size])
