@@ -17,8 +17,9 @@ from .canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
 from .panels.controls import ControlPanel, dataset_title
 from .file_actions import FileActions, open_session
-from .panels.inspector import InspectorPanel, PinMarker
+from .panels.inspector import InspectorPanel
 from .canvas.layers import BackgroundLayers
+from .canvas.pin_marker import PinMarker
 from .panels.objective_plot import ObjectivePlot
 from .panels.docks import ChoosingDocks
 from .settings import AppSettings, fill_recent_menu

@@ -7,12 +7,10 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
-import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.ambiguity import centroid_distances
 
 from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
-from ..canvas.trails import ClickThroughScatter
 
 CAPTIONS = {
     "kmeans": "K-Means: hard 0/1 responsibilities",
@@ -238,28 +236,3 @@ class InspectorPanel(QWidget):
         if pinned:
             caption += " · Esc unpins"
         self.caption.setText(caption if state is not None else "")
-
-
-class PinMarker:
-    """A ring around the pinned point on the canvas (created once).
-
-    Parameters
-    ----------
-    plot : pyqtgraph.PlotItem
-    """
-
-    def __init__(self, plot: pg.PlotItem) -> None:
-        pen = QPen(QColor(20, 20, 20))
-        pen.setWidthF(2.2)
-        pen.setCosmetic(True)
-        self.item = ClickThroughScatter(size=20, symbol="o", pen=pen, brush=pg.mkBrush(None), antialias=True,
-                                       pxMode=True)
-        self.item.setZValue(40)
-        plot.addItem(self.item)
-
-    def show(self, xy: tuple[float, float] | None) -> None:
-        """Ring the point at ``xy`` (data coordinates); None hides the ring."""
-        if xy is None:
-            self.item.setData(x=[], y=[])
-        else:
-            self.item.setData(x=[float(xy[0])], y=[float(xy[1])])

@@ -7,12 +7,13 @@ Mouse handling
 `CanvasTools` filters the canvas's ``QGraphicsScene`` events. A left press
 inside the plot area belongs to the current tool (pyqtgraph never sees it, so
 the view does not pan or jump); a right drag pans the view; the wheel zooms
-(left to pyqtgraph). The tools themselves are driven by `press`, `move` and
-`release` in *data* coordinates, which tests may call directly.
+(left to pyqtgraph). The tools themselves (one class each, in
+:mod:`.edit_tools`) are driven by `press`, `move` and `release` in *data*
+coordinates.
 
 Every tool gesture is one undo step: the edit is applied live while the
 mouse moves (so the user sees the points appear) and one command holding
-the data before and after is pushed on release (`clusterviz.ui.tools.undo`).
+the data before and after is pushed on release (:mod:`.undo`).
 The sampling maths lives in the Qt-free `clusterviz.data.sketch`.
 """
 from __future__ import annotations
