@@ -302,7 +302,6 @@ def export_animation(window, path: str | os.PathLike | None = None, show_progres
     progress.setMinimumDuration(0 if show_progress else 10**9)
     progress.setAutoClose(False)
     progress.setAutoReset(False)
-    window.animation_progress = progress  # tests and the user can cancel it
     written: list[Path] = []
     renderer = FrameRenderer(window)
     cancelled = False
@@ -337,7 +336,6 @@ def export_animation(window, path: str | os.PathLike | None = None, show_progres
         renderer.close()  # back to the shown step
         progress.close()
         progress.deleteLater()
-        window.animation_progress = None
     if cancelled:
         for p in written + ([path] if as_gif else []):
             try:

@@ -209,13 +209,8 @@ class RecoveryManager(QObject):
             return f"a session autosaved at {when}"
         return f"{n} point{'s' if n != 1 else ''} of “{name}”, autosaved at {when}"
 
-    def offer_recovery(self, answer=None) -> bool:
+    def offer_recovery(self) -> bool:
         """After an abnormal exit, ask whether to restore the autosaved session.
-
-        Parameters
-        ----------
-        answer : QMessageBox.StandardButton, optional
-            Yes or No instead of asking (tests).
 
         Returns True if a session was restored. Either way the file is then
         renamed ``*.declined``/removed so it is offered only once; a file that
@@ -224,9 +219,8 @@ class RecoveryManager(QObject):
         path = self.found
         if path is None or not path.exists():
             return False
-        if answer is None:
-            answer = self.ask("restore", f"clusterviz did not close normally last time.\n\n"
-                                         f"Restore {self.describe(path)}?")
+        answer = self.ask("restore", f"clusterviz did not close normally last time.\n\n"
+                                     f"Restore {self.describe(path)}?")
         self.found = None
         if answer != Yes:
             try:
@@ -248,7 +242,7 @@ class RecoveryManager(QObject):
 
     def ask(self, question: str, text: str):
         """Ask ``question`` ("restore": Yes/No, or "quit": Save/Discard/Cancel)
-        in a message box; returns the button. Tests replace this method."""
+        in a message box; returns the button."""
         if question == "restore":
             box = QMessageBox(QMessageBox.Icon.Question, "Restore your work?", text, Yes | No, self.window)
             box.setObjectName("recoveryQuestion")
@@ -273,29 +267,22 @@ class RecoveryManager(QObject):
             return X.shape[0] > 0
         return not (X.shape == self._clean_X.shape and np.array_equal(X, self._clean_X))
 
-    def confirm_replace(self, answer=None) -> bool:
+    def confirm_replace(self) -> bool:
         """Before other data replace the points: ask Save / Discard / Cancel
         if they were edited. Returns True if they may be replaced."""
         return self._confirm_discard("replace", "You edited the points since they were loaded or saved.\n\n"
-                                                "Save them as a session before loading other data?", answer)
+                                                "Save them as a session before loading other data?")
 
-    def confirm_close(self, answer=None) -> bool:
+    def confirm_close(self) -> bool:
         """On quit: ask Save / Discard / Cancel if there are unsaved edited
-        points. Returns True if the window may close.
-
-        Parameters
-        ----------
-        answer : QMessageBox.StandardButton, optional
-            Save, Discard or Cancel instead of asking (tests).
-        """
+        points. Returns True if the window may close."""
         return self._confirm_discard("quit", "You edited the points since they were loaded or saved.\n\n"
-                                             "Save them as a session before quitting?", answer)
+                                             "Save them as a session before quitting?")
 
-    def _confirm_discard(self, question: str, text: str, answer) -> bool:
+    def _confirm_discard(self, question: str, text: str) -> bool:
         if not self.has_unsaved_points:
             return True
-        if answer is None:
-            answer = self.ask(question, text)
+        answer = self.ask(question, text)
         if answer == Discard:
             return True
         if answer == Save:

@@ -125,7 +125,8 @@ def test_declining_keeps_the_data_shown_and_asks_only_once(make_window, tmp_path
     path = abandoned_file(tmp_path, window)
     X = window.session.X.copy()
     manager = install(window, tmp_path)
-    assert not manager.offer_recovery(answer=No)
+    manager.ask = lambda question, text: No
+    assert not manager.offer_recovery()
     np.testing.assert_array_equal(window.session.X, X)
     assert not path.exists() and path.with_suffix(".declined").exists()
     again = RecoveryManager(window, tmp_path)
@@ -151,7 +152,8 @@ def test_a_damaged_recovery_file_shows_an_error_and_keeps_the_data(make_window, 
     X = window.session.X.copy()
     manager = install(window, tmp_path)
     assert manager.found == path
-    assert not manager.offer_recovery(answer=Yes)
+    manager.ask = lambda question, text: Yes
+    assert not manager.offer_recovery()
     assert window.last_error is not None and "recovery-999999" in window.last_error[1]
     np.testing.assert_array_equal(window.session.X, X)
     manager.finish()

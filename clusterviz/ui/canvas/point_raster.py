@@ -87,8 +87,6 @@ class PointRaster:
     Attributes
     ----------
     item : pg.ImageItem
-    renders : int
-        How many images were shown (tests observe it).
     hit_radius : float
         Pixels around the pointer in which `point_at` finds a point.
     """
@@ -120,7 +118,6 @@ class PointRaster:
         self._geometry: RasterGeometry | None = None
         self._geometry_key = None
         self._active = False
-        self.renders = 0
         self._generation = 0  # bumped whenever an image on its way is no longer wanted
         self._task = None  # the raster on the worker thread, if any
         self._pending = None  # the latest request waiting for the worker
@@ -254,7 +251,6 @@ class PointRaster:
         # Item row 0 sits at the rect's y0, which the (y-up) view draws at the bottom.
         self.item.setImage(image[::-1], autoLevels=False, levels=None)
         self.item.setRect(self._QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.renders += 1
 
     def point_at(self, scene_pos) -> int:
         """Index of the topmost point within `hit_radius` pixels of
