@@ -5,9 +5,10 @@ they were submitted; the thread starts on the first submission and ends
 when there is nothing left to do, so no thread lingers. Each submission is a
 `Task`. Its outcome goes to ``on_done(result)`` or ``on_failed(exception)``
 *on the GUI thread* (through a queued signal), never on the worker; a task
-that was cancelled first delivers nothing. Without ``on_failed`` an
-exception is raised again on the GUI thread, where the error dialog shows
-it. A function that wants progress and cancel takes ``progress(done, total)``
+that was cancelled first delivers nothing. With ``on_done`` but no
+``on_failed`` an exception is raised again on the GUI thread, where the error
+dialog shows it; a task with neither keeps its outcome for `Task.result`.
+A function that wants progress and cancel takes ``progress(done, total)``
 and ``is_cancelled()`` as its first two arguments (``with_progress=True``);
 progress reports arrive on the GUI thread too.
 
@@ -135,8 +136,8 @@ class Task:
             self._error = exc
         self._finished.set()
         self._fn = self._args = None  # let the inputs go as soon as they are used
-        if self._on_done is None and self._on_failed is None and self._error is None:
-            return
+        if self._on_done is None and self._on_failed is None:
+            return  # the submitter reads the outcome with `result`
         on_gui_thread(self._deliver)
 
     def _deliver(self) -> None:  # on the GUI thread

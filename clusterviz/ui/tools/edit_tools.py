@@ -117,6 +117,7 @@ class AddTool(Tool):
     tip = "Add: click to add one point of the current class; drag to pan (P)."
     uses_class = True
     leaves_points_to_inspector = True
+    on_point = False  # the press was on a point: a drag pans, a click adds nothing
 
     def on_press(self, x: float, y: float, shift: bool) -> None:
         self.on_point = self.host.nearest(self.host.shown_points(), x, y, GRAB_PX) >= 0
@@ -197,6 +198,7 @@ class MoveTool(Tool):
     tip = "Move: drag a point to a new place (M)."
     undo_text = "Move point"
     needs_columns = needs_two_columns = True
+    index = -1  # the point being dragged
 
     def on_press(self, x: float, y: float, shift: bool) -> None:
         self.index = self.host.nearest(self.host.shown_points(), x, y, GRAB_PX)
@@ -250,6 +252,10 @@ class CentroidTool(Tool):
     tip = ("Centroid: click to place initial centroids by hand (K follows), drag one to move it, "
            "Shift+click to remove it (C).")
     needs_columns = needs_two_columns = True
+    centroid = -1  # the centroid pressed on
+    means = means_before = None  # the centroids shown, and the hand-placed ones, at the press
+    k_before = 0
+    shift = False
 
     def on_press(self, x: float, y: float, shift: bool) -> None:
         s = self.session
