@@ -341,7 +341,8 @@ class SilhouetteDiagram(pg.PlotWidget):
         self.zero = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=_pen("#444444", 1.0))
         self.mean_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(_MARK_COLOUR, 2.0, Qt.PenStyle.DashLine),
                                          label="mean {value:.2f}",
-                                         labelOpts={"position": 0.96, "color": _MARK_COLOUR, "anchors": [(0, 0), (0, 0)]})
+                                         labelOpts={"position": 0.96, "color": _MARK_COLOUR,
+                                                    "anchors": [(0, 0), (0, 0)]})
         plot.addItem(self.zero)
         plot.addItem(self.mean_line)
         self.message = pg.TextItem(color="#555555", anchor=(0.5, 0.5))
