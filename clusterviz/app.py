@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     while window.controller.busy:  # the last step on the worker thread
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     if args.export_gif:
-        from clusterviz.ui.export import export_animation
+        from clusterviz.ui.file_actions import export_animation
 
         window.ensurePolished()
         app.processEvents()
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     # Unexpected errors in a dialog; autosave and crash recovery (issue 8): only for the shown window.
     from PySide6.QtCore import QTimer
 
-    from clusterviz.ui.error_dialog import install_exception_dialog
+    from clusterviz.ui.windows.error_dialog import install_exception_dialog
     from clusterviz.ui.recovery import install_recovery
 
     handler = install_exception_dialog(window)

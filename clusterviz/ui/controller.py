@@ -11,9 +11,11 @@ session changed meanwhile. The window stays responsive and Pause always works.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from shiboken6 import isValid
+
+from .jobs import Task, Worker
 
 #: From this many points on, steps are computed on a worker thread.
 BACKGROUND_POINTS = 20_000
@@ -53,7 +55,6 @@ class SessionController(QObject):
     dataset_loaded = Signal()
     view_changed = Signal()
     busy_changed = Signal(bool)
-    _step_done = Signal(object, object)  # (PendingStep | None, exception | None), from the worker
 
     def __init__(self, session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,20 +67,17 @@ class SessionController(QObject):
         self.half_steps = False  # Step (advance) and Play go by half-steps: halfStepCheck
         self.set_speed(5)
         self.background_points = BACKGROUND_POINTS
-        self._executor: ThreadPoolExecutor | None = None
-        self._future: Future | None = None
+        self._worker = Worker("step")
+        self._task: Task | None = None  # the step being computed on the worker
         self._submitted_version = -1  # the session's version when the step in flight was submitted
         # Tried before a step forward / back; a hook that returns True has shown
-        # something itself (the k-means++ seeding view, clusterviz.ui.seeding_view).
+        # something itself (the k-means++ seeding view, clusterviz.ui.panels.seeding_view).
         # A back hook called with dry_run=True only says whether it would (can_step_back).
         self.step_hooks: list[Callable[[], bool]] = []
         self.back_hooks: list[Callable[..., bool]] = []
         # Asked before other data replace the points; any False keeps them
         # (crash recovery asks Save / Discard / Cancel about edited points).
         self.before_replace_hooks: list[Callable[[], bool]] = []
-        # Queued even when the step finished before its callback was attached
-        # (the callback then runs on this thread): results always arrive later.
-        self._step_done.connect(self._on_step_done, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------- helpers
     def _call(self, action: Callable[[], object], signal) -> bool:
@@ -120,7 +118,7 @@ class SessionController(QObject):
     @property
     def busy(self) -> bool:
         """Whether a step is being computed on the worker thread."""
-        return self._future is not None
+        return self._task is not None
 
     def uses_worker(self) -> bool:
         s = self.session
@@ -132,31 +130,21 @@ class SessionController(QObject):
             return True
         if not self.uses_worker():
             return self._call(self.session.half_step if half else self.session.step, self.stepped)
-        if self._future is not None:
+        if self._task is not None:
             return False  # one step at a time
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-step")
         _ = self.session.state  # compute and cache the shown state here, so the worker only reads
         self._submitted_version = self.session.version
-        self._future = self._executor.submit(self.session.prepare_step, half)
+        self._task = self._worker.submit(self.session.prepare_step, half,
+                                         on_done=lambda pending: self._on_step_done(pending, None),
+                                         on_failed=lambda error: self._on_step_done(None, error))
         self.busy_changed.emit(True)
-        self._future.add_done_callback(self._on_future_done)
         return True
 
-    def _on_future_done(self, future: Future) -> None:
-        """Runs on the worker thread: hand the result to the GUI thread."""
-        if future.cancelled():
-            return
-        error = future.exception()
-        try:
-            self._step_done.emit(None if error is not None else future.result(), error)
-        except RuntimeError:  # the controller was deleted while the step ran
-            pass
-
-    @Slot(object, object)
     def _on_step_done(self, pending, error) -> None:
+        if not isValid(self):
+            return  # the controller was deleted while the step ran
         assert QThread.currentThread() is self.thread(), "step results must be applied on the GUI thread"
-        self._future = None
+        self._task = None
         self.busy_changed.emit(False)
         if error is not None:
             if self.session.version != self._submitted_version:
@@ -166,7 +154,7 @@ class SessionController(QObject):
             self.pause()
             self.failed.emit(str(error))
             return
-        if self.session.apply_step(pending) is None:
+        if self.session.version != self._submitted_version or self.session.apply_step(pending) is None:
             return  # stale: the session changed while the step was computed
         self.stepped.emit()
         if self.playing and (not pending.changes_anything or not self.can_step()):
@@ -175,11 +163,9 @@ class SessionController(QObject):
     def shutdown(self) -> None:
         """Stop playing and drop any step in flight (call when closing)."""
         self.pause()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
-        if self._future is not None:  # a cancelled step never reports back: not busy any more
-            self._future = None
+        if self._task is not None:  # a cancelled step never reports back: not busy any more
+            self._task.cancel()
+            self._task = None
             self.busy_changed.emit(False)
 
     def can_step_back(self) -> bool:
@@ -205,7 +191,7 @@ class SessionController(QObject):
         if self.uses_worker():
             self._converging = True
             # 1 ms, not 0: a 0 ms timer would spin the GUI thread (and take the
-            # GIL from the worker) while a step is in flight (issue 7).
+            # GIL from the worker) while a step is in flight.
             self._timer.setInterval(1)
             self.play()
             return True
@@ -254,7 +240,7 @@ class SessionController(QObject):
 
     def _on_tick(self) -> None:
         if self.uses_worker():
-            if self._future is None:
+            if self._task is None:
                 if self.can_step():
                     self._advance(half=self.half_steps and not self._converging)
                 else:
@@ -322,10 +308,10 @@ class SessionController(QObject):
         """Show the columns ``x_column`` and ``y_column`` of the data."""
         return self._call(lambda: self.session.set_view_columns(x_column, y_column), self.view_changed)
 
-    def set_view_projection(self, W, center=None) -> bool:
+    def set_view_projection(self, W, centre=None) -> bool:
         """Show the data through the projection ``W`` (2, D) after subtracting
-        ``center``; None goes back to the column pair. Nothing is refitted."""
-        return self._call(lambda: self.session.set_view_projection(W, center), self.view_changed)
+        ``centre``; None goes back to the column pair. Nothing is refitted."""
+        return self._call(lambda: self.session.set_view_projection(W, centre), self.view_changed)
 
     def adopt(self, other) -> bool:
         """Take over the session ``other`` (read from a file): data, settings,
@@ -349,7 +335,7 @@ class SessionController(QObject):
     def add_point(self, x: float, y: float) -> bool:
         return self._call(lambda: self.session.add_point(x, y), self.data_changed)
 
-    # Data edits from the canvas tools (clusterviz.ui.tools); each emits data_changed.
+    # Data edits from the canvas tools (clusterviz.ui.tools.canvas_tools); each emits data_changed.
     def add_points(self, points, classes=None) -> bool:
         """Add points (n, 2), optionally with their true class codes."""
         return self._call(lambda: self.session.add_points(points, classes=classes), self.data_changed)

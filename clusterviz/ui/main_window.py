@@ -13,18 +13,19 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessag
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
 from clusterviz.data.session_file import FILE_SUFFIX
 
-from .canvas import ClusterCanvas, equal_scales_suit
+from .canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
-from .controls import ControlPanel, dataset_title
-from .csv_dialog import install_view_actions, open_csv_dialog, sync_projection_view
-from .export import install_file_actions, open_session
-from .inspector import InspectorPanel, PinMarker
-from .layers import BackgroundLayers
-from .objective_plot import ObjectivePlot
-from .selection_panel import install_choosing_tools
+from .panels.controls import ControlPanel, dataset_title
+from .file_actions import FileActions, open_session
+from .panels.inspector import InspectorPanel
+from .canvas.layers import BackgroundLayers
+from .canvas.pin_marker import PinMarker
+from .panels.objective_plot import ObjectivePlot
+from .panels.docks import ChoosingDocks
 from .settings import AppSettings, fill_recent_menu
-from .teaching import TeachingViews
-from .tools import install_tools
+from .canvas.teaching import TeachingViews
+from .tools.canvas_tools import CanvasTools
+from .windows.csv_dialog import open_csv_dialog, set_pca_view, sync_projection_view
 
 #: CSV files of this size or more are read on a worker thread (10**6 rows,
 #: 17 MB, take 2.6 s to parse; 2 MB about 0.3 s), with a progress dialog
@@ -103,7 +104,11 @@ class MainWindow(QMainWindow):
     session : Session
     controller : SessionController
     last_error : tuple of (str, str) or None
-        Title and text of the last error shown (tests observe it).
+        Title and text of the last error shown.
+    recovery : RecoveryManager or None
+        Autosave and crash recovery (see `start_crash_recovery`).
+    exception_handler : ExceptionHandler or None
+        Shows unexpected exceptions (see `show_exceptions_in_dialog`).
     """
 
     def __init__(self, session=None, parent=None) -> None:
@@ -112,6 +117,9 @@ class MainWindow(QMainWindow):
         self.controller = SessionController(self.session, self)
         self.last_error: tuple[str, str] | None = None
         self._error_box: QMessageBox | None = None
+        self.recovery = None  # crash recovery and autosave, once `start_crash_recovery` ran
+        self.exception_handler = None  # the error dialog, once `show_exceptions_in_dialog` ran
+        self._csv_job = None
 
         self.canvas = ClusterCanvas()
         self.objective_plot = ObjectivePlot()
@@ -184,10 +192,14 @@ class MainWindow(QMainWindow):
 
         self._on_dataset_loaded()
         self._on_data_changed()
-        # Choosing K, the restarts gallery and k-means++ seeding (issue 6): docks, View and Run menu entries.
-        self.selection_panel, self.restarts_panel, self.seeding_view = install_choosing_tools(self)
-        # Canvas tools, class palette, undo stack and the Edit menu (issue 5): clusterviz.ui.tools.
-        self.tools = install_tools(self)
+        # Choosing K, the restarts gallery and k-means++ seeding: docks, View and Run menu entries.
+        self.docks = ChoosingDocks(self)
+        self.selection_panel, self.restarts_panel = self.docks.choosing_k, self.docks.restarts
+        self.selection_dock, self.restarts_dock = self.docks.choosing_k_dock, self.docks.restarts_dock
+        self.seeding_view = self.docks.seeding
+        # Canvas tools, class palette, undo stack and the Edit menu.
+        self.tools = CanvasTools(self.canvas, self.controller, parent=self)
+        self.edit_menu = self.tools.add_to_window(self)
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
 
     # -------------------------------------------------------------- actions
@@ -231,6 +243,11 @@ class MainWindow(QMainWindow):
                                            lambda: self.open_compare(),
                                            "Step K-Means and EM side by side from the same start.",
                                            "compareAction")
+        self.pca_view_action = self._action(
+            "&PCA projection", "Ctrl+P", lambda *_: set_pca_view(self, self.pca_view_action.isChecked()),
+            "Show the data on its first two principal axes (for more than two columns).", "pcaViewAction")
+        self.pca_view_action.setCheckable(True)
+        self.file_actions = FileActions(self)
         self.dataset_actions = QActionGroup(self)
         for name in BUILTIN_DATASETS:
             action = QAction(dataset_title(name), self)
@@ -251,7 +268,7 @@ class MainWindow(QMainWindow):
         for action in self.dataset_actions.actions():
             datasets.addAction(action)
         file_menu.addAction(self.screenshot_action)
-        install_file_actions(self, file_menu)  # sessions and exports (clusterviz.ui.export)
+        self.file_actions.add_to_menu(file_menu)  # sessions and exports
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.setToolTipsVisible(True)
@@ -265,7 +282,7 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addAction(self.compare_action)
-        install_view_actions(self, view_menu)  # PCA projection (clusterviz.ui.csv_dialog)
+        view_menu.addAction(self.pca_view_action)
         help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -333,7 +350,7 @@ class MainWindow(QMainWindow):
 
     def open_compare(self):
         """Open (or raise) the K-Means-beside-EM view on the current data and K."""
-        from .compare import CompareView
+        from .windows.compare import CompareView
 
         view = getattr(self, "compare_view", None)
         if view is not None:
@@ -387,12 +404,11 @@ class MainWindow(QMainWindow):
 
         from clusterviz.model.selection import Cancelled
 
-        from .workers import BackgroundJob
+        from .jobs import BackgroundJob
 
-        old = getattr(self, "_csv_job", None)
-        if old is not None:
-            old.cancel()
-        job = self._csv_job = BackgroundJob(self)
+        if self._csv_job is not None:
+            self._csv_job.cancel()
+        job = self._csv_job = BackgroundJob("csv-reader", self)
         dialog = QProgressDialog(f"Reading {os.path.basename(path)}…", "Cancel", 0, 0, self)
         dialog.setObjectName("csvProgressDialog")
         dialog.setWindowTitle("Open CSV")
@@ -475,8 +491,27 @@ class MainWindow(QMainWindow):
             return open_session(self, path)
         return self.open_csv(path, ask_columns=True)
 
+    def start_crash_recovery(self, directory=None, delay_ms: int | None = None):
+        """Autosave the session and mark the app as running (`recovery`);
+        returns the `RecoveryManager`. Call its ``offer_recovery`` once the
+        window shows. The app does this for the window it shows."""
+        from .recovery import AUTOSAVE_DELAY_MS, RecoveryManager
+
+        self.recovery = RecoveryManager(self, directory, AUTOSAVE_DELAY_MS if delay_ms is None else delay_ms)
+        self.recovery.start()
+        return self.recovery
+
+    def show_exceptions_in_dialog(self):
+        """Show unexpected exceptions in a dialog over this window from now on;
+        returns the `ExceptionHandler` (``uninstall`` gives the old hooks back)."""
+        from .windows.error_dialog import ExceptionHandler
+
+        self.exception_handler = ExceptionHandler(self)
+        self.exception_handler.install()
+        return self.exception_handler
+
     def closeEvent(self, event) -> None:  # Qt override
-        recovery = getattr(self, "recovery", None)  # crash recovery (clusterviz.ui.recovery), installed by main
+        recovery = self.recovery
         if recovery is not None and not recovery.confirm_close():
             event.ignore()  # Cancel: unsaved painted points stay
             return
@@ -485,7 +520,7 @@ class MainWindow(QMainWindow):
             self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:
             self.compare_view.close()  # shuts down its two controllers
-        if getattr(self, "_csv_job", None) is not None:
+        if self._csv_job is not None:
             self._csv_job.shutdown()  # no reading thread outlives the window
         if recovery is not None:
             recovery.finish()  # a normal quit: no recovery file, no running marker

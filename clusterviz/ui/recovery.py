@@ -1,4 +1,4 @@
-"""Crash recovery (issue 8): the session is autosaved to a recovery file a
+"""Crash recovery: the session is autosaved to a recovery file a
 second after every data edit or settings change; a lock file marks the app as
 running and is removed on a normal quit. After an abnormal exit (a crash, a
 kill) the next launch finds the stale lock and offers to restore the points.
@@ -11,22 +11,24 @@ running instance has its own pair ``running-<pid>.lock`` (a `QLockFile`, whose
 owner Qt can tell is dead) and ``recovery-<pid>.clusterviz`` (the session
 file format of `clusterviz.data.session_file`).
 
-The app's ``main`` installs it (`install_recovery`); a bare ``MainWindow``
+The app's ``main`` starts it (``MainWindow.start_crash_recovery``); a bare ``MainWindow``
 in a test writes nothing.
 """
 from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QMessageBox
+from shiboken6 import isValid
 
 from clusterviz.data import DataError
 from clusterviz.data.session_file import load_session_file, save_session_file
+
+from .jobs import Worker
 
 __all__ = ["RecoveryManager", "install_recovery", "recovery_dir", "ENV_VAR", "AUTOSAVE_DELAY_MS"]
 
@@ -79,8 +81,6 @@ class RecoveryManager(QObject):
         The single-shot autosave timer (``autosaveTimer``).
     """
 
-    _written = Signal(str)  # from the autosave worker: the error text, or ""
-
     def __init__(self, window, directory=None, delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(window)
         self.window = window
@@ -96,8 +96,8 @@ class RecoveryManager(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(int(delay_ms))
         self.timer.timeout.connect(self.autosave)
-        self._executor: ThreadPoolExecutor | None = None
-        self._written.connect(self._written_now, Qt.ConnectionType.QueuedConnection)
+        self._worker = Worker("autosave")
+        self._wrote_on_worker = False  # once a worker writes, it writes every time, in order
         self._clean_X = np.array(window.session.X, copy=True)  # the points as last loaded or saved
         c = window.controller
         c.dataset_loaded.connect(self.mark_saved)
@@ -143,9 +143,7 @@ class RecoveryManager(QObject):
     def finish(self) -> None:
         """A normal quit: no recovery needed, remove the marker and the file."""
         self.timer.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)  # a write in flight ends before the file is removed
-            self._executor = None
+        self._worker.shutdown(wait=True)  # a write in flight ends before the file is removed
         for path in (self.path, self.path.with_name(self.path.name + ".part")):
             try:
                 path.unlink(missing_ok=True)
@@ -175,12 +173,10 @@ class RecoveryManager(QObject):
             payload = session.to_payload()
         except (DataError, OSError, ValueError) as exc:
             return self._written_now(str(exc))
-        if n <= SYNC_POINTS and self._executor is None:  # once a worker writes, it writes every time, in order
+        if n <= SYNC_POINTS and not self._wrote_on_worker:
             return self._written_now(self._write(payload))
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterviz-autosave")
-        future = self._executor.submit(self._write, payload)
-        future.add_done_callback(self._on_future)
+        self._wrote_on_worker = True
+        self._worker.submit(self._write, payload, on_done=self._written_later)
         return True
 
     def _write(self, payload: dict) -> str:
@@ -191,11 +187,9 @@ class RecoveryManager(QObject):
             return str(exc) or type(exc).__name__
         return ""
 
-    def _on_future(self, future) -> None:  # on the worker thread
-        try:
-            self._written.emit(future.result())
-        except RuntimeError:  # the manager is gone
-            pass
+    def _written_later(self, error: str) -> None:
+        if isValid(self):  # not after the manager is gone
+            self._written_now(error)
 
     def _written_now(self, error: str) -> bool:
         self.last_error = error or None
@@ -215,13 +209,8 @@ class RecoveryManager(QObject):
             return f"a session autosaved at {when}"
         return f"{n} point{'s' if n != 1 else ''} of “{name}”, autosaved at {when}"
 
-    def offer_recovery(self, answer=None) -> bool:
+    def offer_recovery(self) -> bool:
         """After an abnormal exit, ask whether to restore the autosaved session.
-
-        Parameters
-        ----------
-        answer : QMessageBox.StandardButton, optional
-            Yes or No instead of asking (tests).
 
         Returns True if a session was restored. Either way the file is then
         renamed ``*.declined``/removed so it is offered only once; a file that
@@ -230,9 +219,8 @@ class RecoveryManager(QObject):
         path = self.found
         if path is None or not path.exists():
             return False
-        if answer is None:
-            answer = self.ask("restore", f"clusterviz did not close normally last time.\n\n"
-                                         f"Restore {self.describe(path)}?")
+        answer = self.ask("restore", f"clusterviz did not close normally last time.\n\n"
+                                     f"Restore {self.describe(path)}?")
         self.found = None
         if answer != Yes:
             try:
@@ -240,7 +228,7 @@ class RecoveryManager(QObject):
             except OSError:
                 pass
             return False
-        from .export import open_session
+        from .file_actions import open_session
 
         if not open_session(self.window, path):
             return False
@@ -254,7 +242,7 @@ class RecoveryManager(QObject):
 
     def ask(self, question: str, text: str):
         """Ask ``question`` ("restore": Yes/No, or "quit": Save/Discard/Cancel)
-        in a message box; returns the button. Tests replace this method."""
+        in a message box; returns the button."""
         if question == "restore":
             box = QMessageBox(QMessageBox.Icon.Question, "Restore your work?", text, Yes | No, self.window)
             box.setObjectName("recoveryQuestion")
@@ -279,42 +267,31 @@ class RecoveryManager(QObject):
             return X.shape[0] > 0
         return not (X.shape == self._clean_X.shape and np.array_equal(X, self._clean_X))
 
-    def confirm_replace(self, answer=None) -> bool:
+    def confirm_replace(self) -> bool:
         """Before other data replace the points: ask Save / Discard / Cancel
         if they were edited. Returns True if they may be replaced."""
         return self._confirm_discard("replace", "You edited the points since they were loaded or saved.\n\n"
-                                                "Save them as a session before loading other data?", answer)
+                                                "Save them as a session before loading other data?")
 
-    def confirm_close(self, answer=None) -> bool:
+    def confirm_close(self) -> bool:
         """On quit: ask Save / Discard / Cancel if there are unsaved edited
-        points. Returns True if the window may close.
-
-        Parameters
-        ----------
-        answer : QMessageBox.StandardButton, optional
-            Save, Discard or Cancel instead of asking (tests).
-        """
+        points. Returns True if the window may close."""
         return self._confirm_discard("quit", "You edited the points since they were loaded or saved.\n\n"
-                                             "Save them as a session before quitting?", answer)
+                                             "Save them as a session before quitting?")
 
-    def _confirm_discard(self, question: str, text: str, answer) -> bool:
+    def _confirm_discard(self, question: str, text: str) -> bool:
         if not self.has_unsaved_points:
             return True
-        if answer is None:
-            answer = self.ask(question, text)
+        answer = self.ask(question, text)
         if answer == Discard:
             return True
         if answer == Save:
-            from .export import save_session
+            from .file_actions import save_session
 
             return bool(save_session(self.window))
         return False
 
 
 def install_recovery(window, directory=None, delay_ms: int = AUTOSAVE_DELAY_MS) -> RecoveryManager:
-    """Give ``window`` crash recovery (``window.recovery``): start the marker
-    and autosaving. Call `RecoveryManager.offer_recovery` once the window shows."""
-    manager = RecoveryManager(window, directory, delay_ms)
-    manager.start()
-    window.recovery = manager
-    return manager
+    """Start ``window``'s crash recovery (``MainWindow.start_crash_recovery``)."""
+    return window.start_crash_recovery(directory, delay_ms)

@@ -109,10 +109,10 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     import pyqtgraph as pg
 
-    from clusterviz.ui import canvas as canvas_module
-    from clusterviz.ui.canvas import ClusterCanvas
-    from clusterviz.ui.palette import outline_pen
-    from clusterviz.ui.point_colours import point_rgba
+    from clusterviz.ui.canvas import cluster_canvas as canvas_module
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+    from clusterviz.ui.canvas.palette import outline_pen
+    from clusterviz.ui.canvas.point_colours import point_rgba
 
     threshold = canvas_module.RASTER_THRESHOLD
     canvas = ClusterCanvas()

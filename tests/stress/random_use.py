@@ -1,5 +1,5 @@
 """Random use of the real `MainWindow`: a seeded sequence of user actions with
-invariants checked after every one (issue 8).
+invariants checked after every one.
 
 `RandomUse(window, seed, workdir).run(n)` draws actions from `ACTIONS` (every
 thing a user can do: edit the points with the canvas tools, step, step back,
@@ -557,7 +557,7 @@ class RandomUse:
         tools.move((x + tx) / 2, (y + ty) / 2)
         tools.move(tx, ty)
         tools.release(tx, ty)
-        if tools._pixels_between((x, y), (tx, ty)) >= 4 and not self._refused:
+        if tools.pixels_between((x, y), (tx, ty)) >= 4 and not self._refused:
             Q = tools.shown_points()
             if not np.any(np.all(Q == [tx, ty], axis=1)):
                 raise InvariantError(f"point {i} was not moved to ({tx!r}, {ty!r})")
@@ -582,7 +582,7 @@ class RandomUse:
         tools = self.window.tools
         self._use_tool("centroid")
         s = self.window.session
-        means = tools._shown_means()
+        means = tools.shown_means()
         roll = self.rng.random()
         if means is not None and means.shape[0] and roll < 0.5:
             k = int(self.rng.integers(means.shape[0]))
@@ -917,7 +917,7 @@ class RandomUse:
         return key
 
     def do_export(self) -> str:
-        from clusterviz.ui.export import export_data_csv, export_image
+        from clusterviz.ui.file_actions import export_data_csv, export_image
 
         w = self.window
         roll = self.rng.random()
@@ -938,7 +938,7 @@ class RandomUse:
         return what
 
     def do_session(self) -> str:
-        from clusterviz.ui.export import open_session, save_session
+        from clusterviz.ui.file_actions import open_session, save_session
 
         w = self.window
         s = w.session

@@ -1,5 +1,5 @@
 """The real app (`clusterviz.app.main`) in a child process, driven like a new
-user would (issue 8's recovery flow; used by tests/ui/test_recovery.py):
+user would (the recovery flow; used by tests/ui/test_recovery.py):
 
     python tests/stress/recovery_child.py paint N   # add N points by clicking, print "AUTOSAVED <n>", wait
     python tests/stress/recovery_child.py restore   # answer the restore question Yes, print "RESTORED <n>",

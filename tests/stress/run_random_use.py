@@ -1,4 +1,4 @@
-"""Long random-use runs of the real window (issue 8).
+"""Long random-use runs of the real window.
 
     QT_QPA_PLATFORM=offscreen python tests/stress/run_random_use.py --actions 20000 --seed 1
 

@@ -1,4 +1,4 @@
-"""Big data stays smooth (issue 7): a million points load, draw as a raster
+"""Big data stays smooth: a million points load, draw as a raster
 and step on the worker; the worker delivers states in order, one at a time,
 and Pause stops it; the shown state is computed once per step; big CSV files
 are read off the GUI thread."""
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from clusterviz.data import Dataset
+from ui_helpers import viewport_pos
 
 
 def uniform(n: int, seed: int = 0) -> Dataset:
@@ -33,7 +34,7 @@ def test_a_million_points_load_draw_step_and_hover(make_window, qtbot):
     assert image[..., 3].mean() > 100  # the view is covered by coloured points
     # Hovering finds the point under the mouse: the topmost within the hit radius.
     X = window.session.X
-    scene = canvas.mapToScene(canvas.data_to_viewport(*X[123_456]))
+    scene = canvas.mapToScene(viewport_pos(canvas, *X[123_456]))
     index = canvas.point_at(scene)
     assert index >= 123_456
     pixel = np.array(canvas.raster.view_box.viewPixelSize())
@@ -153,8 +154,8 @@ def test_raster_worker_shows_the_latest_request_and_never_old_points(qtbot):
     """Off the GUI thread (forced here on a small set): requests made while one
     raster runs collapse into the latest, and points replaced meanwhile never
     show up."""
-    from clusterviz.ui.canvas import ClusterCanvas
-    from clusterviz.ui.point_raster import RasterGeometry
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+    from clusterviz.ui.canvas.rasterize import RasterGeometry
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)
@@ -170,7 +171,7 @@ def test_raster_worker_shows_the_latest_request_and_never_old_points(qtbot):
     colours = [rng.integers(0, 256, (3000, 4)).astype(np.uint8) for _ in range(3)]
     raster.set_points(new[:, 0], new[:, 1], colours[0])
     for rgba in colours[1:]:
-        raster.set_colors(rgba)
+        raster.set_colours(rgba)
     assert not raster.idle
     qtbot.waitUntil(lambda: raster.idle, timeout=10_000)
     (x0, x1), (y0, y1) = canvas.view_box.viewRange()

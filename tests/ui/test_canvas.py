@@ -6,7 +6,7 @@ import pytest
 
 
 def test_ellipse_outline_lies_on_mahalanobis_contour():
-    from clusterviz.ui.canvas import ellipse_outline
+    from clusterviz.ui.canvas.cluster_canvas import ellipse_outline
 
     mean = np.array([2.0, -1.0])
     cov = np.array([[3.0, 1.2], [1.2, 0.8]])
@@ -19,7 +19,7 @@ def test_ellipse_outline_lies_on_mahalanobis_contour():
 
 
 def test_ellipse_outline_of_degenerate_covariance_is_finite():
-    from clusterviz.ui.canvas import ellipse_outline
+    from clusterviz.ui.canvas.cluster_canvas import ellipse_outline
 
     pts = ellipse_outline(np.zeros(2), np.array([[1.0, 1.0], [1.0, 1.0]]), 2.0)
     assert np.all(np.isfinite(pts))
@@ -27,14 +27,14 @@ def test_ellipse_outline_of_degenerate_covariance_is_finite():
 
 @pytest.mark.parametrize("spans, expected", [((1, 1), True), ((1, 2.9), True), ((3.5, 57), False), ((0, 1), False)])
 def test_equal_scales_rule(spans, expected):
-    from clusterviz.ui.canvas import equal_scales_suit
+    from clusterviz.ui.canvas.cluster_canvas import equal_scales_suit
 
     X = np.array([[0.0, 0.0], [spans[0], spans[1]]])
     assert equal_scales_suit(X) is expected
 
 
 def test_brush_table_reuses_brushes(qapp):
-    from clusterviz.ui.palette import ALPHA_LEVELS, BrushTable
+    from clusterviz.ui.canvas.palette import ALPHA_LEVELS, BrushTable
 
     table = BrushTable()
     labels = np.array([0, 1, 0, 2])
@@ -48,7 +48,7 @@ def test_brush_table_reuses_brushes(qapp):
 
 
 def test_palette_is_distinct_and_avoids_black():
-    from clusterviz.ui.palette import CLUSTER_COLORS
+    from clusterviz.ui.canvas.palette import CLUSTER_COLOURS
 
-    assert len(set(CLUSTER_COLORS)) == len(CLUSTER_COLORS) >= 12
-    assert "#000000" not in CLUSTER_COLORS
+    assert len(set(CLUSTER_COLOURS)) == len(CLUSTER_COLOURS) >= 12
+    assert "#000000" not in CLUSTER_COLOURS

@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-from clusterviz.ui.canvas import ClusterCanvas
-from clusterviz.ui.compare import LESSON_TITLE, CompareView
+from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+from clusterviz.ui.windows.compare import LESSON_TITLE, CompareView
+from ui_helpers import regions_rgba_at, viewport_pos
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_clicking_a_point_inspects_it_in_both_canvases(compare, qtbot):
     view.step()
     canvas = view.canvases["gmm"]
     x, y = window.session.X[4]
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.data_to_viewport(x, y))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=viewport_pos(canvas, x, y))
     assert view.inspected == 4
     for ring in view._rings.values():
         assert ring.data["x"][0] == pytest.approx(x) and ring.data["y"][0] == pytest.approx(y)
@@ -157,7 +158,7 @@ def test_regions_on_both_sides(compare):
         layers = view.layers[side]
         assert layers.regions_image.isVisible()
         for k, (x, y) in enumerate(view.sessions[side].entry.means):
-            assert layers.color_at(x, y) == tuple(int(v) for v in layers._colors[k])
+            assert regions_rgba_at(layers, x, y) == tuple(int(v) for v in layers._colours[k])
 
 
 def test_close_and_reopen(compare, qtbot):
@@ -166,7 +167,7 @@ def test_close_and_reopen(compare, qtbot):
     view.close()
     assert not view.isVisible() and not view.playing
     for controller in view.controllers.values():
-        assert not controller.playing and not controller.busy and controller._executor is None
+        assert not controller.playing and not controller.busy
     window.compare_action.trigger()
     again = window.compare_view
     assert again is not view and again.isVisible()
@@ -300,7 +301,7 @@ def test_both_canvases_have_the_same_size_and_ranges(compare, qtbot):
 
 
 def test_em_ellipses_stand_out_from_their_points(compare):
-    from clusterviz.ui.palette import cluster_color
+    from clusterviz.ui.canvas.palette import cluster_colour
 
     _, view = compare()
     view.step()
@@ -308,7 +309,7 @@ def test_em_ellipses_stand_out_from_their_points(compare):
         solid, dashed = view.canvases["gmm"].ellipses[k]
         assert solid.zValue() > view.canvases["gmm"].points.zValue()
         assert len(solid.xData) > 0
-        assert solid.opts["pen"].color().lightness() < cluster_color(k).lightness()
+        assert solid.opts["pen"].color().lightness() < cluster_colour(k).lightness()
 
 
 def test_play_and_pause_stop_both_sides(compare, qtbot):
@@ -348,7 +349,7 @@ def test_big_data_steps_both_sides_on_workers_in_lockstep(compare, qtbot):
             assert k_cursor == e_cursor or (k_cursor < e_cursor and not k_can) or (e_cursor < k_cursor and not e_can)
     view.close()
     for controller in view.controllers.values():
-        assert controller._executor is None and not controller.busy and not controller.playing
+        assert not controller.busy and not controller.playing
 
 
 def test_pause_while_a_worker_step_is_in_flight(compare, qtbot):

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from clusterviz.data import load_csv
 from clusterviz.data.transform import pca_projection
-from clusterviz.ui.canvas import ellipse_outline
-from clusterviz.ui.csv_dialog import VIEW_COLUMNS, VIEW_PCA, CsvDialog
+from clusterviz.ui.canvas.cluster_canvas import ellipse_outline
+from clusterviz.ui.windows.csv_dialog import VIEW_COLUMNS, VIEW_PCA, CsvDialog
 
 IRIS = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "iris.csv"
 

@@ -1,4 +1,4 @@
-"""Unexpected exceptions (issue 8): a dialog says what happened, "Copy
+"""Unexpected exceptions: a dialog says what happened, "Copy
 details" puts the traceback on the clipboard, the app keeps running with the
 data intact."""
 from __future__ import annotations
@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from clusterviz.ui.error_dialog import ErrorDialog, install_exception_dialog
+from clusterviz.ui.windows.error_dialog import ErrorDialog
 
 
 @pytest.fixture
 def handled(make_window, qtbot):
     """A window whose uncaught exceptions go to the error dialog (as in the app)."""
     window = make_window(show=True)
-    handler = install_exception_dialog(window)
+    handler = window.show_exceptions_in_dialog()
     yield window, handler
     handler.uninstall()
     if handler.dialog is not None:
@@ -96,7 +96,7 @@ def test_html_in_the_message_is_shown_as_text(qtbot):
 
 def test_uninstall_restores_the_previous_hooks(make_window):
     before, thread_before = sys.excepthook, threading.excepthook
-    handler = install_exception_dialog(make_window())
+    handler = make_window().show_exceptions_in_dialog()
     assert sys.excepthook == handler.excepthook
     handler.uninstall()
     assert sys.excepthook is before and threading.excepthook is thread_before
@@ -104,7 +104,7 @@ def test_uninstall_restores_the_previous_hooks(make_window):
 
 def test_importing_the_app_installs_nothing():
     code = ("import sys, threading; h = sys.excepthook; t = threading.excepthook; "
-            "import clusterviz.app, clusterviz.ui.error_dialog, clusterviz.ui.recovery, clusterviz.ui; "
+            "import clusterviz.app, clusterviz.ui.windows.error_dialog, clusterviz.ui.recovery, clusterviz.ui; "
             "assert sys.excepthook is h and threading.excepthook is t; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr

@@ -7,10 +7,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox
 
 from clusterviz.data import Dataset
-from clusterviz.ui.layers import DENSITY_FRACTIONS, GRID_LONG_SIDE, REGION_ALPHA
-from clusterviz.ui.palette import cluster_color
+from clusterviz.ui.canvas.layers import DENSITY_FRACTIONS, GRID_LONG_SIDE, REGION_ALPHA
+from clusterviz.ui.canvas.palette import cluster_colour
 
 from .conftest import tiny_dataset
+from ui_helpers import regions_rgba_at
 
 
 def _checks(window):
@@ -18,7 +19,7 @@ def _checks(window):
 
 
 def _tint(k: int) -> tuple[int, int, int, int]:
-    c = cluster_color(k)
+    c = cluster_colour(k)
     return (c.red(), c.green(), c.blue(), REGION_ALPHA)
 
 
@@ -38,7 +39,7 @@ def test_regions_toggle_an_image_tinted_like_the_centroid_under_it(make_window, 
     assert max(n_rows, n_cols) == GRID_LONG_SIDE and min(n_rows, n_cols) >= 2
     # The cell under each centroid has that cluster's tint.
     for k, (x, y) in enumerate(window.session.entry.means):
-        assert window.layers.color_at(x, y) == _tint(k)
+        assert regions_rgba_at(window.layers, x, y) == _tint(k)
     # Every cell is one of the cluster tints, and more than one appears.
     colours = {tuple(int(v) for v in c) for c in image.image.reshape(-1, 4)}
     assert colours <= {_tint(k) for k in range(window.session.n_clusters)}
@@ -56,7 +57,7 @@ def test_regions_follow_every_step(make_window, qtbot):
     after = window.layers.regions_image.image
     assert not np.array_equal(before, after)  # the centroids moved, so did the cells
     for k, (x, y) in enumerate(window.session.entry.means):
-        assert window.layers.color_at(x, y) == _tint(k)
+        assert regions_rgba_at(window.layers, x, y) == _tint(k)
 
 
 def test_density_is_disabled_for_kmeans_with_a_reason(make_window):
@@ -109,7 +110,7 @@ def test_panning_recomputes_the_layer_for_the_new_view(make_window, qtbot):
     assert nx0 > x0 + 0.2 * (x1 - x0)  # the view did move, and the image with it
     for k, (x, y) in enumerate(window.session.entry.means):
         if nx0 < x < nx1:
-            assert window.layers.color_at(x, y) == _tint(k)
+            assert regions_rgba_at(window.layers, x, y) == _tint(k)
 
 
 def test_zooming_recomputes_once_after_the_last_change(make_window, qtbot):

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLabel, QSlider, QSpinBox, QWidget
+from ui_helpers import viewport_pos
 
 CONTROL_NAMES = ("algorithmCombo", "datasetCombo", "kSpin", "initCombo", "seedSpin", "covarianceCombo",
                  "betaSlider", "speedSlider", "stepButton", "stepBackButton", "playButton", "resetButton",
@@ -175,7 +176,7 @@ def test_gmm_draws_ellipses_for_every_component(make_window):
 
 
 def test_point_opacity_follows_responsibilities(make_window):
-    from clusterviz.ui.palette import ALPHA_LEVELS, MIN_ALPHA
+    from clusterviz.ui.canvas.palette import ALPHA_LEVELS, MIN_ALPHA
 
     window = make_window(algorithm="gmm")
     scatter = window.canvas.points
@@ -207,7 +208,7 @@ def test_click_on_canvas_adds_point_at_data_coordinates(make_window, qtbot):
     (x0, x1), (y0, y1) = vb.viewRange()
     target = (x0 + 0.9 * (x1 - x0), y0 + 0.1 * (y1 - y0))  # an empty corner
     n = window.session.X.shape[0]
-    pos = canvas.data_to_viewport(*target)
+    pos = viewport_pos(canvas, *target)
     with qtbot.waitSignal(window.controller.data_changed, timeout=2000):
         QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     X = window.session.X
@@ -404,7 +405,7 @@ def test_empty_dataset_then_clicks(make_window, qtbot):
     vb = window.canvas.view_box
     (x0, x1), (y0, y1) = vb.viewRange()
     for fx, fy in ((0.2, 0.2), (0.5, 0.8), (0.8, 0.3)):
-        pos = window.canvas.data_to_viewport(x0 + fx * (x1 - x0), y0 + fy * (y1 - y0))
+        pos = viewport_pos(window.canvas, x0 + fx * (x1 - x0), y0 + fy * (y1 - y0))
         QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     assert window.session.X.shape[0] == 3
     assert window.session.state is not None
@@ -415,7 +416,7 @@ def test_hovering_a_point_shows_it_in_the_inspector(make_window, qtbot):
     window = make_window(show=True, algorithm="gmm")
     window.controller.step()
     x, y = window.session.X[4]
-    pos = window.canvas.data_to_viewport(x, y)
+    pos = viewport_pos(window.canvas, x, y)
     label = find(window, "inspectorLabel", QLabel)
 
     def hovered() -> bool:

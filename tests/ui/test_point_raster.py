@@ -1,4 +1,4 @@
-"""The raster drawing path for big data (issue 7): the Qt-free core
+"""The raster drawing path for big data: the Qt-free core
 (`rasterize`, `RasterGeometry`, `PointLocator`) without qtbot, and one
 check that the canvas draws the same picture on both paths."""
 from __future__ import annotations
@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterviz.ui.point_raster import PointLocator, RasterGeometry, disc_offsets, rasterize
+from clusterviz.ui.canvas.point_locator import PointLocator
+from clusterviz.ui.canvas.rasterize import RasterGeometry, disc_offsets, rasterize
+from ui_helpers import viewport_pos
 
 RED = np.array([200, 30, 40, 255], dtype=np.uint8)
 BLUE = np.array([20, 60, 220, 255], dtype=np.uint8)
@@ -149,8 +151,8 @@ def test_raster_and_scatter_cover_the_same_pixels_in_the_same_colours(qtbot, mon
     """Draw a small case both ways at the same view: the raster's discs are
     sized like the scatter's symbols, no outline pen, no antialiasing."""
     from clusterviz.model import FitState
-    from clusterviz.ui import canvas as canvas_module
-    from clusterviz.ui.canvas import ClusterCanvas
+    from clusterviz.ui.canvas import cluster_canvas as canvas_module
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)
@@ -187,14 +189,14 @@ def test_raster_and_scatter_cover_the_same_pixels_in_the_same_colours(qtbot, mon
     assert masks["scatter"].sum() > n * 30  # 30 discs of ~60 px each were drawn
     assert overlap > 0.85, f"coverage agrees on only {overlap:.0%} of the pixels"
     for (x, y) in X:  # the colour at every centre, over the white background
-        p = canvas.data_to_viewport(x, y)
+        p = viewport_pos(canvas, x, y)
         a, b = images["scatter"][p.y(), p.x()].astype(int), images["raster"][p.y(), p.x()].astype(int)
         assert np.abs(a - b).max() <= 6, f"at ({x}, {y}): scatter {a}, raster {b}"
 
 
 def test_hover_finds_points_on_the_raster_path(qtbot, monkeypatch):
-    from clusterviz.ui import canvas as canvas_module
-    from clusterviz.ui.canvas import ClusterCanvas
+    from clusterviz.ui.canvas import cluster_canvas as canvas_module
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 
     monkeypatch.setattr(canvas_module, "RASTER_THRESHOLD", 0)
     canvas = ClusterCanvas()
@@ -207,9 +209,9 @@ def test_hover_finds_points_on_the_raster_path(qtbot, monkeypatch):
     canvas.fit_view(X)
     assert canvas.raster.active
     for i, (x, y) in enumerate(X):
-        scene = canvas.mapToScene(canvas.data_to_viewport(x, y))
+        scene = canvas.mapToScene(viewport_pos(canvas, x, y))
         assert canvas.point_at(scene) == i
-    assert canvas.point_at(canvas.mapToScene(canvas.data_to_viewport(2.5, 2.5))) == -1
+    assert canvas.point_at(canvas.mapToScene(viewport_pos(canvas, 2.5, 2.5))) == -1
 
 
 @pytest.mark.parametrize("mode", ["hard", "opacity", "blend"])
@@ -217,9 +219,9 @@ def test_raster_colours_are_the_colour_modes_colours(qtbot, mode):
     """The raster gets, per point, exactly the RGBA the colour mode defines
     (point_colours.point_rgba), whether as a table and indices or directly."""
     from clusterviz.model import FitState
-    from clusterviz.ui.canvas import ClusterCanvas
-    from clusterviz.ui.point_colours import point_rgba
-    from clusterviz.ui.point_raster import raster_colours
+    from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
+    from clusterviz.ui.canvas.point_colours import point_rgba
+    from clusterviz.ui.canvas.point_raster import raster_colours
 
     canvas = ClusterCanvas()
     qtbot.addWidget(canvas)

@@ -1,4 +1,4 @@
-"""Random use of the real window (issue 8): 500 seeded actions with the
+"""Random use of the real window: 500 seeded actions with the
 invariants of `tests/stress/random_use.py` checked after each one."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Crash recovery (issue 8): autosave after edits, the offer to restore after
+"""Crash recovery: autosave after edits, the offer to restore after
 an abnormal exit, the question on quit with unsaved points, and the whole
 flow in real processes: paint, SIGKILL, relaunch, restore."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from clusterviz.data.session_file import load_session_file
-from clusterviz.ui.recovery import ENV_VAR, RecoveryManager, install_recovery, recovery_dir
+from clusterviz.ui.recovery import ENV_VAR, RecoveryManager, recovery_dir
 
 Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 Save, Discard, Cancel = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
@@ -32,7 +32,7 @@ def no_questions(question, text):
 
 
 def install(window, directory, delay_ms: int = 1000) -> RecoveryManager:
-    manager = install_recovery(window, directory, delay_ms=delay_ms)
+    manager = window.start_crash_recovery(directory, delay_ms=delay_ms)
     manager.ask = no_questions
     return manager
 
@@ -125,7 +125,8 @@ def test_declining_keeps_the_data_shown_and_asks_only_once(make_window, tmp_path
     path = abandoned_file(tmp_path, window)
     X = window.session.X.copy()
     manager = install(window, tmp_path)
-    assert not manager.offer_recovery(answer=No)
+    manager.ask = lambda question, text: No
+    assert not manager.offer_recovery()
     np.testing.assert_array_equal(window.session.X, X)
     assert not path.exists() and path.with_suffix(".declined").exists()
     again = RecoveryManager(window, tmp_path)
@@ -151,7 +152,8 @@ def test_a_damaged_recovery_file_shows_an_error_and_keeps_the_data(make_window, 
     X = window.session.X.copy()
     manager = install(window, tmp_path)
     assert manager.found == path
-    assert not manager.offer_recovery(answer=Yes)
+    manager.ask = lambda question, text: Yes
+    assert not manager.offer_recovery()
     assert window.last_error is not None and "recovery-999999" in window.last_error[1]
     np.testing.assert_array_equal(window.session.X, X)
     manager.finish()
@@ -171,7 +173,7 @@ def test_quit_asks_only_with_unsaved_points(recovering, tmp_path, monkeypatch):
     assert not manager.has_unsaved_points and manager.confirm_close()
     window.tools.redo_action.trigger()
     # Save: the session file dialog, then quit.
-    from clusterviz.ui import export
+    from clusterviz.ui import file_actions as export
 
     target = tmp_path / "kept.clusterviz"
     monkeypatch.setattr(export.QFileDialog, "getSaveFileName",
@@ -182,7 +184,7 @@ def test_quit_asks_only_with_unsaved_points(recovering, tmp_path, monkeypatch):
 
 
 def test_saving_a_session_counts_as_saved(recovering, tmp_path):
-    from clusterviz.ui.export import save_session
+    from clusterviz.ui.file_actions import save_session
 
     window, manager = recovering
     add_points(window, [(20.0, 20.0)])

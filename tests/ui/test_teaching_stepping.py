@@ -1,4 +1,4 @@
-"""Teaching views (issue 4): half-step mode, timeline slider, centroid trails,
+"""Teaching views: half-step mode, timeline slider, centroid trails,
 changed-points count, colour modes, point inspector with pinning, ambiguity."""
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QWidget
+from ui_helpers import trail_lengths, viewport_pos
 
 
 def blobs():
@@ -145,14 +146,14 @@ def test_trails_have_one_vertex_per_step_up_to_the_cursor(make_window):
     for _ in range(3):
         window.controller.step()
     s = window.session
-    assert trails.vertex_counts() == [s.cursor + 1] * s.n_clusters
+    assert trail_lengths(trails, s.n_clusters) == [s.cursor + 1] * s.n_clusters
     visible = [item.isVisible() for item in trails.items]
     assert visible[: s.n_clusters] == [True] * s.n_clusters and not any(visible[s.n_clusters:])
     # the trail of cluster 0 ends at its shown mean
     item = trails.items[0]
     np.testing.assert_allclose([item.xData[-1], item.yData[-1]], s.state.means[0, :2])
     window.controller.seek(1)
-    assert trails.vertex_counts() == [2] * s.n_clusters
+    assert trail_lengths(trails, s.n_clusters) == [2] * s.n_clusters
     check.setChecked(False)
     assert not any(item.isVisible() for item in trails.items)
 
@@ -164,7 +165,7 @@ def _brush_rgba(window) -> np.ndarray:
 
 
 def test_blend_colours_are_the_responsibility_mix(make_window):
-    from clusterviz.ui.palette import CLUSTER_COLORS
+    from clusterviz.ui.canvas.palette import CLUSTER_COLOURS
     from PySide6.QtGui import QColor
 
     window = make_window(blobs(), algorithm="gmm", seed=1, init="random")
@@ -173,7 +174,7 @@ def test_blend_colours_are_the_responsibility_mix(make_window):
     find(window, "colourModeCombo", QComboBox).setCurrentText("blend")
     assert window.canvas.colour_mode == "blend"
     R = window.session.state.responsibilities
-    colours = np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLUSTER_COLORS[:3]])
+    colours = np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLUSTER_COLOURS[:3]])
     expected = R @ colours
     got = _brush_rgba(window)
     np.testing.assert_allclose(got[:, :3], expected, atol=255 / 31 / 2 + 1)  # quantised to 32 levels
@@ -228,7 +229,7 @@ def test_inspector_before_any_e_step_says_not_assigned(make_window):
 
 def _hover_until(window, qtbot, index: int) -> None:
     x, y = window.session.X[index]
-    pos = window.canvas.data_to_viewport(x, y)
+    pos = viewport_pos(window.canvas, x, y)
 
     jiggle = [0]
 
@@ -252,7 +253,7 @@ def test_click_on_a_point_pins_it_and_esc_or_a_click_elsewhere_unpins(make_windo
     gaps = np.linalg.norm(s.X[:, None] - s.X[None], axis=2) + np.eye(n) * 1e9
     a, b = (int(i) for i in np.argsort(gaps.min(axis=1))[-2:])
     _hover_until(window, qtbot, a)
-    pos = window.canvas.data_to_viewport(*s.X[a])
+    pos = viewport_pos(window.canvas, *s.X[a])
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     assert s.n_points == n  # a click on a point adds nothing
     assert panel.pinned and panel.index == a
@@ -269,7 +270,7 @@ def test_click_on_a_point_pins_it_and_esc_or_a_click_elsewhere_unpins(make_windo
     window.teaching.toggle_pin(a)
     assert panel.pinned
     (x0, x1), (y0, y1) = window.canvas.view_box.viewRange()
-    empty = window.canvas.data_to_viewport(x0 + 0.02 * (x1 - x0), y0 + 0.98 * (y1 - y0))
+    empty = viewport_pos(window.canvas, x0 + 0.02 * (x1 - x0), y0 + 0.98 * (y1 - y0))
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, empty)
     assert not panel.pinned and s.n_points == n
     # ... and the next one adds a point as before
@@ -340,7 +341,7 @@ def test_keyboard_shortcuts_toggle_the_new_controls(make_window, qtbot):
 
 def test_click_on_a_point_of_a_big_raster_data_set_pins_it(make_window, qtbot):
     from clusterviz.data import Dataset
-    from clusterviz.ui.canvas import RASTER_THRESHOLD
+    from clusterviz.ui.canvas.cluster_canvas import RASTER_THRESHOLD
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((RASTER_THRESHOLD + 10, 2))
@@ -348,14 +349,14 @@ def test_click_on_a_point_of_a_big_raster_data_set_pins_it(make_window, qtbot):
     window = make_window(Dataset("big", X, ("x", "y")), show=True)
     assert window.canvas.raster.active
     window.canvas.fit_view(X)
-    pos = window.canvas.data_to_viewport(6.0, 6.0)
+    pos = viewport_pos(window.canvas, 6.0, 6.0)
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     assert window.teaching.pinned == 0
     assert window.session.n_points == X.shape[0]
 
 
 def test_rgba_brush_cache_reuses_brushes_across_frames(qapp):
-    from clusterviz.ui.point_colours import QUANT_LEVELS, RgbaBrushCache, point_rgba
+    from clusterviz.ui.canvas.point_colours import QUANT_LEVELS, RgbaBrushCache, point_rgba
 
     rng = np.random.default_rng(1)
     R = rng.dirichlet(np.ones(3), size=500)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
 from sklearn.metrics import adjusted_rand_score
 
 from clusterviz.data import Dataset, builtin_dataset
+from ui_helpers import viewport_pos
 
 
 def stroke(tools, points, modifiers=Qt.KeyboardModifier.NoModifier):
@@ -86,7 +87,7 @@ def test_click_adds_one_point_and_undo_removes_it(make_window, qtbot):
     view_before = canvas.view_box.viewRange()
     with qtbot.waitSignal(window.controller.data_changed, timeout=2000):
         QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         canvas.data_to_viewport(*target))
+                         viewport_pos(canvas, *target))
     X = window.session.X
     assert X.shape[0] == before.shape[0] + 1
     assert np.all(screen_distance(window.tools, X[-1:], target) <= 1.5)
@@ -180,7 +181,7 @@ def test_real_mouse_brush_drag(make_window, qtbot):
     n = window.session.n_points
     view = canvas.view_box.viewRange()
     vp = canvas.viewport()
-    a, b = canvas.data_to_viewport(*corner(window, 0.6, 0.2)), canvas.data_to_viewport(*corner(window, 0.9, 0.2))
+    a, b = viewport_pos(canvas, *corner(window, 0.6, 0.2)), viewport_pos(canvas, *corner(window, 0.9, 0.2))
     QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
     for t in np.linspace(0.1, 1.0, 8):
         QTest.mouseMove(vp, QPoint(int(a.x() + t * (b.x() - a.x())), a.y()))
@@ -197,7 +198,7 @@ def test_right_drag_pans_in_every_tool(make_window, qtbot):
     n = window.session.n_points
     (x0, x1), _ = canvas.view_box.viewRange()
     vp = canvas.viewport()
-    a = canvas.data_to_viewport(*corner(window, 0.5, 0.5))
+    a = viewport_pos(canvas, *corner(window, 0.5, 0.5))
     QTest.mousePress(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, a)
     QTest.mouseMove(vp, QPoint(a.x() + 60, a.y()))
     QTest.mouseRelease(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(a.x() + 60, a.y()))

@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoStack
 from clusterviz.data import builtin_dataset
 from clusterviz.session import Session
 from clusterviz.ui.controller import SessionController
-from clusterviz.ui.undo import DataEditCommand, InitialMeansCommand
+from clusterviz.ui.tools.undo import DataEditCommand, InitialMeansCommand
 
 
 @pytest.fixture

@@ -301,17 +301,6 @@ def set_pca_view(window, on: bool) -> bool:
     return controller.set_view_projection(W, mean)
 
 
-def install_view_actions(window, menu) -> None:
-    """Add the checkable View ▸ PCA projection action (``pcaViewAction``, Ctrl+P)."""
-    action = window._action("&PCA projection", "Ctrl+P",
-                            lambda *_: set_pca_view(window, window.pca_view_action.isChecked()),
-                            "Show the data on its first two principal axes (for more than two columns).",
-                            "pcaViewAction")
-    action.setCheckable(True)
-    window.pca_view_action = action
-    menu.addAction(action)
-
-
 def sync_projection_view(window) -> None:
     """After the view changed: PCA axis titles, the action's check mark, and
     the column choice (not used while a projection is shown)."""

@@ -21,18 +21,18 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.model import ModelError
 from clusterviz.model.seeding import SeedingPick, kmeans_plusplus_picks
 
-from .palette import MAX_CLUSTERS, cluster_color
+from ..canvas.palette import MAX_CLUSTERS, cluster_colour
 
 #: Algorithms whose "k-means++" start is plain k-means++ seeding (a mixture's
 #: "k-means++" start runs K-Means after the seeding, so it is not shown here).
 SEEDING_ALGORITHMS = ("kmeans", "soft-kmeans")
 _LEVELS = 12
-_PROB_COLOR = "#3A3A3A"
-_CANDIDATE_COLOR = "#E69F00"
+_PROB_COLOUR = "#3A3A3A"
+_CANDIDATE_COLOUR = "#E69F00"
 
 
-def _pen(color, width: float) -> QPen:
-    pen = QPen(QColor(color))
+def _pen(colour, width: float) -> QPen:
+    pen = QPen(QColor(colour))
     pen.setWidthF(width)
     pen.setCosmetic(True)
     return pen
@@ -76,12 +76,12 @@ class SeedingView(QObject):
         plot = canvas.getPlotItem()
         self._brushes = []
         for level in range(_LEVELS):
-            color = QColor(_PROB_COLOR)
-            color.setAlphaF(0.18 + 0.82 * level / (_LEVELS - 1))
-            self._brushes.append(QBrush(color))
+            colour = QColor(_PROB_COLOUR)
+            colour.setAlphaF(0.18 + 0.82 * level / (_LEVELS - 1))
+            self._brushes.append(QBrush(colour))
         self.prob_points = pg.ScatterPlotItem(pen=_pen(QColor(255, 255, 255, 160), 0.6), antialias=True, pxMode=True)
         self.prob_points.setZValue(12)
-        self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=_pen(_CANDIDATE_COLOR, 2.6),
+        self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=_pen(_CANDIDATE_COLOUR, 2.6),
                                                   brush=pg.mkBrush(None), antialias=True, pxMode=True)
         self.candidate_marks.setZValue(24)
         self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=_pen("#000000", 3.0),
@@ -89,7 +89,7 @@ class SeedingView(QObject):
         self.chosen_mark.setZValue(26)
         self.centres = pg.ScatterPlotItem(size=28, symbol="star", pen=_pen("black", 2.0), antialias=True, pxMode=True)
         self.centres.setZValue(31)
-        self._centre_brushes = [QBrush(cluster_color(k)) for k in range(MAX_CLUSTERS)]
+        self._centre_brushes = [QBrush(cluster_colour(k)) for k in range(MAX_CLUSTERS)]
         for item in (self.prob_points, self.candidate_marks, self.chosen_mark, self.centres):
             item.setVisible(False)
             plot.addItem(item)
@@ -264,7 +264,7 @@ class SeedingView(QObject):
             n_c = len(pick.candidates)
             text = (f"<b>Pick {pick.number + 1} of {K}:</b> point size = probability D²/ΣD² of being drawn "
                     f"(D = distance to the nearest centre so far). {n_c} candidates were drawn "
-                    f"(<span style='color:{_CANDIDATE_COLOR}'>orange rings</span>); the greedy variant keeps "
+                    f"(<span style='color:{_CANDIDATE_COLOUR}'>orange rings</span>); the greedy variant keeps "
                     f"the one that leaves the smallest total D² ({pick.potential:.4g}, "
                     "<b>black ring</b>).")
         if self.position == K:

@@ -3,7 +3,7 @@ mixtures the 1-sigma and 2-sigma ellipses of every component."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPen
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
@@ -24,7 +24,7 @@ ASPECT_RATIO_LIMIT = 3.0
 #: tests/benchmarks/bench_render.py (900 x 700, K = 5, per-point opacity, one
 #: frame = show_state + grab): scatter 14 / 34 / 153 ms at 10^3 / 10^4 / 3*10^4
 #: points, raster 30 / 31 / 43 ms (nearly flat: it costs per pixel), so they
-#: cross near 10^4, where PERF-NOTES also puts the end of the scatter's range.
+#: cross near 10^4.
 RASTER_THRESHOLD = 10_000
 
 _ELLIPSE_POINTS = 121
@@ -130,7 +130,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.ambiguity: np.ndarray | None = None  # per-point values in [0, 1] while ambiguityCheck is on
         self.rgba_brushes = RgbaBrushCache()
         self.points.sigClicked.connect(self._on_points_clicked)
-        self.raster = PointRaster(self.view_box, z_value=self.points.zValue(), follow=self.points)  # issue 7
+        self.raster = PointRaster(self.view_box, z_value=self.points.zValue(), follow=self.points)
         for name in ("left", "bottom"):  # axes repaint from a pixmap until they change: 17 ms less a frame
             plot.getAxis(name).setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -180,7 +180,7 @@ class ClusterCanvas(pg.PlotWidget):
             self.fit_view(X)
 
     def show_state(self, state, n_points: int, columns: tuple[int, int] = (0, 1), projection=None,
-                   center=None) -> None:
+                   centre=None) -> None:
         """Colour points and draw centroids and ellipses for ``state``.
 
         Parameters
@@ -195,13 +195,13 @@ class ClusterCanvas(pg.PlotWidget):
             onto them; the marginal of a Gaussian is the sub-matrix).
         projection : ndarray of shape (2, n_features), optional
             Shown instead of ``columns`` (e.g. PCA axes): means become
-            ``W (mu - center)`` and covariances ``W Sigma W^T``.
-        center : ndarray of shape (n_features,), optional
+            ``W (mu - centre)`` and covariances ``W Sigma W^T``.
+        centre : ndarray of shape (n_features,), optional
             Subtracted before ``projection``.
         """
         if state is None:
             self.points.setBrush(self.brushes.unassigned)
-            self.raster.set_colors(*raster_colours(self, None, n_points))
+            self.raster.set_colours(*raster_colours(self, None, n_points))
             self.centroids.setData(x=[], y=[])
             self.centroid_halos.setData(x=[], y=[])
             self._show_ellipses(None, None)
@@ -209,14 +209,14 @@ class ClusterCanvas(pg.PlotWidget):
         self._colour_points(state, n_points)
         # A column pair gives the marginal block; a (2, D) projection W gives W Sigma W^T.
         view = columns if projection is None else projection
-        means, covariances = project_gaussians(state.means, state.covariances, view, center)
+        means, covariances = project_gaussians(state.means, state.covariances, view, centre)
         k = means.shape[0]
         self.centroid_halos.setData(x=means[:, 0], y=means[:, 1])
         self.centroids.setData(x=means[:, 0], y=means[:, 1],
                                brush=[self.brushes.solid[i % MAX_CLUSTERS] for i in range(k)])
         self._show_ellipses(means, covariances)
 
-    # ------------------------------------------------- point colours (issue 4)
+    # ------------------------------------------------- point colours
     def set_colour_mode(self, mode: str) -> None:
         """"hard", "opacity" or "blend" (see `point_colours`); applies at the next `show_state`."""
         if mode not in COLOUR_MODES:
@@ -235,7 +235,7 @@ class ClusterCanvas(pg.PlotWidget):
 
     def _colour_points(self, state, n_points: int) -> None:
         if self.raster.active:  # big data: the same colours, drawn as an image
-            self.raster.set_colors(*raster_colours(self, state, n_points))
+            self.raster.set_colours(*raster_colours(self, state, n_points))
             return
         if self.colour_mode == "blend" or (self.ambiguity is not None and self.ambiguity.shape[0] == n_points):
             rgba = self.point_rgba(state, n_points)
@@ -283,11 +283,6 @@ class ClusterCanvas(pg.PlotWidget):
                     item.setData(x=np.empty(0), y=np.empty(0))
 
     # --------------------------------------------------------------- clicks
-    def data_to_viewport(self, x: float, y: float):
-        """Viewport position (QPoint) of the data point (x, y); for tests."""
-        scene_pos = self.view_box.mapViewToScene(QPointF(x, y))
-        return self.mapFromScene(scene_pos)
-
     def point_at(self, scene_pos) -> int:
         """Index of the topmost point under ``scene_pos`` (scene coordinates), or -1."""
         if not self.view_box.sceneBoundingRect().contains(scene_pos):

@@ -1,8 +1,8 @@
 """The dialog for an unexpected error (a bug): what happened, a "Copy
 details" button that puts the traceback on the clipboard, and the app keeps
-running with the data as it was (issue 8).
+running with the data as it was.
 
-`install_exception_dialog(window)` makes ``sys.excepthook`` (exceptions in Qt
+``MainWindow.show_exceptions_in_dialog`` makes ``sys.excepthook`` (exceptions in Qt
 slots and timers reach it) and ``threading.excepthook`` show the dialog. The
 app's ``main`` installs it when the window is shown; importing this module
 changes nothing, so tests still see every exception.
@@ -172,8 +172,5 @@ class ExceptionHandler(QObject):
 
 
 def install_exception_dialog(window) -> ExceptionHandler:
-    """Show unexpected exceptions in a dialog over ``window`` from now on."""
-    handler = ExceptionHandler(window)
-    handler.install()
-    window.exception_handler = handler
-    return handler
+    """Show unexpected exceptions over ``window`` (``MainWindow.show_exceptions_in_dialog``)."""
+    return window.show_exceptions_in_dialog()

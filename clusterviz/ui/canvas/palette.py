@@ -1,6 +1,6 @@
 """Colours for clusters: colour-blind-safe, and the brushes and pens built from
 them once and reused (pyqtgraph caches symbols per brush object, so a new
-QBrush per point per frame is ~100x slower; see PERF-NOTES)."""
+QBrush per point per frame is ~100x slower)."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 #: Okabe & Ito (2008), "Color Universal Design", without black (centroids are
 #: outlined in black) and with yellow moved late (it is faint on white); past
 #: seven clusters, Paul Tol's "muted" scheme continues the list.
-CLUSTER_COLORS: tuple[str, ...] = (
+CLUSTER_COLOURS: tuple[str, ...] = (
     "#0072B2",  # blue
     "#E69F00",  # orange
     "#009E73",  # bluish green
@@ -24,10 +24,10 @@ CLUSTER_COLORS: tuple[str, ...] = (
     "#44AA99",  # teal
     "#CC6677",  # rose
 )
-MAX_CLUSTERS = len(CLUSTER_COLORS)
+MAX_CLUSTERS = len(CLUSTER_COLOURS)
 
 #: Colour of points that have no cluster yet (before the first E-step).
-UNASSIGNED_COLOR = "#8C8C8C"
+UNASSIGNED_COLOUR = "#8C8C8C"
 
 #: Number of opacity levels points are drawn with.
 ALPHA_LEVELS = 16
@@ -35,9 +35,9 @@ ALPHA_LEVELS = 16
 MIN_ALPHA = 0.12
 
 
-def cluster_color(k: int) -> QColor:
+def cluster_colour(k: int) -> QColor:
     """The colour of cluster ``k`` (0-based); colours repeat past the table."""
-    return QColor(CLUSTER_COLORS[k % MAX_CLUSTERS])
+    return QColor(CLUSTER_COLOURS[k % MAX_CLUSTERS])
 
 
 def alpha_levels(strength: np.ndarray) -> np.ndarray:
@@ -64,11 +64,11 @@ class BrushTable:
         table = np.empty((MAX_CLUSTERS, ALPHA_LEVELS), dtype=object)
         for k in range(MAX_CLUSTERS):
             for level in range(ALPHA_LEVELS):
-                color = cluster_color(k)
-                color.setAlphaF(MIN_ALPHA + (1.0 - MIN_ALPHA) * level / (ALPHA_LEVELS - 1))
-                table[k, level] = QBrush(color)
+                colour = cluster_colour(k)
+                colour.setAlphaF(MIN_ALPHA + (1.0 - MIN_ALPHA) * level / (ALPHA_LEVELS - 1))
+                table[k, level] = QBrush(colour)
         self._table = table
-        self.unassigned = QBrush(QColor(UNASSIGNED_COLOR))
+        self.unassigned = QBrush(QColor(UNASSIGNED_COLOUR))
         self.solid = [table[k, ALPHA_LEVELS - 1] for k in range(MAX_CLUSTERS)]
 
     def point_brushes(self, labels: np.ndarray, strength: np.ndarray) -> np.ndarray:
@@ -94,10 +94,10 @@ def outline_pen() -> QPen:
 
 def ellipse_pens(k: int) -> tuple[QPen, QPen]:
     """(1-sigma solid, 2-sigma dashed) pens for the ellipses of cluster ``k``."""
-    solid = QPen(cluster_color(k))
+    solid = QPen(cluster_colour(k))
     solid.setWidthF(2.2)
     solid.setCosmetic(True)
-    dashed = QPen(cluster_color(k))
+    dashed = QPen(cluster_colour(k))
     dashed.setWidthF(1.6)
     dashed.setCosmetic(True)
     dashed.setStyle(Qt.PenStyle.DashLine)

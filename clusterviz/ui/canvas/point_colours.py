@@ -21,7 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
-from .palette import ALPHA_LEVELS, CLUSTER_COLORS, MAX_CLUSTERS, MIN_ALPHA, alpha_levels
+from .palette import ALPHA_LEVELS, CLUSTER_COLOURS, MAX_CLUSTERS, MIN_ALPHA, alpha_levels
 
 COLOUR_MODES: tuple[str, ...] = ("hard", "opacity", "blend")
 COLOUR_MODE_TIPS: dict[str, str] = {
@@ -33,7 +33,7 @@ COLOUR_MODE_TIPS: dict[str, str] = {
 #: Perceptual colormap of the ambiguity layer, and the part of it used: from
 #: pale yellow (sure) to dark purple (on the fence), so that the ambiguous
 #: points -- the interesting ones -- stand out on the white canvas.
-AMBIGUITY_COLORMAP = "viridis"
+AMBIGUITY_COLOURMAP = "viridis"
 AMBIGUITY_RANGE = (1.0, 0.0)  # colormap position of ambiguity 0 and of ambiguity 1
 _LUT_SIZE = 256
 
@@ -44,7 +44,7 @@ QUANT_LEVELS = 32
 
 def cluster_rgb() -> np.ndarray:
     """ndarray of shape (MAX_CLUSTERS, 3), float: the cluster colours as RGB 0..255."""
-    return np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLUSTER_COLORS],
+    return np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLUSTER_COLOURS],
                     dtype=np.float64)
 
 
@@ -86,7 +86,7 @@ def point_rgba(responsibilities: np.ndarray, mode: str) -> np.ndarray:
 
 
 def _ambiguity_lut() -> np.ndarray:
-    cmap = pg.colormap.get(AMBIGUITY_COLORMAP)
+    cmap = pg.colormap.get(AMBIGUITY_COLOURMAP)
     return np.asarray(cmap.getLookupTable(AMBIGUITY_RANGE[0], AMBIGUITY_RANGE[1], _LUT_SIZE, alpha=True),
                       dtype=np.uint8)
 

@@ -7,12 +7,10 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
-import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.ambiguity import centroid_distances
 
-from .palette import CLUSTER_COLORS, MAX_CLUSTERS, cluster_color
-from .trails import ClickThroughScatter
+from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
 
 CAPTIONS = {
     "kmeans": "K-Means: hard 0/1 responsibilities",
@@ -115,7 +113,7 @@ class ResponsibilityBars(QWidget):
         bold.setBold(True)
         for k in range(rows):
             y = 2 + k * h
-            colour = cluster_color(k)
+            colour = cluster_colour(k)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRect(QRectF(0, y + (h - swatch) / 2, swatch, swatch))
@@ -220,7 +218,7 @@ class InspectorPanel(QWidget):
         if state is not None and state.n_points == X.shape[0]:
             r = state.responsibility_row(index)
             k = int(np.argmax(r))
-            text += (f"<br>cluster <span style='color:{CLUSTER_COLORS[k % MAX_CLUSTERS]}'>&#9632;</span> {k + 1}"
+            text += (f"<br>cluster <span style='color:{CLUSTER_COLOURS[k % MAX_CLUSTERS]}'>&#9632;</span> {k + 1}"
                      f" · r = {r[k]:.2f} (bars: every cluster)")
             self.bars.setAccessibleDescription("responsibilities " + ", ".join(f"{v:.3f}" for v in r))
         else:
@@ -238,28 +236,3 @@ class InspectorPanel(QWidget):
         if pinned:
             caption += " · Esc unpins"
         self.caption.setText(caption if state is not None else "")
-
-
-class PinMarker:
-    """A ring around the pinned point on the canvas (created once).
-
-    Parameters
-    ----------
-    plot : pyqtgraph.PlotItem
-    """
-
-    def __init__(self, plot: pg.PlotItem) -> None:
-        pen = QPen(QColor(20, 20, 20))
-        pen.setWidthF(2.2)
-        pen.setCosmetic(True)
-        self.item = ClickThroughScatter(size=20, symbol="o", pen=pen, brush=pg.mkBrush(None), antialias=True,
-                                       pxMode=True)
-        self.item.setZValue(40)
-        plot.addItem(self.item)
-
-    def show(self, xy: tuple[float, float] | None) -> None:
-        """Ring the point at ``xy`` (data coordinates); None hides the ring."""
-        if xy is None:
-            self.item.setData(x=[], y=[])
-        else:
-            self.item.setData(x=[float(xy[0])], y=[float(xy[1])])

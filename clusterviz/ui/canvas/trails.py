@@ -10,10 +10,10 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data.transform import project_points
 
-from .palette import MAX_CLUSTERS, cluster_color
+from .palette import MAX_CLUSTERS, cluster_colour
 
 
-def trail_points(timeline: Sequence, cursor: int, view=(0, 1), center=None) -> np.ndarray:
+def trail_points(timeline: Sequence, cursor: int, view=(0, 1), centre=None) -> np.ndarray:
     """The means of every timeline entry up to the cursor, as shown on the canvas.
 
     Parameters
@@ -24,7 +24,7 @@ def trail_points(timeline: Sequence, cursor: int, view=(0, 1), center=None) -> n
         Index of the shown entry; entries 0 .. cursor are used.
     view : (int, int) or ndarray of shape (2, n_features)
         The two data columns shown, or a projection (e.g. PCA axes).
-    center : ndarray of shape (n_features,), optional
+    centre : ndarray of shape (n_features,), optional
         Subtracted before a projection.
 
     Returns
@@ -38,7 +38,7 @@ def trail_points(timeline: Sequence, cursor: int, view=(0, 1), center=None) -> n
     last = int(min(max(cursor, 0), len(timeline) - 1))
     means = np.stack([np.asarray(entry.means, dtype=np.float64) for entry in timeline[: last + 1]])
     steps, k, d = means.shape
-    return project_points(means.reshape(steps * k, d), view, center).reshape(steps, k, 2)
+    return project_points(means.reshape(steps * k, d), view, centre).reshape(steps, k, 2)
 
 
 class ClickThroughScatter(pg.ScatterPlotItem):
@@ -63,7 +63,7 @@ class CentroidTrails:
         self.dots: list[ClickThroughScatter] = []  # one small dot per step
         dot_pen = pg.mkPen(40, 40, 40, 160)
         for k in range(MAX_CLUSTERS):
-            colour = cluster_color(k)
+            colour = cluster_colour(k)
             pen = QPen(colour)
             pen.setWidthF(1.6)
             pen.setCosmetic(True)
@@ -101,7 +101,3 @@ class CentroidTrails:
             self.dots[k].setData(x=[], y=[])
         self._n_shown = n_clusters
         self.set_visible(self._visible)
-
-    def vertex_counts(self) -> list[int]:
-        """Number of vertices of each shown trail (for tests and the inspector)."""
-        return [0 if item.xData is None else len(item.xData) for item in self.items[: self._n_shown]]

@@ -2,6 +2,8 @@
 run's start) and k-means++ seeding shown step by step."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -100,9 +102,9 @@ def test_restarts_can_be_cancelled_and_leave_no_thread(make_window, qtbot):
     panel.job.progressed.connect(lambda done, total: done == 1 and panel.cancel_button.click())
     with qtbot.waitSignal(panel.job.cancelled, timeout=60000):
         panel.run()
-        thread = panel.job.thread_object
-    assert not thread.isRunning()
-    assert panel.job.thread_object is None
+        threads = job_threads("restarts")
+    assert threads and not any(thread.is_alive() for thread in threads)
+    assert not panel.job.is_running()
     assert panel.runs == [] and "cancelled" in panel.status_label.text().lower()
     assert panel.run_button.isEnabled()
 
@@ -197,7 +199,7 @@ def test_data_change_during_restarts_stops_them(make_window, qtbot):
 
 
 def test_objectives_are_shown_with_four_significant_digits_everywhere(make_window, qtbot):
-    from clusterviz.ui.restarts_panel import format_objective
+    from clusterviz.ui.panels.restarts import format_objective
 
     assert [format_objective(v) for v in (321.99612, 6506.88, 12345.6, -1234.567, 0.0012345, 0.0)] == [
         "322", "6507", "12350", "-1235", "0.001234", "0"]
@@ -209,3 +211,8 @@ def test_objectives_are_shown_with_four_significant_digits_everywhere(make_windo
     assert f"J = {best}," in panel.status_label.text()
     assert panel.thumbnails[0].text().startswith(f"J = {best} ·")
     assert f"J = {best} " in panel.thumbnails[0].toolTip()
+
+
+def job_threads(name: str) -> list[threading.Thread]:
+    """The live worker threads of the background job ``name``."""
+    return [t for t in threading.enumerate() if t.name == f"clusterviz-{name}"]

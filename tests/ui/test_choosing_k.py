@@ -86,10 +86,10 @@ def test_sweep_can_be_cancelled_midway_and_leaves_no_thread(blobs_window, qtbot)
     panel.job.progressed.connect(lambda done, total: len(reports) == 1 and panel.cancel_button.click())
     with qtbot.waitSignal(panel.job.cancelled, timeout=30000):
         panel.run_sweep()
-        thread = panel.job.thread_object
-        assert thread is not None and panel.cancel_button.isEnabled() and not panel.run_button.isEnabled()
-    assert not thread.isRunning() and thread.isFinished()
-    assert panel.job.thread_object is None and not panel.job.is_running()
+        threads = job_threads("choosing-k")
+        assert threads and panel.cancel_button.isEnabled() and not panel.run_button.isEnabled()
+    assert not any(thread.is_alive() for thread in threads)
+    assert not panel.job.is_running()
     assert reports and reports[0][0] < reports[0][1]  # stopped mid-way
     assert panel.result is None
     assert "cancelled" in panel.status_label.text().lower()
@@ -165,7 +165,7 @@ class _Gate:
     each call until the test opens the gate."""
 
     def __init__(self, monkeypatch):
-        import clusterviz.ui.selection_panel as sp
+        import clusterviz.ui.panels.choosing_k as sp
 
         self.threads, self.open = [], threading.Event()
         real = sp.silhouette_layout
@@ -229,7 +229,7 @@ def test_stale_silhouettes_are_dropped_and_the_newest_wins(blobs_window, qtbot, 
 
 
 def test_slow_silhouettes_wait_while_playing_and_update_on_pause(blobs_window, qtbot, monkeypatch):
-    import clusterviz.ui.selection_panel as sp
+    import clusterviz.ui.panels.choosing_k as sp
 
     monkeypatch.setattr(sp, "SILHOUETTE_LIVE_S", 0.0)  # every computation counts as too slow to follow play
     window = blobs_window
@@ -326,9 +326,9 @@ def test_closing_the_window_stops_a_running_sweep(make_window, qtbot):
     panel = window.selection_panel
     panel.k_max_spin.setValue(30)
     panel.run_sweep()
-    thread = panel.job.thread_object
+    threads = job_threads("choosing-k")
     window.close()
-    assert not thread.isRunning()
+    assert threads and not any(thread.is_alive() for thread in threads)
 
 
 def test_closing_the_window_waits_for_a_silhouette_being_computed(make_window, qtbot):
@@ -339,11 +339,11 @@ def test_closing_the_window_waits_for_a_silhouette_being_computed(make_window, q
     panel = window.selection_panel
     panel.tabs.setCurrentIndex(1)
     threads = []
-    panel.silhouette_job.started.connect(lambda: threads.append(panel.silhouette_job.thread_object))
+    panel.silhouette_job.started.connect(lambda: threads.extend(job_threads("silhouette")))
     window.controller.step()
     qtbot.waitUntil(lambda: len(threads) == 1)
     window.close()
-    assert not threads[0].isRunning()
+    assert not threads[0].is_alive()
 
 
 def test_identical_points_give_no_knee_and_no_crash(make_window, qtbot):
@@ -377,7 +377,7 @@ def test_docks_open_floating_so_the_main_window_stays_narrow(make_window, qtbot)
 def test_floating_geometry_is_beside_the_window_or_against_the_screen_edge():
     from PySide6.QtCore import QRect
 
-    from clusterviz.ui.selection_panel import floating_geometry
+    from clusterviz.ui.panels.docks import floating_geometry
 
     main = QRect(0, 0, 1000, 700)
     beside = floating_geometry(main, QRect(0, 0, 1920, 1080))
@@ -452,3 +452,8 @@ def test_no_axis_of_the_charts_shows_an_si_prefix(make_window, qtbot):
             axis = widget.getPlotItem().getAxis(side)
             assert not axis.autoSIPrefix
             assert "(x" not in axis.labelString()  # the empty state showed "K (click to use it) (x0.001)"
+
+
+def job_threads(name: str) -> list[threading.Thread]:
+    """The live worker threads of the background job ``name``."""
+    return [t for t in threading.enumerate() if t.name == f"clusterviz-{name}"]

@@ -29,44 +29,55 @@ FRAME_DELAY_MS = 600
 LAST_FRAME_DELAY_MS = 2500
 
 
-def install_file_actions(window, menu) -> None:
-    """Add the session and export actions to ``window`` and its File ``menu``.
+class FileActions:
+    """The session and export actions of a window's File menu.
 
     Actions (objectNames): ``openSessionAction`` (Ctrl+Shift+O),
     ``saveSessionAction`` (Ctrl+Shift+S), ``exportImageAction`` (Ctrl+E),
     ``exportPlotImageAction``, ``exportCsvAction``, ``exportAnimationAction``.
+
+    Parameters
+    ----------
+    window : MainWindow
+        Makes the actions (``window._action``); they act on it.
     """
-    act = window._action
-    window.open_session_action = act("Open sess&ion…", QKeySequence("Ctrl+Shift+O"),
-                                     lambda: open_session(window),
-                                     "Open a saved session: data, settings and the shown step.",
-                                     "openSessionAction")
-    window.save_session_action = act("Sa&ve session…", QKeySequence("Ctrl+Shift+S"),
-                                     lambda: save_session(window),
-                                     "Save the data, settings, seed and shown step to a session file.",
-                                     "saveSessionAction")
-    window.export_image_action = act("Canvas as &image (PNG/SVG)…", QKeySequence("Ctrl+E"),
-                                     lambda: export_image(window),
-                                     "Save the canvas as a PNG or SVG picture.", "exportImageAction")
-    window.export_plot_image_action = act("&Objective plot as image (PNG/SVG)…", None,
-                                          lambda: export_image(window, target="objective"),
-                                          "Save the objective plot as a PNG or SVG picture.",
-                                          "exportPlotImageAction")
-    window.export_csv_action = act("&Data as CSV…", None, lambda: export_data_csv(window),
-                                   "Save the points with their cluster and responsibilities as CSV.",
-                                   "exportCsvAction")
-    window.export_animation_action = act("&Animation of the run (GIF)…", None, lambda: export_animation(window),
-                                         "Save every step from the start to the shown one as an animated GIF.",
-                                         "exportAnimationAction")
-    menu.addSeparator()
-    menu.addAction(window.open_session_action)
-    menu.addAction(window.save_session_action)
-    export_menu = menu.addMenu("&Export")
-    export_menu.setObjectName("exportMenu")
-    export_menu.setToolTipsVisible(True)
-    for action in (window.export_image_action, window.export_plot_image_action, window.export_csv_action,
-                   window.export_animation_action):
-        export_menu.addAction(action)
+
+    def __init__(self, window) -> None:
+        act = window._action
+        self.open_session_action = act("Open sess&ion…", QKeySequence("Ctrl+Shift+O"),
+                                       lambda: open_session(window),
+                                       "Open a saved session: data, settings and the shown step.",
+                                       "openSessionAction")
+        self.save_session_action = act("Sa&ve session…", QKeySequence("Ctrl+Shift+S"),
+                                       lambda: save_session(window),
+                                       "Save the data, settings, seed and shown step to a session file.",
+                                       "saveSessionAction")
+        self.export_image_action = act("Canvas as &image (PNG/SVG)…", QKeySequence("Ctrl+E"),
+                                       lambda: export_image(window),
+                                       "Save the canvas as a PNG or SVG picture.", "exportImageAction")
+        self.export_plot_image_action = act("&Objective plot as image (PNG/SVG)…", None,
+                                            lambda: export_image(window, target="objective"),
+                                            "Save the objective plot as a PNG or SVG picture.",
+                                            "exportPlotImageAction")
+        self.export_csv_action = act("&Data as CSV…", None, lambda: export_data_csv(window),
+                                     "Save the points with their cluster and responsibilities as CSV.",
+                                     "exportCsvAction")
+        self.export_animation_action = act("&Animation of the run (GIF)…", None,
+                                           lambda: export_animation(window),
+                                           "Save every step from the start to the shown one as an animated GIF.",
+                                           "exportAnimationAction")
+
+    def add_to_menu(self, menu) -> None:
+        """Add the session actions and an Export submenu (``exportMenu``) to ``menu``."""
+        menu.addSeparator()
+        menu.addAction(self.open_session_action)
+        menu.addAction(self.save_session_action)
+        export_menu = menu.addMenu("&Export")
+        export_menu.setObjectName("exportMenu")
+        export_menu.setToolTipsVisible(True)
+        for action in (self.export_image_action, self.export_plot_image_action, self.export_csv_action,
+                       self.export_animation_action):
+            export_menu.addAction(action)
 
 
 def _ask_save(window, title: str, default: str, filters: str) -> tuple[str, str]:
@@ -291,7 +302,6 @@ def export_animation(window, path: str | os.PathLike | None = None, show_progres
     progress.setMinimumDuration(0 if show_progress else 10**9)
     progress.setAutoClose(False)
     progress.setAutoReset(False)
-    window.animation_progress = progress  # tests and the user can cancel it
     written: list[Path] = []
     renderer = FrameRenderer(window)
     cancelled = False
@@ -326,7 +336,6 @@ def export_animation(window, path: str | os.PathLike | None = None, show_progres
         renderer.close()  # back to the shown step
         progress.close()
         progress.deleteLater()
-        window.animation_progress = None
     if cancelled:
         for p in written + ([path] if as_gif else []):
             try:

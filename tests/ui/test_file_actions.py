@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImageReader, QKeySequence
+from PySide6.QtWidgets import QProgressDialog
 
 from clusterviz.data import load_csv
-from clusterviz.ui import export as ex
+from clusterviz.ui import file_actions as ex
 
 IRIS = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "iris.csv"
 
@@ -162,7 +163,7 @@ def test_animation_gif_has_one_frame_per_step(make_window, tmp_path):
     # The window still shows the same step.
     assert window.session.cursor == cursor
     np.testing.assert_array_equal(window.session.state.means, means)
-    assert window.animation_progress is None
+    assert not any(dialog.isVisible() for dialog in window.findChildren(QProgressDialog, "animationProgress"))
 
 
 def test_animation_png_sequence(make_window, tmp_path):
@@ -186,7 +187,7 @@ def test_animation_can_be_cancelled(make_window, tmp_path, monkeypatch, name):
     def render_then_cancel(self, index):
         rendered.append(index)
         if index == 2:
-            window.animation_progress.cancel()  # what the Cancel button does
+            window.findChild(QProgressDialog, "animationProgress").cancel()  # what the Cancel button does
         return real_render(self, index)
 
     monkeypatch.setattr(ex.FrameRenderer, "render", render_then_cancel)
@@ -199,7 +200,7 @@ def test_animation_can_be_cancelled(make_window, tmp_path, monkeypatch, name):
 def test_cancel_button_before_the_first_frame(make_window, tmp_path):
     window = make_window()
     run_a_bit(window)
-    QTimer.singleShot(0, lambda: window.animation_progress.cancel())
+    QTimer.singleShot(0, lambda: window.findChild(QProgressDialog, "animationProgress").cancel())
     assert not ex.export_animation(window, tmp_path / "never.gif")
     assert not (tmp_path / "never.gif").exists()
 

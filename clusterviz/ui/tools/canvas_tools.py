@@ -7,12 +7,13 @@ Mouse handling
 `CanvasTools` filters the canvas's ``QGraphicsScene`` events. A left press
 inside the plot area belongs to the current tool (pyqtgraph never sees it, so
 the view does not pan or jump); a right drag pans the view; the wheel zooms
-(left to pyqtgraph). The tools themselves are driven by `press`, `move` and
-`release` in *data* coordinates, which tests may call directly.
+(left to pyqtgraph). The tools themselves (one class each, in
+:mod:`.edit_tools`) are driven by `press`, `move` and `release` in *data*
+coordinates.
 
 Every tool gesture is one undo step: the edit is applied live while the
 mouse moves (so the user sees the points appear) and one command holding
-the data before and after is pushed on release (`clusterviz.ui.undo`).
+the data before and after is pushed on release (:mod:`.undo`).
 The sampling maths lives in the Qt-free `clusterviz.data.sketch`.
 """
 from __future__ import annotations
@@ -23,35 +24,20 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QP
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSpinBox, QToolBar
 import pyqtgraph as pg  # after PySide6
 
-from clusterviz.data.sketch import drag_covariance, points_in_circle, sample_blob, spray_disc
 from clusterviz.session import default_class_name
 
-from .canvas import ellipse_outline
-from .undo import DataEditCommand, InitialMeansCommand
+from ..canvas.cluster_canvas import ellipse_outline
+from .edit_tools import TOOL_CLASSES, Tool
+from .undo import DataEditCommand
 
-__all__ = ["TOOLS", "CLASS_SYMBOLS", "CanvasTools", "class_symbols", "install_tools"]
+__all__ = ["TOOLS", "CLASS_SYMBOLS", "CanvasTools", "class_symbols"]
 
-#: name -> (objectName, text, shortcut, tooltip)
-TOOLS: dict[str, tuple[str, str, str, str]] = {
-    "add": ("toolAdd", "Add", "P", "Add: click to add one point of the current class; drag to pan (P)."),
-    "brush": ("toolBrush", "Brush", "B", "Brush: press and drag to spray points around the cursor (B)."),
-    "erase": ("toolErase", "Erase", "E", "Erase: click or drag to remove the points under the circle (E)."),
-    "move": ("toolMove", "Move", "M", "Move: drag a point to a new place (M)."),
-    "blob": ("toolBlob", "Blob", "G",
-             "Blob: press at the mean and drag out the spread and direction of a Gaussian blob (G)."),
-    "centroid": ("toolCentroid", "Centroid", "C",
-                 "Centroid: click to place initial centroids by hand (K follows), drag one to move it, "
-                 "Shift+click to remove it (C)."),
-}
+#: The tool names in tool-bar order ("add", "brush", ...).
+TOOLS: tuple[str, ...] = tuple(cls.name for cls in TOOL_CLASSES)
 
 #: Marker of each true class (pyqtgraph symbol names); colours stay the clusters'.
 CLASS_SYMBOLS: tuple[str, ...] = ("o", "s", "t", "d", "p", "h", "t1", "star")
 
-#: A press that moves less than this many pixels is a click.
-CLICK_SLOP_PX = 4.0
-#: How close (pixels) the mouse must be to grab a point or a centroid.
-GRAB_PX = 9.0
-CENTROID_GRAB_PX = 16.0
 #: A classless data set offers this many classes to paint with.
 DEFAULT_N_CLASSES = 4
 
@@ -115,8 +101,9 @@ class CanvasTools(QObject):
         self.rng = np.random.default_rng(seed)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(200)
+        self._tools: dict[str, Tool] = {cls.name: cls(self) for cls in TOOL_CLASSES}
         self._tool = "add"
-        self._gesture: dict | None = None  # the press-drag-release in progress
+        self._gesture: Tool | None = None  # the tool of the press-drag-release in progress
         self._pan_from: QPointF | None = None  # scene position of a right drag
         self._class_key: tuple | None = None
         #: Called on an Add click on empty space before adding; returning True
@@ -131,14 +118,14 @@ class CanvasTools(QObject):
         self.group = QActionGroup(self)
         self.group.setExclusive(True)
         self.actions: dict[str, QAction] = {}
-        for name, (object_name, text, key, tip) in TOOLS.items():
-            action = QAction(text, self.toolbar)
-            action.setObjectName(object_name)
+        for name, tool in self._tools.items():
+            action = QAction(tool.text, self.toolbar)
+            action.setObjectName(tool.object_name)
             action.setCheckable(True)
-            action.setShortcut(QKeySequence(key))
+            action.setShortcut(QKeySequence(tool.shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
+            action.setToolTip(tool.tip)
+            action.setStatusTip(tool.tip)
             action.setData(name)
             action.toggled.connect(lambda on, n=name: on and self.set_tool(n))
             self.group.addAction(action)
@@ -224,11 +211,12 @@ class CanvasTools(QObject):
         action = self.actions[name]
         if not action.isChecked():
             action.setChecked(True)
-        self.radius_spin.setEnabled(name in ("brush", "erase"))
-        self.density_spin.setEnabled(name == "brush")
-        self.blob_spin.setEnabled(name == "blob")
-        self.class_combo.setEnabled(name in ("add", "brush", "blob"))
-        self.canvas.setToolTip(TOOLS[name][3].rsplit(" (", 1)[0] + ". Right-drag pans, the wheel zooms.")
+        tool = self._tools[name]
+        self.radius_spin.setEnabled(tool.uses_radius)
+        self.density_spin.setEnabled(tool.uses_density)
+        self.blob_spin.setEnabled(tool.uses_blob_size)
+        self.class_combo.setEnabled(tool.uses_class)
+        self.canvas.setToolTip(tool.tip.rsplit(" (", 1)[0] + ". Right-drag pans, the wheel zooms.")
         self.cursor_outline.setVisible(False)
         self.tool_changed.emit(name)
 
@@ -293,7 +281,7 @@ class CanvasTools(QObject):
         """Data units per screen pixel along x and y."""
         vb = self.canvas.view_box
         # From the view range and the plot size, not vb.viewPixelSize(): pyqtgraph caches that and can
-        # return a stale value after a zoom or an aspect change (issue 8: clicks then missed points).
+        # return a stale value after a zoom or an aspect change (clicks then missed points).
         view, box = vb.viewRect(), vb.rect()
         with np.errstate(divide="ignore", invalid="ignore"):
             sx = abs(view.width()) / np.float64(box.width())
@@ -307,7 +295,7 @@ class CanvasTools(QObject):
         """The points as the canvas shows them, shape (n_samples, 2)."""
         return self.session.shown_points()
 
-    def _nearest(self, P: np.ndarray, x: float, y: float, within_px: float) -> int:
+    def nearest(self, P: np.ndarray, x: float, y: float, within_px: float) -> int:
         if P.shape[0] == 0:
             return -1
         d = (P - [x, y]) / self.pixel_size()
@@ -315,105 +303,45 @@ class CanvasTools(QObject):
         i = int(np.argmin(d2))
         return i if d2[i] <= within_px**2 else -1
 
-    def _pixels_between(self, a, b) -> float:
+    def pixels_between(self, a, b) -> float:
         sx, sy = self.pixel_size()
         return float(np.hypot((b[0] - a[0]) / sx, (b[1] - a[1]) / sy))
 
-    def _refuse(self, text: str) -> None:
+    def refuse(self, text: str) -> None:
+        """Say why an edit was not done (the window shows it)."""
         self.controller.report(text)
 
-    def _in_projection(self) -> bool:
+    def refuse_projection(self, tool) -> bool:
+        """Whether a projection is shown, so ``tool`` cannot edit (and say so)."""
         if getattr(self.session, "view_projection", None) is None:
             return False
-        self._refuse(f"The {TOOLS[self._tool][1]} tool works on a view of two columns, not on a projection; "
-                     "choose two columns to view first.")
+        self.refuse(f"The {tool.text} tool works on a view of two columns, not on a projection; "
+                    "choose two columns to view first.")
         return True
 
     # ------------------------------------------------------------ gestures
     def press(self, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
         """The left button went down at data point (x, y)."""
         self._finish_gesture()  # a release we never saw (e.g. a dialog took it)
-        s = self.session
-        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
-        g = {"tool": self._tool, "start": (x, y), "last": (x, y), "moved": False, "before": s.dataset,
-             "edited": False}
-        self._gesture = g
-        tool = self._tool
-        if tool in ("brush", "move", "blob", "centroid") and self._in_projection():
-            g["stopped"] = True
-            return
-        if tool in ("move", "centroid") and len(set(s.view_columns)) < 2:  # a drag would put x and y in one column
-            self._refuse(f"Both axes show the same column; choose two different columns to use the "
-                         f"{TOOLS[tool][1]} tool.")
-            g["stopped"] = True
-            return
-        if tool == "add":
-            g["on_point"] = self._nearest(self.shown_points(), x, y, GRAB_PX) >= 0
-        elif tool == "brush":
-            self._dab(x, y)
-        elif tool == "erase":
-            self._erase(x, y)
-        elif tool == "move":
-            g["index"] = self._nearest(self.shown_points(), x, y, GRAB_PX)
-        elif tool == "blob":
-            self._show_blob(x, y)
-        elif tool == "centroid":
-            self._centroid_press(g, x, y, shift)
+        tool = self._gesture = self._tools[self._tool]
+        tool.press(x, y, bool(modifiers & Qt.KeyboardModifier.ShiftModifier))
 
     def move(self, x: float, y: float) -> None:
         """The mouse moved to (x, y) with the left button down."""
-        g = self._gesture
-        if g is None:
+        if self._gesture is None:
             self.hover(x, y)
-            return
-        if g.get("stopped"):
-            return
-        if not g["moved"] and self._pixels_between(g["start"], (x, y)) >= CLICK_SLOP_PX:
-            g["moved"] = True
-        tool = g["tool"]
-        if tool == "brush":
-            self._show_cursor(x, y)
-            if self._pixels_between(g["last"], (x, y)) >= max(2.0, self.radius_spin.value() / 2.0):
-                self._dab(x, y)
-        elif tool == "erase":
-            self._show_cursor(x, y)
-            self._erase(x, y)
-        elif tool == "add" and g["moved"] and not g["on_point"]:
-            # Pan so that the data point pressed stays under the cursor.
-            x0, y0 = g["start"]
-            self.canvas.view_box.translateBy(x=x0 - x, y=y0 - y)
-        elif tool == "move" and g.get("index", -1) >= 0 and g["moved"]:
-            if self.controller.move_point(g["index"], x, y):
-                g["edited"] = True
-            else:
-                g["index"] = -1
-        elif tool == "blob":
-            self._show_blob(x, y)
-        elif tool == "centroid" and g.get("centroid", -1) >= 0 and g["moved"]:
-            self._drag_centroid(g, x, y)
+        else:
+            self._gesture.move(x, y)
 
     def release(self, x: float, y: float) -> None:
         """The left button came up at (x, y): finish the gesture (one undo step)."""
-        g = self._gesture
-        if g is None:
-            return
-        tool = "stopped" if g.get("stopped") else g["tool"]
-        if tool == "add" and not g["moved"] and not g["on_point"]:
-            if (self.empty_click is None or not self.empty_click()) and not self._in_projection():
-                self._add_points([[x, y]], "Add point")
-        elif tool == "move" and g.get("index", -1) >= 0 and g["moved"]:
-            if self.controller.move_point(g["index"], x, y):
-                g["edited"] = True
-        elif tool == "blob":
-            self._add_blob(g, x, y)
-        elif tool == "centroid":
-            self._centroid_release(g, x, y)
-        self._finish_gesture()
+        if self._gesture is not None:
+            self._gesture.release(x, y)
+            self._finish_gesture()
 
     def hover(self, x: float, y: float) -> None:
         """The mouse moved over the plot with no button down."""
-        if self._tool in ("brush", "erase"):
-            self._show_cursor(x, y)
+        self._tools[self._tool].on_hover(x, y)
 
     def leave(self) -> None:
         """The mouse left the canvas."""
@@ -425,13 +353,10 @@ class CanvasTools(QObject):
         self.blob_outline.setVisible(False)
 
     def _finish_gesture(self) -> None:
-        g, self._gesture = self._gesture, None
+        tool, self._gesture = self._gesture, None
         self.blob_outline.setVisible(False)
-        if g is None:
-            return
-        if g["edited"] and self.session.dataset is not g["before"]:
-            texts = {"brush": "Brush stroke", "erase": "Erase", "move": "Move point"}
-            self._push_data(texts.get(g["tool"], "Edit"), g["before"])
+        if tool is not None and tool.edited and self.session.dataset is not tool.before:
+            self._push_data(tool.undo_text, tool.before)
 
     def _push_data(self, text: str, before) -> None:
         after = self.session.dataset
@@ -440,109 +365,30 @@ class CanvasTools(QObject):
             text = f"{text} ({n:+d} {'point' if abs(n) == 1 else 'points'})"
         self.undo_stack.push(DataEditCommand(self.controller, text, before, after, applied=True))
 
-    # --------------------------------------------------------- the tools
-    def _add_points(self, P, text: str) -> bool:
+    # ------------------------------------------------ shared by the tools
+    def add_points(self, P, text: str) -> bool:
+        """Add the points ``P`` (n, 2) of the current class as one undo step ``text``."""
         before = self.session.dataset
         if not self.controller.add_points(np.asarray(P, dtype=np.float64), classes=self.current_class):
             return False
         self._push_data(text, before)
         return True
 
-    def _dab(self, x: float, y: float) -> None:
-        g = self._gesture
-        P = spray_disc((x, y), self.radius_spin.value(), self.density_spin.value(), self.rng, self.pixel_size())
-        g["last"] = (x, y)
-        if self.controller.add_points(P, classes=self.current_class):
-            g["edited"] = True
-        else:
-            g["stopped"] = True  # one message per stroke, not one per dab
-
-    def _erase(self, x: float, y: float) -> None:
-        idx = points_in_circle(self.shown_points(), (x, y), self.radius_spin.value(), self.pixel_size())
-        if idx.size and self.controller.remove_points(idx):
-            self._gesture["edited"] = True
-
-    def _blob_covariance(self, g, x: float, y: float) -> np.ndarray:
-        sx, sy = self.pixel_size()
-        x0, y0 = g["start"]
-        return drag_covariance(((x - x0) / sx, (y - y0) / sy), 0.5, (sx, sy))
-
-    def _show_blob(self, x: float, y: float) -> None:
-        g = self._gesture
-        if g is None:
-            return
-        outline = ellipse_outline(np.asarray(g["start"]), self._blob_covariance(g, x, y), 2.0)
-        self.blob_outline.setData(x=outline[:, 0], y=outline[:, 1])
-        self.blob_outline.setVisible(True)
-
-    def _add_blob(self, g, x: float, y: float) -> None:
-        cov = self._blob_covariance(g, x, y)
-        P = sample_blob(g["start"], cov, self.blob_spin.value(), self.rng)
-        self._add_points(P, "Blob")
-
-    def _show_cursor(self, x: float, y: float) -> None:
+    def show_cursor(self, x: float, y: float) -> None:
+        """Draw the brush / eraser circle around (x, y)."""
         sx, sy = self.pixel_size()
         r = self.radius_spin.value()
         outline = ellipse_outline(np.array([x, y]), np.diag([(r * sx) ** 2, (r * sy) ** 2]), 1.0)
         self.cursor_outline.setData(x=outline[:, 0], y=outline[:, 1])
         self.cursor_outline.setVisible(True)
 
-    # centroids ----------------------------------------------------------
-    def _shown_means(self) -> np.ndarray | None:
+    def shown_means(self) -> np.ndarray | None:
         """The centroids on screen, shape (K, D), or None."""
         s = self.session
         state = s.state
         if state is not None:
             return np.array(state.means, dtype=np.float64)
         return None if s.initial_means is None else np.array(s.initial_means)
-
-    def _centroid_press(self, g, x: float, y: float, shift: bool) -> None:
-        s = self.session
-        g["means_before"] = None if s.initial_means is None else np.array(s.initial_means)
-        g["k_before"] = s.n_clusters
-        g["centroid"] = -1
-        means = self._shown_means()
-        if means is not None:
-            g["centroid"] = self._nearest(s.shown_points(means), x, y, CENTROID_GRAB_PX)
-            g["means"] = means
-        g["shift"] = shift
-
-    def _moved_means(self, g, x: float, y: float) -> np.ndarray:
-        M = g["means"].copy()
-        M[g["centroid"], list(self.session.view_columns)] = (x, y)
-        return M
-
-    def _drag_centroid(self, g, x: float, y: float) -> None:
-        if self.controller.set_initial_means(self._moved_means(g, x, y)):
-            g["centroids_edited"] = True
-        else:
-            g["centroid"] = -1
-
-    def _centroid_release(self, g, x: float, y: float) -> None:
-        s = self.session
-        k = g["centroid"]
-        if k >= 0 and g["moved"]:
-            if not self.controller.set_initial_means(self._moved_means(g, x, y)):
-                return
-            text = "Move centroid"
-        elif k >= 0 and g["shift"]:
-            M = np.delete(g["means"], k, axis=0)
-            if not self.controller.set_initial_means(M if M.shape[0] else None):
-                return
-            text = "Remove centroid"
-        elif k < 0 and not g["moved"]:
-            new = np.asarray(s.X).mean(axis=0) if s.n_points else np.zeros(s.n_features)
-            new[list(s.view_columns)] = (x, y)
-            base = g["means_before"]
-            M = new[None, :] if base is None else np.vstack([base, new])
-            if not self.controller.set_initial_means(M):
-                return
-            text = "Place centroid"
-        else:
-            return
-        after = self.session.initial_means
-        self.undo_stack.push(InitialMeansCommand(self.controller, text, g["means_before"], g["k_before"],
-                                                 after, applied=True))
 
     # ----------------------------------------------------------- clear all
     def clear_all(self) -> None:
@@ -587,7 +433,7 @@ class CanvasTools(QObject):
         if not self._in_plot(pos):
             return False
         if event.button() == Qt.MouseButton.LeftButton:
-            if self._tool == "add" and self.canvas.point_at(pos) >= 0:
+            if self._tools[self._tool].leaves_points_to_inspector and self.canvas.point_at(pos) >= 0:
                 return False  # a click on a point is the inspector's (pin); a drag pans
             event.accept()
             self.press(*self._data_pos(pos), event.modifiers())
@@ -628,37 +474,33 @@ class CanvasTools(QObject):
             return True
         return False
 
-
-def install_tools(window) -> CanvasTools:
-    """Give ``window`` (a MainWindow) the canvas tools: the tool bar above the
-    canvas, an Edit menu (Undo, Redo, Clear all) before the Run menu, and
-    window-wide shortcuts (Ctrl+Z, Ctrl+Shift+Z, P/B/E/M/G/C). The window
-    sets ``empty_click`` (an Add click on empty canvas) itself."""
-    tools = CanvasTools(window.canvas, window.controller, parent=window)
-    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools.toolbar)
-    undo = tools.undo_stack.createUndoAction(window, "&Undo")
-    undo.setObjectName("undoAction")
-    undo.setShortcut(QKeySequence.StandardKey.Undo)
-    undo.setToolTip("Undo the last edit of the data or the centroids (Ctrl+Z).")
-    redo = tools.undo_stack.createRedoAction(window, "&Redo")
-    redo.setObjectName("redoAction")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    redo.setToolTip("Redo the last undone edit (Ctrl+Shift+Z).")
-    for action in (undo, redo):
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        window.addAction(action)
-    for action in tools.actions.values():
-        window.addAction(action)
-    tools.undo_action, tools.redo_action = undo, redo
-    edit_menu = window.edit_menu = QMenu("&Edit", window.menuBar())
-    window.menuBar().insertMenu(window.run_menu.menuAction(), edit_menu)  # File, Edit, Run, ...
-    edit_menu.setObjectName("editMenu")
-    edit_menu.setToolTipsVisible(True)
-    edit_menu.addAction(undo)
-    edit_menu.addAction(redo)
-    edit_menu.addSeparator()
-    edit_menu.addAction(tools.clear_action)
-    tool_menu = edit_menu.addMenu("&Tool")
-    for action in tools.actions.values():
-        tool_menu.addAction(action)
-    return tools
+    def add_to_window(self, window) -> QMenu:
+        """Put the tool bar above ``window``'s canvas, add window-wide
+        shortcuts (Ctrl+Z, Ctrl+Shift+Z, P/B/E/M/G/C) and return the Edit
+        menu (Undo, Redo, Clear all, Tool) inserted before the Run menu."""
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        undo = self.undo_action = self.undo_stack.createUndoAction(window, "&Undo")
+        undo.setObjectName("undoAction")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.setToolTip("Undo the last edit of the data or the centroids (Ctrl+Z).")
+        redo = self.redo_action = self.undo_stack.createRedoAction(window, "&Redo")
+        redo.setObjectName("redoAction")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        redo.setToolTip("Redo the last undone edit (Ctrl+Shift+Z).")
+        for action in (undo, redo):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            window.addAction(action)
+        for action in self.actions.values():
+            window.addAction(action)
+        edit_menu = QMenu("&Edit", window.menuBar())
+        window.menuBar().insertMenu(window.run_menu.menuAction(), edit_menu)  # File, Edit, Run, ...
+        edit_menu.setObjectName("editMenu")
+        edit_menu.setToolTipsVisible(True)
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.clear_action)
+        tool_menu = edit_menu.addMenu("&Tool")
+        for action in self.actions.values():
+            tool_menu.addAction(action)
+        return edit_menu

@@ -23,7 +23,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.model import ModelError
 from clusterviz.model.fields import contour_segments, density_levels, evaluate_grid, grid_shape, has_density
 
-from .palette import MAX_CLUSTERS, cluster_color
+from .palette import MAX_CLUSTERS, cluster_colour
 
 #: Opacity (0-255) of the region tints: strong enough to read, faint enough
 #: that points of every colour stay visible on top.
@@ -47,11 +47,11 @@ _KMEANS_DENSITY_TIP = ("K-Means defines no probability density; switch to Gaussi
                        "to see log p(x).")
 
 
-def region_colors() -> np.ndarray:
+def region_colours() -> np.ndarray:
     """RGBA tint of every cluster, ndarray of shape (MAX_CLUSTERS, 4), uint8."""
     table = np.empty((MAX_CLUSTERS, 4), dtype=np.uint8)
     for k in range(MAX_CLUSTERS):
-        c = cluster_color(k)
+        c = cluster_colour(k)
         table[k] = (c.red(), c.green(), c.blue(), REGION_ALPHA)
     return table
 
@@ -97,7 +97,7 @@ class BackgroundLayers(QObject):
         self.regions_on = False
         self.density_on = False
         self.problem: str | None = None
-        self._colors = region_colors()
+        self._colours = region_colours()
         plot = canvas.getPlotItem()
 
         self.regions_image = pg.ImageItem(axisOrder="row-major")
@@ -192,7 +192,7 @@ class BackgroundLayers(QObject):
             xs, ys = result.xs, result.ys
         rect = QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0])
         if regions:
-            self.regions_image.setImage(self._colors[labels % MAX_CLUSTERS], autoLevels=False)
+            self.regions_image.setImage(self._colours[labels % MAX_CLUSTERS], autoLevels=False)
             self.regions_image.setRect(rect)
         if density:
             self._draw_density(s, entry, xs, ys, log_p, rect)
@@ -225,21 +225,6 @@ class BackgroundLayers(QObject):
         for curve, level in zip(self.contours, levels):
             segments = contour_segments(xs, ys, log_p, float(level)).reshape(-1, 2)
             curve.setData(x=segments[:, 0], y=segments[:, 1], connect="pairs")
-
-    # ------------------------------------------------------------ for tests
-    def color_at(self, x: float, y: float) -> tuple[int, int, int, int] | None:
-        """RGBA of the regions image at plane point (x, y), or None when the
-        layer is hidden or (x, y) is outside it."""
-        image = self.regions_image.image
-        if not self.regions_image.isVisible() or image is None:
-            return None
-        rect = self.regions_image.mapRectToParent(self.regions_image.boundingRect())
-        n_rows, n_cols = image.shape[:2]
-        j = int((x - rect.left()) / rect.width() * n_cols)
-        i = int((y - rect.top()) / rect.height() * n_rows)
-        if not (0 <= i < n_rows and 0 <= j < n_cols):
-            return None
-        return tuple(int(v) for v in image[i, j])
 
 
 class LayersBox(QGroupBox):

@@ -28,11 +28,11 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.data import Dataset
 from clusterviz.data.transform import project_points
 
-from .canvas import ClusterCanvas, equal_scales_suit
-from .controller import SessionController
-from .layers import BackgroundLayers, layer_problem
-from .objective_plot import ObjectivePlot
-from .palette import CLUSTER_COLORS
+from ..canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
+from ..controller import SessionController
+from ..canvas.layers import BackgroundLayers, layer_problem
+from ..panels.objective_plot import ObjectivePlot
+from ..canvas.palette import CLUSTER_COLOURS
 
 LESSON_TITLE = "K-Means is EM with hard 0/1 responsibilities"
 LESSON_TEXT = (
@@ -110,7 +110,7 @@ class CompareView(QWidget):
     view_columns : (int, int)
     projection : ndarray of shape (2, n_features) or None
         Drawn instead of ``view_columns`` (the main window's PCA view).
-    center : ndarray of shape (n_features,) or None
+    centre : ndarray of shape (n_features,) or None
         Subtracted before ``projection``.
     steps_per_second : int
         Play speed.
@@ -137,7 +137,7 @@ class CompareView(QWidget):
 
     def __init__(self, dataset: Dataset, n_clusters: int, initial_means=None, *, seed: int = 0,
                  init: str = "k-means++", view_columns: tuple[int, int] = (0, 1), steps_per_second: int = 3,
-                 projection=None, center=None, parent=None) -> None:
+                 projection=None, centre=None, parent=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         from clusterviz.session import Session
 
@@ -147,9 +147,9 @@ class CompareView(QWidget):
         self.errors: dict[str, str | None] = {side: None for side in _SIDES}
         self._columns = tuple(int(c) for c in view_columns)
         self._projection = None if projection is None else np.asarray(projection, dtype=np.float64)
-        self._center = None if center is None else np.asarray(center, dtype=np.float64)
+        self._centre = None if centre is None else np.asarray(centre, dtype=np.float64)
         view = self._columns if self._projection is None else self._projection
-        self._shown_X = project_points(dataset.X, view, self._center)  # (n_samples, 2) as drawn
+        self._shown_X = project_points(dataset.X, view, self._centre)  # (n_samples, 2) as drawn
 
         self.sessions = {
             "kmeans": Session(dataset, algorithm="kmeans", n_clusters=n_clusters, seed=seed, init=init),
@@ -316,7 +316,7 @@ class CompareView(QWidget):
         return cls(session.dataset, session.n_clusters, session.initial_means, seed=session.seed,
                    init=session.init, view_columns=tuple(session.view_columns), steps_per_second=steps_per_second,
                    projection=getattr(session, "view_projection", None),
-                   center=getattr(session, "view_center", None), parent=parent)
+                   centre=getattr(session, "view_center", None), parent=parent)
 
     @staticmethod
     def _button(name: str, text: str, tooltip: str) -> QPushButton:
@@ -427,7 +427,7 @@ class CompareView(QWidget):
 
     def _draw(self, side: str) -> None:
         s = self.sessions[side]
-        self.canvases[side].show_state(s.state, s.n_points, self._columns, self._projection, self._center)
+        self.canvases[side].show_state(s.state, s.n_points, self._columns, self._projection, self._centre)
         self.plots[side].show_objectives(s.objectives, s.cursor, s.objective_name)
         self.layers[side].refresh()
 
@@ -551,7 +551,7 @@ class CompareView(QWidget):
             if r is None:
                 parts.append(f"{label}: not assigned yet")
                 continue
-            cells = " ".join(f"<span style='color:{CLUSTER_COLORS[k % len(CLUSTER_COLORS)]}'>&#9632;</span>"
+            cells = " ".join(f"<span style='color:{CLUSTER_COLOURS[k % len(CLUSTER_COLOURS)]}'>&#9632;</span>"
                              f"{v:.2f}" for k, v in enumerate(r))
             parts.append(f"{label}: r = {cells}")
         self.inspector_label.setText(" &nbsp;·&nbsp; ".join(parts))

@@ -1,4 +1,4 @@
-"""Wiring of the teaching views (issue 4) into the main window: centroid
+"""Wiring of the teaching views into the main window: centroid
 trails, colour modes, the ambiguity layer, the point inspector with pinning,
 and the changed-points count of the info line.
 

@@ -1,4 +1,4 @@
-"""Controls of the teaching views (issue 4): the half-step toggle and the
+"""Controls of the teaching views: the half-step toggle and the
 timeline slider of the Run group, and the "View" group (centroid trails,
 colour mode, ambiguity layer). The control panel places them; these classes
 only build widgets and compute their labels. Each updates from the session
@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QSlider, QWidget)
 
-from .point_colours import COLOUR_MODE_TIPS, COLOUR_MODES, ColourBar
+from ..canvas.point_colours import COLOUR_MODE_TIPS, COLOUR_MODES, ColourBar
 
 #: What the next half-step does, by algorithm: (E text, M text).
 HALF_STEP_TEXTS: dict[str, tuple[str, str]] = {

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS
 from clusterviz.session import format_setting
 
-from .layers import LayersBox
-from .palette import MAX_CLUSTERS
+from ..canvas.layers import LayersBox
+from ..canvas.palette import MAX_CLUSTERS
 from .teaching_controls import HalfStepRow, TimelineRow, ViewGroup, step_button_text
 
 ALGORITHM_ITEMS = (

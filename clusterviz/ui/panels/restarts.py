@@ -15,13 +15,13 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.selection import RestartRun, best_reached, run_restarts
 
-from .palette import CLUSTER_COLORS, MAX_CLUSTERS
-from .workers import BackgroundJob, job_controls
+from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS
+from ..jobs import BackgroundJob, job_controls
 
 #: The session's start names and what each algorithm calls them.
 START_METHODS = ("random", "k-means++")
 _MODEL_INITS: dict[str, dict[str, str]] = {}  # every model now takes the session's start names
-METHOD_COLORS = {"random": "#D55E00", "k-means++": "#0072B2"}
+METHOD_COLOURS = {"random": "#D55E00", "k-means++": "#0072B2"}
 #: Relative tolerance of "reached the best objective": K-Means converges
 #: exactly (labels stop changing); EM stops at a tolerance (1e-3 per point).
 # Runs count as reaching the best within this relative tolerance: K-Means and
@@ -57,7 +57,7 @@ def session_init(algorithm: str, model_name: str) -> str:
 
 
 def render_thumbnail(P: np.ndarray, labels: np.ndarray, means: np.ndarray, bounds, best: bool,
-                     method_color: str) -> QImage:
+                     method_colour: str) -> QImage:
     """A small picture of one final clustering.
 
     Parameters
@@ -69,7 +69,7 @@ def render_thumbnail(P: np.ndarray, labels: np.ndarray, means: np.ndarray, bound
     bounds : (xmin, xmax, ymin, ymax)
     best : bool
         Draw a gold frame (the run reached the best objective).
-    method_color : str
+    method_colour : str
         Colour of the stripe that tells the start method.
     """
     image = QImage(THUMB, THUMB, QImage.Format.Format_ARGB32_Premultiplied)
@@ -84,9 +84,9 @@ def render_thumbnail(P: np.ndarray, labels: np.ndarray, means: np.ndarray, bound
     v = THUMB - pad - (P[:, 1] - ymin) * sy
     painter.setPen(Qt.PenStyle.NoPen)
     for k in np.unique(labels):
-        color = QColor(CLUSTER_COLORS[int(k) % MAX_CLUSTERS])
-        color.setAlphaF(0.75)
-        painter.setBrush(color)
+        colour = QColor(CLUSTER_COLOURS[int(k) % MAX_CLUSTERS])
+        colour.setAlphaF(0.75)
+        painter.setBrush(colour)
         sel = labels == k
         for a, b in zip(u[sel], v[sel]):
             painter.drawEllipse(QPointF(float(a), float(b)), 1.7, 1.7)
@@ -98,7 +98,7 @@ def render_thumbnail(P: np.ndarray, labels: np.ndarray, means: np.ndarray, bound
     for a, b in zip(mu, mv):
         painter.drawLine(QPointF(a - 4, b - 4), QPointF(a + 4, b + 4))
         painter.drawLine(QPointF(a - 4, b + 4), QPointF(a + 4, b - 4))
-    painter.fillRect(QRectF(THUMB - 14, THUMB - 14, 10, 10), QColor(method_color))  # the start method
+    painter.fillRect(QRectF(THUMB - 14, THUMB - 14, 10, 10), QColor(method_colour))  # the start method
     if best:
         frame = QPen(QColor("#C8A000"))
         frame.setWidthF(3.0)
@@ -129,7 +129,7 @@ class RestartsPanel(QWidget):
         self.runs: list[RestartRun] = []
         self.settings: dict = {}
         self.thumbnails: list[QToolButton] = []
-        self.job = BackgroundJob(self)
+        self.job = BackgroundJob("restarts", self)
         self._stale = False
         self._grid_columns = 0  # thumbnails per row of the gallery as laid out
 
@@ -162,7 +162,7 @@ class RestartsPanel(QWidget):
             label = QLabel("")
             label.setObjectName("bestReachedLabel_" + method.replace("-", "").replace("+", "p"))
             label.setToolTip(f"How many {method} starts reached the best objective of all runs.")
-            label.setStyleSheet(f"color: {METHOD_COLORS[method]}; font-weight: bold;")
+            label.setStyleSheet(f"color: {METHOD_COLOURS[method]}; font-weight: bold;")
             label.setWordWrap(True)
             label.setSizePolicy(policy)
             self.best_labels[method] = label
@@ -200,10 +200,10 @@ class RestartsPanel(QWidget):
         self.legend = plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.bars = {}
         for method in START_METHODS:
-            color = QColor(METHOD_COLORS[method])
-            fill = QColor(color)
+            colour = QColor(METHOD_COLOURS[method])
+            fill = QColor(colour)
             fill.setAlphaF(0.3)
-            pen = QPen(color)
+            pen = QPen(colour)
             pen.setWidthF(2.0)
             pen.setCosmetic(True)
             item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=fill, pen=pen, name=method)
@@ -354,7 +354,7 @@ class RestartsPanel(QWidget):
             is_best = abs(run.objective - best) <= rtol * abs(best)
             image = render_thumbnail(P, np.asarray(run.labels)[idx], self.session.shown_points(run.final_means),
                                      bounds,
-                                     is_best, METHOD_COLORS.get(method, "#888888"))
+                                     is_best, METHOD_COLOURS.get(method, "#888888"))
             button = QToolButton()
             button.setObjectName(f"restartThumb_{i}")
             button.setIcon(QIcon(QPixmap.fromImage(image)))
@@ -367,7 +367,7 @@ class RestartsPanel(QWidget):
                               f"after {run.n_iter} iterations{'' if run.converged else ' (not converged)'}. "
                               "Click to load this start into the canvas.")
             button.setAutoRaise(True)
-            button.setStyleSheet(f"QToolButton {{ color: {METHOD_COLORS.get(method, '#222222')}; }}")
+            button.setStyleSheet(f"QToolButton {{ colour: {METHOD_COLOURS.get(method, '#222222')}; }}")
             button.clicked.connect(lambda _checked=False, r=run: self.load_run(r))
             self.gallery_layout.addWidget(button, i // columns, i % columns)
             self.thumbnails.append(button)

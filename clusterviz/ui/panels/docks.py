@@ -1,0 +1,164 @@
+"""The docks beside the main window: where a floating dock opens, how its
+View-menu action brings it forward, and `ChoosingDocks`, which builds the
+Choosing K and Restarts docks and the k-means++ seeding mode."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+
+class _CloseWatcher(QObject):
+    """Stops background jobs when the main window closes."""
+
+    def __init__(self, window, panels) -> None:
+        super().__init__(window)
+        self._panels = panels
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if event.type() == QEvent.Type.Close:
+            for panel in self._panels:
+                panel.shutdown()
+        return False
+
+
+#: Size of a dock's tool window the first time it opens (clamped to the screen).
+FLOATING_SIZE = (520, 720)
+#: Narrowest a dock's contents may be, so that a docked panel leaves the canvas room.
+DOCK_MIN_WIDTH = 300
+
+
+def floating_geometry(main: QRect, screen: QRect, size=FLOATING_SIZE, offset: int = 0) -> QRect:
+    """Where a floating dock opens: beside the main window's right edge if it
+    fits on the screen, else against the screen's right edge (over the main
+    window's side panel, never over the canvas on the left).
+
+    Parameters
+    ----------
+    main : QRect
+        The main window's frame geometry.
+    screen : QRect
+        The available geometry of its screen.
+    size : (width, height)
+    offset : int
+        Cascade: moved this many pixels right and down (a second dock).
+    """
+    w = min(size[0], screen.width())
+    h = min(size[1], screen.height() - 40)
+    x = main.right() + 8 + offset
+    if x + w > screen.right() + 1:  # no room beside it: against the screen's edge, cascaded
+        x = screen.right() + 1 - w - 40 + offset
+    y = max(screen.top(), min(main.top() + offset, screen.bottom() + 1 - h))
+    return QRect(max(screen.left(), x), y, w, h)
+
+
+class _DockBehaviour(QObject):
+    """A dock that opens as a floating tool window beside the main window the
+    first time it is shown, comes to the front when toggled on, and whose
+    shortcut brings it to the front (rather than closing it) when it is open
+    but hidden behind another dock's tab."""
+
+    def __init__(self, window, dock: QDockWidget, action, offset: int) -> None:
+        super().__init__(dock)
+        self.window, self.dock, self.action, self.offset = window, dock, action, offset
+        self.placed = False
+        dock.installEventFilter(self)
+        action.installEventFilter(self)
+        action.triggered.connect(self._on_triggered)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.dock and event.type() == QEvent.Type.Show and not self.placed:
+            self.placed = True
+            if self.dock.isFloating():
+                self._place()
+        elif obj is self.action and event.type() == QEvent.Type.Shortcut:
+            behind = not self.dock.isVisible() or self.dock.visibleRegion().isEmpty()
+            if not self.dock.isHidden() and behind:  # open, but behind another dock's tab
+                self.dock.raise_()
+                return True
+        return False
+
+    def _place(self) -> None:
+        screen = self.window.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+        self.dock.setGeometry(floating_geometry(self.window.frameGeometry(), area, offset=self.offset))
+
+    def _on_triggered(self, checked: bool) -> None:
+        if checked:
+            self.dock.raise_()
+
+
+def make_dock(window, widget: QWidget, title: str, name: str, tooltip: str) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setToolTip(tooltip)
+    dock.setWidget(widget)
+    dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+    widget.setMinimumWidth(DOCK_MIN_WIDTH)
+    return dock
+
+
+class ChoosingDocks:
+    """The "Choosing K" and "Restarts" docks of ``window`` (hidden, toggled
+    from the View menu) and the k-means++ seeding mode (Run menu).
+
+    The docks open as floating tool windows beside the main window, so the
+    canvas keeps its size (on a 1024-px projector a docked panel would squeeze
+    it); the title bar's float button, or a double-click on it, docks them on
+    the right, tabbed.
+
+    Attributes
+    ----------
+    choosing_k : ChoosingKPanel
+    restarts : RestartsPanel
+    seeding : SeedingView
+    choosing_k_dock, restarts_dock : QDockWidget
+        Named ``selectionPanel`` and ``restartsPanel``.
+    """
+
+    def __init__(self, window) -> None:
+        from .choosing_k import ChoosingKPanel
+        from .restarts import RestartsPanel
+        from .seeding_view import SeedingView
+
+        controller = window.controller
+        self.choosing_k = selection = ChoosingKPanel(controller)
+        self.restarts = restarts = RestartsPanel(controller)
+        self.seeding = seeding = SeedingView(window.canvas, controller)
+        restarts.attach_seeding(seeding)
+
+        sel_dock = make_dock(window, selection, "Choosing K", "selectionPanel",
+                             "Elbow, BIC/AIC and silhouette over K, and the silhouette of the shown clustering.")
+        res_dock = make_dock(window, restarts, "Restarts and initialisation", "restartsPanel",
+                             "Many runs from random and k-means++ starts: how much the start matters.")
+        # Docked (by the user), they share the right-hand area as tabs; by default they float.
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sel_dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, res_dock)
+        window.tabifyDockWidget(sel_dock, res_dock)
+        sel_dock.hide()
+        res_dock.hide()
+        sel_dock.setFloating(True)
+        res_dock.setFloating(True)
+        # Recompute the silhouette diagram when the dock comes into view.
+        sel_dock.visibilityChanged.connect(lambda visible: visible and selection.refresh_silhouette())
+
+        self.behaviours = []
+        for dock, shortcut, tip, name, offset in (
+                (sel_dock, "Ctrl+Shift+K", "Show or hide the Choosing K panel.", "selectionPanelAction", 0),
+                (res_dock, "Ctrl+Shift+G", "Show or hide the restarts gallery.", "restartsPanelAction", 32)):
+            action = dock.toggleViewAction()
+            action.setObjectName(name)
+            action.setShortcut(shortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            window.addAction(action)
+            window.view_menu.addAction(action)
+            self.behaviours.append(_DockBehaviour(window, dock, action, offset))
+
+        window.run_menu.addSeparator()
+        window.run_menu.addAction(seeding.action)
+        window.addAction(seeding.action)
+        self._close_watcher = _CloseWatcher(window, (selection, restarts))
+        self.choosing_k_dock, self.restarts_dock = sel_dock, res_dock

@@ -1,0 +1,1 @@
+"""The canvas editing tools (one class per tool) and their undo commands."""

@@ -1,0 +1,1 @@
+"""Windows and dialogs of their own: compare view, CSV dialog, error dialog."""
