@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "clusterviz"])
     app.setApplicationName("clusterviz")
+    from clusterviz.ui.allocator import keep_freed_memory
+
+    keep_freed_memory()  # process-wide: big arrays are freed and reused every frame
     if app.platformName() == "offscreen":
         qInstallMessageHandler(_without_offscreen_noise)
 
@@ -170,14 +173,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clusterviz: error: could not write {args.screenshot!r}", file=sys.stderr)
             return 1
         return 0
-    # Unexpected errors in a dialog; autosave and crash recovery (issue 8): only for the shown window.
+    # Unexpected errors in a dialog; autosave and crash recovery: only for the shown window.
     from PySide6.QtCore import QTimer
 
-    from clusterviz.ui.windows.error_dialog import install_exception_dialog
-    from clusterviz.ui.recovery import install_recovery
-
-    handler = install_exception_dialog(window)
-    recovery = install_recovery(window)
+    handler = window.show_exceptions_in_dialog()
+    recovery = window.start_crash_recovery()
     window.app_settings.restore_geometry(window)  # the size and place it had last time
     window.show()
     if recovery.found is not None:

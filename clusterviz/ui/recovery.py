@@ -30,7 +30,7 @@ from clusterviz.data.session_file import load_session_file, save_session_file
 
 from .jobs import Worker
 
-__all__ = ["RecoveryManager", "install_recovery", "recovery_dir", "ENV_VAR", "AUTOSAVE_DELAY_MS"]
+__all__ = ["RecoveryManager", "recovery_dir", "ENV_VAR", "AUTOSAVE_DELAY_MS"]
 
 #: Environment variable that overrides the recovery folder (tests set it).
 ENV_VAR = "CLUSTERVIZ_RECOVERY_DIR"
@@ -290,8 +290,3 @@ class RecoveryManager(QObject):
 
             return bool(save_session(self.window))
         return False
-
-
-def install_recovery(window, directory=None, delay_ms: int = AUTOSAVE_DELAY_MS) -> RecoveryManager:
-    """Start ``window``'s crash recovery (``MainWindow.start_crash_recovery``)."""
-    return window.start_crash_recovery(directory, delay_ms)

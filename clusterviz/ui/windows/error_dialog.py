@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout)
 
-__all__ = ["ErrorDialog", "ExceptionHandler", "install_exception_dialog", "format_details"]
+__all__ = ["ErrorDialog", "ExceptionHandler", "format_details"]
 
 
 def format_details(kind, value, tb) -> str:
@@ -169,8 +169,3 @@ class ExceptionHandler(QObject):
 
     def _forget(self, _result: int = 0) -> None:
         self.dialog = None
-
-
-def install_exception_dialog(window) -> ExceptionHandler:
-    """Show unexpected exceptions over ``window`` (``MainWindow.show_exceptions_in_dialog``)."""
-    return window.show_exceptions_in_dialog()
