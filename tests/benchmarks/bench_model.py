@@ -34,7 +34,10 @@ prepared data:
 - ``raw``: one step on the raw array, prepared afresh for the call (grid
   built again): what a caller that does not prepare pays;
 - ``run``: prepare, initialize (building the grid) and run to convergence
-  at the default tol, per step, and the number of steps.
+  at the default tol, per step, and the number of steps;
+- ``session``: ``Session.step()`` itself (hand-placed means ``X[:K]``),
+  steps 3 to 2 + R of one run: the model's step plus the timeline's
+  bookkeeping, what a user waits for when pressing Step.
 
 GMM. Its EM iteration is ``_e_step`` followed by ``_m_step`` on a model
 holding the same parameters as ours after one step.
@@ -51,7 +54,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's clusterviz, not an installed one
+from clusterviz.data import Dataset  # noqa: E402
 from clusterviz.model import GaussianMixture, KMeans, prepare  # noqa: E402
+from clusterviz.session import Session  # noqa: E402
 import clusterviz  # noqa: E402
 
 
@@ -146,6 +151,23 @@ def bench_kmeans(X, k, repeats, steps):
     centres[:] = X[:k]
     t_theirs = median_time(theirs, repeats)
     yield "run", t_run, t_theirs, t_run / t_theirs, None, f"{runs[0][1]} it"
+
+    session = Session(Dataset(name="bench", X=X, columns=tuple(f"x{j}" for j in range(d))),
+                      algorithm="kmeans", n_clusters=k)
+    session.set_initial_means(X[:k])
+    for _ in range(2):  # the first step builds the grid
+        session.step()
+    times = []
+    for _ in range(repeats):
+        if session.converged:
+            break
+        start = time.perf_counter()
+        session.step()
+        times.append(time.perf_counter() - start)
+    t_session = float(np.median(times))
+    time.sleep(0.3)
+    t_theirs = median_time(theirs, repeats)
+    yield "session", t_session, t_theirs, t_session / t_theirs, None, f"{len(times)} st"
 
 
 def bench_gmm(X, k, repeats):
