@@ -37,7 +37,6 @@ class ChoosingKPanel(QWidget):
     def __init__(self, controller, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.session = controller.session
         self.result: SweepResult | None = None
         self.job = BackgroundJob("choosing-k", self)
         #: Computes the silhouette diagram off the GUI thread (one at a time; the newest request wins).
@@ -132,6 +131,11 @@ class ChoosingKPanel(QWidget):
         self.tabs.currentChanged.connect(lambda _i: self.refresh_silhouette())
         self._show_result(None)
         self._on_settings()
+
+    @property
+    def session(self):
+        """The controller's current session."""
+        return self.controller.session
 
     # ------------------------------------------------------------ the sweep
     def run_sweep(self) -> bool:
