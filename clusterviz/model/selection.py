@@ -28,7 +28,8 @@ from .state import ModelError
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Cancelled", "knee_point", "SweepResult", "sweep_k", "RestartRun", "run_restarts",
-           "best_reached", "COVARIANCE_TYPES", "structure_warnings", "WEAK_SILHOUETTE", "CLEAR_KNEE"]
+           "best_reached", "COVARIANCE_TYPES", "structure_warnings", "sweep_algorithms", "WEAK_SILHOUETTE",
+           "CLEAR_KNEE"]
 
 #: scikit-learn's iteration limit for mixtures, which the sweep's mixtures keep.
 _SWEEP_MIXTURE_MAX_ITER = 100
@@ -230,10 +231,15 @@ class SweepResult:
     warnings: tuple[str, ...] = field(default=())
 
 
-def _sweep_algorithms() -> tuple[Algorithm, Algorithm]:
+def sweep_algorithms() -> tuple[Algorithm, Algorithm]:
     """The registry entries a sweep over K fits: the first hard algorithm
     (its distortion gives the elbow, its labels the silhouettes) and the
-    first that fits covariances (its BIC and AIC per covariance type)."""
+    first that fits covariances (its BIC and AIC per covariance type).
+
+    Returns
+    -------
+    (Algorithm, Algorithm)
+    """
     entries = registry.ALGORITHMS.values()
     hard = next(entry for entry in entries if entry.hard)
     mixture = next(entry for entry in entries if entry.covariance_types and entry.has_density)
@@ -326,7 +332,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
             raise ModelError(f"covariance type {ct!r} is not known; use one of "
                              f"{', '.join(map(repr, COVARIANCE_TYPES))}.")
     base = _seed_int(random_state)
-    hard, mixture = _sweep_algorithms()
+    hard, mixture = sweep_algorithms()
     data = prepare(X)
     n_samples = X.shape[0]
     notes: list[str] = []

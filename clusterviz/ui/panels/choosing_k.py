@@ -13,7 +13,7 @@ import time
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
-from clusterviz.model.selection import CLEAR_KNEE, SweepResult, sweep_k
+from clusterviz.model.selection import CLEAR_KNEE, SweepResult, sweep_algorithms, sweep_k
 
 from ..canvas.palette import MAX_CLUSTERS
 from ..jobs import BackgroundJob, job_controls
@@ -89,7 +89,7 @@ class ChoosingKPanel(QWidget):
         row2 = QHBoxLayout()
         row2.setContentsMargins(0, 0, 0, 0)
         row2.addWidget(self.progress, 1)
-        row2.addWidget(QLabel("EM:"))
+        row2.addWidget(QLabel(f"{sweep_algorithms()[1].short_label}:"))
         row2.addWidget(self.criterion_combo)
         sweep_tab = QWidget()
         sweep_layout = QVBoxLayout(sweep_tab)
