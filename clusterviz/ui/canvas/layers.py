@@ -2,7 +2,8 @@
 
 Both are images laid under the points, computed on a grid over the visible
 part of the plane by the Qt-free :mod:`clusterviz.model.fields` (this module
-only turns its arrays into pixels and contour lines). They follow every step
+only turns its arrays into pixels and contour lines), with the session's
+own model, so they follow whichever algorithm it is. They follow every step
 (:meth:`BackgroundLayers.refresh`) and, after a short pause, every pan or
 zoom (one single-shot ``QTimer``, restarted by each range change).
 
@@ -86,8 +87,9 @@ class BackgroundLayers(QObject):
     canvas : ClusterCanvas
         Where the items go (created once, under the points).
     session : Session, optional
-        Read on every refresh (parameters of the shown entry, algorithm,
-        data); see :meth:`set_session`.
+        Read on every refresh: the shown entry's parameters, the model
+        that evaluates them (``session.model``), its registry entry and the
+        data; see :meth:`set_session`.
 
     Signals
     -------
