@@ -5,9 +5,8 @@ import argparse
 import os
 import sys
 
-ALGORITHMS = ("kmeans", "gmm", "soft-kmeans")
-INITS = ("random", "k-means++")
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+from clusterviz.model.registry import COVARIANCE_TYPES, INITS, algorithm_names
+
 MAX_K = 12
 
 
@@ -45,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Step K-Means and EM for Gaussian mixtures one iteration at a time.")
     parser.add_argument("--dataset", default="three_blobs", metavar="NAME|FILE.csv",
                         help="a built-in data set or a CSV file (default: three_blobs)")
-    parser.add_argument("--algorithm", choices=ALGORITHMS, default="kmeans", help="default: kmeans")
+    parser.add_argument("--algorithm", choices=algorithm_names(), default="kmeans", help="default: kmeans")
     parser.add_argument("--k", type=_positive_int, default=3, metavar="K", help=f"clusters, 1-{MAX_K} (default: 3)")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S", help="random seed (default: 0)")
     parser.add_argument("--init", choices=INITS, default="random", help="default: random")

@@ -12,10 +12,9 @@ nearest mean for K-Means (which has no density), the most responsible
 component for the mixtures (PRML (9.23)), and log p(x) of the mixture
 (PRML (9.14)).
 
-:func:`evaluate_layers` and :func:`density_levels` take the model;
-:func:`evaluate_grid` and the state-first form of :func:`density_levels`
-take an algorithm's name and settings and build the model through the
-registry.
+:func:`evaluate_layers` and :func:`density_levels` take the model (for
+example a session's ``model``), so nothing here depends on which algorithm
+it is.
 """
 from __future__ import annotations
 
@@ -24,11 +23,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .registry import ModelSettings, get_algorithm
-from .state import FitState, ModelError
+from .state import FitState
 
-__all__ = ["KINDS", "GridResult", "contour_segments", "density_levels", "evaluate_grid", "evaluate_layers",
-           "grid_points", "grid_shape", "has_density"]
+__all__ = ["KINDS", "GridResult", "contour_segments", "density_levels", "evaluate_layers", "grid_points",
+           "grid_shape"]
 
 KINDS: tuple[str, ...] = ("regions", "density", "both")
 
@@ -56,11 +54,6 @@ class GridResult(NamedTuple):
     ys: np.ndarray
     labels: np.ndarray | None
     log_density: np.ndarray | None
-
-
-def has_density(algorithm: str) -> bool:
-    """Whether the algorithm called ``algorithm`` defines a density p(x) (see the registry)."""
-    return get_algorithm(algorithm).has_density
 
 
 def grid_shape(x_span: float, y_span: float, long_side: int = 240) -> tuple[int, int]:
@@ -163,47 +156,8 @@ def evaluate_layers(model, state: FitState, x_range, y_range, shape, kind: str =
     return GridResult(xs, ys, labels, log_density)
 
 
-def evaluate_grid(state: FitState, x_range, y_range, shape, kind: str = "both", *, algorithm: str | None = None,
-                  covariance_type: str = "full", reg_covar: float = 1e-6,
-                  beta: float | None = None) -> GridResult:
-    """:func:`evaluate_layers` for the algorithm called ``algorithm``.
-
-    Parameters
-    ----------
-    state, x_range, y_range, shape, kind
-        As in :func:`evaluate_layers`.
-    algorithm : str or None
-        A name in the registry ("kmeans", "gmm", "soft-kmeans"); None
-        guesses from the state (no covariances: K-Means, else a Gaussian
-        mixture).
-    covariance_type : {"full", "tied", "diag", "spherical"}
-        For algorithms that fit covariances: how they are factorised.
-    reg_covar : float
-        For algorithms that fit covariances (quoted in error messages only).
-    beta : float or None
-        For algorithms with a stiffness; None reads it from the covariances I/(2 beta).
-
-    Returns
-    -------
-    GridResult
-    """
-    if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is not allowed; choose one of {', '.join(map(repr, KINDS))}.")
-    if algorithm is None:
-        algorithm = "kmeans" if state.covariances is None else "gmm"
-    entry = get_algorithm(algorithm)
-    if beta is None:
-        beta = _beta_of(state) if entry.uses_beta else 1.0
-    return evaluate_layers(_model_for(entry, state, covariance_type, reg_covar, beta), state,
-                           x_range, y_range, shape, kind)
-
-
-def density_levels(*args, **kwargs) -> np.ndarray:
+def density_levels(model, state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9)) -> np.ndarray:
     """log p(x) levels whose contours enclose given fractions of the data.
-
-    ``density_levels(model, state, X, fractions=...)``, or, for a Gaussian
-    mixture's state, ``density_levels(state, X, fractions=..., *,
-    covariance_type="full", reg_covar=1e-6)``.
 
     The contour at the level for fraction f encloses the region where
     log p(x) is at least the (1 - f) quantile of log p(x_n) over the data, so
@@ -229,12 +183,6 @@ def density_levels(*args, **kwargs) -> np.ndarray:
     ValueError
         If the model defines no density, or a fraction is not in (0, 1).
     """
-    if args and isinstance(args[0], FitState):
-        return _mixture_density_levels(*args, **kwargs)
-    return _density_levels(*args, **kwargs)
-
-
-def _density_levels(model, state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9)):
     X = np.asarray(X, dtype=np.float64)
     f = np.asarray(fractions, dtype=np.float64)
     if f.ndim != 1 or not np.all((f > 0) & (f < 1)):
@@ -246,23 +194,6 @@ def _density_levels(model, state: FitState, X, fractions: Sequence[float] = (0.1
     if log_p is None:
         raise ValueError(f"{type(model).__name__} defines no density; density levels need a mixture's state.")
     return np.quantile(log_p, 1.0 - f)
-
-
-def _mixture_density_levels(state: FitState, X, fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9), *,
-                            covariance_type: str = "full", reg_covar: float = 1e-6) -> np.ndarray:
-    """The levels of a Gaussian mixture's state, its model built through the registry."""
-    if state.covariances is None:
-        raise ValueError("K-Means defines no density; density levels need a mixture's state.")
-    model = _model_for(get_algorithm("gmm"), state, covariance_type, reg_covar, 1.0)
-    return _density_levels(model, state, X, fractions)
-
-
-def _model_for(entry, state: FitState, covariance_type: str, reg_covar: float, beta: float):
-    """The estimator of registry ``entry`` holding ``state``'s settings."""
-    means = np.asarray(state.means, dtype=np.float64)
-    settings = ModelSettings(n_clusters=means.shape[0], covariance_type=covariance_type, beta=beta,
-                             reg_covar=reg_covar, initial_means=means)
-    return entry.build(settings, means)
 
 
 def contour_segments(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, level: float) -> np.ndarray:
@@ -334,16 +265,6 @@ def contour_segments(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, level: 
 
 
 # --------------------------------------------------------------------------
-def _beta_of(state: FitState) -> float:
-    """Soft K-Means' stiffness from its covariance I/(2 beta)."""
-    if state.covariances is None:
-        raise ValueError("A soft K-Means state needs its covariances I/(2 beta); this one has none.")
-    variance = float(np.asarray(state.covariances)[0, 0, 0])
-    if not variance > 0:
-        raise ModelError(f"The soft K-Means variance is {variance!r}; it should be 1/(2 beta) > 0.")
-    return 1.0 / (2.0 * variance)
-
-
 def _check_range(name: str, r) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in r)

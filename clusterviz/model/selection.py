@@ -22,16 +22,15 @@ import numpy as np
 
 from .metrics import silhouette_score
 from .prepared import prepare
-from .registry import COVARIANCE_TYPES, ModelSettings, get_algorithm
+from . import registry
+from .registry import COVARIANCE_TYPES, Algorithm, ModelSettings, get_algorithm
 from .state import ModelError
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Cancelled", "knee_point", "SweepResult", "sweep_k", "RestartRun", "run_restarts",
-           "best_reached", "COVARIANCE_TYPES", "structure_warnings", "WEAK_SILHOUETTE", "CLEAR_KNEE"]
+           "best_reached", "COVARIANCE_TYPES", "structure_warnings", "sweep_algorithms", "WEAK_SILHOUETTE",
+           "CLEAR_KNEE"]
 
-#: The algorithms a sweep over K fits: a hard one for the distortion (elbow)
-#: and silhouettes, and the mixture whose covariance types give BIC and AIC.
-_SWEEP_HARD, _SWEEP_MIXTURE = "kmeans", "gmm"
 #: scikit-learn's iteration limit for mixtures, which the sweep's mixtures keep.
 _SWEEP_MIXTURE_MAX_ITER = 100
 # A difference from the chord (in normalised units) below this is round-off.
@@ -232,6 +231,21 @@ class SweepResult:
     warnings: tuple[str, ...] = field(default=())
 
 
+def sweep_algorithms() -> tuple[Algorithm, Algorithm]:
+    """The registry entries a sweep over K fits: the first hard algorithm
+    (its distortion gives the elbow, its labels the silhouettes) and the
+    first that fits covariances (its BIC and AIC per covariance type).
+
+    Returns
+    -------
+    (Algorithm, Algorithm)
+    """
+    entries = registry.ALGORITHMS.values()
+    hard = next(entry for entry in entries if entry.hard)
+    mixture = next(entry for entry in entries if entry.covariance_types and entry.has_density)
+    return hard, mixture
+
+
 def _seed_int(random_state) -> int:
     """An int base seed from None, an int or a Generator."""
     if isinstance(random_state, np.random.Generator):
@@ -318,6 +332,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
             raise ModelError(f"covariance type {ct!r} is not known; use one of "
                              f"{', '.join(map(repr, COVARIANCE_TYPES))}.")
     base = _seed_int(random_state)
+    hard, mixture = sweep_algorithms()
     data = prepare(X)
     n_samples = X.shape[0]
     notes: list[str] = []
@@ -337,7 +352,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         K = int(K)
         work.check()
         rng = _child_rng(base, K, 0)
-        km = get_algorithm(_SWEEP_HARD).build(ModelSettings(n_clusters=K, seed=rng, n_init=n_init), data).fit(data)
+        km = hard.build(ModelSettings(n_clusters=K, seed=rng, n_init=n_init), data).fit(data)
         inertia[i] = km.inertia_
         if K >= 2:
             n_used = np.unique(km.labels_).size
@@ -351,7 +366,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         for ct in covariance_types:
             work.check()
             try:
-                gm = _best_mixture(data, K, ct, gmm_n_init, reg_covar, base)
+                gm = _best_mixture(mixture, data, K, ct, gmm_n_init, reg_covar, base)
                 bic[ct][i] = gm.bic(data)
                 aic[ct][i] = gm.aic(data)
             except ModelError as exc:
@@ -378,7 +393,7 @@ def sweep_k(X, k_max: int = 10, *, n_init: int = 4, random_state=0,
         warnings=structure_warnings(knee, strength, best_sil_value))
 
 
-def _best_mixture(X, K: int, ct: str, n_init: int, reg_covar: float, base: int):
+def _best_mixture(entry: Algorithm, X, K: int, ct: str, n_init: int, reg_covar: float, base: int):
     """The fitted mixture with the highest log-likelihood of ``n_init`` starts;
     raises the last ModelError if every start failed."""
     best, error = None, None
@@ -387,7 +402,7 @@ def _best_mixture(X, K: int, ct: str, n_init: int, reg_covar: float, base: int):
         try:
             settings = ModelSettings(n_clusters=K, init="kmeans", seed=rng, covariance_type=ct,
                                      reg_covar=reg_covar, max_iter=_SWEEP_MIXTURE_MAX_ITER)
-            gm = get_algorithm(_SWEEP_MIXTURE).build(settings, X).fit(X)
+            gm = entry.build(settings, X).fit(X)
         except ModelError as exc:
             error = exc
             continue

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from clusterviz.model import GaussianMixture, KMeans, ModelError, SoftKMeans
-from clusterviz.model.fields import (contour_segments, density_levels, evaluate_grid, grid_points, grid_shape,
-                                    has_density)
+from clusterviz.model.fields import contour_segments, density_levels, evaluate_layers, grid_points, grid_shape
 
 X_RANGE, Y_RANGE, SHAPE = (-3.0, 8.0), (-2.5, 7.0), (37, 53)
 
@@ -41,7 +40,7 @@ def test_kmeans_regions_are_the_nearest_centre():
     X = _blobs()
     model = KMeans(n_clusters=3, random_state=0)
     state = model.step(X, model.initialize(X))
-    result = evaluate_grid(state, X_RANGE, Y_RANGE, SHAPE, "both", algorithm="kmeans")
+    result = evaluate_layers(model, state, X_RANGE, Y_RANGE, SHAPE, "both")
     assert result.log_density is None
     assert result.labels.shape == SHAPE
     _, _, P = grid_points(X_RANGE, Y_RANGE, SHAPE)
@@ -51,13 +50,16 @@ def test_kmeans_regions_are_the_nearest_centre():
     assert np.mean(brute == expected) > 0.999
 
 
-def test_kmeans_is_guessed_from_a_state_without_covariances():
+def test_kinds_compute_only_what_they_name():
     X = _blobs()
-    state = KMeans(n_clusters=3, random_state=1).initialize(X)
-    guessed = evaluate_grid(state, X_RANGE, Y_RANGE, SHAPE, "both")
-    explicit = evaluate_grid(state, X_RANGE, Y_RANGE, SHAPE, "regions", algorithm="kmeans")
-    np.testing.assert_array_equal(guessed.labels, explicit.labels)
-    assert guessed.log_density is None
+    model = GaussianMixture(n_components=3, random_state=1, max_iter=3).fit(X)
+    state = model._fitted()
+    both = evaluate_layers(model, state, X_RANGE, Y_RANGE, SHAPE, "both")
+    regions = evaluate_layers(model, state, X_RANGE, Y_RANGE, SHAPE, "regions")
+    density = evaluate_layers(model, state, X_RANGE, Y_RANGE, SHAPE, "density")
+    assert regions.log_density is None and density.labels is None
+    np.testing.assert_array_equal(regions.labels, both.labels)
+    np.testing.assert_array_equal(density.log_density, both.log_density)
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "tied", "spherical"])
@@ -65,8 +67,7 @@ def test_gmm_regions_and_density_match_predict_and_score_samples(covariance_type
     X = _blobs()
     gmm = GaussianMixture(n_components=3, covariance_type=covariance_type, random_state=0, max_iter=5).fit(X)
     state = gmm._fitted()
-    result = evaluate_grid(state, X_RANGE, Y_RANGE, SHAPE, "both", algorithm="gmm",
-                           covariance_type=covariance_type)
+    result = evaluate_layers(gmm, state, X_RANGE, Y_RANGE, SHAPE, "both")
     _, _, P = grid_points(X_RANGE, Y_RANGE, SHAPE)
     np.testing.assert_array_equal(result.labels.ravel(), gmm.predict(P))
     np.testing.assert_allclose(result.log_density.ravel(), gmm.score_samples(P), rtol=1e-10, atol=1e-10)
@@ -78,7 +79,7 @@ def test_gmm_density_integrates_to_about_one():
     X = _blobs()
     gmm = GaussianMixture(n_components=3, random_state=0, max_iter=20).fit(X)
     xr, yr, shape = (-8.0, 13.0), (-8.0, 12.0), (300, 300)
-    result = evaluate_grid(gmm._fitted(), xr, yr, shape, "density")
+    result = evaluate_layers(gmm, gmm._fitted(), xr, yr, shape, "density")
     cell = (xr[1] - xr[0]) / shape[1] * (yr[1] - yr[0]) / shape[0]
     assert np.exp(result.log_density).sum() * cell == pytest.approx(1.0, abs=1e-3)
 
@@ -88,7 +89,7 @@ def test_soft_kmeans_regions_match_predict_and_density_is_the_equal_weight_mixtu
     beta = 0.7
     model = SoftKMeans(n_clusters=3, beta=beta, random_state=0, max_iter=4).fit(X)
     state = model.step(X, model.initialize(X))
-    result = evaluate_grid(state, X_RANGE, Y_RANGE, SHAPE, "both", algorithm="soft-kmeans", beta=beta)
+    result = evaluate_layers(model, state, X_RANGE, Y_RANGE, SHAPE, "both")
     _, _, P = grid_points(X_RANGE, Y_RANGE, SHAPE)
     expected = model.e_step(P, state).labels
     np.testing.assert_array_equal(result.labels.ravel(), expected)
@@ -98,16 +99,13 @@ def test_soft_kmeans_regions_match_predict_and_density_is_the_equal_weight_mixtu
     m = a.max(axis=1)
     log_p = m + np.log(np.exp(a - m[:, None]).sum(axis=1)) - np.log(3) + np.log(beta / np.pi)
     np.testing.assert_allclose(result.log_density.ravel(), log_p, rtol=1e-9, atol=1e-9)
-    # beta read back from the covariances gives the same regions
-    guessed = evaluate_grid(state, X_RANGE, Y_RANGE, SHAPE, "regions", algorithm="soft-kmeans")
-    assert np.mean(guessed.labels == result.labels) > 0.999
 
 
 def test_density_levels_enclose_the_stated_fractions_of_the_data():
     X = _blobs()
     gmm = GaussianMixture(n_components=3, random_state=0, max_iter=20).fit(X)
     state = gmm._fitted()
-    levels = density_levels(state, X, (0.1, 0.5, 0.9))
+    levels = density_levels(gmm, state, X, (0.1, 0.5, 0.9))
     assert np.all(np.diff(levels) < 0)
     log_p = gmm.score_samples(X)
     for f, level in zip((0.1, 0.5, 0.9), levels):
@@ -116,53 +114,51 @@ def test_density_levels_enclose_the_stated_fractions_of_the_data():
 
 def test_density_levels_need_a_mixture_and_refuse_bad_fractions():
     X = _blobs()
-    with pytest.raises(ValueError, match="K-Means"):
-        density_levels(KMeans(n_clusters=3, random_state=0).initialize(X), X)
-    gmm_state = GaussianMixture(n_components=3, random_state=0).initialize(X)
+    kmeans = KMeans(n_clusters=3, random_state=0)
+    with pytest.raises(ValueError, match="KMeans defines no density"):
+        density_levels(kmeans, kmeans.initialize(X), X)
+    gmm = GaussianMixture(n_components=3, random_state=0)
+    gmm_state = gmm.initialize(X)
     with pytest.raises(ValueError, match="fractions"):
-        density_levels(gmm_state, X, (0.0, 0.5))
-    assert density_levels(gmm_state, np.empty((0, 2))).shape == (0,)
+        density_levels(gmm, gmm_state, X, (0.0, 0.5))
+    assert density_levels(gmm, gmm_state, np.empty((0, 2))).shape == (0,)
 
 
 def test_more_than_two_columns_is_refused_with_a_message():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((30, 3))
-    state = KMeans(n_clusters=2, random_state=0).initialize(X)
+    model = KMeans(n_clusters=2, random_state=0)
+    state = model.initialize(X)
     with pytest.raises(ValueError, match="2-D"):
-        evaluate_grid(state, (0.0, 1.0), (0.0, 1.0), (4, 4))
+        evaluate_layers(model, state, (0.0, 1.0), (0.0, 1.0), (4, 4))
 
 
-def test_bad_kind_and_algorithm_are_refused():
+def test_a_bad_kind_is_refused():
     X = _blobs()
-    state = KMeans(n_clusters=3, random_state=0).initialize(X)
+    model = KMeans(n_clusters=3, random_state=0)
+    state = model.initialize(X)
     with pytest.raises(ValueError, match="kind"):
-        evaluate_grid(state, (0.0, 1.0), (0.0, 1.0), (4, 4), "contours")
-    with pytest.raises(ValueError, match="algorithm"):
-        evaluate_grid(state, (0.0, 1.0), (0.0, 1.0), (4, 4), algorithm="dbscan")
-
-
-def test_has_density():
-    assert not has_density("kmeans")
-    assert has_density("gmm") and has_density("soft-kmeans")
+        evaluate_layers(model, state, (0.0, 1.0), (0.0, 1.0), (4, 4), "contours")
 
 
 def test_results_are_finite_far_from_the_data():
     X = _blobs()
     gmm = GaussianMixture(n_components=3, random_state=0, max_iter=3).fit(X)
-    result = evaluate_grid(gmm._fitted(), (-1e3, 1e3), (-1e3, 1e3), (50, 50), "both")
+    result = evaluate_layers(gmm, gmm._fitted(), (-1e3, 1e3), (-1e3, 1e3), (50, 50), "both")
     assert np.all(np.isfinite(result.log_density))
     assert set(np.unique(result.labels)) <= {0, 1, 2}
 
 
 def test_a_broken_covariance_is_a_model_error():
     X = _blobs()
-    state = GaussianMixture(n_components=3, random_state=0).initialize(X)
+    gmm = GaussianMixture(n_components=3, random_state=0)
+    state = gmm.initialize(X)
     bad = np.array(state.covariances)
     bad[1] = -np.eye(2)
     import dataclasses
 
     with pytest.raises(ModelError):
-        evaluate_grid(dataclasses.replace(state, covariances=bad), X_RANGE, Y_RANGE, SHAPE, "density")
+        evaluate_layers(gmm, dataclasses.replace(state, covariances=bad), X_RANGE, Y_RANGE, SHAPE, "density")
 
 
 def test_contour_of_a_paraboloid_is_the_circle():

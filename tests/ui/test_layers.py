@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QApplication, QCheckBox
 
 from clusterviz.data import Dataset
 from clusterviz.ui.canvas.layers import DENSITY_FRACTIONS, GRID_LONG_SIDE, REGION_ALPHA
@@ -121,11 +121,13 @@ def test_zooming_recomputes_once_after_the_last_change(make_window, qtbot):
     calls = []
     window.layers.updated.connect(lambda: calls.append(1))
     vb = window.canvas.view_box
-    for _ in range(5):
-        vb.scaleBy(s=(0.9, 0.9))
-    qtbot.waitUntil(lambda: len(calls) >= 1, timeout=3000)
-    qtbot.wait(200)  # no second recomputation follows (debounced)
-    assert len(calls) == 1
+    with qtbot.waitSignal(window.layers.updated, timeout=3000):
+        for _ in range(5):
+            vb.scaleBy(s=(0.9, 0.9))
+        assert timer.isActive() and not calls  # debounced: nothing recomputed while zooming
+    QApplication.processEvents()  # anything the recomputation queued
+    # one recomputation, and none pending: the timer was not restarted after it
+    assert len(calls) == 1 and not timer.isActive()
     image = window.layers.regions_image
     rect = image.mapRectToParent(image.boundingRect())
     (x0, x1), (y0, y1) = vb.viewRange()

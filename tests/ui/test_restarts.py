@@ -198,19 +198,24 @@ def test_data_change_during_restarts_stops_them(make_window, qtbot):
     assert panel.status_label.text() == "The data changed: run the restarts again."
 
 
-def test_objectives_are_shown_with_four_significant_digits_everywhere(make_window, qtbot):
-    from clusterviz.ui.panels.restarts import format_objective
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm"])
+def test_objectives_are_written_as_the_status_line_writes_them(make_window, qtbot, algorithm):
+    from clusterviz.session import format_number
 
-    assert [format_objective(v) for v in (321.99612, 6506.88, 12345.6, -1234.567, 0.0012345, 0.0)] == [
-        "322", "6507", "12350", "-1235", "0.001234", "0"]
-    assert format_objective(float("nan")) == "undefined"
-    window = make_window(builtin_dataset("three_blobs"))
+    window = make_window(builtin_dataset("three_blobs"), algorithm=algorithm)
     panel = window.restarts_panel
     runs = _run(qtbot, panel, R=4)
-    best = format_objective(runs[0].objective)
-    assert f"J = {best}," in panel.status_label.text()
-    assert panel.thumbnails[0].text().startswith(f"J = {best} ·")
-    assert f"J = {best} " in panel.thumbnails[0].toolTip()
+    symbol = window.session.algorithm_entry.objective_symbol
+    best = format_number(runs[0].objective)
+    assert best.count(".") == 1 and len(best.split(".")[1]) == 2  # 322.00, -1166.41
+    assert f"{symbol} = {best}," in panel.status_label.text()
+    assert panel.thumbnails[0].text().startswith(f"{symbol} = {best} ·")
+    assert f"{symbol} = {best} " in panel.thumbnails[0].toolTip()
+    # the best run, loaded and run again, reads the same in the status line
+    assert panel.load_run(runs[0])
+    window.controller.run_to_convergence()
+    qtbot.waitUntil(lambda: not window.controller.busy)
+    assert f"{symbol} = {best}" in window.session.info_text()
 
 
 def job_threads(name: str) -> list[threading.Thread]:

@@ -2,7 +2,8 @@
 
 Both are images laid under the points, computed on a grid over the visible
 part of the plane by the Qt-free :mod:`clusterviz.model.fields` (this module
-only turns its arrays into pixels and contour lines). They follow every step
+only turns its arrays into pixels and contour lines), with the session's
+own model, so they follow whichever algorithm it is. They follow every step
 (:meth:`BackgroundLayers.refresh`) and, after a short pause, every pan or
 zoom (one single-shot ``QTimer``, restarted by each range change).
 
@@ -20,8 +21,8 @@ from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QVBoxLayout
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
-from clusterviz.model import ModelError
-from clusterviz.model.fields import contour_segments, density_levels, evaluate_grid, grid_shape, has_density
+from clusterviz.model import ModelError, registry
+from clusterviz.model.fields import contour_segments, density_levels, evaluate_layers, grid_shape
 
 from .palette import MAX_CLUSTERS, cluster_colour
 
@@ -43,8 +44,7 @@ DENSITY_TIP = ("Mixture density: contour lines of log p(x) enclosing the densest
                "the points, over a faint fill (EM and soft K-Means) (D).")
 _NOT_2D_TIP = "Background layers need 2-D data; this data set has {d} columns, so the plane shows a projection."
 _NO_FIT_TIP = "Nothing to draw yet: there is no fit (add points)."
-_KMEANS_DENSITY_TIP = ("K-Means defines no probability density; switch to Gaussian mixture (EM) or soft K-Means "
-                       "to see log p(x).")
+_NO_DENSITY_TIP = "{label} defines no probability density; switch to {others} to see log p(x)."
 
 
 def region_colours() -> np.ndarray:
@@ -56,12 +56,20 @@ def region_colours() -> np.ndarray:
     return table
 
 
+def no_density_tip(entry) -> str:
+    """Why the density layer is off for the registry ``entry`` of an
+    algorithm without a density, naming the algorithms that have one."""
+    labels = [other.label for other in registry.ALGORITHMS.values() if other.has_density]
+    others = " or ".join(labels) if labels else "an algorithm with a density"
+    return _NO_DENSITY_TIP.format(label=entry.label, others=others)
+
+
 def layer_problem(session, layer: str) -> str | None:
     """Why ``layer`` ("regions" or "density") cannot be drawn for ``session``, or None."""
     if session.n_features != 2:
         return _NOT_2D_TIP.format(d=session.n_features)
-    if layer == "density" and not has_density(session.algorithm):
-        return _KMEANS_DENSITY_TIP
+    if layer == "density" and not session.algorithm_entry.has_density:
+        return no_density_tip(session.algorithm_entry)
     if session.entry is None:
         return _NO_FIT_TIP
     if getattr(session, "view_projection", None) is not None:
@@ -79,8 +87,9 @@ class BackgroundLayers(QObject):
     canvas : ClusterCanvas
         Where the items go (created once, under the points).
     session : Session, optional
-        Read on every refresh (parameters of the shown entry, algorithm,
-        data); see :meth:`set_session`.
+        Read on every refresh: the shown entry's parameters, the model
+        that evaluates them (``session.model``), its registry entry and the
+        data; see :meth:`set_session`.
 
     Signals
     -------
@@ -182,12 +191,12 @@ class BackgroundLayers(QObject):
         kind = "both" if regions and density else ("regions" if regions else "density")
         swapped = tuple(s.view_columns) == (1, 0)
         if swapped:  # evaluate in data order, then turn rows into columns
-            result = evaluate_grid(entry, y_range, x_range, shape[::-1], kind, **self._model_options(s))
+            result = evaluate_layers(s.model, entry, y_range, x_range, shape[::-1], kind)
             labels = None if result.labels is None else result.labels.T
             log_p = None if result.log_density is None else result.log_density.T
             xs, ys = result.ys, result.xs
         else:
-            result = evaluate_grid(entry, x_range, y_range, shape, kind, **self._model_options(s))
+            result = evaluate_layers(s.model, entry, x_range, y_range, shape, kind)
             labels, log_p = result.labels, result.log_density
             xs, ys = result.xs, result.ys
         rect = QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0])
@@ -197,19 +206,8 @@ class BackgroundLayers(QObject):
         if density:
             self._draw_density(s, entry, xs, ys, log_p, rect)
 
-    @staticmethod
-    def _model_options(s) -> dict:
-        options = {"algorithm": s.algorithm}
-        if s.algorithm == "gmm":
-            options["covariance_type"] = s.covariance_type
-            options["reg_covar"] = float(getattr(s.model, "reg_covar", 1e-6))
-        elif s.algorithm == "soft-kmeans":
-            options["beta"] = float(s.beta)
-        return options
-
     def _draw_density(self, s, entry, xs, ys, log_p: np.ndarray, rect: QRectF) -> None:
-        ct = s.covariance_type if s.algorithm == "gmm" else "spherical"
-        levels = density_levels(entry, s.X, DENSITY_FRACTIONS, covariance_type=ct)
+        levels = density_levels(s.model, entry, s.X, DENSITY_FRACTIONS)
         if levels.size == 0:
             levels = np.quantile(log_p, 1.0 - np.asarray(DENSITY_FRACTIONS))
         inner, outer = float(levels[0]), float(levels[-1])

@@ -13,7 +13,7 @@ import time
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
-from clusterviz.model.selection import CLEAR_KNEE, SweepResult, sweep_k
+from clusterviz.model.selection import CLEAR_KNEE, SweepResult, sweep_algorithms, sweep_k
 
 from ..canvas.palette import MAX_CLUSTERS
 from ..jobs import BackgroundJob, job_controls
@@ -37,7 +37,6 @@ class ChoosingKPanel(QWidget):
     def __init__(self, controller, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.session = controller.session
         self.result: SweepResult | None = None
         self.job = BackgroundJob("choosing-k", self)
         #: Computes the silhouette diagram off the GUI thread (one at a time; the newest request wins).
@@ -90,7 +89,7 @@ class ChoosingKPanel(QWidget):
         row2 = QHBoxLayout()
         row2.setContentsMargins(0, 0, 0, 0)
         row2.addWidget(self.progress, 1)
-        row2.addWidget(QLabel("EM:"))
+        row2.addWidget(QLabel(f"{sweep_algorithms()[1].short_label}:"))
         row2.addWidget(self.criterion_combo)
         sweep_tab = QWidget()
         sweep_layout = QVBoxLayout(sweep_tab)
@@ -132,6 +131,11 @@ class ChoosingKPanel(QWidget):
         self.tabs.currentChanged.connect(lambda _i: self.refresh_silhouette())
         self._show_result(None)
         self._on_settings()
+
+    @property
+    def session(self):
+        """The controller's current session."""
+        return self.controller.session
 
     # ------------------------------------------------------------ the sweep
     def run_sweep(self) -> bool:

@@ -10,17 +10,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS
+from clusterviz.model import registry
 from clusterviz.session import format_setting
 
 from ..canvas.layers import LayersBox
 from ..canvas.palette import MAX_CLUSTERS
 from .teaching_controls import HalfStepRow, TimelineRow, ViewGroup, step_button_text
 
-ALGORITHM_ITEMS = (
-    ("K-Means", "kmeans", "Lloyd's algorithm: hard assignments, then centroids (PRML 9.1)."),
-    ("Gaussian mixture (EM)", "gmm", "EM for a Gaussian mixture: soft responsibilities, means and covariances (PRML 9.2)."),
-    ("Soft K-Means", "soft-kmeans", "K-Means with soft assignments of stiffness beta; beta -> infinity is K-Means."),
-)
 INIT_ITEMS = (
     ("Random points", "random", "Start from K data points picked at random."),
     ("k-means++", "k-means++", "Start from K spread-out data points (Arthur & Vassilvitskii 2007)."),
@@ -34,6 +30,11 @@ COVARIANCE_ITEMS = (
 #: Beta slider: 0 .. BETA_TICKS maps to beta = 10^-2 .. 10^3 on a log scale.
 BETA_MIN_EXP, BETA_MAX_EXP, BETA_TICKS = -2.0, 3.0, 100
 FILE_DATASET = "__file__"
+
+
+def algorithm_items() -> tuple[tuple[str, str, str], ...]:
+    """(label, name, tooltip) of every algorithm in the registry, in its order."""
+    return tuple((entry.label, entry.name, entry.description) for entry in registry.ALGORITHMS.values())
 
 
 def beta_from_slider(value: int) -> float:
@@ -84,7 +85,7 @@ class ControlPanel(QWidget):
         self.controller = controller
 
         # ---- settings
-        self.algorithm_combo = _combo("algorithmCombo", "Which clustering algorithm to step.", ALGORITHM_ITEMS)
+        self.algorithm_combo = _combo("algorithmCombo", "Which clustering algorithm to step.", algorithm_items())
         self.dataset_combo = QComboBox()
         self.dataset_combo.setObjectName("datasetCombo")
         self.dataset_combo.setToolTip("Load one of the built-in data sets.")
@@ -268,11 +269,12 @@ class ControlPanel(QWidget):
                 combo.setCurrentIndex(index)
         finally:
             del blockers
-        gmm, soft = s.algorithm == "gmm", s.algorithm == "soft-kmeans"
-        self.covariance_combo.setEnabled(gmm)
-        self.form.setRowVisible(self.covariance_combo, gmm)
-        self.beta_slider.setEnabled(soft)
-        self.form.setRowVisible(self.beta_slider.parentWidget(), soft)
+        entry = s.algorithm_entry  # which settings apply comes from the registry
+        covariances, beta = bool(entry.covariance_types), entry.uses_beta
+        self.covariance_combo.setEnabled(covariances)
+        self.form.setRowVisible(self.covariance_combo, covariances)
+        self.beta_slider.setEnabled(beta)
+        self.form.setRowVisible(self.beta_slider.parentWidget(), beta)
         self.form.setRowVisible(self.columns_box, len(s.dataset.columns) > 2)
         self.layers_box.sync(s)
         self.view_group.sync(s)

@@ -9,33 +9,11 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from clusterviz.model.ambiguity import centroid_distances
+from clusterviz.session import format_number
 
 from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
 
-CAPTIONS = {
-    "kmeans": "K-Means: hard 0/1 responsibilities",
-    "gmm": "EM: soft responsibilities (they sum to 1)",
-    "soft-kmeans": "Soft K-Means (β = {beta:.3g}): soft responsibilities",
-}
 HINT = "Hover over a point to inspect it; click it to pin it."
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _short(value: float) -> str:
-    """Three significant digits, trailing zeros kept: 7.00, 0.230, 12.3, 456."""
-    a = abs(value)
-    if a >= 100 or a == 0:
-        return f"{value:.0f}"
-    if a >= 10:
-        return f"{value:.1f}"
-    if a >= 1:
-        return f"{value:.2f}"
-    if a >= 1e-3:
-        return f"{value:.3f}"
-    return f"{value:.2g}"
 
 
 class ResponsibilityBars(QWidget):
@@ -102,11 +80,13 @@ class ResponsibilityBars(QWidget):
         text_colour = self.palette().windowText().color()
         name_w = fm.horizontalAdvance("C12") + 4
         value_w = fm.horizontalAdvance("0.000") + 6
-        dist_w = fm.horizontalAdvance("d = 00.000") + 6
+        R, D = self.responsibilities, self.distances
+        distance_texts = [] if D is None else [f"d = {format_number(d)}" for d in D]
+        # as wide as "d = 00.000", wider when a distance needs it
+        dist_w = max([fm.horizontalAdvance("d = 00.000")] + [fm.horizontalAdvance(t) for t in distance_texts]) + 6
         swatch = 10
         x_bar = swatch + 4 + name_w
         bar_w = max(20.0, self.width() - x_bar - value_w - dist_w - 4)
-        R, D = self.responsibilities, self.distances
         top = -1 if R is None else int(np.argmax(R))
         nearest = -1 if D is None else int(np.argmin(D))
         bold = QFont(base)
@@ -139,7 +119,7 @@ class ResponsibilityBars(QWidget):
                 painter.setFont(bold if k == nearest else base)
                 painter.setPen(text_colour)
                 painter.drawText(QRectF(x_bar + bar_w + value_w + 4, y, dist_w, h),
-                                 align | Qt.AlignmentFlag.AlignRight, f"d = {_short(D[k])}")
+                                 align | Qt.AlignmentFlag.AlignRight, distance_texts[k])
         painter.end()
 
 
@@ -211,7 +191,7 @@ class InspectorPanel(QWidget):
             return
         self.bars.reserve_rows(int(session.n_clusters))
         self.index, self.pinned = int(index), bool(pinned)
-        coords = ", ".join(_fmt(v) for v in X[index])
+        coords = ", ".join(f"{v:.4g}" for v in X[index])
         head = "<b>Pinned</b> · " if pinned else ""
         text = f"{head}<b>Point {index}</b> ({coords})"
         state = session.state
@@ -229,10 +209,11 @@ class InspectorPanel(QWidget):
         if state is not None:
             d = centroid_distances(X[index: index + 1], np.asarray(state.means))[0]
         self.responsibilities, self.distances = r, d
-        hard = session.algorithm == "kmeans"
+        entry = session.algorithm_entry
+        hard = entry.hard
         self.label.setText(text)
         self.bars.set_values(r, d, hard)
-        caption = CAPTIONS.get(session.algorithm, "").format(beta=float(getattr(session, "beta", 1.0)))
+        caption = entry.responsibility_caption.format(beta=float(session.beta))
         if pinned:
             caption += " · Esc unpins"
         self.caption.setText(caption if state is not None else "")

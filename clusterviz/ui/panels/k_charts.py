@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QSizePolicy
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.metrics import silhouette_samples
-from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, SweepResult
+from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, SweepResult, sweep_algorithms
 
 from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
 from .objective_plot import StepAxis
@@ -171,8 +171,9 @@ class ElbowChart(KChart):
     """K-Means distortion against K with the Kneedle knee marked."""
 
     def __init__(self, parent=None) -> None:
+        hard = sweep_algorithms()[0].short_label
         super().__init__("elbowChart", "Distortion J",
-                         "K-Means distortion (best of several starts) for each K; the ring marks the knee "
+                         f"{hard} distortion (best of several starts) for each K; the ring marks the knee "
                          "found by the Kneedle method. Click a K to use it.", parent)
         self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOUR), symbol="o", symbolSize=6,
                                      symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
@@ -180,7 +181,7 @@ class ElbowChart(KChart):
         self.label = pg.TextItem(color=_MARK_COLOUR, anchor=(-0.15, 1.1))
         for item in (self.curve, self.marker, self.label):
             self.getPlotItem().addItem(item)
-        self.set_title("Elbow: K-Means distortion")
+        self.set_title(f"Elbow: {hard} distortion")
 
     def show_result(self, r: SweepResult | None) -> None:
         if r is None:
@@ -212,9 +213,11 @@ class CriterionChart(KChart):
     each minimum marked."""
 
     def __init__(self, parent=None) -> None:
+        mixture = sweep_algorithms()[1].short_label
         super().__init__("criterionChart", "BIC (lower is better)",
-                         "EM information criterion for each covariance type; rings mark each type's minimum. "
-                         "Click a K to use it.", parent)
+                         f"{mixture} information criterion for each covariance type; rings mark each type's "
+                         "minimum. Click a K to use it.", parent)
+        self.mixture = mixture  # the algorithm whose BIC/AIC the sweep reports ("EM")
         plot = self.getPlotItem()
         self.curves, self.markers = {}, {}
         for ct in COVARIANCE_TYPES:
@@ -267,7 +270,7 @@ class CriterionChart(KChart):
         for ct in COVARIANCE_TYPES:
             k = minima.get(ct)
             parts.append(f"<span style='color:{TYPE_COLOURS[ct]}'>{ct}{'' if k is None else f' {k}'}</span>")
-        head = f"EM {self.criterion}, lowest at K: " if minima else f"EM {self.criterion}: "
+        head = f"{self.mixture} {self.criterion}" + (", lowest at K: " if minima else ": ")
         self.set_title(head + " · ".join(parts))
 
 
@@ -276,8 +279,8 @@ class SilhouetteChart(KChart):
 
     def __init__(self, parent=None) -> None:
         super().__init__("silhouetteChart", "Mean silhouette",
-                         "Mean silhouette coefficient of the K-Means clustering for each K (higher is better); "
-                         "the ring marks the maximum. Click a K to use it.", parent)
+                         f"Mean silhouette coefficient of the {sweep_algorithms()[0].short_label} clustering for "
+                         "each K (higher is better); the ring marks the maximum. Click a K to use it.", parent)
         self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOUR), symbol="o", symbolSize=6,
                                      symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
         self.marker = _ring()

@@ -13,47 +13,30 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QScr
                                QToolButton, QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
+from clusterviz.model import registry
 from clusterviz.model.selection import RestartRun, best_reached, run_restarts
+from clusterviz.session import format_number
 
 from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS
 from ..jobs import BackgroundJob, job_controls
 
-#: The session's start names and what each algorithm calls them.
+#: The session's start methods (every algorithm takes these names).
 START_METHODS = ("random", "k-means++")
-_MODEL_INITS: dict[str, dict[str, str]] = {}  # every model now takes the session's start names
 METHOD_COLOURS = {"random": "#D55E00", "k-means++": "#0072B2"}
-#: Relative tolerance of "reached the best objective": K-Means converges
-#: exactly (labels stop changing); EM stops at a tolerance (1e-3 per point).
-# Runs count as reaching the best within this relative tolerance: K-Means and
-# EM stop on a tolerance, so runs that found the same clustering end a few
-# parts in 10^5 apart (J = 991.50 vs 991.51 on unequal_sizes).
-RTOL = {"kmeans": 1e-3, "soft-kmeans": 1e-3, "gmm": 1e-3}
+#: Runs count as reaching the best objective within this relative
+#: tolerance: the algorithms stop on a tolerance, so runs that found the
+#: same clustering end a few parts in 10^5 apart (J = 991.50 vs 991.51 on
+#: unequal_sizes).
+RTOL = 1e-3
 THUMB = 104
 _THUMB_POINTS = 1500
 
 
-def format_objective(value: float) -> str:
-    """An objective for students: 4 significant digits, without an exponent
-    unless the number is huge or tiny (322, 6507, 991.5, -1235, 0.001234)."""
-    value = float(value)
-    if not np.isfinite(value):
-        return "undefined"
-    if value == 0.0 or 1e-4 <= abs(value) < 1e7:
-        return np.format_float_positional(value, precision=4, unique=True, fractional=False, trim="-")
-    return f"{value:.4g}"
-
-
-def model_init(algorithm: str, method: str) -> str:
-    """The model's name for the session's start ``method``."""
-    return _MODEL_INITS.get(algorithm, {}).get(method, method)
-
-
-def session_init(algorithm: str, model_name: str) -> str:
-    """The session's start name for a model's init name."""
-    for method, name in _MODEL_INITS.get(algorithm, {}).items():
-        if name == model_name:
-            return method
-    return model_name
+def histogram_title(entry) -> str:
+    """"Final distortion J (lower is better)": the x axis of the histogram
+    for the registry ``entry`` of an algorithm."""
+    name = entry.objective_name[:1].lower() + entry.objective_name[1:]
+    return f"Final {name} ({'higher' if entry.higher_is_better else 'lower'} is better)"
 
 
 def render_thumbnail(P: np.ndarray, labels: np.ndarray, means: np.ndarray, bounds, best: bool,
@@ -125,7 +108,6 @@ class RestartsPanel(QWidget):
     def __init__(self, controller, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.session = controller.session
         self.runs: list[RestartRun] = []
         self.settings: dict = {}
         self.thumbnails: list[QToolButton] = []
@@ -243,6 +225,11 @@ class RestartsPanel(QWidget):
         controller.data_changed.connect(self._on_data_changed)
         controller.view_changed.connect(lambda: self.runs and self.show_runs(self.runs))  # same runs, new view
 
+    @property
+    def session(self):
+        """The controller's current session."""
+        return self.controller.session
+
     # ----------------------------------------------------------- seeding
     def attach_seeding(self, seeding) -> None:
         """Bind ``seedingCheck`` to the seeding view's mode."""
@@ -267,32 +254,28 @@ class RestartsPanel(QWidget):
             self._status(s.problem or "There is nothing to fit.", error=True)
             return False
         X = np.array(s.X, dtype=np.float64)
-        algorithm, K, R = s.algorithm, int(s.n_clusters), int(self.restarts_spin.value())
+        entry = s.algorithm_entry
+        algorithm, K, R = entry.name, int(s.n_clusters), int(self.restarts_spin.value())
+        # Fields of ModelSettings, as the session's model has them (reg_covar:
+        # the same choice for the same data); only those the algorithm uses.
         params = {"max_iter": int(s.max_iter)}
-        if algorithm == "gmm":
+        if entry.covariance_types:
             params["covariance_type"] = s.covariance_type
-            params["reg_covar"] = float(s.model.reg_covar)  # the session's, scaled with the data
-        elif algorithm == "soft-kmeans":
+        if entry.uses_beta:
             params["beta"] = float(s.beta)
-        self.settings = {"algorithm": algorithm, "n_clusters": K, "covariance_type": s.covariance_type,
-                         "beta": float(s.beta), "n_restarts": R}
-        inits = tuple(model_init(algorithm, m) for m in START_METHODS)
+        self.settings = {"algorithm": algorithm, "n_clusters": K, "n_restarts": R, **params}
         self._stale = False
         seed = int(s.seed)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self._status(f"Running {R} + {R} restarts of {self._algorithm_name(algorithm)} with K = {K} …")
+        self._status(f"Running {R} + {R} restarts of {entry.label} with K = {K} …")
         self.job.start(lambda progress, is_cancelled: run_restarts(
-            X, algorithm, K, R, inits=inits, random_state=seed, progress=progress,
+            X, algorithm, K, R, inits=START_METHODS, random_state=seed, progress=progress,
             is_cancelled=is_cancelled, **params))
         return True
 
     def shutdown(self) -> None:
         self.job.shutdown()
-
-    @staticmethod
-    def _algorithm_name(algorithm: str) -> str:
-        return {"kmeans": "K-Means", "gmm": "EM (Gaussian mixture)", "soft-kmeans": "soft K-Means"}[algorithm]
 
     def _status(self, text: str, error: bool = False) -> None:
         self.status_label.setStyleSheet("color: #B00020;" if error else "")
@@ -315,8 +298,7 @@ class RestartsPanel(QWidget):
 
     def reached(self, method: str) -> tuple[int, int]:
         """(x, R): runs of the start ``method`` that reached the best objective."""
-        algorithm = self.settings.get("algorithm", "kmeans")
-        return best_reached(self.runs, rtol=RTOL.get(algorithm, 1e-4), init=model_init(algorithm, method))
+        return best_reached(self.runs, rtol=RTOL, init=method)
 
     def _on_finished(self, runs: list[RestartRun]) -> None:
         self.show_runs(runs)
@@ -337,9 +319,8 @@ class RestartsPanel(QWidget):
             for label in self.best_labels.values():
                 label.setText("")
             return
-        algorithm = self.settings.get("algorithm", "kmeans")
+        entry = registry.get_algorithm(self.settings["algorithm"])
         best = self.best_objective()
-        rtol = RTOL.get(algorithm, 1e-4)
         shown = self.session.shown_points()  # the canvas's coordinates, a PCA view too
         idx = np.arange(shown.shape[0])
         if shown.shape[0] > _THUMB_POINTS:
@@ -347,11 +328,11 @@ class RestartsPanel(QWidget):
         P = shown[idx]
         lo, hi = P.min(axis=0), P.max(axis=0)
         bounds = (lo[0], hi[0], lo[1], hi[1])
-        name = "J" if algorithm == "kmeans" else ("ℓ" if algorithm == "gmm" else "J")
+        name = entry.objective_symbol
         columns = self._grid_columns = self._columns()
         for i, run in enumerate(self.runs):
-            method = session_init(algorithm, run.init)
-            is_best = abs(run.objective - best) <= rtol * abs(best)
+            method = run.init
+            is_best = abs(run.objective - best) <= RTOL * abs(best)
             image = render_thumbnail(P, np.asarray(run.labels)[idx], self.session.shown_points(run.final_means),
                                      bounds,
                                      is_best, METHOD_COLOURS.get(method, "#888888"))
@@ -361,9 +342,9 @@ class RestartsPanel(QWidget):
             button.setIconSize(QSize(THUMB, THUMB))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             short = "++" if method == "k-means++" else "rand"
-            button.setText(f"{name} = {format_objective(run.objective)} · {short}")
+            button.setText(f"{name} = {format_number(run.objective)} · {short}")
             button.setToolTip(f"Run {run.index + 1}: {method} start, seed {run.seed}; "
-                              f"{name} = {format_objective(run.objective)} "
+                              f"{name} = {format_number(run.objective)} "
                               f"after {run.n_iter} iterations{'' if run.converged else ' (not converged)'}. "
                               "Click to load this start into the canvas.")
             button.setAutoRaise(True)
@@ -371,14 +352,14 @@ class RestartsPanel(QWidget):
             button.clicked.connect(lambda _checked=False, r=run: self.load_run(r))
             self.gallery_layout.addWidget(button, i // columns, i % columns)
             self.thumbnails.append(button)
-        self._show_histogram(algorithm, best)
+        self._show_histogram(entry, best)
         counts = []
         for method in START_METHODS:
             x, total = self.reached(method)
             self.best_labels[method].setText(f"{method}: best objective reached in {x} / {total} runs")
             counts.append(f"{method} {x} / {total}")
         better = "highest" if self.runs[0].higher_is_better else "lowest"
-        self._status(f"Best ({better}) {name} = {format_objective(best)}, reached by " + ", ".join(counts)
+        self._status(f"Best ({better}) {name} = {format_number(best)}, reached by " + ", ".join(counts)
                      + ". Click a picture to load its start.")
 
     def _columns(self) -> int:
@@ -401,12 +382,12 @@ class RestartsPanel(QWidget):
             self._regrid()
         return False
 
-    def _show_histogram(self, algorithm: str, best: float) -> None:
+    def _show_histogram(self, entry, best: float) -> None:
         objectives = np.array([run.objective for run in self.runs])
         lo, hi = float(objectives.min()), float(objectives.max())
         span = hi - lo
         # Runs that all count as "reached the best" (within RTOL) share one bar.
-        single = not span > RTOL.get(algorithm, 1e-4) * max(abs(lo), abs(hi), 1e-300)
+        single = not span > RTOL * max(abs(lo), abs(hi), 1e-300)
         if single:
             centre = 0.5 * (lo + hi)
             half = max(span, 1e-3 * abs(centre), 1e-9)
@@ -414,7 +395,7 @@ class RestartsPanel(QWidget):
         else:
             edges = np.linspace(lo - 0.02 * span, hi + 0.02 * span, 16)
         for method in START_METHODS:
-            values = np.array([run.objective for run in self.runs if run.init == model_init(algorithm, method)])
+            values = np.array([run.objective for run in self.runs if run.init == method])
             counts, _ = np.histogram(values, bins=edges)
             self.bars[method].setData(x=edges, y=counts.astype(float))
         self.empty_text.setVisible(False)
@@ -426,32 +407,32 @@ class RestartsPanel(QWidget):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         else:
             vb.enableAutoRange()
-        label = {"kmeans": "Final distortion J (lower is better)", "soft-kmeans": "Final objective",
-                 "gmm": "Final log-likelihood ℓ (higher is better)"}[algorithm]
-        self.histogram.getPlotItem().setLabel("bottom", label, color="#222222")
+        self.histogram.getPlotItem().setLabel("bottom", histogram_title(entry), color="#222222")
 
     # -------------------------------------------------------------- loading
     def load_run(self, run: RestartRun) -> bool:
         """Load ``run``'s start into the session (its settings, start method and
         seed), ready to step. True when the session's initial means equal the run's."""
-        c, s, st = self.controller, self.session, self.settings
-        if st.get("algorithm") != s.algorithm:
+        c, st = self.controller, self.settings
+        if st.get("algorithm") != self.session.algorithm:
             c.set_algorithm(st["algorithm"])
+        s = self.session
         if st.get("n_clusters") != s.n_clusters or s.initial_means is not None:
             c.set_n_clusters(st["n_clusters"])
-        if st["algorithm"] == "gmm" and st["covariance_type"] != s.covariance_type:
+        # the settings the run used are those its algorithm has (see run)
+        if "covariance_type" in st and st["covariance_type"] != s.covariance_type:
             c.set_covariance_type(st["covariance_type"])
-        if st["algorithm"] == "soft-kmeans" and st["beta"] != s.beta:
+        if "beta" in st and st["beta"] != s.beta:
             c.set_beta(st["beta"])
-        c.set_init(session_init(st["algorithm"], run.init))
+        c.set_init(run.init)
         c.set_seed(run.seed)
         c.reset_fit()
-        timeline = s.timeline
+        timeline = self.session.timeline
         ok = bool(timeline) and np.array_equal(timeline[0].means, run.initial_means)
-        method = session_init(st["algorithm"], run.init)
+        method = run.init
         if ok:
             self._status(f"Loaded run {run.index + 1} ({method} start, seed {run.seed}): step it, or run it to "
-                         f"convergence to reach {format_objective(run.objective)} again.")
+                         f"convergence to reach {format_number(run.objective)} again.")
         else:
             self._status("Could not reproduce that start: the settings changed since the restarts ran. "
                          "Run them again.", error=True)

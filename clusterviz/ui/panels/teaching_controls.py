@@ -10,21 +10,11 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QSlider, QWidget)
 
+from clusterviz.model import registry
+
 from ..canvas.point_colours import COLOUR_MODE_TIPS, COLOUR_MODES, ColourBar
 
-#: What the next half-step does, by algorithm: (E text, M text).
-HALF_STEP_TEXTS: dict[str, tuple[str, str]] = {
-    "kmeans": ("Assign points", "Move centroids"),
-    "soft-kmeans": ("Assign points", "Move centroids"),
-    "gmm": ("E-step: responsibilities", "M-step: parameters"),
-}
 FULL_STEP_TEXT = "Step ▶"
-
-AMBIGUITY_TIPS: dict[str, str] = {
-    "kmeans": "K-Means ambiguity d1/d2: nearest over second-nearest centroid distance (1 = on the boundary).",
-    "gmm": "EM ambiguity: entropy of the responsibilities / ln K (1 = equally likely in every cluster).",
-    "soft-kmeans": "Soft K-Means ambiguity: entropy of the responsibilities / ln K (1 = no preference).",
-}
 
 
 def next_phase(session, half: bool) -> str | None:
@@ -46,13 +36,13 @@ def next_phase(session, half: bool) -> str | None:
 
 
 def step_button_text(session, half: bool) -> str:
-    """The Step button's text: what it does next ("Assign points", "Move
-    centroids", "E-step: responsibilities", "M-step: parameters" in
-    half-step mode; "Step ▶" otherwise)."""
+    """The Step button's text: what it does next in half-step mode (the
+    algorithm's ``half_step_labels`` in the registry: "Assign points",
+    "Move centroids", "E-step: responsibilities", ...); "Step ▶" otherwise."""
     phase = next_phase(session, half)
     if phase not in ("E", "M"):
         return FULL_STEP_TEXT
-    e_text, m_text = HALF_STEP_TEXTS.get(session.algorithm, ("E-step", "M-step"))
+    e_text, m_text = session.algorithm_entry.half_step_labels
     return f"{e_text if phase == 'E' else m_text} ▶"
 
 
@@ -123,7 +113,8 @@ class ViewGroup(QGroupBox):
         self.trails_check.setShortcut(QKeySequence("T"))
         self.ambiguity_check = QCheckBox("A&mbiguity")
         self.ambiguity_check.setObjectName("ambiguityCheck")
-        self.ambiguity_check.setToolTip(AMBIGUITY_TIPS["kmeans"] + " (A)")
+        first = next(iter(registry.ALGORITHMS.values()))  # until sync shows the session's algorithm
+        self.ambiguity_check.setToolTip(f"{first.ambiguity_tip} (A)")
         self.ambiguity_check.setShortcut(QKeySequence("A"))
         self.colour_mode_combo = QComboBox()
         self.colour_mode_combo.setObjectName("colourModeCombo")
@@ -153,6 +144,6 @@ class ViewGroup(QGroupBox):
 
     def sync(self, session) -> None:
         """Tooltips that depend on the algorithm; emits nothing."""
-        tip = AMBIGUITY_TIPS.get(session.algorithm, AMBIGUITY_TIPS["gmm"])
+        tip = session.algorithm_entry.ambiguity_tip
         self.ambiguity_check.setToolTip(f"{tip} (A)")
         self.legend.setToolTip(f"Ambiguity colours. {tip}")
