@@ -38,6 +38,7 @@ class ChoosingKPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.session = controller.session
+        controller.session_replaced.connect(lambda session: setattr(self, "session", session))
         self.result: SweepResult | None = None
         self.job = BackgroundJob("choosing-k", self)
         #: Computes the silhouette diagram off the GUI thread (one at a time; the newest request wins).

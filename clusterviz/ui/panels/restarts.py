@@ -126,6 +126,7 @@ class RestartsPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.session = controller.session
+        controller.session_replaced.connect(lambda session: setattr(self, "session", session))
         self.runs: list[RestartRun] = []
         self.settings: dict = {}
         self.thumbnails: list[QToolButton] = []
