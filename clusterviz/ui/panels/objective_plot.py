@@ -84,7 +84,7 @@ class ObjectivePlot(pg.PlotWidget):
         plot.addItem(self.curve)
         plot.addItem(self.marker)
         #: Shown over the plot while a k-means++ pick is shown (``objectiveSeedNote``).
-        self.seed_note = pg.TextItem(color="#444444", anchor=(0.5, 0.5))
+        self.seed_note = pg.TextItem(color="#333333", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215))
         self.seed_note.setZValue(20)
         self.seed_note.setVisible(False)
         plot.addItem(self.seed_note, ignoreBounds=True)
@@ -124,10 +124,10 @@ class ObjectivePlot(pg.PlotWidget):
         picking = cursor < 0
         self.seed_note.setVisible(picking)
         if picking:
-            self.seed_note.setText(f"k-means++ seeding: pick {cursor + n_seeds + 1} of {n_seeds}.\n"
-                                   "The curve starts at step 0, after the last pick.")
-            lo, hi = objective_range(values)
-            self.seed_note.setPos(0.5 * last, 0.5 * (lo + hi))
+            self.seed_note.setText(f"k-means++ pick {cursor + n_seeds + 1} of {n_seeds}\n"
+                                   "(the curve starts after the picks)")
+            (x0, _), (_, y1) = view.viewRange()
+            self.seed_note.setPos(x0, y1)
 
     def entry_index(self, step: int) -> int:
         """The timeline index of the curve's step ``step``."""
