@@ -145,3 +145,20 @@ def test_compare_view_plays_at_the_windows_speed(make_window):
     view = window.open_compare()
     assert view.controller.speed == 12  # the view plays through its controller, at the window's speed
     view.close()
+
+
+def test_trails_start_at_the_fits_start_after_the_picks(make_window):
+    from PySide6.QtWidgets import QCheckBox
+
+    from ui_helpers import trail_lengths
+
+    window = make_window(four_d(), init="k-means++", show_seeding=True)
+    s, c, trails = window.session, window.controller, window.canvas.trails
+    window.findChild(QCheckBox, "trailsCheck").setChecked(True)
+    c.step()  # a pick: picks have fewer centres than K, and no trail
+    assert s.entry.phase == "seed" and trail_lengths(trails, s.n_clusters) == [0] * s.n_clusters
+    while s.entry.iteration < 2:
+        c.step()
+    assert trail_lengths(trails, s.n_clusters) == [s.cursor - s.n_seed_entries + 1] * s.n_clusters
+    np.testing.assert_allclose([trails.items[0].xData[0], trails.items[0].yData[0]],
+                               s.shown_means(s.timeline[s.n_seed_entries])[0])

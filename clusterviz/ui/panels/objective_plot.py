@@ -27,14 +27,15 @@ class StepAxis(pg.AxisItem):
 
 
 def objective_range(values: np.ndarray) -> tuple[float, float]:
-    """The y range that shows ``values``: 8 % padding, and never narrower
+    """The y range that shows ``values``: 12 % padding (room for the ring on
+    the shown step), and never narrower
     than a ten-thousandth of their size, so a flat curve gets distinct tick
     labels instead of five copies of "-320597"; (0, 1) with no values."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
-    pad = max(0.08 * (hi - lo), 1e-4 * max(abs(lo), abs(hi)), 1e-9)
+    pad = max(0.12 * (hi - lo), 1e-4 * max(abs(lo), abs(hi)), 1e-9)
     return lo - pad, hi + pad
 
 
