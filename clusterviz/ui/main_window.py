@@ -529,7 +529,7 @@ class MainWindow(QMainWindow):
         if not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):  # not a --screenshot window
             self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:
-            self.compare_view.close()  # shuts down its two controllers
+            self.compare_view.close()  # shuts down its controller
         if self._csv_job is not None:
             self._csv_job.shutdown()  # no reading thread outlives the window
         if recovery is not None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QComboBox, QLabel, QSlider, QSpinBox, QWidget
 from ui_helpers import viewport_pos
 
 CONTROL_NAMES = ("algorithmCombo", "datasetCombo", "kSpin", "initCombo", "seedSpin", "covarianceCombo",
@@ -91,7 +91,8 @@ def test_play_can_be_paused(make_window, qtbot):
     qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
     assert not window.controller.playing and not play.isChecked()
     cursor = window.session.cursor
-    QTest.qWait(0)  # let any queued tick run: none may step
+    assert not window.controller.findChild(QTimer, "playTimer").isActive()  # no tick can come
+    QApplication.processEvents()  # let any queued event run: none may step
     assert window.session.cursor == cursor
 
 
