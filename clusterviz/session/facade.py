@@ -475,24 +475,6 @@ class Session:
         replayed; raises DataError naming the file ``name`` and the field."""
         return _payload.from_payload(cls, payload, name)
 
-    def adopt(self, other: Session) -> FitState | None:
-        """Take over everything of ``other`` -- data, settings, timeline,
-        cursor and view -- keeping this object (``other`` must not be used
-        after). Kept while windows hold on to one session object; a new
-        session from `from_payload` is meant to replace this one instead.
-
-        The version moves past both sessions' versions, so a step computed
-        on a worker before the switch is recognised as stale.
-        """
-        if not isinstance(other, Session):
-            raise ValueError(f"other={other!r} should be a Session.")
-        version = max(self.version, other.version) + 1
-        self._data, self._settings, self._view = other._data, other._settings, other._view
-        self._timeline, self._problem, self._model = other._timeline, other._problem, other._model
-        self._ari = None
-        self._timeline.version = version
-        return self.state
-
     # ------------------------------------------------------------ internals
     def _change(self, force: bool = False, **changes) -> FitState | None:
         """Apply checked setting ``changes``; re-initialise when they change

@@ -4,7 +4,8 @@ session calls (no algorithm code here).
 Where things are::
 
     main_window.py   the window: canvas, panels, menus, file and error plumbing
-    controller.py    the one Qt adapter around the Session (signals, play timer)
+    controller.py    the one Qt adapter around a Session or a SessionPair (signals,
+                     the one play loop); `adopt` gives it a new session
     jobs.py          the one way to run work off the GUI thread (Worker, Task,
                      BackgroundJob)
     file_actions.py  File ▸ sessions and exports (FileActions)

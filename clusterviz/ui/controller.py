@@ -3,6 +3,12 @@ widgets call its methods, it calls the session and re-emits what changed as
 signals. It also owns the play timer (one ``QTimer`` on the GUI thread, one
 step per tick).
 
+It plays anything with the session's stepping protocol -- a `Session`, or a
+`~clusterviz.session.SessionPair` in the compare window -- so every window
+steps, plays and pauses the same way. Opening a file gives it a NEW session
+(`adopt`); widgets read ``controller.session`` (or follow
+``session_replaced``) instead of keeping the old object.
+
 On large data sets (``background_points`` points or more) a step's arithmetic
 runs on one worker thread: ``Session.prepare_step`` there (it only reads),
 ``Session.apply_step`` back on the GUI thread, which drops the result if the
@@ -45,6 +51,9 @@ class SessionController(QObject):
         Other columns of the data are shown; nothing was refitted.
     busy_changed(bool)
         A step started or finished computing on the worker thread.
+    session_replaced(object)
+        `adopt` replaced the session by the one given (emitted before
+        ``dataset_loaded`` and ``data_changed``).
     """
 
     stepped = Signal()
@@ -55,6 +64,7 @@ class SessionController(QObject):
     dataset_loaded = Signal()
     view_changed = Signal()
     busy_changed = Signal(bool)
+    session_replaced = Signal(object)
 
     def __init__(self, session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,12 +79,7 @@ class SessionController(QObject):
         self.background_points = BACKGROUND_POINTS
         self._worker = Worker("step")
         self._task: Task | None = None  # the step being computed on the worker
-        self._submitted_version = -1  # the session's version when the step in flight was submitted
-        # Tried before a step forward / back; a hook that returns True has shown
-        # something itself (the k-means++ seeding view, clusterviz.ui.panels.seeding_view).
-        # A back hook called with dry_run=True only says whether it would (can_step_back).
-        self.step_hooks: list[Callable[[], bool]] = []
-        self.back_hooks: list[Callable[..., bool]] = []
+        self._submitted = (None, -1)  # the session and its version when the step in flight was submitted
         # Asked before other data replace the points; any False keeps them
         # (crash recovery asks Save / Discard / Cancel about edited points).
         self.before_replace_hooks: list[Callable[[], bool]] = []
@@ -96,11 +101,7 @@ class SessionController(QObject):
     # ------------------------------------------------------------ stepping
     def can_step(self) -> bool:
         """Whether stepping forward could show anything new."""
-        s = self.session
-        can = getattr(s, "can_step", None)
-        if isinstance(can, bool):
-            return can
-        return s.state is not None and not (s.converged and s.at_end)
+        return bool(self.session.can_step)
 
     def step(self) -> bool:
         """One full iteration (or the missing M half). On a large data set
@@ -125,15 +126,12 @@ class SessionController(QObject):
         return hasattr(s, "prepare_step") and int(getattr(s, "n_points", 0)) >= self.background_points
 
     def _advance(self, half: bool) -> bool:
-        if any(hook() for hook in self.step_hooks):
-            self.stepped.emit()
-            return True
         if not self.uses_worker():
             return self._call(self.session.half_step if half else self.session.step, self.stepped)
         if self._task is not None:
             return False  # one step at a time
         _ = self.session.state  # compute and cache the shown state here, so the worker only reads
-        self._submitted_version = self.session.version
+        self._submitted = (self.session, self.session.version)
         self._task = self._worker.submit(self.session.prepare_step, half,
                                          on_done=lambda pending: self._on_step_done(pending, None),
                                          on_failed=lambda error: self._on_step_done(None, error))
@@ -147,38 +145,41 @@ class SessionController(QObject):
         self._task = None
         self.busy_changed.emit(False)
         if error is not None:
-            if self.session.version != self._submitted_version:
+            if not self._still_current():
                 return  # computed on data or settings that have changed since: drop it
             if not isinstance(error, ValueError):  # a bug, not a refusal: let it surface
                 raise error
             self.pause()
             self.failed.emit(str(error))
             return
-        if self.session.version != self._submitted_version or self.session.apply_step(pending) is None:
+        if not self._still_current() or self.session.apply_step(pending) is None:
             return  # stale: the session changed while the step was computed
         self.stepped.emit()
         if self.playing and (not pending.changes_anything or not self.can_step()):
             self.pause()
 
+    def _still_current(self) -> bool:
+        """Whether the session and its version are those the step in flight was computed from."""
+        session, version = self._submitted
+        return self.session is session and self.session.version == version
+
     def shutdown(self) -> None:
         """Stop playing and drop any step in flight (call when closing)."""
         self.pause()
+        self._drop_task()
+
+    def _drop_task(self) -> None:
         if self._task is not None:  # a cancelled step never reports back: not busy any more
             self._task.cancel()
             self._task = None
             self.busy_changed.emit(False)
 
     def can_step_back(self) -> bool:
-        """Whether Step back could show anything: a back hook would (e.g. an
-        earlier k-means++ pick), or the session is past its start."""
-        if any(hook(dry_run=True) for hook in self.back_hooks):
-            return True
-        return self.session.state is not None and not self.session.at_start
+        """Whether Step back could show anything: the session is past its
+        first entry (a k-means++ pick, when the picks are shown)."""
+        return self.session.entry is not None and self.session.cursor > 0
 
     def step_back(self) -> bool:
-        if any(hook() for hook in self.back_hooks):
-            self.stepped.emit()
-            return True
         return self._call(self.session.step_back, self.stepped)
 
     def seek(self, index: int) -> bool:
@@ -272,6 +273,10 @@ class SessionController(QObject):
     def set_beta(self, beta: float) -> bool:
         return self._setting(lambda: self.session.set_beta(beta))
 
+    def set_show_seeding(self, on: bool) -> bool:
+        """Open the timeline with the k-means++ picks (with init "k-means++") or not."""
+        return self._setting(lambda: self.session.set_show_seeding(bool(on)))
+
     def _setting(self, action: Callable[[], object]) -> bool:
         self.pause()
         return self._call(action, self.reset)
@@ -313,17 +318,17 @@ class SessionController(QObject):
         ``centre``; None goes back to the column pair. Nothing is refitted."""
         return self._call(lambda: self.session.set_view_projection(W, centre), self.view_changed)
 
-    def adopt(self, other) -> bool:
-        """Take over the session ``other`` (read from a file): data, settings,
-        timeline, cursor and view. Emits dataset_loaded, then data_changed."""
+    def adopt(self, session) -> bool:
+        """Replace the session by ``session`` (e.g. one read from a file),
+        after the `before_replace_hooks` agree; a step in flight on the old
+        one is dropped. Emits session_replaced, dataset_loaded, then
+        data_changed, so every widget re-reads ``controller.session``."""
         self.pause()
         if not all(hook() for hook in self.before_replace_hooks):
             return False
-        try:
-            self.session.adopt(other)
-        except ValueError as exc:
-            self.failed.emit(str(exc))
-            return False
+        self._drop_task()
+        self.session = session
+        self.session_replaced.emit(session)
         self.dataset_loaded.emit()
         self.data_changed.emit()
         return True

@@ -139,7 +139,8 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
     except (DataError, OSError) as exc:
         window.show_error("Cannot open the session", str(exc))
         return False
-    # Views re-frame on dataset_loaded (and the undo stack forgets edits of the old data).
+    # The controller takes the NEW session; views re-read it and re-frame on
+    # dataset_loaded (and the undo stack forgets edits of the old data).
     if not controller.adopt(restored):
         return False
     window.app_settings.remember_file(path)  # File ▸ Open recent
@@ -239,8 +240,7 @@ class FrameRenderer:
 
     def __init__(self, window) -> None:
         self.window = window
-        self.session = window.session
-        self.cursor = self.session.cursor
+        self.cursor = window.session.cursor
         self.canvas = window.canvas
         if not window.isVisible():
             window.grab()  # lays out a window that was never shown (command line)
@@ -250,7 +250,7 @@ class FrameRenderer:
 
     def render(self, index: int) -> QImage:
         """The picture of timeline entry ``index``."""
-        s = self.session
+        s = self.window.session
         self.window.controller.seek(index)
         title = " · ".join(s.info_text().split(" · ")[:4])
         self.canvas.getPlotItem().setTitle(title, color="#222222", size="11pt")

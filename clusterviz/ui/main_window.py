@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
     Attributes
     ----------
     session : Session
+        The controller's current session (read-only: opening a file gives
+        the controller a new one, see `SessionController.adopt`).
     controller : SessionController
     last_error : tuple of (str, str) or None
         Title and text of the last error shown.
@@ -113,8 +115,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, session=None, parent=None) -> None:
         super().__init__(parent)
-        self.session = session if session is not None else default_session()
-        self.controller = SessionController(self.session, self)
+        self.controller = SessionController(session if session is not None else default_session(), self)
         self.last_error: tuple[str, str] | None = None
         self._error_box: QMessageBox | None = None
         self.recovery = None  # crash recovery and autosave, once `start_crash_recovery` ran
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         c.view_changed.connect(self._on_view_changed)
         c.failed.connect(lambda text: self.show_error("Cannot do that", text))
         c.playing_changed.connect(self._on_playing)
+        c.session_replaced.connect(self._on_session_replaced)
         self.objective_plot.step_clicked.connect(c.seek)
         self.controls.aspect_check.toggled.connect(self.canvas.set_equal_scales)
         self.pin_marker = PinMarker(self.canvas.getPlotItem())
@@ -201,6 +203,14 @@ class MainWindow(QMainWindow):
         self.tools = CanvasTools(self.canvas, self.controller, parent=self)
         self.edit_menu = self.tools.add_to_window(self)
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
+
+    @property
+    def session(self):
+        """The session shown: always the controller's current one."""
+        return self.controller.session
+
+    def _on_session_replaced(self, session) -> None:
+        self.layers.set_session(session)
 
     # -------------------------------------------------------------- actions
     def _action(self, text: str, shortcut, slot, tip: str, name: str) -> QAction:
@@ -329,7 +339,7 @@ class MainWindow(QMainWindow):
         self.teaching.refresh()  # ambiguity values first: show_state colours the points
         self.canvas.show_state(s.state, X.shape[0], columns, getattr(s, "view_projection", None),
                                getattr(s, "view_center", None))
-        self.objective_plot.show_objectives(s.objectives, s.cursor, s.objective_name)
+        self.objective_plot.show_session(s)
         self.info_label.setText(self.teaching.info_line(s.info_text()))
         self.layers.refresh()
         self.controls.sync_buttons()
@@ -519,7 +529,7 @@ class MainWindow(QMainWindow):
         if not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):  # not a --screenshot window
             self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:
-            self.compare_view.close()  # shuts down its two controllers
+            self.compare_view.close()  # shuts down its controller
         if self._csv_job is not None:
             self._csv_job.shutdown()  # no reading thread outlives the window
         if recovery is not None:

@@ -102,8 +102,9 @@ def assert_session_sane(s: Session) -> None:
 
 
 def open_session_into(current: Session, path: Path) -> bool:
-    """What File > Open session does: read, rebuild, adopt. A failure must
-    leave the open session exactly as it was; a success must be usable."""
+    """What File > Open session does: read and rebuild a new session (the
+    controller then adopts it). A failure must leave the open session exactly
+    as it was; a success must be usable."""
     before = fingerprint(current)
     try:
         restored = Session.from_payload(load_session_file(path), path.name)
@@ -112,13 +113,13 @@ def open_session_into(current: Session, path: Path) -> bool:
         assert len(str(err)) < 2000
         assert fingerprint(current) == before
         return False
-    current.adopt(restored)
-    assert_session_sane(current)
+    assert fingerprint(current) == before  # the open session is left alone
+    assert_session_sane(restored)
     try:  # and the restored fit can go on (or refuse in words)
-        current.step()
+        restored.step()
     except ModelError as err:
         assert str(err)
-    assert_session_sane(current)
+    assert_session_sane(restored)
     return True
 
 

@@ -22,19 +22,6 @@ def test_from_payload_gives_a_new_session_and_leaves_the_old_one_alone():
     assert new.algorithm == "gmm" and new.cursor == 1
 
 
-def test_adopt_takes_over_the_parts_without_swapping_the_object():
-    a = Session(builtin_dataset("three_blobs"), n_clusters=3)
-    b = Session(builtin_dataset("moons"), algorithm="soft-kmeans", n_clusters=2, beta=2.0)
-    b.step()
-    keys, versions = set(vars(a)), max(a.version, b.version)
-    a.adopt(b)
-    assert set(vars(a)) == keys
-    assert a.algorithm == "soft-kmeans" and a.beta == 2.0 and a.dataset is b.dataset and a.cursor == 1
-    assert a.version > versions
-    with pytest.raises(ValueError, match="should be a Session"):
-        a.adopt("session")
-
-
 def test_the_session_passes_one_prepared_object_per_data_version_to_its_model(monkeypatch):
     s = Session(builtin_dataset("three_blobs"), n_clusters=3)
     seen = []

@@ -138,16 +138,6 @@ def test_bad_setting_value_raises_data_error():
         Session.from_payload(payload, "y.clusterviz")
 
 
-def test_adopt_keeps_the_object_and_makes_pending_steps_stale():
-    a = Session(builtin_dataset("three_blobs"), n_clusters=3)
-    pending = a.prepare_step()
-    b = Session(iris(), algorithm="gmm", n_clusters=2)
-    b.step()
-    a.adopt(b)
-    assert a.algorithm == "gmm" and a.n_features == 4 and a.cursor == 1
-    assert a.apply_step(pending) is None
-
-
 def test_projection_view_refuses_moving_points_and_is_cleared_by_columns():
     s = Session(iris(), n_clusters=3)
     W, mean, _ = pca_projection(s.X)

@@ -380,7 +380,7 @@ class RandomUse:
                 raise InvariantError(f"K-Means distortion rose from entry {i} ({phases[i]}, {J[i]!r}) to "
                                      f"{i + 1} ({phases[i + 1]}, {J[i + 1]!r})")
             return
-        full = [i for i, p in enumerate(phases) if p != "E"]
+        full = [i for i, p in enumerate(phases) if p not in ("E", "seed")]  # a pick's potential is no likelihood
         for a, b in zip(full, full[1:]):
             tol = MONOTONE_RTOL * max(abs(J[a]), abs(J[b])) + MONOTONE_ATOL * max(1, s.n_points)
             if J[b] < J[a] - tol:

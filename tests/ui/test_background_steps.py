@@ -57,3 +57,19 @@ def test_model_error_on_worker_is_shown(window, qtbot, monkeypatch):
         window.controller.step()
     assert window.last_error[1] == "covariance 1 became singular."
     assert window.session.cursor == 0
+
+
+def test_a_step_in_flight_never_lands_on_an_adopted_session(window, qtbot):
+    from clusterviz.session import Session
+
+    c = window.controller
+    old = window.session
+    new = Session(old.dataset, n_clusters=3, seed=old.seed)
+    new.step()  # the new session's version may well equal the old one's: identity decides
+    assert c.step() and c.busy
+    assert c.adopt(new)
+    assert not c.busy and window.session is new and c.session is new
+    assert new.cursor == 1 and len(new.timeline) == 2 and old.cursor == 0
+    with qtbot.waitSignal(c.stepped, timeout=5000):  # the adopted session steps on the worker as usual
+        assert c.step()
+    assert new.cursor == 2 and old.cursor == 0

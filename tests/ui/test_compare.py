@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
+from clusterviz.model import ModelError
 from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 from clusterviz.ui.windows.compare import LESSON_TITLE, CompareView
 from ui_helpers import regions_rgba_at, viewport_pos
@@ -166,8 +167,7 @@ def test_close_and_reopen(compare, qtbot):
     view.play()
     view.close()
     assert not view.isVisible() and not view.playing
-    for controller in view.controllers.values():
-        assert not controller.playing and not controller.busy
+    assert not view.controller.playing and not view.controller.busy
     window.compare_action.trigger()
     again = window.compare_view
     assert again is not view and again.isVisible()
@@ -232,15 +232,36 @@ def _readout(view, side) -> str:
     return view.readouts[side].full_text()
 
 
-def test_each_side_is_driven_by_its_own_controller(compare):
+def test_compare_plays_through_the_one_controller(compare, qtbot):
+    from clusterviz.session import SessionPair
     from clusterviz.ui.controller import SessionController
 
+    _, view = compare(dataset=_overlapping())
+    c = view.controller
+    assert isinstance(c, SessionController) and isinstance(c.session, SessionPair) and c.session is view.pair
+    assert view.findChildren(SessionController) == [c]  # no second play loop, no controller per side
+    km, em = view.sessions["kmeans"], view.sessions["gmm"]
+    c.step()  # the controller steps both sides, and the view follows its signals
+    assert km.cursor == em.cursor == view.step_index == 1
+    assert "Step 1" in _readout(view, "kmeans") and "Step 1" in _readout(view, "gmm")
+    c.play()
+    assert view.playing and _button(view, "comparePlayButton").text() == "Pause"
+    qtbot.waitUntil(lambda: not c.playing, timeout=20000)
+    assert km.converged and em.converged and _button(view, "comparePlayButton").text() == "Play"
+    c.seek(1)
+    assert km.cursor == em.cursor == 1 and _button(view, "compareStepButton").isEnabled()
+
+
+def test_titles_come_from_the_registry(compare):
+    from clusterviz.model.registry import get_algorithm
+
     _, view = compare()
-    km, em = view.controllers["kmeans"], view.controllers["gmm"]
-    assert isinstance(km, SessionController) and isinstance(em, SessionController) and km is not em
-    assert km.session is view.sessions["kmeans"] and em.session is view.sessions["gmm"]
-    view.step()
-    assert km.session.cursor == em.session.cursor == 1
+    for side, name in (("kmeans", "KMeans"), ("gmm", "EM")):
+        entry = get_algorithm(side)
+        title = view.findChild(QLabel, f"compare{name}Title").full_text()
+        assert title.startswith(entry.label) and entry.objective_name.lower() in title.lower()
+        assert view.findChild(QWidget, f"compare{name}Objective") is view.plots[side]
+    assert "full covariance" in view.findChild(QLabel, "compareEMTitle").full_text()
 
 
 @pytest.mark.parametrize("init, words", [("random", "random data points"), ("k-means++", "k-means++ seeding")])
@@ -321,20 +342,21 @@ def test_play_and_pause_stop_both_sides(compare, qtbot):
     assert view.playing and _button(view, "comparePlayButton").text() == "Pause"
     qtbot.waitUntil(lambda: view.step_index >= 2, timeout=5000)
     qtbot.mouseClick(_button(view, "comparePlayButton"), Qt.MouseButton.LeftButton)
-    assert not view.playing and not any(c.playing for c in view.controllers.values())
+    assert not view.playing and not view.controller.playing
     assert _button(view, "comparePlayButton").text() == "Play"
+    # Nothing can step any more: no play timer runs, and the step in flight (if any) lands.
+    qtbot.waitUntil(lambda: not view.busy, timeout=5000)
     cursors = (km.cursor, em.cursor)
-    with qtbot.assertNotEmitted(view.stepped, wait=150):
-        pass
-    assert (km.cursor, em.cursor) == cursors
+    assert not view.controller.findChild(QTimer, "playTimer").isActive()
+    view.step_back()  # the shown step still answers to the controls
+    assert view.step_index == max(cursors) - 1 and not view.playing
 
 
 def test_big_data_steps_both_sides_on_workers_in_lockstep(compare, qtbot):
     _, view = compare(dataset=_overlapping())
     km, em = view.sessions["kmeans"], view.sessions["gmm"]
-    for controller in view.controllers.values():
-        controller.background_points = 0  # every step on the worker thread, as for a large data set
-        assert controller.uses_worker()
+    view.controller.background_points = 0  # every step on the worker thread, as for a large data set
+    assert view.controller.uses_worker()
     assert view.step()
     assert view.busy and not _button(view, "compareStepButton").isEnabled()
     qtbot.waitUntil(lambda: not view.busy and km.cursor == em.cursor == 1, timeout=5000)
@@ -348,14 +370,12 @@ def test_big_data_steps_both_sides_on_workers_in_lockstep(compare, qtbot):
         if not busy:  # between steps the sides agree, unless one has converged and waits
             assert k_cursor == e_cursor or (k_cursor < e_cursor and not k_can) or (e_cursor < k_cursor and not e_can)
     view.close()
-    for controller in view.controllers.values():
-        assert not controller.busy and not controller.playing
+    assert not view.controller.busy and not view.controller.playing
 
 
 def test_pause_while_a_worker_step_is_in_flight(compare, qtbot):
     _, view = compare(dataset=_overlapping())
-    for controller in view.controllers.values():
-        controller.background_points = 0
+    view.controller.background_points = 0
     view.play()
     qtbot.waitUntil(lambda: view.busy, timeout=5000)
     before = view.step_index
@@ -364,8 +384,8 @@ def test_pause_while_a_worker_step_is_in_flight(compare, qtbot):
     qtbot.waitUntil(lambda: not view.busy, timeout=5000)  # the step in flight lands...
     t = view.step_index
     assert t <= before + 1
-    with qtbot.assertNotEmitted(view.stepped, wait=150):  # ...and no other follows
-        pass
+    # ...and no other follows: no play timer runs and no step is in flight.
+    assert not view.controller.findChild(QTimer, "playTimer").isActive() and not view.busy
     assert view.step_index == t
 
 
@@ -374,17 +394,17 @@ def test_closing_the_main_window_closes_the_compare_view(compare):
     view.play()
     window.close()
     assert not view.isVisible() and not view.playing
-    assert not any(c.playing or c.busy for c in view.controllers.values())
+    assert not view.controller.playing and not view.controller.busy
 
 
 def test_a_side_that_cannot_step_says_why_and_play_stops(compare, qtbot, monkeypatch):
     _, view = compare(dataset=_overlapping())
     em = view.sessions["gmm"]
 
-    def refuse():
-        raise ValueError("component 2 collapsed onto one point")
+    def refuse(half=False):
+        raise ModelError("component 2 collapsed onto one point")
 
-    monkeypatch.setattr(em, "step", refuse)
+    monkeypatch.setattr(em, "prepare_step", refuse)
     view.play()
     qtbot.waitUntil(lambda: not view.playing, timeout=5000)
     assert "Could not step: component 2 collapsed onto one point" in _readout(view, "gmm")

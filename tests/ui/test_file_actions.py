@@ -101,7 +101,7 @@ def test_session_save_and_open_round_trip(make_window, tmp_path):
     session_object = other.session
     assert ex.open_session(other, path)
     s, t = window.session, other.session
-    assert t is session_object  # restored in place: every view keeps its session
+    assert t is other.controller.session and t is not session_object  # a NEW session, adopted
     np.testing.assert_array_equal(t.X, s.X)
     assert (t.algorithm, t.covariance_type, t.seed, t.n_clusters, t.cursor) == \
         (s.algorithm, s.covariance_type, s.seed, s.n_clusters, s.cursor)
@@ -115,6 +115,37 @@ def test_session_save_and_open_round_trip(make_window, tmp_path):
     c.step()
     other.controller.step()
     np.testing.assert_array_equal(t.state.means, s.state.means)
+
+
+def test_opening_a_session_file_gives_every_panel_the_new_session(make_window, tmp_path):
+    source = make_window(algorithm="gmm", covariance_type="diag", seed=5, n_clusters=4)
+    source.open_csv(IRIS)
+    for _ in range(3):
+        source.controller.step()
+    path = tmp_path / "iris.clusterviz"
+    assert ex.save_session(source, path)
+
+    window = make_window()
+    old = window.session
+    replaced = []
+    window.controller.session_replaced.connect(replaced.append)
+    assert ex.open_session(window, path)
+    new = window.session
+    assert new is not old and new is window.controller.session and replaced == [new]
+    assert (new.algorithm, new.n_clusters, new.n_points, new.cursor) == ("gmm", 4, 150, 3)
+    # every panel that reads a session reads the new one, and shows its data
+    for panel in (window.selection_panel, window.restarts_panel, window.layers, window.seeding_view):
+        assert panel.session is new, type(panel).__name__
+    assert window.canvas.points.data.shape[0] == 150
+    np.testing.assert_array_equal(window.canvas.centroids.data["x"], new.shown_means()[:, 0])
+    np.testing.assert_allclose(window.objective_plot.curve.yData, new.objectives)
+    assert window.controls.algorithm_combo.currentData() == "gmm"
+    assert window.controls.k_spin.value() == 4
+    assert window.info_label.text() == source.info_label.text()
+    # actions act on the new session; the old one is left alone
+    old_cursor = old.cursor
+    window.controller.step()
+    assert new.cursor == 4 and old.cursor == old_cursor
 
 
 @pytest.mark.parametrize("content", [

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QComboBox, QLabel, QSlider, QSpinBox, QWidget
 from ui_helpers import viewport_pos
 
 CONTROL_NAMES = ("algorithmCombo", "datasetCombo", "kSpin", "initCombo", "seedSpin", "covarianceCombo",
@@ -91,7 +91,8 @@ def test_play_can_be_paused(make_window, qtbot):
     qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
     assert not window.controller.playing and not play.isChecked()
     cursor = window.session.cursor
-    QTest.qWait(0)  # let any queued tick run: none may step
+    assert not window.controller.findChild(QTimer, "playTimer").isActive()  # no tick can come
+    QApplication.processEvents()  # let any queued event run: none may step
     assert window.session.cursor == cursor
 
 
@@ -431,3 +432,58 @@ def test_hovering_a_point_shows_it_in_the_inspector(make_window, qtbot):
     n = window.session.X.shape[0]
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     assert window.session.X.shape[0] == n
+
+
+def test_seed_entries_are_walked_by_step_back_slider_and_plot_and_drawn(make_window, qtbot):
+    window = make_window(show=True, init="k-means++", show_seeding=True, n_clusters=3)
+    s, seeding = window.session, window.seeding_view
+    slider = find(window, "timelineSlider", QSlider)
+    label = find(window, "timelineLabel", QLabel)
+    assert s.phases[:4] == ("seed", "seed", "seed", "init") and s.cursor == 0
+    assert seeding.action.isChecked() and seeding.active and label.text() == "Pick 1 / 3"
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # Step: the next pick
+    assert s.cursor == 1 and s.entry.seeding.number == 1 and label.text() == "Pick 2 / 3"
+    assert len(seeding.centres.data) == 2 and seeding.prob_points.isVisible()
+    np.testing.assert_allclose(seeding.prob_points.data["size"].argmin(), s.entry.seeding.indices[0])
+    assert not window.canvas.points.isVisible()  # the overlay's D² sizes stand in for the points
+    # the objective plot leaves the picks off its curve and names the pick shown
+    plot = window.objective_plot
+    assert len(plot.curve.xData) == len(s.timeline) - s.n_seed_entries
+    assert plot.seed_note.isVisible() and "pick 2 of 3" in plot.seed_note.textItem.toPlainText()
+    find(window, "stepButton", QAbstractButton).click()  # Step button: the last pick
+    assert s.cursor == 2 and "Pick 3 of 3" in seeding.label.text()
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # the fit's start, step 0 of the curve
+    assert s.entry.phase == "init" and label.text().startswith("Step 0 /") and window.canvas.points.isVisible()
+    assert not plot.seed_note.isVisible() and plot.marker.data["x"][0] == 0
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert s.entry.iteration == 1 and plot.marker.data["x"][0] == 1
+    slider.setValue(1)  # the timeline slider walks the picks like any entry
+    assert s.cursor == 1 and seeding.active
+    plot.step_clicked.emit(plot.entry_index(1))  # a click on the curve's step 1
+    assert s.entry.iteration == 1 and not seeding.active
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    qtbot.keyClick(window, Qt.Key.Key_Left)  # Step back: the last pick again
+    assert s.cursor == 2 and seeding.active and window.step_back_action.isEnabled()
+
+
+def test_the_ui_imports_no_estimator_module():
+    import ast
+    from pathlib import Path
+
+    import clusterviz.ui
+
+    estimators = {"seeding", "kmeans", "gmm", "soft_kmeans", "kmeans_grid", "gaussian"}
+    offending = []
+    for path in Path(clusterviz.ui.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = node.module.split(".") + [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [part for alias in node.names for part in alias.name.split(".")]
+            else:
+                continue
+            if "model" in names and estimators & set(names):
+                offending.append(f"{path.name}:{node.lineno}")
+            if "model" in names and {"KMeans", "GaussianMixture", "SoftKMeans"} & set(names):
+                offending.append(f"{path.name}:{node.lineno}")
+    assert offending == []

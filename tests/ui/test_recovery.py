@@ -110,8 +110,10 @@ def test_after_an_abnormal_exit_the_offer_restores_the_points(make_window, tmp_p
     assert manager.found == path
     asked = []
     manager.ask = lambda question, text: asked.append(text) or Yes
+    before = window.session
     assert manager.offer_recovery()
     assert "23 points" in asked[0]
+    assert window.session is window.controller.session and window.session is not before  # a new session
     assert window.session.n_points == 23 and window.session.n_clusters == 2 and window.session.cursor == 1
     assert window.windowTitle().endswith(window.session.dataset.name)
     assert not path.exists(), "offered once"
@@ -303,3 +305,19 @@ def test_loading_other_data_asks_before_discarding_edited_points(recovering):
     assert window.controls.dataset_combo.currentData() == "moons"  # the combo shows the data that stayed
     manager.ask = lambda question, text: Discard
     assert window.controller.load_builtin("three_blobs") and window.session.dataset.name == "three_blobs"
+
+
+def test_opening_a_session_file_asks_first_and_cancel_keeps_the_session(recovering, tmp_path):
+    from clusterviz.ui import file_actions
+
+    window, manager = recovering
+    path = tmp_path / "other.clusterviz"
+    assert file_actions.save_session(window, path)
+    add_points(window, [(20.0, 20.0)])
+    before, n = window.session, window.session.n_points
+    manager.ask = lambda question, text: Cancel
+    assert not file_actions.open_session(window, path)
+    assert window.session is before and window.session.n_points == n  # Cancel: nothing replaced
+    manager.ask = lambda question, text: Discard
+    assert file_actions.open_session(window, path)
+    assert window.session is not before and window.session.n_points == n - 1

@@ -134,30 +134,30 @@ def test_seeding_step_by_step_then_lloyd(make_window, qtbot):
     check.setChecked(True)
     assert view.enabled and window.seeding_view.action.isChecked()
     assert session.init == "k-means++" and window.controls.init_combo.currentText() == "k-means++"
-    assert view.position == 0 and view.active and len(view.picks) == 4
+    assert session.n_seed_entries == 4 and session.cursor == 0 and view.active  # the picks are timeline entries
     assert not window.canvas.points.isVisible() and view.prob_points.isVisible()
     sizes0 = view.prob_points.data["size"]
     assert np.ptp(sizes0) == 0  # the first pick: every point equally likely
     for k in range(1, 5):
-        c.step()
-        assert view.position == k and session.cursor == 0
-        pick = view.picks[k - 1]
+        if k > 1:
+            c.step()
+        pick = session.entry.seeding
+        assert session.cursor == k - 1 and session.entry.phase == "seed" and pick.number == k - 1
         assert len(view.centres.data) == k
         assert len(view.candidate_marks.data) == (0 if k == 1 else len(pick.candidates))
         assert view.chosen_mark.data["x"][0] == session.X[pick.chosen, 0]
         assert f"Pick {k} of 4" in view.label.text()
     sizes = view.prob_points.data["size"]
-    assert sizes[view.picks[-1].indices[0]] == sizes.min()  # a chosen centre has D = 0
+    assert sizes[pick.indices[0]] == sizes.min()  # a chosen centre has D = 0
     c.step_back()
-    assert view.position == 3 and session.cursor == 0
+    assert session.cursor == 2 and "Pick 3 of 4" in view.label.text()
     c.step()
-    c.step()  # leaves the seeding: the session's own start, with the same centres
-    assert not view.active and window.canvas.points.isVisible()
-    assert view.matches_session()
+    c.step()  # leaves the seeding: the fit's own start, with the same centres
+    assert session.entry.phase == "init" and not view.active and window.canvas.points.isVisible()
     assert "seeding done" in view.label.text()
+    np.testing.assert_array_equal(session.entry.means, pick.centers)
     c.step()  # Lloyd's iterations continue as usual
-    assert session.cursor == 1 and view.label.isHidden()
-    np.testing.assert_array_equal(session.timeline[0].means, view.picks[-1].centers)
+    assert session.entry.iteration == 1 and view.label.isHidden()
 
 
 def test_seeding_restarts_on_reset_and_turns_off_for_other_starts(make_window, qtbot):
@@ -167,13 +167,17 @@ def test_seeding_restarts_on_reset_and_turns_off_for_other_starts(make_window, q
     c.step()
     c.step()
     c.set_seed(9)
-    assert view.position == 0 and view.matches_session()
+    s = window.session
+    assert s.cursor == 0 and view.active
+    np.testing.assert_array_equal(s.timeline[s.n_seed_entries].means, s.timeline[s.n_seed_entries - 1].means)
     c.set_init("random")
     assert not view.enabled and not view.action.isChecked()
     assert not window.findChild(QCheckBox, "seedingCheck").isChecked()
-    assert window.canvas.points.isVisible()
-    c.set_algorithm("gmm")
-    assert not view.action.isEnabled() and not window.findChild(QCheckBox, "seedingCheck").isEnabled()
+    assert window.canvas.points.isVisible() and s.n_seed_entries == 0
+    c.set_algorithm("gmm")  # EM starts from k-means++ picks too: the mode is there for every algorithm
+    assert view.action.isEnabled() and window.findChild(QCheckBox, "seedingCheck").isEnabled()
+    view.action.trigger()
+    assert view.enabled and s.algorithm == "gmm" and s.entry.phase == "seed"
 
 
 def test_seeding_back_button_walks_back_through_picks(make_window, qtbot):
@@ -184,7 +188,7 @@ def test_seeding_back_button_walks_back_through_picks(make_window, qtbot):
     back = window.findChild(QToolButton, "stepBackButton") or window.controls.step_back_button
     assert back.isEnabled()
     qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
-    assert view.position == 0
+    assert window.session.cursor == 0 and view.pick.number == 0
 
 
 def test_data_change_during_restarts_stops_them(make_window, qtbot):

@@ -34,11 +34,11 @@ def test_seeding_overlay_follows_the_pca_view(make_window):
     seeding = window.seeding_view
     seeding.action.trigger()
     window.controller.step()
-    window.controller.step()
-    assert seeding.active and seeding.position == 2
+    assert seeding.active and s.cursor == 1 and s.entry.phase == "seed"
     x, y = seeding.prob_points.getData()
     np.testing.assert_allclose(np.column_stack([x, y]), shown)  # D² sizes drawn on the shown points
-    pick = seeding.picks[1]
+    pick = s.entry.seeding
+    assert pick.number == 1
     cx, cy = seeding.chosen_mark.getData()
     np.testing.assert_allclose([cx[0], cy[0]], shown[pick.chosen])
     x, y = seeding.centres.getData()
@@ -80,21 +80,22 @@ def test_step_back_follows_the_seeding_picks(make_window, qtbot):
     back = window.controls.step_back_button
     action = window.step_back_action
     seeding.action.trigger()
+    assert s_cursor(window) == 0 and seeding.pick.number == 0  # the first pick opens the timeline
     assert not back.isEnabled() and not action.isEnabled()
     c.step()
     c.step()
     assert back.isEnabled() and action.isEnabled() and c.can_step_back()
     c.reset_fit()  # the picks start again: nothing to go back to
-    assert seeding.position == 0
+    assert s_cursor(window) == 0 and seeding.active
     assert not back.isEnabled() and not action.isEnabled() and not c.can_step_back()
-    for _ in range(5):  # three picks, the session's start, one Lloyd step
+    for _ in range(4):  # picks 2 and 3, the fit's start, one Lloyd step
         c.step()
-    assert s_cursor(window) == 1 and back.isEnabled()
+    assert window.session.entry.iteration == 1 and back.isEnabled()
     qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
-    assert s_cursor(window) == 0 and back.isEnabled()  # the last pick is still behind
+    assert window.session.entry.phase == "init" and back.isEnabled()  # the last pick is still behind
     while c.can_step_back():
         c.step_back()
-    assert seeding.position == 0 and not back.isEnabled() and not action.isEnabled()
+    assert s_cursor(window) == 0 and seeding.pick.number == 0 and not back.isEnabled() and not action.isEnabled()
 
 
 def s_cursor(window) -> int:
@@ -142,5 +143,22 @@ def test_compare_view_plays_at_the_windows_speed(make_window):
     window.controls.speed_slider.setValue(12)
     assert window.controller.speed == 12
     view = window.open_compare()
-    assert view._timer.interval() == round(1000 / 12)
+    assert view.controller.speed == 12  # the view plays through its controller, at the window's speed
     view.close()
+
+
+def test_trails_start_at_the_fits_start_after_the_picks(make_window):
+    from PySide6.QtWidgets import QCheckBox
+
+    from ui_helpers import trail_lengths
+
+    window = make_window(four_d(), init="k-means++", show_seeding=True)
+    s, c, trails = window.session, window.controller, window.canvas.trails
+    window.findChild(QCheckBox, "trailsCheck").setChecked(True)
+    c.step()  # a pick: picks have fewer centres than K, and no trail
+    assert s.entry.phase == "seed" and trail_lengths(trails, s.n_clusters) == [0] * s.n_clusters
+    while s.entry.iteration < 2:
+        c.step()
+    assert trail_lengths(trails, s.n_clusters) == [s.cursor - s.n_seed_entries + 1] * s.n_clusters
+    np.testing.assert_allclose([trails.items[0].xData[0], trails.items[0].yData[0]],
+                               s.shown_means(s.timeline[s.n_seed_entries])[0])

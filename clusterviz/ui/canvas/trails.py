@@ -19,7 +19,9 @@ def trail_points(timeline: Sequence, cursor: int, view=(0, 1), centre=None) -> n
     Parameters
     ----------
     timeline : sequence of FitState
-        Parameter snapshots, oldest first (all with the same K).
+        Parameter snapshots, oldest first (all with the same K, except the
+        k-means++ picks, phase "seed", which are left out: a trail starts at
+        the fit's start).
     cursor : int
         Index of the shown entry; entries 0 .. cursor are used.
     view : (int, int) or ndarray of shape (2, n_features)
@@ -29,14 +31,15 @@ def trail_points(timeline: Sequence, cursor: int, view=(0, 1), centre=None) -> n
 
     Returns
     -------
-    ndarray of shape (cursor + 1, n_clusters, 2)
-        One vertex per step (an E half-step repeats the means before it);
-        shape (0, 0, 2) for an empty timeline.
+    ndarray of shape (n_steps, n_clusters, 2)
+        One vertex per entry of the fit up to the cursor (an E half-step
+        repeats the means before it); shape (0, 0, 2) when there is none.
     """
-    if len(timeline) == 0:
-        return np.empty((0, 0, 2))
     last = int(min(max(cursor, 0), len(timeline) - 1))
-    means = np.stack([np.asarray(entry.means, dtype=np.float64) for entry in timeline[: last + 1]])
+    shown = [entry for entry in timeline[: last + 1] if entry.phase != "seed"]
+    if not shown:
+        return np.empty((0, 0, 2))
+    means = np.stack([np.asarray(entry.means, dtype=np.float64) for entry in shown])
     steps, k, d = means.shape
     return project_points(means.reshape(steps * k, d), view, centre).reshape(steps, k, 2)
 

@@ -1,5 +1,11 @@
-"""The live plot of the objective: one point per timeline entry, a marker on
-the shown step."""
+"""The live plot of the objective: one point per step of the fit, a marker on
+the shown step.
+
+When the k-means++ picks open the timeline ("seed" entries, see
+`clusterviz.session.seeding`), their potentials are not on the curve (for EM
+they are not even in the objective's units): the curve starts at the fit's
+"init" entry, step 0, and while a pick is shown the plot says which pick it
+is instead of marking a step."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,14 +27,15 @@ class StepAxis(pg.AxisItem):
 
 
 def objective_range(values: np.ndarray) -> tuple[float, float]:
-    """The y range that shows ``values``: 8 % padding, and never narrower
+    """The y range that shows ``values``: 12 % padding (room for the ring on
+    the shown step), and never narrower
     than a ten-thousandth of their size, so a flat curve gets distinct tick
     labels instead of five copies of "-320597"; (0, 1) with no values."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
-    pad = max(0.08 * (hi - lo), 1e-4 * max(abs(lo), abs(hi)), 1e-9)
+    pad = max(0.12 * (hi - lo), 1e-4 * max(abs(lo), abs(hi)), 1e-9)
     return lo - pad, hi + pad
 
 
@@ -38,7 +45,8 @@ class ObjectivePlot(pg.PlotWidget):
     Signals
     -------
     step_clicked(int)
-        A left click near a step asks to show that step.
+        A left click near a step asks to show that step (its timeline
+        index, counting the k-means++ picks before the curve).
     """
 
     step_clicked = Signal(int)
@@ -76,15 +84,33 @@ class ObjectivePlot(pg.PlotWidget):
         self.marker.setZValue(10)
         plot.addItem(self.curve)
         plot.addItem(self.marker)
+        #: Shown over the plot while a k-means++ pick is shown (``objectiveSeedNote``).
+        self.seed_note = pg.TextItem(color="#333333", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215))
+        self.seed_note.setZValue(20)
+        self.seed_note.setVisible(False)
+        plot.addItem(self.seed_note, ignoreBounds=True)
         self._name = ""
+        self._n_seeds = 0  # timeline entries before the curve's step 0
         self.scene().sigMouseClicked.connect(self._on_clicked)
 
-    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str) -> None:
-        """Plot ``objectives`` (one per timeline entry) and mark ``cursor``."""
+    def show_session(self, session) -> None:
+        """Plot ``session``'s fit (its entries after the k-means++ picks) and mark its shown entry."""
+        self.show_objectives(session.objectives, session.cursor, session.objective_name,
+                             n_seeds=session.n_seed_entries)
+
+    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str, n_seeds: int = 0) -> None:
+        """Plot ``objectives`` (one per timeline entry) and mark ``cursor``.
+
+        The first ``n_seeds`` entries are k-means++ picks: left off the
+        curve, whose step 0 is entry ``n_seeds``; while ``cursor`` is on one,
+        a note names the pick instead of a marker.
+        """
         if name != self._name:
             self.getPlotItem().setLabel("left", name, color="#222222")
             self._name = name
-        values = np.asarray(objectives, dtype=np.float64)
+        self._n_seeds = n_seeds = int(n_seeds)
+        values = np.asarray(objectives, dtype=np.float64)[n_seeds:]
+        cursor = int(cursor) - n_seeds
         steps = np.arange(values.shape[0], dtype=np.float64)
         self.curve.setData(x=steps, y=values)
         # At least steps 0-4 on the axis, so a fresh run is not one lonely dot.
@@ -96,6 +122,17 @@ class ObjectivePlot(pg.PlotWidget):
             self.marker.setData(x=[float(cursor)], y=[values[cursor]])
         else:
             self.marker.setData(x=[], y=[])
+        picking = cursor < 0
+        self.seed_note.setVisible(picking)
+        if picking:
+            self.seed_note.setText(f"k-means++ pick {cursor + n_seeds + 1} of {n_seeds}\n"
+                                   "(the curve starts after the picks)")
+            (x0, _), (_, y1) = view.viewRange()
+            self.seed_note.setPos(x0, y1)
+
+    def entry_index(self, step: int) -> int:
+        """The timeline index of the curve's step ``step``."""
+        return self._n_seeds + int(step)
 
     def _on_clicked(self, event) -> None:
         vb = self.getPlotItem().getViewBox()
@@ -106,4 +143,4 @@ class ObjectivePlot(pg.PlotWidget):
             return
         step = int(round(vb.mapSceneToView(event.scenePos()).x()))
         event.accept()
-        self.step_clicked.emit(max(0, min(step, len(x) - 1)))
+        self.step_clicked.emit(self.entry_index(max(0, min(step, len(x) - 1))))

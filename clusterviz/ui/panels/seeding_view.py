@@ -1,14 +1,17 @@
-"""k-means++ seeding shown step by step on the canvas.
+"""k-means++ seeding drawn on the canvas, pick by pick.
 
-While the mode is on (Run ▸ "Show k-means++ seeding", or ``seedingCheck`` in
-the restarts panel) and the session is at its start, each Step picks one
-more initial centre: every point is drawn with a size that grows with its
-D² sampling probability, the greedy variant's candidates get orange rings,
-and the chosen one becomes a centre. One Step more leaves the seeding: the
-canvas shows the session's own initial state, whose centres are exactly the
-picked ones (the picks come from :func:`clusterviz.model.seeding.kmeans_plusplus_picks`
-with the session's seed, which is what K-Means itself starts from), and
-Lloyd's iterations continue as usual. Step back walks back through the picks.
+The picks are the session's own timeline entries (phase "seed", see
+`clusterviz.session.seeding`): Run ▸ "Show k-means++ seeding" (or
+``seedingCheck`` in the restarts panel) asks the controller to open the
+timeline with them (`SessionController.set_show_seeding`, switching the start
+to k-means++ first). Step, Step back, Play, the timeline slider and a click on
+the objective plot then walk through the picks like any other entry.
+
+While a "seed" entry is shown this overlay draws its `SeedingPick`: every
+point with a size that grows with its D² sampling probability, the greedy
+variant's candidates with orange rings, the chosen point with a black ring and
+the centres picked so far as stars. On the "init" entry that follows the
+last pick a note says that these centres are the fit's start.
 """
 from __future__ import annotations
 
@@ -18,17 +21,12 @@ from PySide6.QtGui import QAction, QBrush, QColor, QPen
 from PySide6.QtWidgets import QLabel
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
-from clusterviz.model import ModelError
-from clusterviz.model.seeding import SeedingPick, kmeans_plusplus_picks
-
 from ..canvas.palette import MAX_CLUSTERS, cluster_colour
 
-#: Algorithms whose "k-means++" start is plain k-means++ seeding (a mixture's
-#: "k-means++" start runs K-Means after the seeding, so it is not shown here).
-SEEDING_ALGORITHMS = ("kmeans", "soft-kmeans")
 _LEVELS = 12
 _PROB_COLOUR = "#3A3A3A"
 _CANDIDATE_COLOUR = "#E69F00"
+_TIP = "Each Step picks one more k-means++ centre, showing the D² sampling probabilities, then the fit runs."
 
 
 def _pen(colour, width: float) -> QPen:
@@ -39,16 +37,19 @@ def _pen(colour, width: float) -> QPen:
 
 
 class SeedingView(QObject):
-    """Overlay on the canvas that steps through k-means++ seeding.
+    """Overlay on the canvas that draws the shown k-means++ pick.
 
     Attributes
     ----------
     action : QAction
         Checkable "Show k-means++ seeding step by step" (objectName ``seedingAction``).
-    picks : list of SeedingPick
-        The picks for the session's data, K and seed.
-    position : int
-        0: no centre chosen yet; 1..K: that many picks shown; K + 1: done.
+    label : QLabel
+        The note over the canvas (``seedingLabel``).
+
+    Signals
+    -------
+    enabled_changed(bool)
+        The picks started or stopped opening the timeline.
     """
 
     enabled_changed = Signal(bool)
@@ -57,20 +58,15 @@ class SeedingView(QObject):
         super().__init__(parent if parent is not None else controller)
         self.canvas = canvas
         self.controller = controller
-        self.session = controller.session
-        self.enabled = False
-        self.picks: list[SeedingPick] = []
-        self.position = 0
-        self._start = None
+        self._enabled = self.enabled
         self._canvas_items_visible = True
         self.action = QAction("Show k-means++ &seeding step by step", self)
         self.action.setObjectName("seedingAction")
         self.action.setCheckable(True)
         self.action.setShortcut("Ctrl+Shift+I")
         self.action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        tip = "Each Step picks one more k-means++ centre, showing the D² sampling probabilities, then K-Means runs."
-        self.action.setToolTip(tip)
-        self.action.setStatusTip(tip)
+        self.action.setToolTip(_TIP)
+        self.action.setStatusTip(_TIP)
         self.action.toggled.connect(self.set_enabled)
 
         plot = canvas.getPlotItem()
@@ -103,114 +99,64 @@ class SeedingView(QObject):
                                  "border-radius: 4px; padding: 4px 6px; color: #222; }")
         self.label.hide()
 
-        controller.step_hooks.append(self._step_hook)
-        controller.back_hooks.append(self._back_hook)
-        controller.reset.connect(self._on_reset)
-        controller.data_changed.connect(self._on_data_changed)
-        controller.stepped.connect(self._on_stepped)
-        controller.view_changed.connect(self._render)
+        for signal in (controller.stepped, controller.reset, controller.data_changed, controller.view_changed):
+            signal.connect(self._refresh)
         self._sync_action()
 
     # ------------------------------------------------------------ the mode
+    @property
+    def session(self):
+        """The controller's current session."""
+        return self.controller.session
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the k-means++ picks open the session's timeline."""
+        return bool(self.session.settings.seeds_shown)
+
     def available(self) -> bool:
-        return self.session.algorithm in SEEDING_ALGORITHMS
+        """Whether the picks can be shown (always: any algorithm can start
+        from k-means++ seeding; turning the mode on switches the start)."""
+        return True
 
     def set_enabled(self, on: bool) -> None:
-        """Turn the mode on (switching the start to k-means++ and resetting) or off."""
-        on = bool(on) and self.available()
+        """Open the timeline with the picks (switching the start to
+        k-means++ first) or not; the controller resets the fit."""
+        on = bool(on)
         if on == self.enabled:
             self._sync_action()
             return
-        self.enabled = on
-        self._sync_action()
-        if on:
-            if self.session.init != "k-means++" or self.session.initial_means is not None:
-                self.controller.set_init("k-means++")  # emits reset, which rebuilds the picks
-            self.controller.reset_fit()
-        else:
-            self.picks = []
-            self._render()
-        self.enabled_changed.emit(on)
+        c, s = self.controller, self.session
+        if on and (s.init != "k-means++" or s.initial_means is not None):
+            c.set_init("k-means++")  # also drops hand-placed means
+        c.set_show_seeding(on)
 
     def _sync_action(self) -> None:
         self.action.blockSignals(True)
         self.action.setChecked(self.enabled)
         self.action.setEnabled(self.available())
-        tip = ("Each Step picks one more k-means++ centre, showing the D² sampling probabilities, then K-Means runs."
-               if self.available() else "k-means++ seeding is shown for K-Means and soft K-Means only.")
-        self.action.setToolTip(tip)
-        self.action.setStatusTip(tip)
         self.action.blockSignals(False)
 
     @property
+    def pick(self):
+        """The `SeedingPick` of the shown entry, or None when it is no pick."""
+        entry = self.session.entry
+        return entry.seeding if entry is not None and entry.phase == "seed" else None
+
+    @property
     def active(self) -> bool:
-        """Whether the overlay is showing a pick (not yet done)."""
-        return (self.enabled and bool(self.picks) and self.position <= len(self.picks)
-                and self.session.cursor == 0)
-
-    def _rebuild(self) -> None:
-        """Compute the picks for the session's data, K and seed; position 0."""
-        s = self.session
-        self.picks, self.position = [], 0
-        timeline = s.timeline
-        self._start = timeline[0] if timeline else None  # the session start the picks are for
-        if not self.enabled or s.state is None:
-            return
-        try:
-            self.picks = list(kmeans_plusplus_picks(np.asarray(s.X), s.n_clusters, int(s.seed)))
-        except ModelError:
-            self.picks = []
-
-    def can_step_back(self) -> bool:
-        """Whether Step back would show an earlier pick (False while the picks
-        wait to be rebuilt for a session that was reset or changed)."""
-        timeline = self.session.timeline
-        fresh = bool(timeline) and timeline[0] is self._start
-        return bool(self.enabled and self.picks and fresh and self.session.cursor == 0 and self.position > 0)
-
-    def matches_session(self) -> bool:
-        """Whether the picked centres are exactly the session's initial means."""
-        timeline = self.session.timeline
-        return bool(self.picks) and bool(timeline) and np.array_equal(self.picks[-1].centers, timeline[0].means)
-
-    # --------------------------------------------------------------- hooks
-    def _step_hook(self) -> bool:
-        if not self.active:
-            return False
-        self.position += 1
-        self._render()
-        return True
-
-    def _back_hook(self, dry_run: bool = False) -> bool:
-        if not self.can_step_back():
-            return False
-        if dry_run:
-            return True
-        self.position = min(self.position, len(self.picks) + 1) - 1
-        self._render()
-        return True
-
-    # ----------------------------------------------------- session changes
-    def _on_reset(self) -> None:
-        if self.enabled and (not self.available() or self.session.init != "k-means++"
-                             or self.session.initial_means is not None):
-            self.enabled = False  # another start was chosen: leave the mode
-            self.picks = []
-            self.enabled_changed.emit(False)
-        self._sync_action()
-        self._rebuild()
-        self._render()
-
-    def _on_data_changed(self) -> None:
-        if self.enabled:
-            self.controller.reset_fit()  # the start must be the seeding of the new data
-        else:
-            self._render()
-
-    def _on_stepped(self) -> None:
-        self._render()
+        """Whether the overlay is drawing a pick."""
+        return self.pick is not None
 
     # ------------------------------------------------------------ drawing
+    def _refresh(self) -> None:
+        enabled = self.enabled
+        self._sync_action()
+        if enabled != self._enabled:
+            self._enabled = enabled
+            self.enabled_changed.emit(enabled)
+        self._render()
+
     def _show_canvas_items(self, visible: bool) -> None:
         """Hide the canvas's own points and centroids under the overlay (and
         show them again after); touches them only when the overlay comes or goes."""
@@ -221,39 +167,28 @@ class SeedingView(QObject):
             item.setVisible(visible)
 
     def _render(self) -> None:
-        overlay = self.active
+        s = self.session
+        pick = self.pick
         for item in (self.prob_points, self.candidate_marks, self.chosen_mark, self.centres):
-            item.setVisible(overlay)
-        self._show_canvas_items(not overlay)
-        if not overlay:
-            done = self.enabled and self.picks and self.session.cursor == 0
-            if done:
-                ok = self.matches_session()
-                self._set_label(
-                    f"<b>k-means++ seeding done:</b> these {len(self.picks)} centres are K-Means' start"
-                    + ("" if ok else " <span style='color:#B00020'>(they differ from the session's start!)</span>")
-                    + ". Step runs Lloyd's iterations; Step back shows the last pick again.")
+            item.setVisible(pick is not None)
+        self._show_canvas_items(pick is None)
+        K = s.n_seed_entries
+        if pick is None:
+            if K and s.cursor == K:  # the "init" entry right after the last pick
+                self._set_label(f"<b>k-means++ seeding done:</b> these {K} centres are the fit's start. "
+                                "Step runs the iterations; Step back shows the last pick again.")
             else:
                 self.label.hide()
             return
-        P = self.session.shown_points()  # the canvas's coordinates, a PCA view too
-        K = len(self.picks)
-        if self.position == 0:
-            probs = self.picks[0].probabilities
-            self._draw_points(P, probs)
-            self.candidate_marks.setData(x=[], y=[])
-            self.chosen_mark.setData(x=[], y=[])
-            self.centres.setData(x=[], y=[])
-            self._set_label(f"<b>k-means++ seeding, 0 of {K} centres.</b> Step picks the first centre: a point "
-                            "chosen uniformly at random (all points equally likely).")
-            return
-        pick = self.picks[self.position - 1]
+        P = s.shown_points()  # the canvas's coordinates, a PCA view too
         self._draw_points(P, pick.probabilities)
-        cand = P[pick.candidates]
-        self.candidate_marks.setData(x=cand[:, 0], y=cand[:, 1]) if pick.number > 0 else \
+        if pick.number > 0:
+            cand = P[pick.candidates]
+            self.candidate_marks.setData(x=cand[:, 0], y=cand[:, 1])
+        else:
             self.candidate_marks.setData(x=[], y=[])
         self.chosen_mark.setData(x=[P[pick.chosen, 0]], y=[P[pick.chosen, 1]])
-        C = P[pick.indices]
+        C = s.shown_means(s.entry)
         self.centres.setData(x=C[:, 0], y=C[:, 1],
                              brush=[self._centre_brushes[k % MAX_CLUSTERS] for k in range(C.shape[0])])
         if pick.number == 0:
@@ -261,14 +196,12 @@ class SeedingView(QObject):
                     "all are drawn the same size). Next, a point's chance grows with D², its squared distance to "
                     "the nearest centre.")
         else:
-            n_c = len(pick.candidates)
             text = (f"<b>Pick {pick.number + 1} of {K}:</b> point size = probability D²/ΣD² of being drawn "
-                    f"(D = distance to the nearest centre so far). {n_c} candidates were drawn "
+                    f"(D = distance to the nearest centre so far). {len(pick.candidates)} candidates were drawn "
                     f"(<span style='color:{_CANDIDATE_COLOUR}'>orange rings</span>); the greedy variant keeps "
-                    f"the one that leaves the smallest total D² ({pick.potential:.4g}, "
-                    "<b>black ring</b>).")
-        if self.position == K:
-            text += " Step once more to start K-Means from these centres."
+                    f"the one that leaves the smallest total D² ({pick.potential:.4g}, <b>black ring</b>).")
+        if pick.number == K - 1:
+            text += " Step once more to start the fit from these centres."
         self._set_label(text)
 
     def _draw_points(self, P: np.ndarray, probs: np.ndarray) -> None:

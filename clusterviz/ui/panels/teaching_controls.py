@@ -74,7 +74,14 @@ class TimelineRow(QWidget):
             self.slider.setRange(0, max(0, n - 1))
             self.slider.setValue(cursor)
         self.slider.setEnabled(n > 1)
-        self.label.setText(f"Step {cursor} / {max(0, n - 1)}" if n else "No steps")
+        # The k-means++ picks that open the timeline are counted apart: step 0 is the fit's start.
+        seeds = 0 if session is None else int(session.n_seed_entries)
+        if not n:
+            self.label.setText("No steps")
+        elif cursor < seeds:
+            self.label.setText(f"Pick {cursor + 1} / {seeds}")
+        else:
+            self.label.setText(f"Step {cursor - seeds} / {max(0, n - 1 - seeds)}")
 
 
 class HalfStepRow(QWidget):

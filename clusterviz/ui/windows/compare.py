@@ -1,25 +1,24 @@
 """K-Means beside EM: two canvases on the same data, started from the same
 means and stepped together -- the picture the whole lesson is about.
 
-Each side is its own Qt-free ``Session`` (K-Means on the left, a Gaussian
-mixture with full covariances on the right) built from the main window's
-data, K, init and seed, driven by its own
-:class:`~clusterviz.ui.controller.SessionController` (which steps large data
-sets on a worker thread). Both sessions draw the same initial means (same
-init, same seed); EM starts its Gaussians there, each as wide as the whole
-data set with equal weights (``Session``'s usual GMM start). Hand-placed
-means of the main session are given to both sides.
+The two sides are a Qt-free `~clusterviz.session.SessionPair` (K-Means on
+the left, a Gaussian mixture with full covariances on the right, both taken
+from the algorithm registry) built from the main window's data, K, init and
+seed; hand-placed means of the main session are given to both sides. ONE
+:class:`~clusterviz.ui.controller.SessionController` plays the pair, exactly
+as the main window's plays a session: the same Step, Step back, seek, Play and
+Pause, the same worker thread for large data sets (both sides' steps are
+computed together, so they stay in lockstep).
 
-One set of controls moves both controllers. The shared step number is the
-furthest cursor; a side that has converged waits at its last step. Only full
-iterations are taken, so timeline entry ``t`` is iteration ``t`` on both
-sides. Play is one timer that steps both sides per tick (waiting while a
-worker step is in flight), so they stay in lockstep.
+The shared step number is the furthest cursor; a side that has converged waits
+at its last step. Only full iterations are taken, so timeline entry ``t`` is
+iteration ``t`` on both sides. Titles, labels and objective symbols come from
+the sides' registry entries.
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
@@ -27,6 +26,8 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data import Dataset
 from clusterviz.data.transform import project_points
+from clusterviz.model.registry import get_algorithm
+from clusterviz.session import SessionPair
 
 from ..canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from ..controller import SessionController
@@ -42,14 +43,10 @@ LESSON_TEXT = (
     "the ambiguous ones; the solid ellipse holds about 39% of a Gaussian, the dashed one 86%. Shrink the "
     "Gaussians' variance to zero and EM's responsibilities snap to 0/1: EM becomes K-Means (PRML §9.3.2)."
 )
-_SIDES = ("kmeans", "gmm")
-_TITLES = {"kmeans": "K-Means — hard assignments, distortion J",
-           "gmm": "EM, Gaussian mixture (full covariance) — soft responsibilities, log-likelihood ℓ"}
-_NAMES = {"kmeans": "KMeans", "gmm": "EM"}
-_LABELS = {"kmeans": "K-Means", "gmm": "EM"}
 _INIT_WORDS = {"random": "random data points", "k-means++": "k-means++ seeding"}
-_FIRST_STEP = {"kmeans": "Each step: points go wholly to their nearest mean; each mean moves to their average.",
-               "gmm": "Each Gaussian starts as spread out as the whole data set; each step shares every point "
+#: What the first step does, for hard (0/1) and for soft responsibilities.
+_FIRST_STEP = {True: "Each step: points go wholly to their nearest mean; each mean moves to their average.",
+               False: "Each Gaussian starts as spread out as the whole data set; each step shares every point "
                       "among them."}
 #: Lines every readout reserves, so both canvases keep the same height.
 READOUT_LINES = 3
@@ -93,6 +90,19 @@ class _ElidedLabel(QLabel):
         self.setToolTip("\n".join(self._lines) if cut else self._tip)
 
 
+def _side_title(entry, covariance_type: str) -> str:
+    """"K-Means — hard 0/1 responsibilities, distortion J" from a registry entry."""
+    kind = "hard 0/1" if entry.hard else "soft"
+    covariance = f", {covariance_type} covariance" if entry.covariance_types else ""
+    objective = entry.objective_name[:1].lower() + entry.objective_name[1:]
+    return f"{entry.label}{covariance} — {kind} responsibilities, {objective}"
+
+
+def _object_name(entry) -> str:
+    """"KMeans", "EM": the registry's short label as an objectName part."""
+    return "".join(ch for ch in entry.short_label if ch.isalnum())
+
+
 class CompareView(QWidget):
     """A window with K-Means (left) and EM (right) stepped together.
 
@@ -119,11 +129,14 @@ class CompareView(QWidget):
 
     Attributes
     ----------
+    pair : SessionPair
+        The two sessions, stepped together.
+    controller : SessionController
+        Plays the pair; shut down when the view closes.
     sessions : dict of str to Session
-        ``"kmeans"`` and ``"gmm"``.
-    controllers : dict of str to SessionController
-        One per side; shut down when the view closes.
+        The pair's sessions by algorithm name (K-Means first).
     canvases, plots, readouts : dict of str to widget
+        By algorithm name, like ``sessions``.
     inspected : int
         Index of the point inspected in both canvases (-1: none).
 
@@ -139,35 +152,28 @@ class CompareView(QWidget):
                  init: str = "k-means++", view_columns: tuple[int, int] = (0, 1), steps_per_second: int = 3,
                  projection=None, centre=None, parent=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        from clusterviz.session import Session
-
         self.setObjectName("compareView")
-        self.setWindowTitle(f"clusterviz — K-Means beside EM — {dataset.name}")
         self.inspected = -1
-        self.errors: dict[str, str | None] = {side: None for side in _SIDES}
         self._columns = tuple(int(c) for c in view_columns)
         self._projection = None if projection is None else np.asarray(projection, dtype=np.float64)
         self._centre = None if centre is None else np.asarray(centre, dtype=np.float64)
         view = self._columns if self._projection is None else self._projection
         self._shown_X = project_points(dataset.X, view, self._centre)  # (n_samples, 2) as drawn
 
-        self.sessions = {
-            "kmeans": Session(dataset, algorithm="kmeans", n_clusters=n_clusters, seed=seed, init=init),
-            "gmm": Session(dataset, algorithm="gmm", n_clusters=n_clusters, seed=seed, init=init,
-                           covariance_type="full"),
-        }
+        self.pair = SessionPair(dataset, n_clusters, init=init, seed=seed, initial_means=initial_means)
+        self.sessions = self.pair.sessions
+        self.entries = {name: get_algorithm(name) for name in self.sessions}
+        left, right = (entry.short_label for entry in self.entries.values())
+        self.setWindowTitle(f"clusterviz — {left} beside {right} — {dataset.name}")
         self._hand_placed = initial_means is not None
-        if self._hand_placed:
-            for s in self.sessions.values():
-                s.set_initial_means(initial_means)
-        self.controllers: dict[str, SessionController] = {}
-        for side, s in self.sessions.items():
-            controller = SessionController(s, self)
-            controller.stepped.connect(lambda side=side: self._on_changed(side))
-            controller.reset.connect(lambda side=side: self._on_changed(side))
-            controller.failed.connect(lambda message, side=side: self._on_failed(side, message))
-            controller.busy_changed.connect(lambda _busy: self._sync_buttons())
-            self.controllers[side] = controller
+        self._failure: str | None = None  # why the last step of every side that tried failed
+        self.controller = c = SessionController(self.pair, self)
+        c.set_speed(steps_per_second)
+        c.stepped.connect(self._on_changed)
+        c.reset.connect(self._on_changed)
+        c.failed.connect(self._on_failed)
+        c.busy_changed.connect(lambda _busy: self._sync_buttons())
+        c.playing_changed.connect(lambda _playing: self._sync_buttons())
 
         # ---- the two sides
         self.canvases: dict[str, ClusterCanvas] = {}
@@ -179,15 +185,16 @@ class CompareView(QWidget):
         ring_pen = QPen(QColor("#D55E00"))
         ring_pen.setWidthF(2.5)
         ring_pen.setCosmetic(True)
-        for side in _SIDES:
-            name = _NAMES[side]
+        for side, entry in self.entries.items():
+            name = _object_name(entry)
             title = _ElidedLabel(1)
             title.setObjectName(f"compare{name}Title")
             font = title.font()
             font.setBold(True)
             title.setFont(font)
             title.setFixedHeight(title.fontMetrics().lineSpacing() + 4)
-            title.set_lines([_TITLES[side]], _TITLES[side])
+            text = _side_title(entry, self.sessions[side].covariance_type)
+            title.set_lines([text], text)
             canvas = ClusterCanvas()
             canvas.setObjectName(f"compare{name}Canvas")
             canvas.setToolTip("Click a point to inspect its responsibilities on both sides; drag to pan, "
@@ -215,7 +222,7 @@ class CompareView(QWidget):
             column.addWidget(readout)
             column.addWidget(plot)
             sides.addLayout(column, 1)
-        left, right = self.canvases["kmeans"], self.canvases["gmm"]
+        left, right = self.canvases.values()
         right.setXLink(left)
         right.setYLink(left)
 
@@ -282,12 +289,6 @@ class CompareView(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
 
-        # Play: one timer steps both controllers per tick, so the sides stay in lockstep.
-        self._timer = QTimer(self)
-        self._timer.setObjectName("comparePlayTimer")
-        self._timer.setInterval(max(1, round(1000 / max(1, int(steps_per_second)))))
-        self._timer.timeout.connect(self._on_tick)
-
         X = self._shown_X
         names = tuple(dataset.columns)
         labels = tuple(names[c] if c < len(names) else f"column {c}" for c in self._columns)
@@ -298,14 +299,13 @@ class CompareView(QWidget):
             canvas.set_points(X)
             canvas.fit_view(X)
             canvas.set_equal_scales(equal_scales_suit(X))
-        problem = layer_problem(self.sessions["kmeans"], "regions")
-        if problem is not None and self.sessions["kmeans"].entry is not None:
+        first = self.pair.sides[0]
+        problem = layer_problem(first, "regions")
+        if problem is not None and first.entry is not None:
             self.regions_check.setEnabled(False)
             self.regions_check.setToolTip(problem)
         self.resize(1280, 860)
-        for side in _SIDES:
-            self._draw(side)
-        self._after_change()
+        self._on_changed()
 
     @classmethod
     def from_session(cls, session, parent=None, steps_per_second: int = 3) -> "CompareView":
@@ -325,34 +325,33 @@ class CompareView(QWidget):
         button.setToolTip(tooltip)
         return button
 
-    # ------------------------------------------------------------ stepping
+    # ------------------------------------------------- stepping (the controller's)
     @property
     def step_index(self) -> int:
         """The shared step ``t``: the furthest side's cursor (a side that
         converged earlier shows its last step)."""
-        return max((s.cursor for s in self.sessions.values() if s.timeline), default=0)
+        return self.pair.cursor
 
     @property
     def can_step(self) -> bool:
         """Whether a step would move either side."""
-        return any(c.can_step() for c in self.controllers.values())
+        return self.controller.can_step()
 
     @property
     def busy(self) -> bool:
-        """Whether a step is being computed on a worker thread."""
-        return any(c.busy for c in self.controllers.values())
+        """Whether a step is being computed on the worker thread."""
+        return self.controller.busy
+
+    @property
+    def playing(self) -> bool:
+        return self.controller.playing
 
     def step(self) -> bool:
         """One full iteration on every side that has not converged (a side
         that has waits). Ignored while a worker step is in flight."""
-        if self.busy:
+        if self.busy or not self.can_step:
             return False
-        moved = False
-        for side, controller in self.controllers.items():
-            if controller.can_step():
-                self.errors[side] = None
-                moved = controller.step() or moved
-        return moved
+        return self.controller.step()
 
     def step_back(self) -> None:
         """Show the previous step on both sides."""
@@ -360,55 +359,28 @@ class CompareView(QWidget):
 
     def seek(self, index: int) -> None:
         """Show step ``index`` (each side its last step if it stopped earlier)."""
-        self.pause()
-        last = max((len(s.timeline) - 1 for s in self.sessions.values()), default=0)
-        index = int(min(max(int(index), 0), max(last, 0)))
-        for side, controller in self.controllers.items():
-            if controller.session.timeline:
-                self.errors[side] = None
-                controller.seek(min(index, len(controller.session.timeline) - 1))
+        self.controller.pause()
+        self.controller.seek(max(int(index), 0))
 
     def reset(self) -> None:
         """Both sides back to the shared initial means."""
-        self.pause()
-        for side, controller in self.controllers.items():
-            self.errors[side] = None
-            controller.reset_fit()
-
-    # ----------------------------------------------------------------- play
-    @property
-    def playing(self) -> bool:
-        return self._timer.isActive()
+        self.controller.reset_fit()
 
     def play(self) -> None:
-        if self.can_step:
-            self._timer.start()
+        self.controller.play()
         self._sync_buttons()
 
     def pause(self) -> None:
         """Stop both sides at once (a worker step in flight still lands)."""
-        self._timer.stop()
-        for controller in self.controllers.values():
-            controller.pause()
+        self.controller.pause()
         self._sync_buttons()
 
     def toggle_play(self) -> None:
-        if self.playing:
-            self.pause()
-        else:
-            self.play()
-
-    def _on_tick(self) -> None:
-        if self.busy:
-            return  # a side is still computing: the other waits for it
-        if not self.step():
-            self.pause()
+        self.controller.toggle_play()
 
     def shutdown(self) -> None:
-        """Stop playing and drop both sides' steps in flight."""
-        self._timer.stop()
-        for controller in self.controllers.values():
-            controller.shutdown()
+        """Stop playing and drop the step in flight."""
+        self.controller.shutdown()
         self._sync_buttons()
 
     def closeEvent(self, event) -> None:  # Qt override
@@ -416,19 +388,27 @@ class CompareView(QWidget):
         super().closeEvent(event)
 
     # ------------------------------------------------------------ rendering
-    def _on_changed(self, side: str) -> None:
-        self._draw(side)
+    def _on_changed(self) -> None:
+        self._failure = None
+        for side in self.sessions:
+            self._draw(side)
         self._after_change()
 
-    def _on_failed(self, side: str, message: str) -> None:
-        self.errors[side] = message
-        self.pause()
+    def _on_failed(self, message: str) -> None:
+        self._failure = message  # every side that tried failed (the controller paused)
         self._after_change()
+
+    def error_of(self, side: str) -> str | None:
+        """Why ``side``'s last step failed, or None."""
+        error = self.pair.errors.get(side)
+        if error is None and self._failure is not None and self.sessions[side].can_step:
+            error = self._failure
+        return error
 
     def _draw(self, side: str) -> None:
         s = self.sessions[side]
         self.canvases[side].show_state(s.state, s.n_points, self._columns, self._projection, self._centre)
-        self.plots[side].show_objectives(s.objectives, s.cursor, s.objective_name)
+        self.plots[side].show_session(s)
         self.layers[side].refresh()
 
     def _after_change(self) -> None:
@@ -436,46 +416,46 @@ class CompareView(QWidget):
         last = max([len(s.timeline) - 1 for s in self.sessions.values()] + [4])
         for plot in self.plots.values():
             plot.getPlotItem().getViewBox().setXRange(-0.04 * last, 1.04 * last, padding=0)
-        for side in _SIDES:
+        for side, entry in self.entries.items():
             lines = self.readout_lines(side)
-            self.readouts[side].set_lines(lines, f"{_LABELS[side]}: this side's step, objective and notes.")
+            self.readouts[side].set_lines(lines, f"{entry.short_label}: this side's step, objective and notes.")
         self._show_inspected()
         self._sync_buttons()
-        if self.can_step is False and self.playing:
-            self.pause()
         self.stepped.emit()
 
     def start_text(self) -> str:
         """Where both sides start, in words."""
-        K = self.sessions["kmeans"].n_clusters
+        s = self.pair.sides[0]
+        K = s.n_clusters
         means = "mean" if K == 1 else "means"
         if self._hand_placed:
             return f"Both start from the same {K} {means}, the ones you placed in the main window."
-        s = self.sessions["kmeans"]
         return f"Both start from the same {K} {means} ({_INIT_WORDS.get(s.init, s.init)}, seed {s.seed})."
+
+    def _other(self, side: str) -> str:
+        return next(name for name in self.sessions if name != side)
 
     def readout_lines(self, side: str) -> list[str]:
         """The (at most three) lines under ``side``'s canvas: step and
         objective; where both started; a note, error or what waits."""
-        s = self.sessions[side]
-        error = self.errors[side]
+        s, algorithm = self.sessions[side], self.entries[side]
+        error = self.error_of(side)
         if not s.timeline:
             return [s.problem or "No fit.", error or ""]
         entry = s.timeline[s.cursor]
-        symbol = s.objective_name.split()[-1]
         status = [f"Step {entry.iteration}" + (" (start)" if entry.phase == "init" else ""),
-                  f"{symbol} = {_number(float(entry.objective))}"]
+                  f"{algorithm.objective_symbol} = {_number(float(entry.objective))}"]
         ari = s.adjusted_rand
         if ari is not None:
             status.append(f"agreement with the true classes (ARI) = {ari:.3f}")
-        other = self.sessions["gmm" if side == "kmeans" else "kmeans"]
+        other_side = self._other(side)
+        other, other_name = self.sessions[other_side], self.entries[other_side].short_label
         if error:
             note = f"Could not step: {error}"
         elif entry.phase == "init":
-            note = _FIRST_STEP[side]
+            note = _FIRST_STEP[algorithm.hard]
         elif entry.converged:
             note = f"Converged after {entry.iteration} {'step' if entry.iteration == 1 else 'steps'}"
-            other_name = _LABELS["gmm" if side == "kmeans" else "kmeans"]
             if other.can_step:
                 note += f"; waits here while {other_name} goes on."
             elif other.cursor > s.cursor and other.converged:
@@ -488,21 +468,21 @@ class CompareView(QWidget):
             note = " ".join(entry.notes)
             changed = s.n_changed
             if not note and changed is not None:
-                what = "cluster" if side == "kmeans" else "most likely Gaussian"
+                what = "cluster" if algorithm.hard else "most likely Gaussian"
                 note = f"{changed} {'point' if changed == 1 else 'points'} changed {what} in this step."
         return [" · ".join(status), self.start_text(), note]
 
     def _sync_buttons(self) -> None:
         has_fit = all(s.entry is not None for s in self.sessions.values())
-        busy = self.busy
-        self.step_button.setEnabled(self.can_step and not busy)
+        busy, playing, can_step = self.busy, self.playing, self.can_step
+        self.step_button.setEnabled(can_step and not busy)
         self.step_back_button.setEnabled(has_fit and self.step_index > 0)
         self.reset_button.setEnabled(has_fit and any(len(s.timeline) > 1 for s in self.sessions.values()))
-        self.play_button.setEnabled(self.can_step or self.playing)
+        self.play_button.setEnabled(can_step or playing)
         self.play_button.blockSignals(True)
-        self.play_button.setChecked(self.playing)
+        self.play_button.setChecked(playing)
         self.play_button.blockSignals(False)
-        self.play_button.setText("Pause" if self.playing else "Play")
+        self.play_button.setText("Pause" if playing else "Play")
 
     def _on_regions(self, on: bool) -> None:
         for layers in self.layers.values():
@@ -519,7 +499,7 @@ class CompareView(QWidget):
 
     def inspect(self, index: int) -> None:
         """Inspect point ``index`` in both canvases (-1: stop inspecting)."""
-        n = self.sessions["kmeans"].n_points
+        n = self.pair.n_points
         self.inspected = int(index) if 0 <= index < n else -1
         self._show_inspected()
 
@@ -541,13 +521,13 @@ class CompareView(QWidget):
             self.inspector_label.setText("<span style='color:#666'>Click a point in either canvas to compare its "
                                          "responsibilities on both sides.</span>")
             return
-        X = self.sessions["kmeans"].X
+        X = self.pair.sides[0].X
         x, y = (float(v) for v in self._shown_X[i])
         for ring in self._rings.values():
             ring.setData(x=[x], y=[y])
         parts = [f"<b>Point {i}</b> ({', '.join(f'{v:.4g}' for v in X[i])})"]
         for side, r in self.responsibilities_of(i).items():
-            label = "K-Means" if side == "kmeans" else "EM"
+            label = self.entries[side].short_label
             if r is None:
                 parts.append(f"{label}: not assigned yet")
                 continue
