@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.resources import as_file, files
+from pathlib import Path
 
 import numpy as np
 
@@ -16,11 +17,21 @@ from .dataset import DataError, Dataset
 
 __all__ = ["BUILTIN_DATASETS", "DATASET_DESCRIPTIONS", "builtin_dataset", "RESOURCE_DIR"]
 
-#: Folder of the CSV files shipped with the app: ``datasets/`` in the package
-#: ``clusterviz.resources`` (the repository's top-level ``resources/`` folder),
-#: as an `importlib.resources` traversable, so a wheel and a checkout alike
-#: find it.
-RESOURCE_DIR = files("clusterviz.resources") / "datasets"
+
+
+def _resources():
+    """The package ``clusterviz.resources`` (the repository's top-level
+    ``resources/`` folder, shipped inside the wheel), or that folder itself
+    when a checkout runs without being installed."""
+    try:
+        return files("clusterviz.resources")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "resources"
+
+
+#: Folder of the CSV files shipped with the app, as an `importlib.resources`
+#: traversable, so a wheel, an editable install and a bare checkout alike find it.
+RESOURCE_DIR = _resources() / "datasets"
 
 _XY = ("x", "y")
 

@@ -112,3 +112,27 @@ def test_shipped_tables_are_read_from_the_package():
     assert RESOURCE_DIR == files("clusterviz.resources") / "datasets"
     for name in ("iris.csv", "old_faithful.csv"):
         assert (RESOURCE_DIR / name).is_file(), name
+
+
+def test_a_checkout_that_is_not_installed_finds_its_data_sets():
+    """Run from the repository without the installed package's finder:
+    the data sets come from the top-level resources/ folder."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')]\n"
+        "sys.path_hooks[:] = [h for h in sys.path_hooks if 'editable' not in repr(h)]\n"
+        "sys.path_importer_cache.clear()\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "import clusterviz.data as d\n"
+        "assert d.builtin_dataset('iris').X.shape == (150, 2)\n"
+        "assert d.builtin_dataset('old_faithful').X.shape == (272, 2)\n"
+        "import importlib.util\n"
+        "assert importlib.util.find_spec('clusterviz.resources') is None\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert result.returncode == 0, result.stderr
