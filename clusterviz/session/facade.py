@@ -182,8 +182,10 @@ class Session:
     cursor = property(lambda self: self._timeline.cursor,
                       doc="Index into `timeline` of the shown state (0 when the timeline is empty).")
     version = property(lambda self: self._timeline.version,
-                       doc="Increases whenever the timeline, the data or a setting changes "
-                           "(not when only the cursor moves).")
+                       doc="Increases whenever the timeline, the data or the model changes (every setting "
+                           "the model is built from, including max_iter); not when only the cursor moves, "
+                           "nor for a setting that changes neither (show_seeding without k-means++). "
+                           "A step prepared under another version is never applied.")
     entry = property(lambda self: self._timeline.entry,
                      doc="The timeline entry under the cursor (no assignments), or None.")
     n_seed_entries = property(lambda self: self._timeline.n_seeds,
@@ -263,10 +265,23 @@ class Session:
     def prepare_step(self, half: bool = False) -> PendingStep | None:
         """Compute the next step without changing the session.
 
-        Safe to call from a worker thread (it only reads); commit the result
-        with `apply_step` on the thread that owns the session. ``half``:
-        False for `step`, True for `half_step`. Returns None when there is
-        no fit; raises ModelError if the model cannot take the step.
+        Safe to call from a worker thread while the owning thread reads the
+        session; commit the result with `apply_step` on the thread that owns
+        the session. ``half``: False for `step`, True for `half_step`.
+        Returns None when there is no fit; raises ModelError if the model
+        cannot take the step.
+
+        It changes no attribute of the session: it reads the version, then
+        the model, the `prepared` data (made by the data's owner whenever the
+        data change, never here) and the timeline, once each; anything the
+        owning thread replaces meanwhile moves `version` on, so `apply_step`
+        drops the result. The one thing it may add is to the `Prepared`
+        itself: what the model builds from the data on first use (K-Means'
+        grid of cells, the centred data; usually already built by the
+        initialisation on the owning thread). Those are pure functions of
+        the read-only data, stored whole under one key, so a reader on
+        another thread sees either none or a complete one, and two threads
+        building at once get equal values.
         """
         version = self.version  # first: a model or data replaced after it makes the result stale
         model, prepared, max_iter = self._model, self.prepared, self.max_iter
@@ -319,6 +334,24 @@ class Session:
         run_steps(self, max_steps)
         return self.state
 
+    def start_from(self, entry: FitState, after_picks: bool = True) -> FitState | None:
+        """Start the fit at ``entry``, an "init" snapshot (such as the start
+        a session file stored) instead of the one the settings give.
+
+        The timeline becomes the k-means++ pick entries it opens with (none
+        with ``after_picks=False``, as for a start stored after a data edit),
+        then ``entry`` without assignments; the cursor goes to the first
+        entry. Raises ValueError if ``entry`` is not an "init" state or
+        there is no fit (see `problem`).
+        """
+        if not isinstance(entry, FitState) or entry.phase != "init":
+            raise ValueError(f"entry={entry!r} should be a FitState of phase 'init'.")
+        if not self._timeline.entries:
+            raise ValueError(f"There is no fit to start: {self.problem}")
+        picks = self._timeline.entries[:self._timeline.n_seeds] if after_picks else []
+        self._restart(picks + [entry.without_assignments()])
+        return self.state
+
     def reset(self) -> FitState | None:
         """Re-initialise with the current settings and seed; the timeline
         becomes [init] (after the k-means++ picks when they are shown)."""
@@ -339,10 +372,16 @@ class Session:
         return self._change(n_clusters=k, initial_means=None if M is not None and M.shape[0] != k else M)
 
     def set_init(self, name: str) -> FitState | None:
-        """Choose one of `INITS`; clears `initial_means`; re-initialises."""
-        if self._settings.replace(init=name).init == self.init and self.initial_means is None:
-            return self.state
-        return self._change(force=True, init=name, initial_means=None)
+        """Choose one of `INITS`; clears `initial_means`; re-initialises.
+
+        Any init but "k-means++" also turns `show_seeding` off (the picks
+        belong to k-means++; choosing it again does not bring them back).
+        """
+        init = self._settings.replace(init=name).init
+        show_seeding = self.show_seeding and init == "k-means++"
+        if init == self.init and self.initial_means is None:
+            return self._change(show_seeding=show_seeding)
+        return self._change(force=True, init=init, initial_means=None, show_seeding=show_seeding)
 
     def set_seed(self, seed: int) -> FitState | None:
         """Set the seed (int >= 0); re-initialises."""
@@ -371,11 +410,11 @@ class Session:
         self._settings = settings
         entry = self._timeline.entry
         if not settings.entry.uses_beta:
-            self._model = self._build_model()
+            self._rebuild_model()
             return self.state
         if entry is None or entry.phase == "seed":
             return self._reinitialise()
-        self._model = self._build_model()
+        self._rebuild_model()
         try:
             restarted = beta_restarted(self._model, self.prepared, entry, settings.beta)
         except ModelError:
@@ -385,9 +424,12 @@ class Session:
 
     def set_max_iter(self, max_iter: int) -> FitState | None:
         """Change the iteration limit; keeps the timeline (a higher limit lets
-        a stopped fit go on)."""
-        self._settings = self._settings.replace(max_iter=max_iter)
-        self._model = self._build_model()
+        a stopped fit go on). A step in flight under the old limit is dropped
+        (`version` moves on)."""
+        settings = self._settings.replace(max_iter=max_iter)
+        if settings.max_iter != self.max_iter:
+            self._settings = settings
+            self._rebuild_model()
         return self.state
 
     def set_initial_means(self, means) -> FitState | None:
@@ -398,7 +440,8 @@ class Session:
         if means is None:
             return self.state if self.initial_means is None else self._change(force=True, initial_means=None)
         M = check_initial_means(means, self.n_features)
-        return self._change(force=True, initial_means=M, n_clusters=int(M.shape[0]))
+        # hand-placed means replace the k-means++ picks: show_seeding goes off, as with another init
+        return self._change(force=True, initial_means=M, n_clusters=int(M.shape[0]), show_seeding=False)
 
     def load_dataset(self, dataset: Dataset) -> FitState | None:
         """Replace the data set; clears `initial_means`, shows columns (0, 1)
@@ -484,25 +527,35 @@ class Session:
         if force or _start_key(old) != _start_key(new):
             return self._reinitialise()
         if not all(_same(getattr(old, k), getattr(new, k)) for k in changes if k != "show_seeding"):
-            self._model = self._build_model()  # e.g. the covariance type of an algorithm that ignores it
+            self._rebuild_model()  # e.g. the covariance type of an algorithm that ignores it
         return self.state
 
     def _build_model(self):
         return build_model(self._settings, self.prepared)
+
+    def _rebuild_model(self) -> None:
+        """A new model from the settings, the timeline kept: `version` moves
+        on, so a step computed with the old model is never applied."""
+        self._model = self._build_model()
+        self._timeline.bump()
 
     def _restart(self, entries=()) -> None:
         self._timeline.restart(entries)
         self._problem = None
 
     def _reinitialise(self) -> FitState | None:
-        self._restart()
+        # The timeline is replaced last, moving `version` on after everything
+        # else changed: a worker that reads the new version reads the new model.
+        entries, problem = [], None
         try:
             self._model = self._build_model()
-            self._problem = too_few_points(self.n_clusters, self.n_points)
-            if self._problem is None:
-                self._timeline.entries = initial_entries(self._settings, self._model, self.prepared)
+            problem = too_few_points(self.n_clusters, self.n_points)
+            if problem is None:
+                entries = initial_entries(self._settings, self._model, self.prepared)
         except ModelError as err:  # e.g. the GMM's start cannot be computed on these data
-            self._problem = str(err)
+            problem = str(err)
+        self._restart(entries)
+        self._problem = problem
         return self.state
 
     def _new_columns(self) -> FitState | None:

@@ -83,14 +83,11 @@ class PendingStep:
 
 def with_assignments(snapshot: FitState, assigned: FitState | None) -> FitState:
     """`snapshot`'s parameters, phase, objective and flags with `assigned`'s
-    labels and responsibilities (arrays shared, not copied), and the carry
-    that belongs to them (so an M half-step computes what a full step does)."""
+    labels and responsibilities (arrays shared, not copied)."""
     if assigned is None:
         return snapshot
-    return dataclasses.replace(
-        snapshot, labels=assigned.labels, soft_responsibilities=assigned.soft_responsibilities,
-        carry=assigned.carry,
-    )
+    return dataclasses.replace(snapshot, labels=assigned.labels,
+                               soft_responsibilities=assigned.soft_responsibilities)
 
 
 def hard_labels(state: FitState | None) -> np.ndarray | None:
@@ -238,6 +235,12 @@ class Timeline:
         self._shown.clear()
         self.version += 1
 
+    def bump(self) -> None:
+        """Move the version on, the entries kept (the model was rebuilt, e.g.
+        with another max_iter): a step prepared before is never applied.
+        Call it after the change, so a reader of the new version sees it."""
+        self.version += 1
+
     def seek(self, index: int) -> None:
         """Move the cursor to ``index`` (a whole number), clamped to the entries."""
         check_index(index)
@@ -281,11 +284,13 @@ class Timeline:
             return PendingStep(version, cursor, cursor + 1, (m,), with_assignments(m, shown))
         if entry.iteration >= max_iter:
             return nothing
-        e = model.e_step(X, shown)
         if half:
+            e = model.e_step(X, shown)
             snapshot = e.without_assignments()
             return PendingStep(version, cursor, cursor + 1, (snapshot,), with_assignments(snapshot, e))
-        m = model.m_step(X, e).without_assignments()
+        # both halves in one call: the model may share work between them (K-Means' cluster sums)
+        e, m = model.step_halves(X, shown)
+        m = m.without_assignments()
         return PendingStep(version, cursor, cursor + 1, (m,), with_assignments(m, e))
 
     def is_current(self, pending: PendingStep | None) -> bool:
