@@ -182,10 +182,9 @@ class Session:
     cursor = property(lambda self: self._timeline.cursor,
                       doc="Index into `timeline` of the shown state (0 when the timeline is empty).")
     version = property(lambda self: self._timeline.version,
-                       doc="Increases whenever the timeline, the data or the model changes (every setting "
-                           "the model is built from, including max_iter); not when only the cursor moves, "
-                           "nor for a setting that changes neither (show_seeding without k-means++). "
-                           "A step prepared under another version is never applied.")
+                       doc="Increases whenever the timeline, the data or the model changes (any setting the "
+                           "model is built from, max_iter too), not when only the cursor moves; a step "
+                           "prepared under another version is never applied.")
     entry = property(lambda self: self._timeline.entry,
                      doc="The timeline entry under the cursor (no assignments), or None.")
     n_seed_entries = property(lambda self: self._timeline.n_seeds,
@@ -265,23 +264,12 @@ class Session:
     def prepare_step(self, half: bool = False) -> PendingStep | None:
         """Compute the next step without changing the session.
 
-        Safe to call from a worker thread while the owning thread reads the
-        session; commit the result with `apply_step` on the thread that owns
-        the session. ``half``: False for `step`, True for `half_step`.
-        Returns None when there is no fit; raises ModelError if the model
-        cannot take the step.
-
-        It changes no attribute of the session: it reads the version, then
-        the model, the `prepared` data (made by the data's owner whenever the
-        data change, never here) and the timeline, once each; anything the
-        owning thread replaces meanwhile moves `version` on, so `apply_step`
-        drops the result. The one thing it may add is to the `Prepared`
-        itself: what the model builds from the data on first use (K-Means'
-        grid of cells, the centred data; usually already built by the
-        initialisation on the owning thread). Those are pure functions of
-        the read-only data, stored whole under one key, so a reader on
-        another thread sees either none or a complete one, and two threads
-        building at once get equal values.
+        Safe on a worker thread: it changes no attribute of the session, and
+        may only add to the `prepared` data what the model builds from them
+        on first use (see "Threads" in `clusterviz.session.timeline`). Commit
+        the result with `apply_step` on the thread that owns the session.
+        ``half``: False for `step`, True for `half_step`. Returns None when
+        there is no fit; raises ModelError if the model cannot take the step.
         """
         version = self.version  # first: a model or data replaced after it makes the result stale
         model, prepared, max_iter = self._model, self.prepared, self.max_iter
@@ -335,21 +323,11 @@ class Session:
         return self.state
 
     def start_from(self, entry: FitState, after_picks: bool = True) -> FitState | None:
-        """Start the fit at ``entry``, an "init" snapshot (such as the start
-        a session file stored) instead of the one the settings give.
-
-        The timeline becomes the k-means++ pick entries it opens with (none
-        with ``after_picks=False``, as for a start stored after a data edit),
-        then ``entry`` without assignments; the cursor goes to the first
-        entry. Raises ValueError if ``entry`` is not an "init" state or
-        there is no fit (see `problem`).
-        """
-        if not isinstance(entry, FitState) or entry.phase != "init":
-            raise ValueError(f"entry={entry!r} should be a FitState of phase 'init'.")
-        if not self._timeline.entries:
-            raise ValueError(f"There is no fit to start: {self.problem}")
-        picks = self._timeline.entries[:self._timeline.n_seeds] if after_picks else []
-        self._restart(picks + [entry.without_assignments()])
+        """Start the fit at ``entry``, an "init" snapshot (such as a session
+        file's start), after the k-means++ picks shown (none with
+        ``after_picks=False``); cursor 0. Raises ValueError if ``entry`` is
+        not an "init" state or there is no fit (see `problem`)."""
+        self._timeline.start_from(entry, after_picks, self.problem)
         return self.state
 
     def reset(self) -> FitState | None:
@@ -373,10 +351,7 @@ class Session:
 
     def set_init(self, name: str) -> FitState | None:
         """Choose one of `INITS`; clears `initial_means`; re-initialises.
-
-        Any init but "k-means++" also turns `show_seeding` off (the picks
-        belong to k-means++; choosing it again does not bring them back).
-        """
+        Any init but "k-means++" turns `show_seeding` off (for good)."""
         init = self._settings.replace(init=name).init
         show_seeding = self.show_seeding and init == "k-means++"
         if init == self.init and self.initial_means is None:
@@ -404,16 +379,10 @@ class Session:
         new "init" entry, as after a data edit), so raising β step by step
         anneals soft K-Means into K-Means; without a run it initialises.
         """
-        settings = self._settings.replace(beta=beta)
-        if settings.beta == self.beta:
-            return self.state
+        settings, entry = self._settings.replace(beta=beta), self._timeline.entry
+        if settings.beta == self.beta or not settings.entry.uses_beta or entry is None or entry.phase == "seed":
+            return self._change(beta=beta)  # nothing, a rebuilt model, or a fresh start
         self._settings = settings
-        entry = self._timeline.entry
-        if not settings.entry.uses_beta:
-            self._rebuild_model()
-            return self.state
-        if entry is None or entry.phase == "seed":
-            return self._reinitialise()
         self._rebuild_model()
         try:
             restarted = beta_restarted(self._model, self.prepared, entry, settings.beta)
@@ -426,11 +395,7 @@ class Session:
         """Change the iteration limit; keeps the timeline (a higher limit lets
         a stopped fit go on). A step in flight under the old limit is dropped
         (`version` moves on)."""
-        settings = self._settings.replace(max_iter=max_iter)
-        if settings.max_iter != self.max_iter:
-            self._settings = settings
-            self._rebuild_model()
-        return self.state
+        return self._change(max_iter=max_iter)
 
     def set_initial_means(self, means) -> FitState | None:
         """Start from hand-placed means, array_like of shape (n_clusters,
@@ -544,8 +509,7 @@ class Session:
         self._problem = None
 
     def _reinitialise(self) -> FitState | None:
-        # The timeline is replaced last, moving `version` on after everything
-        # else changed: a worker that reads the new version reads the new model.
+        # The timeline (and version) last: who reads the new version reads the new model.
         entries, problem = [], None
         try:
             self._model = self._build_model()

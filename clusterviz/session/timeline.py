@@ -19,12 +19,29 @@ Which responsibilities are shown
 
 Stepping
 --------
-`Timeline.prepare_step` computes a step without changing anything (safe on a
-worker thread, it only reads); `Timeline.apply` commits it unless the
-timeline changed meanwhile (`version`). Away from the end a step replays the
-stored entries instead of recomputing a different future. Seed entries are
-walked through like any other entry: they are always followed by more
-entries, so stepping from one only moves the cursor.
+`Timeline.prepare_step` computes a step without changing anything;
+`Timeline.apply` commits it unless the timeline changed meanwhile
+(`version`). Away from the end a step replays the stored entries instead of
+recomputing a different future. A full step asks the model for both halves
+at once (``step_halves``), so a model can share work between them. Seed
+entries are walked through like any other entry: they are always followed
+by more entries, so stepping from one only moves the cursor.
+
+Threads
+-------
+`Session.prepare_step` may run on a worker thread while the owning thread
+changes the session. It reads the version first, then the model, the
+prepared data and the entries, once each; the owning thread moves the
+version on *after* each change (a rebuilt model: `Timeline.bump`; new data
+or entries: `Timeline.restart`), so a result computed from anything replaced
+meanwhile carries an old version and `apply` drops it. The `Prepared` is
+made by the data's owner whenever the data change, never by a step. The
+one thing a step may add is to the `Prepared` itself: what the model builds
+from the data on first use (K-Means' grid of cells, the centred data),
+usually already built by the initialisation on the owning thread. Those
+are pure functions of the read-only data, stored whole under one key, so
+another thread sees none or a complete one, and two threads building at
+once get equal values.
 """
 from __future__ import annotations
 
@@ -234,6 +251,16 @@ class Timeline:
         self.cursor = 0
         self._shown.clear()
         self.version += 1
+
+    def start_from(self, entry: FitState, after_picks: bool = True, problem: str | None = None) -> None:
+        """Restart with the pick entries (``after_picks``) and then ``entry``,
+        an "init" state (stored without assignments). ValueError for another
+        phase, or when there are no entries (``problem`` says why)."""
+        if not isinstance(entry, FitState) or entry.phase != "init":
+            raise ValueError(f"entry={entry!r} should be a FitState of phase 'init'.")
+        if not self.entries:
+            raise ValueError(f"There is no fit to start: {problem}")
+        self.restart((self.entries[:self.n_seeds] if after_picks else []) + [entry.without_assignments()])
 
     def bump(self) -> None:
         """Move the version on, the entries kept (the model was rebuilt, e.g.
