@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     window = MainWindow(session)
     for _ in range(args.steps):
-        while window.controller.busy:  # big data steps on a worker thread: let it finish (issue 7)
+        while window.controller.busy:  # big data step on a worker thread: wait for it to land
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         if not window.controller.can_step():
             break

@@ -9,8 +9,9 @@ from .prepared import Prepared, as_prepared
 from .state import ModelError
 from .validation import check_data
 
-#: The ways of placing the initial centres by name.
-INITS = ("k-means++", "random")
+#: The ways of placing the initial centres by name, in the order the app
+#: lists them (the registry and the command line read this tuple).
+INITS: tuple[str, ...] = ("random", "k-means++")
 
 # Overflow in extreme data is not warned about: it shows up as a non-finite
 # objective, which check_state_finite turns into a ModelError a student reads.

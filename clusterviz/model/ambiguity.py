@@ -9,9 +9,9 @@
   geometric stand-in d1 / d2, the distance to the nearest centroid over the
   distance to the second-nearest. It is 0 at a centroid and 1 on the
   perpendicular bisector between two centroids (the Voronoi boundary). The
-  issue states the *margin* 1 - d1/d2, which runs the other way (1 = sure);
-  `distance_margin` returns it, and the ambiguity is its complement so that
-  both scales mean the same.
+  *margin* 1 - d1/d2 runs the other way (1 = sure); `distance_margin`
+  returns it, and the ambiguity is its complement so that both scales mean
+  the same.
 
 No Qt here: the canvas only turns these numbers into colours.
 """

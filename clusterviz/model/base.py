@@ -6,7 +6,8 @@ to know which algorithm it is.
 
 Every method takes the data as an array or as a
 :class:`~clusterviz.model.prepared.Prepared` (prepared once by the data's
-owner and passed to every step)."""
+owner and passed to every step). Stepping big data many times, prepare them
+once (``prepare(X)``): a raw array is measured afresh on every call."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -21,7 +22,8 @@ class SteppableModel:
     """Base class: subclasses implement ``initialize``, ``e_step``,
     ``m_step``, ``restart``, ``region_labels`` and ``_set_fitted`` (copy the
     final state to scikit-learn's attributes); models with a density
-    override ``log_density``."""
+    override ``log_density``, and a model may override ``step_halves`` to
+    share work between its two halves."""
 
     max_iter: int
 
@@ -57,10 +59,18 @@ class SteppableModel:
         return (self.region_labels(X, state) if labels else None,
                 self.log_density(X, state) if density else None)
 
+    def step_halves(self, X, state: FitState) -> tuple[FitState, FitState]:
+        """One full iteration, both halves: (the E half-step's state, the M
+        half-step's state computed from it). A model may share work between
+        the two (K-Means' cluster sums); the results are those of
+        ``e_step`` and ``m_step`` bit for bit."""
+        data = as_prepared(X)
+        e = self.e_step(data, state)
+        return e, self.m_step(data, e)
+
     def step(self, X, state: FitState) -> FitState:
         """One full iteration: the E half-step, then the M half-step."""
-        data = as_prepared(X)
-        return self.m_step(data, self.e_step(data, state))
+        return self.step_halves(X, state)[1]
 
     def iterate(self, X) -> Iterator[FitState]:
         """Yield the initial state, then one state per full iteration, until

@@ -21,7 +21,9 @@ import numpy as np
 
 from .state import ModelError
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+#: Covariance structures of a Gaussian mixture (scikit-learn's names), in the
+#: order the app lists them (the registry reads this tuple).
+COVARIANCE_TYPES: tuple[str, ...] = ("full", "tied", "diag", "spherical")
 
 # Working-set size of one chunk: about this many float64 in the largest
 # (K*D, rows) temporary.

@@ -8,16 +8,19 @@ The numerics are small module-level functions over prepared data
 the settings and builds :class:`FitState` objects. Every public method takes
 an array or a Prepared: the owner of the data (the session) prepares them
 once and passes the same object to every step; an array is wrapped for that
-one call, so an array edited in place is always measured as it is now.
+one call and measured point by point, so an array edited in place is always
+measured as it is now.
 
 Every function works on data centred on the prepared column mean (the mean
 is added back to the centres it returns), so data far from the origin keep
-their digits. Large 2-D data go through a grid of cells
+their digits. Large 2-D data made by
+:func:`~clusterviz.model.prepared.prepare` go through a grid of cells
 (:mod:`.kmeans_grid`), built on first use and kept on the Prepared, that
 settles most points a cell at a time, with the same labels. The M-step is a
 pure function of the data and the E-step's state: its cluster sums have one
 definition (:func:`.kmeans_grid.cluster_sums` on the grid, block sums
-otherwise); :meth:`KMeans.step` reuses the identical sums its E-step made.
+otherwise); :meth:`KMeans.step` and :meth:`KMeans.step_halves` reuse the
+identical sums their E-step made.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from ._common import INITS, check_centres, checked_data, quiet
 from .base import SteppableModel
 from .kmeans_grid import (MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid,
                           packed_min, usable)
-from .prepared import Prepared
+from .prepared import Prepared, prepare
 from .seeding import kmeans_plusplus, random_init
 from .state import FitState, ModelError
 from .validation import as_generator, check_n_clusters, check_state_finite
@@ -50,8 +53,11 @@ Sums = tuple[np.ndarray, np.ndarray, float]
 
 
 def _uses_grid(data: Prepared, n_clusters: int) -> bool:
-    """Whether K-Means measures these data through their grid of cells."""
-    return data.n_features == 2 and data.n_samples >= MIN_POINTS and n_clusters <= MAX_CENTRES
+    """Whether K-Means measures these data through their grid of cells:
+    large 2-D data prepared for many steps (building the grid costs about
+    ten steps' worth of arithmetic, repaid only when it is kept)."""
+    return (data.reusable and data.n_features == 2 and data.n_samples >= MIN_POINTS
+            and n_clusters <= MAX_CENTRES)
 
 
 # --------------------------------------------------------------------------
@@ -294,12 +300,7 @@ class KMeans(SteppableModel):
     random_state : None, int or np.random.Generator
     algorithm : {"lloyd", "elkan"}, default="lloyd"
         Accepted as in scikit-learn, where both give the same result; here
-        both run the same computation. Large 2-D data (at least
-        ``kmeans_grid.MIN_POINTS`` points, K <= ``kmeans_grid.MAX_CENTRES``)
-        go through a grid of cells that settles whole cells at once (see
-        :mod:`clusterviz.model.kmeans_grid`), with the labels of measuring
-        every point; pass a :class:`~clusterviz.model.prepared.Prepared` to
-        every step so the grid is built once.
+        both run the same computation.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -307,6 +308,19 @@ class KMeans(SteppableModel):
     labels_ : ndarray of shape (n_samples,)
     inertia_ : float
     n_iter_ : int
+
+    Notes
+    -----
+    Stepping big data by hand (a notebook calling :meth:`step` in a loop):
+    ``data = clusterviz.model.prepare(X)`` once and pass ``data`` to every
+    call. Large 2-D prepared data (at least ``kmeans_grid.MIN_POINTS``
+    points, K <= ``kmeans_grid.MAX_CENTRES``) then go through a grid of
+    cells, built on the first step and kept on ``data``, that settles whole
+    cells at once with the labels of measuring every point (see
+    :mod:`clusterviz.model.kmeans_grid`); at 10^6 points a step is several
+    times faster. A raw array is measured point by point on every call (it
+    may have been edited since the last one), and :meth:`fit` and
+    :meth:`iterate` prepare their data themselves.
     """
 
     def __init__(self, n_clusters=8, init="k-means++", n_init=1, max_iter=300, tol=1e-4, random_state=None,
@@ -385,13 +399,13 @@ class KMeans(SteppableModel):
         """
         return self._m_step(checked_data(X, state.means.shape[0]), state)
 
-    def step(self, X, state: FitState) -> FitState:
-        """One full iteration: :meth:`e_step`, then :meth:`m_step`, with the
-        same result bit for bit; the M-step takes the cluster sums the
-        E-step's pass made instead of reading the labels again."""
+    def step_halves(self, X, state: FitState) -> tuple[FitState, FitState]:
+        """One full iteration: (:meth:`e_step`, then :meth:`m_step` of it),
+        with the same results bit for bit; the M-step takes the cluster sums
+        the E-step's pass made instead of reading the labels again."""
         data = checked_data(X, state.means.shape[0])
         e, sums = self._e_step(data, state)
-        return self._m_step(data, e, sums)
+        return e, self._m_step(data, e, sums)
 
     def _e_step(self, data: Prepared, state: FitState) -> tuple[FitState, Sums | None]:
         k = state.means.shape[0]
@@ -453,7 +467,7 @@ class KMeans(SteppableModel):
     def fit(self, X, y=None):
         """Run Lloyd's algorithm ``n_init`` times; keep the lowest distortion."""
         k = self._check_params()
-        data = checked_data(X, k)
+        data = checked_data(prepare(X), k)  # kept for the whole call: the grid pays for itself
         rng = as_generator(self.random_state)
         n_init = self.n_init if isinstance(self.init, str) else 1
         best = None

@@ -48,8 +48,11 @@ _MARGIN = 1e-9
 _TINY = 1e-150
 #: Coordinates (centred) at or beyond this could overflow a squared distance: no grid.
 _HUGE = 1e150
-#: Points per block in the direct computation, divided by the number of centres.
-_BLOCK_VALUES = 1 << 19
+#: Distances per block in the direct computation (its temporaries stay in a
+#: core's cache: about three times faster than blocks of 2^19 at K = 10),
+#: but never fewer points than _MIN_BLOCK (the per-block overhead).
+_BLOCK_VALUES = 1 << 16
+_MIN_BLOCK = 1024
 
 # Overflow in extreme data is not warned about: it shows up as a non-finite
 # distortion, which the model turns into a ModelError a student reads.
@@ -123,7 +126,7 @@ def nearest_direct(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray,
     n = points.shape[0]
     labels = np.empty(n, dtype=np.int32)
     dist = np.empty(n)
-    block = max(1, _BLOCK_VALUES // centres.shape[0])
+    block = max(_MIN_BLOCK, _BLOCK_VALUES // centres.shape[0])
     for start in range(0, n, block):
         stop = min(start + block, n)
         part = points[start:stop]

@@ -14,7 +14,7 @@ from .validation import as_generator
 
 def cdist(XA, XB, metric="euclidean"):
     """``scipy.spatial.distance.cdist``, imported on first use: scipy.spatial
-    costs about 0.15 s to import, too much for the app's start-up (issue 7)."""
+    costs about 0.15 s to import, which the app's start-up would pay before the window shows."""
     from scipy.spatial.distance import cdist as _cdist
 
     return _cdist(XA, XB, metric)

@@ -9,8 +9,12 @@ data on first use with :meth:`Prepared.derived` (K-Means' grid of cells,
 the centred data), which lives and dies with the object.
 
 Nothing is cached anywhere else. A raw array passed to a step is wrapped by
-:func:`as_prepared` for that one call only (without a copy), so an array
-edited in place between two calls is always measured as it is now.
+:func:`as_prepared` for that one call only (without a copy, and marked not
+:attr:`~Prepared.reusable`, so no algorithm builds a structure such as
+K-Means' grid for it): an array edited in place between two calls is
+always measured as it is now, and a single call pays for nothing it cannot
+reuse. Whoever steps big data many times (a notebook, the session) should
+``prepare(X)`` once and pass the result to every step.
 """
 from __future__ import annotations
 
@@ -32,13 +36,19 @@ class Prepared:
     mean : ndarray of shape (n_features,)
         The column mean of ``X`` (:func:`column_mean`, read-only); every
         algorithm centres the data on it.
+    reusable : bool
+        True when made by :func:`prepare`: ``X`` never changes, so what is
+        built from it to speed up later steps (K-Means' grid of cells) pays
+        for itself. False for :func:`as_prepared`'s wrapper of a caller's
+        array for one call: algorithms then measure the points directly.
     """
 
-    __slots__ = ("X", "mean", "_derived")
+    __slots__ = ("X", "mean", "reusable", "_derived")
 
-    def __init__(self, X: np.ndarray, mean: np.ndarray):
+    def __init__(self, X: np.ndarray, mean: np.ndarray, reusable: bool = False):
         self.X = X
         self.mean = mean
+        self.reusable = reusable
         self._derived: dict[str, object] = {}
 
     @property
@@ -57,7 +67,12 @@ class Prepared:
     def derived(self, name: str, build):
         """``build(self)`` computed on first use under ``name``, then kept
         with this object (for example K-Means' grid of cells). A ``build``
-        that raises stores nothing."""
+        that raises stores nothing.
+
+        Two threads asking at once may both build it; each gets a complete
+        value and one of them is kept (builds are pure functions of ``X``,
+        so the values are equal).
+        """
         try:
             return self._derived[name]
         except KeyError:
@@ -107,13 +122,13 @@ def column_mean(X: np.ndarray) -> np.ndarray:
         return total / n
 
 
-def _wrap(array: np.ndarray) -> Prepared:
+def _wrap(array: np.ndarray, reusable: bool) -> Prepared:
     if array.ndim == 2:
         mean = column_mean(array)
     else:  # not data; the estimators' checks say why
         mean = np.zeros(array.shape[-1:] if array.ndim else 0)
     mean.flags.writeable = False
-    return Prepared(array, mean)
+    return Prepared(array, mean, reusable)
 
 
 def prepare(X) -> Prepared:
@@ -129,23 +144,26 @@ def prepare(X) -> Prepared:
     Returns
     -------
     Prepared
+        :attr:`~Prepared.reusable`; pass it to every step in place of ``X``.
     """
-    if isinstance(X, Prepared):
+    if isinstance(X, Prepared) and X.reusable:
         return X
-    array = np.asarray(X, dtype=np.float64)
+    array = np.asarray(X.X if isinstance(X, Prepared) else X, dtype=np.float64)
     if not (array.flags.owndata and not array.flags.writeable and array.flags.c_contiguous):
         array = np.array(array, dtype=np.float64, order="C")
         array.flags.writeable = False
-    return _wrap(array)
+    return _wrap(array, reusable=True)
 
 
 def as_prepared(X) -> Prepared:
     """``X`` itself if it is a Prepared, else ``X`` wrapped for one call.
 
     The wrapper shares the array's memory when it can (no copy, not made
-    read-only): it must not outlive the call that made it, so an array
-    edited between two calls is never measured through an old grid.
+    read-only) and is not :attr:`~Prepared.reusable`: it must not outlive
+    the call that made it, and nothing is built from it that only later
+    steps would repay (an array edited between two calls is never measured
+    through an old grid, and one call never pays for building one).
     """
     if isinstance(X, Prepared):
         return X
-    return _wrap(np.ascontiguousarray(np.asarray(X, dtype=np.float64)))
+    return _wrap(np.ascontiguousarray(np.asarray(X, dtype=np.float64)), reusable=False)

@@ -19,15 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._common import INITS
 from .base import SteppableModel
+from .gaussian import COVARIANCE_TYPES
 from .state import ModelError
 
-__all__ = ["ALGORITHMS", "Algorithm", "ModelSettings", "algorithm_names", "get_algorithm"]
-
-#: How initial means are drawn (the seeding shared by every algorithm here).
-INITS: tuple[str, ...] = ("random", "k-means++")
-#: Covariance structures of a Gaussian mixture (scikit-learn's names).
-COVARIANCE_TYPES: tuple[str, ...] = ("full", "tied", "diag", "spherical")
+__all__ = ["ALGORITHMS", "COVARIANCE_TYPES", "INITS", "Algorithm", "ModelSettings", "algorithm_names",
+           "get_algorithm"]
 
 
 @dataclass(frozen=True, eq=False)

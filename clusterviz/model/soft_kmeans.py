@@ -26,7 +26,7 @@ from .validation import as_generator, check_covariance_size, check_n_clusters, c
 
 def logsumexp(a, axis=None):
     """``scipy.special.logsumexp``, imported on first use: scipy.special costs
-    about 0.2 s to import, too much for the app's start-up (issue 7)."""
+    about 0.2 s to import, which the app's start-up would pay before the window shows."""
     from scipy.special import logsumexp as _logsumexp
 
     return _logsumexp(a, axis=axis)

@@ -43,13 +43,6 @@ class FitState:
     converged : bool
     notes : tuple of str
         What happened that a teacher should see ("cluster 2 was empty ...").
-    carry : object or None
-        Algorithm-private data an algorithm may carry from one half-step to
-        the next to save work; never shown, and dropped by
-        :meth:`without_assignments` like the assignments it belongs to. A
-        half-step's result must not depend on it (the M-step gives the same
-        bits with ``carry=None``); the algorithms here leave it None (K-Means'
-        full step hands its E-step's sums to the M-step inside ``step``).
     seeding : SeedingPick or None
         For a "seed" entry, the k-means++ pick it shows (probabilities,
         candidates, chosen point); its means are the centres picked so far
@@ -66,7 +59,6 @@ class FitState:
     soft_responsibilities: np.ndarray | None = None
     converged: bool = False
     notes: tuple[str, ...] = field(default=())
-    carry: object | None = None
     seeding: object | None = None
 
     @cached_property
@@ -110,4 +102,4 @@ class FitState:
 
     def without_assignments(self) -> "FitState":
         """A copy holding only parameters (what a timeline stores)."""
-        return replace(self, labels=None, soft_responsibilities=None, carry=None)
+        return replace(self, labels=None, soft_responsibilities=None)

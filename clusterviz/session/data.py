@@ -6,10 +6,14 @@ their class with them, moved points keep it, added points with classes get
 theirs (without, the classes are dropped), and `set_data` with classes
 restores them exactly (undo).
 
-`DataOwner.prepared` is made once per data version (every edit makes a new
-`Dataset`, whose ``X`` is an owned read-only copy) and passed to every step,
-so what an algorithm builds from the data (K-Means' grid of cells) lives
-exactly as long as those data.
+`DataOwner.prepared` is made with every data version, on the thread that
+changes the data (every edit makes a new `Dataset`, whose ``X`` is an owned
+read-only copy, so preparing it copies nothing and costs one column mean),
+and passed to every step, so what an algorithm builds from the data
+(K-Means' grid of cells) lives exactly as long as those data. A worker
+thread computing a step therefore only reads the owner; see
+`clusterviz.session.Session.prepare_step` for what the step may add to the
+`Prepared` itself.
 """
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ class DataOwner:
 
     def __init__(self, dataset: Dataset | None = None) -> None:
         self._dataset = check_dataset(builtin_dataset("empty") if dataset is None else dataset)
-        self._prepared: Prepared | None = None
+        self._prepared: Prepared = prepare(self._dataset.X)
 
     @property
     def dataset(self) -> Dataset:
@@ -80,22 +84,22 @@ class DataOwner:
 
     @property
     def prepared(self) -> Prepared:
-        """The current data prepared for stepping (made on first use after each change)."""
-        if self._prepared is None:
-            self._prepared = prepare(self._dataset.X)
+        """The current data prepared for stepping (made with every change of the data)."""
         return self._prepared
 
+    def _set(self, dataset: Dataset) -> None:
+        self._prepared = prepare(dataset.X)
+        self._dataset = dataset
+
     def load(self, dataset: Dataset) -> None:
-        self._dataset = check_dataset(dataset)
-        self._prepared = None
+        self._set(check_dataset(dataset))
 
     def replace(self, X: np.ndarray, labels, class_names=KEEP) -> None:
         """New points ``X`` with true classes ``labels`` (None: none); without
         ``class_names`` the data set's names are kept."""
         if labels is None or class_names is KEEP:
             class_names = None if labels is None else self._dataset.class_names
-        self._dataset = dataclasses.replace(self._dataset, X=X, labels=labels, class_names=class_names)
-        self._prepared = None
+        self._set(dataclasses.replace(self._dataset, X=X, labels=labels, class_names=class_names))
 
     def replace_columns(self, X: np.ndarray) -> None:
         """Points with another number of columns (new column names, no classes)."""

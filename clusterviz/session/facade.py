@@ -182,8 +182,9 @@ class Session:
     cursor = property(lambda self: self._timeline.cursor,
                       doc="Index into `timeline` of the shown state (0 when the timeline is empty).")
     version = property(lambda self: self._timeline.version,
-                       doc="Increases whenever the timeline, the data or a setting changes "
-                           "(not when only the cursor moves).")
+                       doc="Increases whenever the timeline, the data or the model changes (any setting the "
+                           "model is built from, max_iter too), not when only the cursor moves; a step "
+                           "prepared under another version is never applied.")
     entry = property(lambda self: self._timeline.entry,
                      doc="The timeline entry under the cursor (no assignments), or None.")
     n_seed_entries = property(lambda self: self._timeline.n_seeds,
@@ -263,10 +264,12 @@ class Session:
     def prepare_step(self, half: bool = False) -> PendingStep | None:
         """Compute the next step without changing the session.
 
-        Safe to call from a worker thread (it only reads); commit the result
-        with `apply_step` on the thread that owns the session. ``half``:
-        False for `step`, True for `half_step`. Returns None when there is
-        no fit; raises ModelError if the model cannot take the step.
+        Safe on a worker thread: it changes no attribute of the session, and
+        may only add to the `prepared` data what the model builds from them
+        on first use (see "Threads" in `clusterviz.session.timeline`). Commit
+        the result with `apply_step` on the thread that owns the session.
+        ``half``: False for `step`, True for `half_step`. Returns None when
+        there is no fit; raises ModelError if the model cannot take the step.
         """
         version = self.version  # first: a model or data replaced after it makes the result stale
         model, prepared, max_iter = self._model, self.prepared, self.max_iter
@@ -319,6 +322,14 @@ class Session:
         run_steps(self, max_steps)
         return self.state
 
+    def start_from(self, entry: FitState, after_picks: bool = True) -> FitState | None:
+        """Start the fit at ``entry``, an "init" snapshot (such as a session
+        file's start), after the k-means++ picks shown (none with
+        ``after_picks=False``); cursor 0. Raises ValueError if ``entry`` is
+        not an "init" state or there is no fit (see `problem`)."""
+        self._timeline.start_from(entry, after_picks, self.problem)
+        return self.state
+
     def reset(self) -> FitState | None:
         """Re-initialise with the current settings and seed; the timeline
         becomes [init] (after the k-means++ picks when they are shown)."""
@@ -339,10 +350,13 @@ class Session:
         return self._change(n_clusters=k, initial_means=None if M is not None and M.shape[0] != k else M)
 
     def set_init(self, name: str) -> FitState | None:
-        """Choose one of `INITS`; clears `initial_means`; re-initialises."""
-        if self._settings.replace(init=name).init == self.init and self.initial_means is None:
-            return self.state
-        return self._change(force=True, init=name, initial_means=None)
+        """Choose one of `INITS`; clears `initial_means`; re-initialises.
+        Any init but "k-means++" turns `show_seeding` off (for good)."""
+        init = self._settings.replace(init=name).init
+        show_seeding = self.show_seeding and init == "k-means++"
+        if init == self.init and self.initial_means is None:
+            return self._change(show_seeding=show_seeding)
+        return self._change(force=True, init=init, initial_means=None, show_seeding=show_seeding)
 
     def set_seed(self, seed: int) -> FitState | None:
         """Set the seed (int >= 0); re-initialises."""
@@ -365,17 +379,11 @@ class Session:
         new "init" entry, as after a data edit), so raising β step by step
         anneals soft K-Means into K-Means; without a run it initialises.
         """
-        settings = self._settings.replace(beta=beta)
-        if settings.beta == self.beta:
-            return self.state
+        settings, entry = self._settings.replace(beta=beta), self._timeline.entry
+        if settings.beta == self.beta or not settings.entry.uses_beta or entry is None or entry.phase == "seed":
+            return self._change(beta=beta)  # nothing, a rebuilt model, or a fresh start
         self._settings = settings
-        entry = self._timeline.entry
-        if not settings.entry.uses_beta:
-            self._model = self._build_model()
-            return self.state
-        if entry is None or entry.phase == "seed":
-            return self._reinitialise()
-        self._model = self._build_model()
+        self._rebuild_model()
         try:
             restarted = beta_restarted(self._model, self.prepared, entry, settings.beta)
         except ModelError:
@@ -385,10 +393,9 @@ class Session:
 
     def set_max_iter(self, max_iter: int) -> FitState | None:
         """Change the iteration limit; keeps the timeline (a higher limit lets
-        a stopped fit go on)."""
-        self._settings = self._settings.replace(max_iter=max_iter)
-        self._model = self._build_model()
-        return self.state
+        a stopped fit go on). A step in flight under the old limit is dropped
+        (`version` moves on)."""
+        return self._change(max_iter=max_iter)
 
     def set_initial_means(self, means) -> FitState | None:
         """Start from hand-placed means, array_like of shape (n_clusters,
@@ -398,7 +405,8 @@ class Session:
         if means is None:
             return self.state if self.initial_means is None else self._change(force=True, initial_means=None)
         M = check_initial_means(means, self.n_features)
-        return self._change(force=True, initial_means=M, n_clusters=int(M.shape[0]))
+        # hand-placed means replace the k-means++ picks: show_seeding goes off, as with another init
+        return self._change(force=True, initial_means=M, n_clusters=int(M.shape[0]), show_seeding=False)
 
     def load_dataset(self, dataset: Dataset) -> FitState | None:
         """Replace the data set; clears `initial_means`, shows columns (0, 1)
@@ -484,25 +492,34 @@ class Session:
         if force or _start_key(old) != _start_key(new):
             return self._reinitialise()
         if not all(_same(getattr(old, k), getattr(new, k)) for k in changes if k != "show_seeding"):
-            self._model = self._build_model()  # e.g. the covariance type of an algorithm that ignores it
+            self._rebuild_model()  # e.g. the covariance type of an algorithm that ignores it
         return self.state
 
     def _build_model(self):
         return build_model(self._settings, self.prepared)
+
+    def _rebuild_model(self) -> None:
+        """A new model from the settings, the timeline kept: `version` moves
+        on, so a step computed with the old model is never applied."""
+        self._model = self._build_model()
+        self._timeline.bump()
 
     def _restart(self, entries=()) -> None:
         self._timeline.restart(entries)
         self._problem = None
 
     def _reinitialise(self) -> FitState | None:
-        self._restart()
+        # The timeline (and version) last: who reads the new version reads the new model.
+        entries, problem = [], None
         try:
             self._model = self._build_model()
-            self._problem = too_few_points(self.n_clusters, self.n_points)
-            if self._problem is None:
-                self._timeline.entries = initial_entries(self._settings, self._model, self.prepared)
+            problem = too_few_points(self.n_clusters, self.n_points)
+            if problem is None:
+                entries = initial_entries(self._settings, self._model, self.prepared)
         except ModelError as err:  # e.g. the GMM's start cannot be computed on these data
-            self._problem = str(err)
+            problem = str(err)
+        self._restart(entries)
+        self._problem = problem
         return self.state
 
     def _new_columns(self) -> FitState | None:

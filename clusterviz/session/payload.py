@@ -108,11 +108,11 @@ def _use_start(session, start: dict, n_seeds: int, name: str) -> None:
     if (covs is None) != (entries[session.n_seed_entries].covariances is None):
         raise DataError(f"{name}: field 'timeline.start.covariances' does not suit the algorithm "
                         f"{session.algorithm!r}.")
-    session._timeline.restart(entries[:n_seeds] + [FitState(
+    session.start_from(FitState(
         iteration=0, phase="init", means=_frozen(start["means"]), weights=_frozen(start["weights"]),
         objective=float(start["objective"]), covariances=None if covs is None else _frozen(covs),
         converged=False, notes=tuple(start["notes"]) if "notes" in start else (),
-    )])
+    ), after_picks=n_seeds > 0)
     try:  # the stored start must be usable (e.g. positive definite) and match its objective
         check = session.model.e_step(session.prepared, session.timeline[n_seeds])
     except ModelError as err:
@@ -158,7 +158,7 @@ def from_payload(cls, payload: dict, name: str = "session"):
             if pending is None or not pending.appended or pending.appended[-1].phase != phase:
                 raise DataError(f"{name}: field 'timeline.phases' cannot be replayed: the fit stops "
                                 f"before entry {i} ({phase!r}).")
-            session._timeline.apply(pending)
+            session.apply_step(pending)
     except ModelError as err:
         raise DataError(f"{name}: field 'timeline' cannot be replayed: {err}") from None
     replayed = session.objectives

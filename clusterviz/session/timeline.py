@@ -19,12 +19,29 @@ Which responsibilities are shown
 
 Stepping
 --------
-`Timeline.prepare_step` computes a step without changing anything (safe on a
-worker thread, it only reads); `Timeline.apply` commits it unless the
-timeline changed meanwhile (`version`). Away from the end a step replays the
-stored entries instead of recomputing a different future. Seed entries are
-walked through like any other entry: they are always followed by more
-entries, so stepping from one only moves the cursor.
+`Timeline.prepare_step` computes a step without changing anything;
+`Timeline.apply` commits it unless the timeline changed meanwhile
+(`version`). Away from the end a step replays the stored entries instead of
+recomputing a different future. A full step asks the model for both halves
+at once (``step_halves``), so a model can share work between them. Seed
+entries are walked through like any other entry: they are always followed
+by more entries, so stepping from one only moves the cursor.
+
+Threads
+-------
+`Session.prepare_step` may run on a worker thread while the owning thread
+changes the session. It reads the version first, then the model, the
+prepared data and the entries, once each; the owning thread moves the
+version on *after* each change (a rebuilt model: `Timeline.bump`; new data
+or entries: `Timeline.restart`), so a result computed from anything replaced
+meanwhile carries an old version and `apply` drops it. The `Prepared` is
+made by the data's owner whenever the data change, never by a step. The
+one thing a step may add is to the `Prepared` itself: what the model builds
+from the data on first use (K-Means' grid of cells, the centred data),
+usually already built by the initialisation on the owning thread. Those
+are pure functions of the read-only data, stored whole under one key, so
+another thread sees none or a complete one, and two threads building at
+once get equal values.
 """
 from __future__ import annotations
 
@@ -83,14 +100,11 @@ class PendingStep:
 
 def with_assignments(snapshot: FitState, assigned: FitState | None) -> FitState:
     """`snapshot`'s parameters, phase, objective and flags with `assigned`'s
-    labels and responsibilities (arrays shared, not copied), and the carry
-    that belongs to them (so an M half-step computes what a full step does)."""
+    labels and responsibilities (arrays shared, not copied)."""
     if assigned is None:
         return snapshot
-    return dataclasses.replace(
-        snapshot, labels=assigned.labels, soft_responsibilities=assigned.soft_responsibilities,
-        carry=assigned.carry,
-    )
+    return dataclasses.replace(snapshot, labels=assigned.labels,
+                               soft_responsibilities=assigned.soft_responsibilities)
 
 
 def hard_labels(state: FitState | None) -> np.ndarray | None:
@@ -238,6 +252,22 @@ class Timeline:
         self._shown.clear()
         self.version += 1
 
+    def start_from(self, entry: FitState, after_picks: bool = True, problem: str | None = None) -> None:
+        """Restart with the pick entries (``after_picks``) and then ``entry``,
+        an "init" state (stored without assignments). ValueError for another
+        phase, or when there are no entries (``problem`` says why)."""
+        if not isinstance(entry, FitState) or entry.phase != "init":
+            raise ValueError(f"entry={entry!r} should be a FitState of phase 'init'.")
+        if not self.entries:
+            raise ValueError(f"There is no fit to start: {problem}")
+        self.restart((self.entries[:self.n_seeds] if after_picks else []) + [entry.without_assignments()])
+
+    def bump(self) -> None:
+        """Move the version on, the entries kept (the model was rebuilt, e.g.
+        with another max_iter): a step prepared before is never applied.
+        Call it after the change, so a reader of the new version sees it."""
+        self.version += 1
+
     def seek(self, index: int) -> None:
         """Move the cursor to ``index`` (a whole number), clamped to the entries."""
         check_index(index)
@@ -281,11 +311,13 @@ class Timeline:
             return PendingStep(version, cursor, cursor + 1, (m,), with_assignments(m, shown))
         if entry.iteration >= max_iter:
             return nothing
-        e = model.e_step(X, shown)
         if half:
+            e = model.e_step(X, shown)
             snapshot = e.without_assignments()
             return PendingStep(version, cursor, cursor + 1, (snapshot,), with_assignments(snapshot, e))
-        m = model.m_step(X, e).without_assignments()
+        # both halves in one call: the model may share work between them (K-Means' cluster sums)
+        e, m = model.step_halves(X, shown)
+        m = m.without_assignments()
         return PendingStep(version, cursor, cursor + 1, (m,), with_assignments(m, e))
 
     def is_current(self, pending: PendingStep | None) -> bool:

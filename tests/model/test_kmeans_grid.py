@@ -1,6 +1,8 @@
 """K-Means on large 2-D data: the grid of cells gives the labels of measuring
-every point, keeps scikit-learn's results, lives on the prepared data, and
-never serves an array edited in place from an old grid."""
+every point, keeps scikit-learn's results, lives on the prepared data, is
+never built for a raw array, and never serves an array edited in place from
+an old grid."""
+import copy
 import dataclasses
 import gc
 import weakref
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import KMeans as SkKMeans
 
 from clusterviz.model import kmeans as kmeans_module
-from clusterviz.model import kmeans_grid
+from clusterviz.model import FitState, kmeans_grid
 from clusterviz.model.kmeans import KMeans, assign_labels
 from clusterviz.model.kmeans_grid import nearest_direct
 from clusterviz.model.prepared import prepare
@@ -58,20 +60,34 @@ def exact_distortion(X, means, labels):
     return float(((X - means[labels]) ** 2).sum())
 
 
-def assert_step_is_exact(model, X, state):
-    """One E-step and M-step: the labels of measuring every point, the exact
-    distortion, the M-step with the E-step's sums equal to one without, and
-    the distortion never rising."""
-    e = model.e_step(X, state)
+def assert_close_state(a, b):
+    """The same labels, counts and flags; parameters and objective equal up
+    to the round-off of adding the same numbers in another order (the grid
+    adds a cell's points as one sum, measuring every point adds them one by one)."""
+    for name in ("weights", "labels"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    np.testing.assert_allclose(a.means, b.means, rtol=1e-12, atol=1e-12 * float(np.abs(a.means).max()))
+    assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-12)
+    assert (a.converged, a.notes, a.iteration) == (b.converged, b.notes, b.iteration)
+
+
+def assert_step_is_exact(model, data, state):
+    """One E-step and M-step on prepared ``data``: the labels of measuring
+    every point, the exact distortion, the M-step with the E-step's sums
+    (the full step) equal to one without, and the distortion never rising."""
+    X = data.X
+    e = model.e_step(data, state)
     np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
     # the round-off of a distortion: a few ulps of the coordinates, squared, a point
     tiny = 1e-12 * float(((X - X.mean(axis=0)) ** 2).sum()) + 16 * X.shape[0] * np.spacing(np.abs(X).max()) ** 2
     assert e.objective == pytest.approx(exact_distortion(X, e.means, e.labels), rel=1e-9, abs=tiny)
     assert e.objective <= state.objective * (1 + 1e-12) + tiny
-    m = model.m_step(X, e)
+    m = model.m_step(data, e)
     assert m.objective <= e.objective * (1 + 1e-12) + tiny
-    assert_same_state(m, model.m_step(X, dataclasses.replace(e, carry=None)))
-    assert_same_state(m, model.step(X, state))  # the step's E-step sums are the M-step's
+    assert_same_state(m, model.step(data, state))  # the step's E-step sums are the M-step's
+    halves = model.step_halves(data, state)
+    assert_same_state(e, halves[0])
+    assert_same_state(m, halves[1])
     return m
 
 
@@ -111,10 +127,12 @@ def grid_problems(draw):
 def test_the_grid_gives_the_labels_of_measuring_every_point(problem, points_per_cell):
     X, model = problem
     with grid_on_small_data(points_per_cell):
-        state = model.initialize(X)
-        np.testing.assert_array_equal(model.e_step(X, state).labels, direct_labels(X, state.means))
+        data = prepare(X)
+        state = model.initialize(data)
+        np.testing.assert_array_equal(model.e_step(data, state).labels, direct_labels(X, state.means))
+        assert has_grid(data)
         for _ in range(12):
-            state = assert_step_is_exact(model, X, state)
+            state = assert_step_is_exact(model, data, state)
 
 
 @pytest.mark.parametrize("t", [1, 3, 10])
@@ -123,14 +141,13 @@ def test_large_data_match_sklearn_step_by_step(t):
     C = X[:6].copy()
     theirs = SkKMeans(n_clusters=6, algorithm="lloyd", n_init=1, init=C, max_iter=t, tol=0).fit(X)
     model = KMeans(n_clusters=6, init=C, tol=0)
-    state = model.initialize(X)
+    prepared = prepare(X)
+    state = model.initialize(prepared)
     for _ in range(t):
-        state = model.step(X, state)
+        state = model.step(prepared, state)
+    assert has_grid(prepared)
     scale = X.std(axis=0).max()
     np.testing.assert_allclose(state.means / scale, theirs.cluster_centers_ / scale, rtol=1e-8, atol=1e-8)
-    prepared = prepare(X)
-    model.e_step(prepared, state)
-    assert has_grid(prepared)
     ours = KMeans(n_clusters=6, init=C).fit(X)
     theirs = SkKMeans(n_clusters=6, algorithm="lloyd", n_init=1, init=C).fit(X)
     np.testing.assert_array_equal(ours.labels_, theirs.labels_)
@@ -147,9 +164,10 @@ def test_most_points_are_settled_by_their_cell(kind, monkeypatch):
         X[:, 1] = 3.0
         X[:, 0] *= 1e-3
     model = KMeans(n_clusters=8, init=X[:8].copy(), tol=0)
-    state = model.initialize(X)
+    data = prepare(X)
+    state = model.initialize(data)
     for _ in range(5):
-        state = model.step(X, state)
+        state = model.step(data, state)
     measured = []  # sizes of the arrays of points measured; the first: the cells' means
     for name in ("_sq_distances", "_sq_distances_to"):
         original = getattr(kmeans_grid, name)
@@ -159,7 +177,7 @@ def test_most_points_are_settled_by_their_cell(kind, monkeypatch):
             return original(x, *rest)
 
         monkeypatch.setattr(kmeans_grid, name, counting)
-    e = model.e_step(X, state)
+    e = model.e_step(data, state)
     monkeypatch.undo()
     np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
     n_cells = measured.pop(0)
@@ -171,7 +189,7 @@ def test_most_points_are_settled_by_their_cell(kind, monkeypatch):
 
 
 def test_an_array_edited_in_place_between_steps_is_measured_as_it_is():
-    """A raw array is prepared afresh for every call: edits in place between
+    """A raw array is measured afresh on every call: edits in place between
     steps (even a swap, which keeps every sum) give the labels of measuring
     every point."""
     X = blobs(BIG, k=5, seed=3)
@@ -211,9 +229,11 @@ def test_a_full_step_takes_the_e_steps_sums(monkeypatch):
 @settings(max_examples=12, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from(["big", "small", "far"]))
 def test_the_m_step_is_a_pure_function_of_data_and_state(seed, k, size):
-    """m_step(X, e) equals m_step(X, replace(e, carry=None)), the step, the
-    M-step on other prepared copies of the data and on the raw array, bit for
-    bit, on large 2-D data (the grid) and small ones."""
+    """m_step(X, e) equals m_step on a state rebuilt field by field, the step,
+    both halves of step_halves and the M-step on another prepared copy of the
+    data, bit for bit, on large 2-D data (the grid) and small ones; on the
+    raw array (measured point by point) the same labels and the numbers up to
+    the order of their sums."""
     rng = np.random.default_rng(seed)
     n = {"big": BIG, "small": int(rng.integers(k, 400)), "far": BIG}[size]
     X = blobs(n, k=max(1, k - 1), seed=seed % 1000)
@@ -226,9 +246,13 @@ def test_the_m_step_is_a_pure_function_of_data_and_state(seed, k, size):
     for _ in range(2):
         e = model.e_step(prepared, state)
         m = model.m_step(prepared, e)
-        for other in (model.m_step(prepared, dataclasses.replace(e, carry=None)), model.m_step(X, e),
-                      model.m_step(prepare(X.copy()), e), model.step(prepared, state), model.step(X, state)):
+        rebuilt = FitState(**{f.name: copy.deepcopy(getattr(e, f.name)) for f in dataclasses.fields(e)})
+        for other in (model.m_step(prepared, rebuilt), model.m_step(prepare(X.copy()), e),
+                      model.step(prepared, state), model.step_halves(prepared, state)[1]):
             assert_same_state(m, other)
+        assert_same_state(e, model.step_halves(prepared, state)[0])
+        for other in (model.m_step(X, e), model.step(X, state)):
+            assert_close_state(m, other)
         state = m
 
 
@@ -263,10 +287,10 @@ def test_tight_clusters_far_apart_keep_the_digits_of_their_distortion():
     state = model.initialize(prepared)
     assert has_grid(prepared)
     for _ in range(3):
-        e = model.e_step(X, state)
+        e = model.e_step(prepared, state)
         np.testing.assert_array_equal(e.labels, direct_labels(X, state.means))
         assert e.objective == pytest.approx(exact_distortion(X, e.means, e.labels), rel=1e-9)
-        state = model.m_step(X, e)
+        state = model.m_step(prepared, e)
         assert state.objective == pytest.approx(exact_distortion(X, state.means, state.labels), rel=1e-9)
 
 
@@ -279,11 +303,14 @@ def test_a_move_below_the_sums_round_off_is_seen():
     C = np.array([[1e4 - 1e-3, 1e4], [1e4 + 1e-3, 1e4]])
     model = KMeans(n_clusters=2, init=C)
     state = model.initialize(X)
-    assert model.e_step(X, state).labels[100] == 0
+    for data in (X, prepare(X)):
+        assert model.e_step(data, state).labels[100] == 0
     moved = X.copy()
     moved[100, 0] = 1e4 + 1e-9
-    e = model.e_step(moved, state)
-    assert e.labels[100] == 1
+    prepared = prepare(moved)
+    e = model.e_step(prepared, state)
+    assert has_grid(prepared) and e.labels[100] == 1
+    assert model.e_step(moved, state).labels[100] == 1
     np.testing.assert_array_equal(e.labels, direct_labels(moved, state.means))
 
 
@@ -296,7 +323,8 @@ def test_tiny_and_huge_coordinates_keep_the_exact_labels(scale):
     C = rng.uniform(-1, 1, size=(4, 2)) * scale
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kmeans_grid, "_POINTS_PER_CELL", 4)
-        labels = KMeans(n_clusters=4, init=C).e_step(X, KMeans(n_clusters=4, init=C).initialize(X)).labels
+        data = prepare(X)
+        labels = KMeans(n_clusters=4, init=C).e_step(data, KMeans(n_clusters=4, init=C).initialize(data)).labels
         np.testing.assert_array_equal(labels, direct_labels(X, C))
 
 
@@ -317,8 +345,11 @@ def test_a_grid_lives_and_dies_with_its_prepared_data():
 
 
 def test_results_do_not_depend_on_how_the_data_come():
-    """assign_labels, a step and fit give the same bits on the raw array, on
-    prepared data (the grid built or already there) and on a copy."""
+    """assign_labels, a step and fit give the same bits on prepared data
+    (the grid built or already there, or a prepared copy), and on the raw
+    array or a copy of it; between the two, the same labels and the same
+    numbers up to the order of their sums (a raw array is measured point by
+    point, prepared data through the grid)."""
     X = blobs(BIG, k=4, seed=10)
     C = X[:4].copy()
     model = KMeans(n_clusters=4, init=C)
@@ -329,12 +360,19 @@ def test_results_do_not_depend_on_how_the_data_come():
         fitted = KMeans(n_clusters=4, init=C).fit(data)
         return labels, distortion, state.means, state.objective, fitted.cluster_centers_, fitted.inertia_
 
-    raw = everything(X)
     prepared = prepare(X)
-    for other in (everything(prepared), everything(prepared), everything(X.copy())):
-        for a, b in zip(raw, other):
+    grid = everything(prepared)
+    assert has_grid(prepared)
+    for other in (everything(prepared), everything(prepare(X.copy()))):
+        for a, b in zip(grid, other):
             np.testing.assert_array_equal(a, b)
+    raw = everything(X)
+    for a, b in zip(raw, everything(X.copy())):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(raw[0], grid[0])
     np.testing.assert_array_equal(raw[0], direct_labels(X, C))
+    for a, b in zip(raw[1:], grid[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 @pytest.mark.parametrize("edit", ["negate", "negate a column", "swap a sign", "double", "shuffle"])
@@ -347,10 +385,43 @@ def test_structured_edits_get_a_new_grid(edit):
     X[0], X[1] = (3.0, 1.0), (-3.0, 1.0)
     C = np.array([[-4.0, 0.0], [0.5, 1.0], [4.0, -2.0]])
     model = KMeans(n_clusters=3, init=C)
-    model.e_step(X, model.initialize(X))
+    data = prepare(X)
+    model.e_step(data, model.initialize(data))
+    assert has_grid(data)
     edited = {"negate": lambda: -X, "negate a column": lambda: X * [-1.0, 1.0],
               "swap a sign": lambda: X[[1, 0, *range(2, n)]], "double": lambda: 2.0 * X,
               "shuffle": lambda: X[rng.permutation(n)]}[edit]()
-    e = model.e_step(edited, model.initialize(edited))
+    data = prepare(edited)
+    e = model.e_step(data, model.initialize(data))
+    assert has_grid(data)
     np.testing.assert_array_equal(e.labels, direct_labels(edited, C))
     assert e.objective == pytest.approx(exact_distortion(edited, C, e.labels), rel=1e-12)
+
+
+def test_a_raw_array_is_measured_without_building_a_grid(monkeypatch):
+    """Only data made by prepare() get a grid (built once, on the first step
+    that needs it); a raw array is measured point by point on every call,
+    and fit prepares its data once for the whole run."""
+    X = blobs(BIG, k=4, seed=12)
+    model = KMeans(n_clusters=4, init=X[:4].copy(), tol=0)
+    builds = []
+    original = kmeans_grid.build_grid
+
+    def counting(*args):
+        builds.append(args[0].shape)
+        return original(*args)
+
+    monkeypatch.setattr(kmeans_grid, "build_grid", counting)
+    state = model.initialize(X)
+    for _ in range(3):
+        state = model.step(X, state)
+    model.m_step(X, model.e_step(X, state))
+    model.step_halves(X, state)
+    assign_labels(X, state.means)
+    assert builds == []
+    data = prepare(X)
+    for _ in range(3):
+        state = model.step(data, state)
+    assert builds == [X.shape]
+    KMeans(n_clusters=4, init=X[:4].copy()).fit(X)
+    assert builds == [X.shape, X.shape]

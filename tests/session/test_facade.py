@@ -1,6 +1,8 @@
 """The Session facade: new sessions from files, adopt, the one number formatter."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -25,9 +27,11 @@ def test_from_payload_gives_a_new_session_and_leaves_the_old_one_alone():
 def test_the_session_passes_one_prepared_object_per_data_version_to_its_model(monkeypatch):
     s = Session(builtin_dataset("three_blobs"), n_clusters=3)
     seen = []
-    e_step = s.model.e_step
-    monkeypatch.setattr(s.model, "e_step", lambda X, state: seen.append(X) or e_step(X, state))
+    for name in ("e_step", "m_step", "step_halves"):  # a full step calls step_halves, a half one e_ or m_step
+        method = getattr(s.model, name)
+        monkeypatch.setattr(s.model, name, lambda X, state, method=method: seen.append(X) or method(X, state))
     s.step()
+    s.half_step()
     s.step()
     assert seen and all(isinstance(X, Prepared) for X in seen)
     assert len({id(X) for X in seen}) == 1 and seen[0] is s.prepared
@@ -50,3 +54,22 @@ def test_objective_name_and_info_symbol_come_from_the_registry(name):
 ])
 def test_format_number(value, text):
     assert format_number(value) == text
+
+
+def test_start_from_replaces_the_init_entry_after_the_picks():
+    s = Session(builtin_dataset("three_blobs"), n_clusters=3, show_seeding=True)
+    s.run_to_convergence()
+    start = dataclasses.replace(s.timeline[3], means=s.timeline[3].means + 0.5)
+    picks = s.timeline[:3]
+    version = s.version
+    s.start_from(start)
+    assert s.phases == ("seed",) * 3 + ("init",) and s.cursor == 0 and s.version > version
+    assert all(a is b for a, b in zip(s.timeline, picks)) and s.timeline[3] is not start
+    np.testing.assert_array_equal(s.timeline[3].means, start.means)
+    s.start_from(start, after_picks=False)
+    assert s.phases == ("init",)
+    with pytest.raises(ValueError, match="phase 'init'"):
+        s.start_from(s.step())
+    empty = Session(n_clusters=3)
+    with pytest.raises(ValueError, match="no fit"):
+        empty.start_from(start)

@@ -64,8 +64,10 @@ def test_seeding_is_shown_only_for_kmeans_plusplus_without_hand_placed_means(blo
     s.set_init("k-means++")
     assert s.phases == ("seed",) * 3 + ("init",)
     s.set_initial_means(blobs.X[:2])
-    assert s.phases == ("init",)
+    assert s.phases == ("init",) and not s.show_seeding  # hand-placed means end the seeding mode
     s.set_initial_means(None)
+    assert s.phases == ("init",)
+    s.set_show_seeding(True)
     assert s.phases == ("seed",) * 2 + ("init",)
     s.set_show_seeding(False)
     assert s.phases == ("init",)
@@ -127,3 +129,20 @@ def test_a_restarted_fit_with_seeding_on_comes_back(blobs):
     back = Session.from_payload(s.to_payload(), "r.clusterviz")
     assert back.phases == ("init", "M") and back.show_seeding
     np.testing.assert_array_equal(back.state.means, s.state.means)
+
+
+def test_choosing_another_init_ends_the_seeding_mode(blobs):
+    """Leaving k-means++ turns show_seeding off: the file says so, and going
+    back to k-means++ does not bring the picks back."""
+    s = Session(blobs, n_clusters=3, show_seeding=True)
+    assert s.n_seed_entries == 3
+    s.set_init("random")
+    assert not s.show_seeding and s.phases == ("init",)
+    assert s.to_payload()["settings"]["show_seeding"] is False
+    s.set_init("k-means++")
+    assert not s.show_seeding and s.phases == ("init",)
+    s.set_init("random")
+    s.set_show_seeding(True)  # allowed, but shows nothing until k-means++ is chosen
+    version = s.version
+    s.set_init("random")
+    assert not s.show_seeding and s.version == version and s.phases == ("init",)

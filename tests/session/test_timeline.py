@@ -312,7 +312,7 @@ def test_model_error_leaves_the_timeline_unchanged(blobs, monkeypatch, method, b
 
 def test_model_error_during_run_keeps_the_steps_before_it(blobs, monkeypatch):
     s = Session(blobs, init="random")
-    real = s.model.m_step
+    real = s.model.step_halves  # what a full step calls
     calls = []
 
     def fail_third(X, state):
@@ -321,7 +321,7 @@ def test_model_error_during_run_keeps_the_steps_before_it(blobs, monkeypatch):
             raise ModelError("boom")
         return real(X, state)
 
-    monkeypatch.setattr(s.model, "m_step", fail_third)
+    monkeypatch.setattr(s.model, "step_halves", fail_third)
     with pytest.raises(ModelError, match="boom"):
         s.run_to_convergence()
     assert s.phases == ("init", "M", "M") and s.cursor == 2
@@ -362,19 +362,60 @@ def test_a_step_computed_while_the_data_changed_is_dropped_and_caches_nothing(mo
     session = Session(builtin_dataset("three_blobs"), seed=1)
     session.step()
     model = session.model
-    original_e_step = model.e_step
+    original_step = model.step_halves  # what a full step calls
 
-    def e_step_while_the_user_edits(X, state):
-        monkeypatch.setattr(model, "e_step", original_e_step)
+    def step_while_the_user_edits(X, state):
+        monkeypatch.setattr(model, "step_halves", original_step)
         session.add_point(5.0, 5.0)
-        return original_e_step(X, state)
+        return original_step(X, state)
 
-    monkeypatch.setattr(model, "e_step", e_step_while_the_user_edits)
+    monkeypatch.setattr(model, "step_halves", step_while_the_user_edits)
     pending = session.prepare_step()
     assert session.apply_step(pending) is None  # stale: dropped
     assert session.n_points == 301 and len(session.timeline) == 1
     shown = session.state
     assert shown.phase == "init" and session.step().labels.shape == (301,)
+
+
+@pytest.mark.parametrize("algorithm, setter, value", [
+    ("kmeans", "set_max_iter", 2), ("gmm", "set_max_iter", 500), ("kmeans", "set_beta", 3.0),
+    ("kmeans", "set_covariance_type", "diag"), ("soft-kmeans", "set_covariance_type", "tied"),
+])
+def test_a_rebuilt_model_drops_a_step_prepared_before(blobs, algorithm, setter, value):
+    """A setting that rebuilds the model but keeps the timeline moves the
+    version on: a step computed with the old model (e.g. under the old
+    max_iter, as on a worker thread) never lands."""
+    s = Session(blobs, algorithm=algorithm, init="random", seed=2)
+    s.step()
+    model, version, entries = s.model, s.version, s.timeline
+    pending = s.prepare_step()
+    getattr(s, setter)(value)
+    assert s.model is not model and s.version > version
+    assert all(a is b for a, b in zip(s.timeline, entries)) and len(s.timeline) == len(entries)
+    assert not s.is_current(pending) and s.apply_step(pending) is None and len(s.timeline) == len(entries)
+    version = s.version
+    getattr(s, setter)(value)  # the same value again changes nothing
+    assert s.version == version
+
+
+def test_the_data_are_prepared_when_they_change_never_by_a_step(blobs, monkeypatch):
+    """The session's Prepared exists before any step is prepared (a worker
+    only reads it); each data version is prepared once, by the edit."""
+    import clusterviz.session.data as data_module
+
+    made = []
+    original = data_module.prepare
+    monkeypatch.setattr(data_module, "prepare", lambda X: made.append(X) or original(X))
+    s = Session(blobs, init="random")
+    assert len(made) == 1 and s.prepared.X is s.X
+    prepared = s.prepared
+    s.run_to_convergence(max_steps=3)
+    s.half_step()
+    assert len(made) == 1 and s.prepared is prepared
+    s.add_point(1.0, 2.0)
+    assert len(made) == 2 and s.prepared is not prepared and s.prepared.X is s.X
+    pending = s.prepare_step()
+    assert len(made) == 2 and s.apply_step(pending) is not None
 
 
 def test_half_steps_compute_what_full_steps_do_on_large_data():
