@@ -127,8 +127,8 @@ class RestartsPanel(QWidget):
             "Stop the restarts.", "How many of the runs are done.")
         self.seeding_check = QCheckBox("Show k-means++ seeding step by step")
         self.seeding_check.setObjectName("seedingCheck")
-        self.seeding_check.setToolTip("Each Step picks one more k-means++ centre on the canvas, then K-Means runs "
-                                      "(Ctrl+Shift+I).")
+        self.seeding_check.setToolTip("With a k-means++ start, each Step first picks one more centre on the "
+                                      "canvas; the chosen algorithm then starts from those picks (Ctrl+Shift+I).")
         self.seeding_check.setEnabled(False)
 
         self.status_label = QLabel("Run the restarts to see how much the start matters. "
@@ -427,8 +427,9 @@ class RestartsPanel(QWidget):
         c.set_init(run.init)
         c.set_seed(run.seed)
         c.reset_fit()
-        timeline = self.session.timeline
-        ok = bool(timeline) and np.array_equal(timeline[0].means, run.initial_means)
+        s = self.session
+        start = s.n_seed_entries  # the fit's start comes after any k-means++ pick entries
+        ok = len(s.timeline) > start and np.array_equal(s.timeline[start].means, run.initial_means)
         method = run.init
         if ok:
             self._status(f"Loaded run {run.index + 1} ({method} start, seed {run.seed}): step it, or run it to "
