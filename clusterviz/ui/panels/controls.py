@@ -262,7 +262,7 @@ class ControlPanel(QWidget):
             self.beta_slider.setValue(slider_from_beta(float(s.beta)))
             self.beta_label.setText(f"β = {format_setting(float(s.beta))}")
             columns = [str(c) for c in s.dataset.columns]
-            for combo, index in zip((self.x_column_combo, self.y_column_combo), self._view_columns(s)):
+            for combo, index in zip((self.x_column_combo, self.y_column_combo), s.view_columns):
                 if [combo.itemText(i) for i in range(combo.count())] != columns:
                     combo.clear()
                     combo.addItems(columns)
@@ -279,10 +279,6 @@ class ControlPanel(QWidget):
         self.layers_box.sync(s)
         self.view_group.sync(s)
         self.sync_buttons()
-
-    @staticmethod
-    def _view_columns(session) -> tuple[int, int]:
-        return tuple(getattr(session, "view_columns", (0, 1)))
 
     def _select_dataset(self, name: str) -> None:
         combo = self.dataset_combo

@@ -289,7 +289,7 @@ def set_pca_view(window, on: bool) -> bool:
     controller = window.controller
     session = controller.session
     if not on:
-        if getattr(session, "view_projection", None) is None:
+        if session.view_projection is None:
             return True
         return controller.set_view_projection(None)
     try:
@@ -305,7 +305,7 @@ def sync_projection_view(window) -> None:
     """After the view changed: PCA axis titles, the action's check mark, and
     the column choice (not used while a projection is shown)."""
     session = window.session
-    projected = getattr(session, "view_projection", None) is not None
+    projected = session.view_projection is not None
     if projected:
         window.canvas.set_axis_labels(projection_axis_labels(session))
     action = getattr(window, "pca_view_action", None)
