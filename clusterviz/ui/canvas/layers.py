@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QVBoxLayout
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model import ModelError, registry
 from clusterviz.model.fields import contour_segments, density_levels, evaluate_layers, grid_shape
 
-from .palette import MAX_CLUSTERS, cluster_colour
+from .palette import MAX_CLUSTERS, cluster_colour, cosmetic_pen
 
 #: Opacity (0-255) of the region tints: strong enough to read, faint enough
 #: that points of every colour stay visible on top.
@@ -133,9 +133,7 @@ class BackgroundLayers(QObject):
         #: One item per contour level (inner first), drawn as separate segments.
         self.contours: list[pg.PlotCurveItem] = []
         for i in range(len(DENSITY_FRACTIONS)):
-            pen = QPen(QColor(40, 40, 70, 230 - 25 * i))
-            pen.setWidthF(1.6 if i == 2 else 1.1)  # the median contour a little bolder
-            pen.setCosmetic(True)
+            pen = cosmetic_pen(QColor(40, 40, 70, 230 - 25 * i), 1.6 if i == 2 else 1.1)  # the median bolder
             curve = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
             curve.setZValue(-14)
             curve.setVisible(False)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QPen
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from ..canvas.palette import AXIS_TEXT_COLOUR, cosmetic_pen, style_plot
 
 
 class StepAxis(pg.AxisItem):
@@ -74,30 +75,15 @@ class ObjectivePlot(pg.PlotWidget):
         self.setToolTip("The objective at every step; the orange ring marks the step shown. Click a step to show it.")
         self.setMinimumSize(260, 190)
         plot = self.getPlotItem()
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.setMouseEnabled(x=False, y=False)
+        style_plot(plot)  # no "(x0.001)" scale factors on a one-step run
         plot.getViewBox().setDefaultPadding(0.08)  # room for the ring on the first and last step
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen("#444444"))
-            axis.setTextPen(pg.mkPen("#222222"))
-        plot.setLabel("bottom", "Step", color="#222222")
-        for name in ("left", "bottom"):  # no "(x0.001)" scale factors on a one-step run
-            plot.getAxis(name).enableAutoSIPrefix(False)
+        plot.setLabel("bottom", "Step", color=AXIS_TEXT_COLOUR)
         # Room for tick labels like "-1130.25" beside the axis title.
         plot.getAxis("left").setWidth(self.fontMetrics().horizontalAdvance("-00000.00") + 24)
-        line_pen = QPen(QColor("#0072B2"))
-        line_pen.setWidthF(1.8)
-        line_pen.setCosmetic(True)
-        self.curve = pg.PlotDataItem(pen=line_pen, symbol="o", symbolSize=5,
+        self.curve = pg.PlotDataItem(pen=cosmetic_pen("#0072B2", 1.8), symbol="o", symbolSize=5,
                                      symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None, antialias=True)
-        marker_pen = QPen(QColor("#D55E00"))
-        marker_pen.setWidthF(2.5)
-        marker_pen.setCosmetic(True)
-        self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=marker_pen, brush=pg.mkBrush(None),
-                                         antialias=True)
+        self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=cosmetic_pen("#D55E00", 2.5),
+                                         brush=pg.mkBrush(None), antialias=True)
         self.marker.setZValue(10)
         plot.addItem(self.curve)
         plot.addItem(self.marker)
@@ -123,7 +109,7 @@ class ObjectivePlot(pg.PlotWidget):
         a note names the pick instead of a marker.
         """
         if name != self._name:
-            self.getPlotItem().setLabel("left", name, color="#222222")
+            self.getPlotItem().setLabel("left", name, color=AXIS_TEXT_COLOUR)
             self._name = name
         self._n_seeds = n_seeds = int(n_seeds)
         values = np.asarray(objectives, dtype=np.float64)[n_seeds:]

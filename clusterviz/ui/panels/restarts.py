@@ -17,7 +17,7 @@ from clusterviz.model import registry
 from clusterviz.model.selection import RestartRun, best_reached, run_restarts
 from clusterviz.session import format_number
 
-from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS
+from ..canvas.palette import AXIS_TEXT_COLOUR, CLUSTER_COLOURS, MAX_CLUSTERS, cosmetic_pen, style_plot
 from ..jobs import BackgroundJob, job_controls
 
 #: The session's start methods (every algorithm takes these names).
@@ -168,27 +168,16 @@ class RestartsPanel(QWidget):
         self.histogram.setToolTip("How often each final objective was reached, per start method.")
         self.histogram.setMinimumSize(220, 130)
         plot = self.histogram.getPlotItem()
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.setMouseEnabled(x=False, y=False)
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        for side in ("left", "bottom"):
-            axis = plot.getAxis(side)
-            axis.setPen(pg.mkPen("#444444"))
-            axis.setTextPen(pg.mkPen("#222222"))
-        for side in ("left", "bottom"):
-            plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" in the axis labels
-        plot.setLabel("left", "Runs", color="#222222")
+        style_plot(plot)
+        plot.setLabel("left", "Runs", color=AXIS_TEXT_COLOUR)
         self.legend = plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.bars = {}
         for method in START_METHODS:
             colour = QColor(METHOD_COLOURS[method])
             fill = QColor(colour)
             fill.setAlphaF(0.3)
-            pen = QPen(colour)
-            pen.setWidthF(2.0)
-            pen.setCosmetic(True)
-            item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=fill, pen=pen, name=method)
+            item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=fill, pen=cosmetic_pen(colour, 2.0),
+                                   name=method)
             plot.addItem(item)
             self.bars[method] = item
         self.best_line = pg.InfiniteLine(angle=90, movable=False,
@@ -407,7 +396,7 @@ class RestartsPanel(QWidget):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         else:
             vb.enableAutoRange()
-        self.histogram.getPlotItem().setLabel("bottom", histogram_title(entry), color="#222222")
+        self.histogram.getPlotItem().setLabel("bottom", histogram_title(entry), color=AXIS_TEXT_COLOUR)
 
     # -------------------------------------------------------------- loading
     def load_run(self, run: RestartRun) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
@@ -32,7 +32,7 @@ from ..canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from ..controller import SessionController
 from ..canvas.layers import BackgroundLayers, layer_problem
 from ..panels.objective_plot import ObjectivePlot
-from ..canvas.palette import CLUSTER_COLOURS
+from ..canvas.palette import CLUSTER_COLOURS, cosmetic_pen
 
 LESSON_TITLE = "K-Means is EM with hard 0/1 responsibilities"
 LESSON_TEXT = (
@@ -175,9 +175,7 @@ class CompareView(QWidget):
         self.layers: dict[str, BackgroundLayers] = {}
         self._rings: dict[str, pg.ScatterPlotItem] = {}
         sides = QHBoxLayout()
-        ring_pen = QPen(QColor("#D55E00"))
-        ring_pen.setWidthF(2.5)
-        ring_pen.setCosmetic(True)
+        ring_pen = cosmetic_pen("#D55E00", 2.5)
         for side, entry in self.entries.items():
             name = _object_name(entry)
             title = _ElidedLabel(1)
