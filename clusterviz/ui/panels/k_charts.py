@@ -152,6 +152,12 @@ def _ring(size: float = 16, colour: str = _MARK_COLOUR) -> pg.ScatterPlotItem:
     return item
 
 
+def _curve(colour: str = _CURVE_COLOUR, symbol_size: int = 6) -> pg.PlotDataItem:
+    """A line with a dot on every K."""
+    return pg.PlotDataItem(pen=cosmetic_pen(colour, 1.8), symbol="o", symbolSize=symbol_size,
+                           symbolBrush=pg.mkBrush(colour), symbolPen=None, antialias=True)
+
+
 class ElbowChart(KChart):
     """K-Means distortion against K with the Kneedle knee marked."""
 
@@ -160,8 +166,7 @@ class ElbowChart(KChart):
         super().__init__("elbowChart", "Distortion J",
                          f"{hard} distortion (best of several starts) for each K; the ring marks the knee "
                          "found by the Kneedle method. Click a K to use it.", parent)
-        self.curve = pg.PlotDataItem(pen=cosmetic_pen(_CURVE_COLOUR, 1.8), symbol="o", symbolSize=6,
-                                     symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
+        self.curve = _curve()
         self.marker = _ring()
         self.label = pg.TextItem(color=_MARK_COLOUR, anchor=(-0.15, 1.1))
         for item in (self.curve, self.marker, self.label):
@@ -266,8 +271,7 @@ class SilhouetteChart(KChart):
         super().__init__("silhouetteChart", "Mean silhouette",
                          f"Mean silhouette coefficient of the {sweep_algorithms()[0].short_label} clustering for "
                          "each K (higher is better); the ring marks the maximum. Click a K to use it.", parent)
-        self.curve = pg.PlotDataItem(pen=cosmetic_pen(_CURVE_COLOUR, 1.8), symbol="o", symbolSize=6,
-                                     symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
+        self.curve = _curve()
         self.marker = _ring()
         for item in (self.curve, self.marker):
             self.getPlotItem().addItem(item)
