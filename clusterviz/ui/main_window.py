@@ -196,8 +196,7 @@ class MainWindow(QMainWindow):
         self._on_data_changed()
         # Choosing K, the restarts gallery and k-means++ seeding: docks, View and Run menu entries.
         self.docks = ChoosingDocks(self)
-        self.selection_panel, self.restarts_panel = self.docks.choosing_k, self.docks.restarts
-        self.selection_dock, self.restarts_dock = self.docks.choosing_k_dock, self.docks.restarts_dock
+        self.restarts_panel, self.restarts_dock = self.docks.restarts, self.docks.restarts_dock
         self.seeding_view = self.docks.seeding
         # Canvas tools, class palette, undo stack and the Edit menu.
         self.tools = CanvasTools(self.canvas, self.controller, parent=self)
@@ -337,11 +336,13 @@ class MainWindow(QMainWindow):
         s = self.session
         X, columns = self._view()
         self.teaching.refresh()  # ambiguity values first: show_state colours the points
-        self.canvas.show_state(s.state, X.shape[0], columns, getattr(s, "view_projection", None),
-                               getattr(s, "view_center", None))
+        self.canvas.show_state(s.state, X.shape[0], columns, s.view_projection,
+                               s.view_center)
         self.objective_plot.show_session(s)
         self.info_label.setText(self.teaching.info_line(s.info_text()))
         self.layers.refresh()
+        if self.layers.problem is not None:  # a layer is on but cannot be drawn: say why
+            self.statusBar().showMessage(self.layers.problem, 5000)
         self.controls.sync_buttons()
         self._sync_actions()
 

@@ -43,13 +43,13 @@ def test_dock_is_hidden_and_toggled_from_view_menu(make_window, qtbot):
     assert action in view_menu.actions()
     action.trigger()
     qtbot.waitUntil(dock.isVisible)
-    assert window.selection_panel.k_max_spin.value() == 10
+    assert window.docks.choosing_k.k_max_spin.value() == 10
 
 
 def test_sweep_on_three_blobs_marks_knee_and_silhouette_at_3(blobs_window, qtbot):
     window = blobs_window
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     result = _run_sweep(qtbot, panel)
     assert not panel.job.is_running()
     assert list(result.ks) == list(range(1, 11))
@@ -71,7 +71,7 @@ def test_sweep_on_three_blobs_marks_knee_and_silhouette_at_3(blobs_window, qtbot
 
 def test_sweep_on_old_faithful_full_bic_chooses_2(make_window, qtbot):
     window = make_window(builtin_dataset("old_faithful"))
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     result = _run_sweep(qtbot, panel)
     assert result.best_bic["full"] == 2
     assert list(panel.criterion_chart.markers["full"].data["x"]) == [2.0]
@@ -79,7 +79,7 @@ def test_sweep_on_old_faithful_full_bic_chooses_2(make_window, qtbot):
 
 
 def test_sweep_can_be_cancelled_midway_and_leaves_no_thread(blobs_window, qtbot):
-    panel = blobs_window.selection_panel
+    panel = blobs_window.docks.choosing_k
     panel.k_max_spin.setValue(30)  # 150 units of work: long enough to stop in the middle
     reports = []
     panel.job.progressed.connect(lambda done, total: reports.append((done, total)))
@@ -102,8 +102,8 @@ def test_sweep_can_be_cancelled_midway_and_leaves_no_thread(blobs_window, qtbot)
 
 def test_clicking_a_k_sets_k_and_resets_the_run(blobs_window, qtbot):
     window = blobs_window
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     _run_sweep(qtbot, panel)
     qtbot.waitUntil(lambda: panel.elbow_chart.width() > 100)
     session = window.session
@@ -127,7 +127,7 @@ def test_clicking_a_k_sets_k_and_resets_the_run(blobs_window, qtbot):
 
 def _wait_silhouette(qtbot, window, timeout=10000):
     """Until the diagram shows the silhouette of the shown state (computed on a worker thread)."""
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     s = window.session
     qtbot.waitUntil(lambda: panel._silhouette_key == (s.version, s.cursor, s.n_points)
                     and not panel.silhouette_job.is_running(), timeout=timeout)
@@ -136,8 +136,8 @@ def _wait_silhouette(qtbot, window, timeout=10000):
 
 def test_silhouette_diagram_follows_the_shown_state(blobs_window, qtbot):
     window = blobs_window
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     panel.tabs.setCurrentIndex(1)
     diagram = panel.silhouette_diagram
     qtbot.waitUntil(diagram.isVisible)
@@ -181,8 +181,8 @@ class _Gate:
 def test_silhouette_is_computed_off_the_gui_thread_and_says_updating(blobs_window, qtbot, monkeypatch):
     window = blobs_window
     gate = _Gate(monkeypatch)
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     panel.tabs.setCurrentIndex(1)
     diagram = panel.silhouette_diagram
     qtbot.waitUntil(diagram.isVisible)
@@ -204,8 +204,8 @@ def test_silhouette_is_computed_off_the_gui_thread_and_says_updating(blobs_windo
 def test_stale_silhouettes_are_dropped_and_the_newest_wins(blobs_window, qtbot, monkeypatch):
     window = blobs_window
     gate = _Gate(monkeypatch)
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     panel.tabs.setCurrentIndex(1)
     diagram = panel.silhouette_diagram
     qtbot.waitUntil(diagram.isVisible)
@@ -233,8 +233,8 @@ def test_slow_silhouettes_wait_while_playing_and_update_on_pause(blobs_window, q
 
     monkeypatch.setattr(sp, "SILHOUETTE_LIVE_S", 0.0)  # every computation counts as too slow to follow play
     window = blobs_window
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     panel.tabs.setCurrentIndex(1)
     diagram = panel.silhouette_diagram
     c = window.controller
@@ -259,11 +259,11 @@ def test_slow_silhouettes_wait_while_playing_and_update_on_pause(blobs_window, q
 
 def test_silhouette_diagram_waits_until_visible(make_window, qtbot):
     window = make_window(show=True)
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     window.controller.step()
     assert panel.silhouette_diagram.mean is None  # hidden: nothing computed
     assert not panel.silhouette_job.is_running()
-    window.selection_dock.show()
+    window.docks.choosing_k_dock.show()
     panel.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: panel.silhouette_diagram.mean is not None)
 
@@ -272,8 +272,8 @@ def test_large_data_uses_a_subsample_and_says_so(make_window, qtbot):
     rng = np.random.default_rng(3)
     X = np.vstack([rng.normal(c, 0.5, size=(2100, 2)) for c in ((0, 0), (5, 0), (0, 5))])
     window = make_window(Dataset(name="big", X=X, columns=("x", "y"), labels=None, class_names=None), show=True)
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     panel.tabs.setCurrentIndex(1)
     window.controller.step()
     qtbot.waitUntil(lambda: panel.silhouette_diagram.mean is not None)
@@ -287,7 +287,7 @@ def test_large_data_uses_a_subsample_and_says_so(make_window, qtbot):
 
 def test_too_few_points_gives_a_message(make_window, qtbot):
     window = make_window(builtin_dataset("empty"))
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     assert not panel.run_sweep()
     assert "at least 2 points" in panel.status_label.text()
     assert not panel.job.is_running()
@@ -295,7 +295,7 @@ def test_too_few_points_gives_a_message(make_window, qtbot):
 
 def test_data_change_clears_the_sweep(make_window, qtbot):
     window = make_window()
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     _run_sweep(qtbot, panel)
     window.controller.add_point(1.0, 1.0)
     assert panel.result is None and "run the sweep again" in panel.status_label.text()
@@ -304,7 +304,7 @@ def test_data_change_clears_the_sweep(make_window, qtbot):
 
 def test_data_change_during_a_sweep_stops_it(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"))
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     panel.k_max_spin.setValue(30)
     with qtbot.waitSignal(panel.job.cancelled, timeout=30000):
         panel.run_sweep()
@@ -315,7 +315,7 @@ def test_data_change_during_a_sweep_stops_it(make_window, qtbot):
 
 def test_a_k_beyond_the_palette_is_refused_with_a_message(make_window):
     window = make_window(builtin_dataset("three_blobs"))
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     panel.use_k(20)
     assert window.session.n_clusters == 3
     assert "more than the 12 clusters" in panel.status_label.text()
@@ -323,7 +323,7 @@ def test_a_k_beyond_the_palette_is_refused_with_a_message(make_window):
 
 def test_closing_the_window_stops_a_running_sweep(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"))
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     panel.k_max_spin.setValue(30)
     panel.run_sweep()
     threads = job_threads("choosing-k")
@@ -335,8 +335,8 @@ def test_closing_the_window_waits_for_a_silhouette_being_computed(make_window, q
     rng = np.random.default_rng(5)
     X = np.vstack([rng.normal(c, 0.5, size=(2000, 2)) for c in ((0, 0), (5, 0), (0, 5))])
     window = make_window(Dataset(name="big", X=X, columns=("x", "y"), labels=None, class_names=None), show=True)
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     panel.tabs.setCurrentIndex(1)
     threads = []
     panel.silhouette_job.started.connect(lambda: threads.extend(job_threads("silhouette")))
@@ -349,7 +349,7 @@ def test_closing_the_window_waits_for_a_silhouette_being_computed(make_window, q
 def test_identical_points_give_no_knee_and_no_crash(make_window, qtbot):
     X = np.zeros((6, 2))
     window = make_window(Dataset(name="same", X=X, columns=("x", "y"), labels=None, class_names=None))
-    panel = window.selection_panel
+    panel = window.docks.choosing_k
     result = _run_sweep(qtbot, panel)
     assert result.knee is None and result.best_silhouette is None
     assert "no knee" in panel.elbow_chart.getPlotItem().titleLabel.text
@@ -362,7 +362,7 @@ def test_identical_points_give_no_knee_and_no_crash(make_window, qtbot):
 def test_docks_open_floating_so_the_main_window_stays_narrow(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"), show=True)
     window.resize(1024, 700)
-    for dock in (window.selection_dock, window.restarts_dock):
+    for dock in (window.docks.choosing_k_dock, window.restarts_dock):
         dock.toggleViewAction().trigger()
         qtbot.waitUntil(dock.isVisible)
         assert dock.isFloating()  # a tool window of its own, not a slice of the main window
@@ -370,7 +370,7 @@ def test_docks_open_floating_so_the_main_window_stays_narrow(make_window, qtbot)
         assert window.minimumSizeHint().width() <= 900
     assert window.width() <= 1024
     # docked again by the user, each panel is narrow enough to leave the canvas most of the window
-    for dock in (window.selection_dock, window.restarts_dock):
+    for dock in (window.docks.choosing_k_dock, window.restarts_dock):
         assert dock.widget().minimumSizeHint().width() <= 300
 
 
@@ -391,7 +391,7 @@ def test_floating_geometry_is_beside_the_window_or_against_the_screen_edge():
 
 def test_restarts_shortcut_brings_its_tab_to_the_front(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"), show=True)
-    sel, res = window.selection_dock, window.restarts_dock
+    sel, res = window.docks.choosing_k_dock, window.restarts_dock
     sel.setFloating(False)
     res.setFloating(False)  # docked, tabbed together on the right
     res.show()
@@ -418,8 +418,8 @@ def test_restarts_shortcut_brings_its_tab_to_the_front(make_window, qtbot):
 # --------------------------------------------------------------------------
 def test_uniform_data_warn_of_weak_structure_and_an_unclear_elbow(make_window, qtbot):
     window = make_window(builtin_dataset("uniform"), show=True)
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     assert not panel.warning_label.isVisible()
     result = _run_sweep(qtbot, panel)
     qtbot.waitUntil(panel.warning_label.isVisible)
@@ -434,8 +434,8 @@ def test_uniform_data_warn_of_weak_structure_and_an_unclear_elbow(make_window, q
 
 def test_three_blobs_sweep_shows_no_warning(blobs_window, qtbot):
     window = blobs_window
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     _run_sweep(qtbot, panel)
     assert not panel.warning_label.isVisible() and panel.warning_label.text() == ""
     assert "weak" not in panel.silhouette_chart.getPlotItem().titleLabel.text
@@ -443,8 +443,8 @@ def test_three_blobs_sweep_shows_no_warning(blobs_window, qtbot):
 
 def test_no_axis_of_the_charts_shows_an_si_prefix(make_window, qtbot):
     window = make_window(show=True)
-    window.selection_dock.show()
-    panel = window.selection_panel
+    window.docks.choosing_k_dock.show()
+    panel = window.docks.choosing_k
     plots = [panel.elbow_chart, panel.criterion_chart, panel.silhouette_chart, panel.silhouette_diagram,
              window.restarts_panel.histogram]
     for widget in plots:

@@ -134,7 +134,7 @@ def test_opening_a_session_file_gives_every_panel_the_new_session(make_window, t
     assert new is not old and new is window.controller.session and replaced == [new]
     assert (new.algorithm, new.n_clusters, new.n_points, new.cursor) == ("gmm", 4, 150, 3)
     # every panel that reads a session reads the new one, and shows its data
-    for panel in (window.selection_panel, window.restarts_panel, window.layers, window.seeding_view):
+    for panel in (window.docks.choosing_k, window.restarts_panel, window.layers, window.seeding_view):
         assert panel.session is new, type(panel).__name__
     assert window.canvas.points.data.shape[0] == 150
     np.testing.assert_array_equal(window.canvas.centroids.data["x"], new.shown_means()[:, 0])

@@ -170,3 +170,22 @@ def test_keys_v_and_d_toggle_the_layers(make_window, qtbot):
     assert density.isChecked() and window.layers.density_image.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_V)
     assert not regions.isChecked() and not window.layers.regions_image.isVisible()
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm"])
+def test_layers_wait_for_the_kmeans_plus_plus_picks_and_say_why(make_window, algorithm):
+    window = make_window(algorithm=algorithm)
+    regions, density = _checks(window)
+    regions.setChecked(True)
+    if algorithm == "gmm":
+        density.setChecked(True)
+    window.controller.set_show_seeding(True)
+    s, layers = window.session, window.layers
+    assert s.entry.phase == "seed"
+    assert not layers.regions_image.isVisible() and not layers.density_image.isVisible()
+    assert "k-means++ picks" in layers.problem
+    assert window.statusBar().currentMessage() == layers.problem
+    assert regions.isEnabled() and density.isEnabled() == (algorithm == "gmm")  # ready for the fit
+    window.controller.seek(s.n_seed_entries)  # the fit's start: every centre picked
+    assert layers.problem is None and layers.regions_image.isVisible()
+    assert layers.density_image.isVisible() == (algorithm == "gmm")

@@ -95,6 +95,19 @@ def test_loading_restores_the_runs_settings(make_window, qtbot):
     np.testing.assert_array_equal(window.session.timeline[0].means, runs[0].initial_means)
 
 
+def test_loading_a_run_with_seeding_shown_compares_the_fits_start(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"))
+    panel = window.restarts_panel
+    runs = _run(qtbot, panel, R=3)
+    run = next(r for r in runs if r.init == "k-means++")
+    window.controller.set_show_seeding(True)
+    assert panel.load_run(run)
+    s = window.session
+    assert s.n_seed_entries == 3 and s.entry.phase == "seed"
+    np.testing.assert_array_equal(s.timeline[s.n_seed_entries].means, run.initial_means)
+    assert panel.status_label.text().startswith("Loaded run")
+
+
 def test_restarts_can_be_cancelled_and_leave_no_thread(make_window, qtbot):
     window = make_window(builtin_dataset("old_faithful"), algorithm="gmm")
     panel = window.restarts_panel

@@ -125,7 +125,7 @@ def test_menus_are_window_attributes_in_order(make_window):
     menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
     assert menus[:5] == [window.file_menu, window.edit_menu, window.run_menu, window.view_menu, window.help_menu]
     assert window.seeding_view.action in window.run_menu.actions()
-    assert window.selection_dock.toggleViewAction() in window.view_menu.actions()
+    assert window.docks.choosing_k_dock.toggleViewAction() in window.view_menu.actions()
     assert window.tools.undo_action in window.edit_menu.actions()
 
 

@@ -347,6 +347,22 @@ def test_dragging_a_kmeans_plus_plus_centroid_starts_from_the_shown_ones(make_wi
     assert window.session.n_clusters == 3
 
 
+def test_dragging_a_kmeans_plus_plus_pick_keeps_k(make_window):
+    window = make_window(builtin_dataset("three_blobs"))
+    window.controller.set_show_seeding(True)
+    s = window.session
+    start = s.timeline[s.n_seed_entries].means.copy()  # the fit's start: all three picks
+    assert s.entry.phase == "seed" and len(s.entry.means) == 1  # pick 1 of 3 shown
+    tools = window.tools
+    tools.set_tool("centroid")
+    target = corner(window, 0.95, 0.95)
+    stroke(tools, [tuple(s.entry.means[0]), corner(window, 0.9, 0.9), target])
+    expected = start.copy()
+    expected[0] = target
+    assert window.session.n_clusters == 3
+    np.testing.assert_allclose(window.session.initial_means, expected)
+
+
 # --------------------------------------------------------------- Clear all
 def test_clear_all_is_undoable(make_window):
     window = make_window()

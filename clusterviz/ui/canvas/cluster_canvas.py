@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data.transform import project_gaussians
 
-from .palette import MAX_CLUSTERS, BrushTable, ellipse_pens, outline_pen
+from .palette import MAX_CLUSTERS, BrushTable, cosmetic_pen, ellipse_pens, outline_pen, style_plot
 from .point_colours import COLOUR_MODES, RgbaBrushCache, ambiguity_rgba, point_rgba
 from .point_raster import PointRaster, brush_rgba, raster_colours
 from .trails import CentroidTrails
@@ -89,13 +89,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.setToolTip("Click a point to inspect it; drag to pan, wheel to zoom.")
         self.setMinimumSize(420, 360)
         plot = self.getPlotItem()
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen("#444444"))
-            axis.setTextPen(pg.mkPen("#222222"))
+        style_plot(plot, 0.15, still=False, si_prefix=True)
 
         self.brushes = BrushTable()
         self.points = pg.ScatterPlotItem(size=9, pen=outline_pen(), brush=self.brushes.unassigned,
@@ -110,15 +104,11 @@ class ClusterCanvas(pg.PlotWidget):
                 item.setZValue(20)
                 plot.addItem(item)
             self.ellipses.append((one, two))
-        centroid_pen = QPen(QColor("black"))
-        centroid_pen.setWidthF(2.0)
-        centroid_pen.setCosmetic(True)
+        centroid_pen = cosmetic_pen("black", 2.0)
         self.centroids = pg.ScatterPlotItem(size=28, symbol="star", pen=centroid_pen, antialias=True, pxMode=True)
         self.centroids.setZValue(30)
         # A white halo behind each star keeps it visible among points of its own colour.
-        halo_pen = QPen(QColor(255, 255, 255, 230))
-        halo_pen.setWidthF(5.0)
-        halo_pen.setCosmetic(True)
+        halo_pen = cosmetic_pen(QColor(255, 255, 255, 230), 5.0)
         self.centroid_halos = pg.ScatterPlotItem(size=28, symbol="star", pen=halo_pen,
                                                  brush=pg.mkBrush(255, 255, 255, 230), antialias=True, pxMode=True)
         self.centroid_halos.setZValue(29)

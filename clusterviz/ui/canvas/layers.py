@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QVBoxLayout
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model import ModelError, registry
 from clusterviz.model.fields import contour_segments, density_levels, evaluate_layers, grid_shape
 
-from .palette import MAX_CLUSTERS, cluster_colour
+from .palette import MAX_CLUSTERS, cluster_colour, cosmetic_pen
 
 #: Opacity (0-255) of the region tints: strong enough to read, faint enough
 #: that points of every colour stay visible on top.
@@ -44,6 +44,10 @@ DENSITY_TIP = ("Mixture density: contour lines of log p(x) enclosing the densest
                "the points, over a faint fill (EM and soft K-Means) (D).")
 _NOT_2D_TIP = "Background layers need 2-D data; this data set has {d} columns, so the plane shows a projection."
 _NO_FIT_TIP = "Nothing to draw yet: there is no fit (add points)."
+_SEED_TIP = ("Nothing to draw during the k-means++ picks: the layers appear at the fit's start, once every "
+             "centre is picked (step on).")
+#: Problems that pass by themselves: the check boxes stay usable so the layers are ready.
+_PASSING = (_NO_FIT_TIP, _SEED_TIP)
 _NO_DENSITY_TIP = "{label} defines no probability density; switch to {others} to see log p(x)."
 
 
@@ -72,7 +76,9 @@ def layer_problem(session, layer: str) -> str | None:
         return no_density_tip(session.algorithm_entry)
     if session.entry is None:
         return _NO_FIT_TIP
-    if getattr(session, "view_projection", None) is not None:
+    if session.entry.phase == "seed":  # only some centres so far: no regions or density to speak of
+        return _SEED_TIP
+    if session.view_projection is not None:
         return "Background layers are drawn on the data's own columns, not on projected axes."
     if len(set(session.view_columns)) != 2:
         return "Background layers need two different columns on the axes."
@@ -90,6 +96,12 @@ class BackgroundLayers(QObject):
         Read on every refresh: the shown entry's parameters, the model
         that evaluates them (``session.model``), its registry entry and the
         data; see :meth:`set_session`.
+
+    Attributes
+    ----------
+    problem : str or None
+        Why a layer that is switched on is not drawn (see `layer_problem`,
+        or the error of evaluating it), or None.
 
     Signals
     -------
@@ -121,9 +133,7 @@ class BackgroundLayers(QObject):
         #: One item per contour level (inner first), drawn as separate segments.
         self.contours: list[pg.PlotCurveItem] = []
         for i in range(len(DENSITY_FRACTIONS)):
-            pen = QPen(QColor(40, 40, 70, 230 - 25 * i))
-            pen.setWidthF(1.6 if i == 2 else 1.1)  # the median contour a little bolder
-            pen.setCosmetic(True)
+            pen = cosmetic_pen(QColor(40, 40, 70, 230 - 25 * i), 1.6 if i == 2 else 1.1)  # the median bolder
             curve = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
             curve.setZValue(-14)
             curve.setVisible(False)
@@ -163,9 +173,11 @@ class BackgroundLayers(QObject):
         and the canvas's current view (hides what cannot be drawn)."""
         self._timer.stop()
         s = self.session
-        regions = self.regions_on and s is not None and layer_problem(s, "regions") is None
-        density = self.density_on and s is not None and layer_problem(s, "density") is None
-        self.problem = None
+        wanted = [layer for layer, on in (("regions", self.regions_on), ("density", self.density_on)) if on]
+        problems = {layer: layer_problem(s, layer) for layer in wanted} if s is not None else {}
+        regions = "regions" in problems and problems["regions"] is None
+        density = "density" in problems and problems["density"] is None
+        self.problem = next((p for p in problems.values() if p is not None), None)
         if regions or density:
             try:
                 self._draw(s, regions, density)
@@ -258,7 +270,7 @@ class LayersBox(QGroupBox):
         for check, layer, tip in ((self.regions_check, "regions", REGIONS_TIP),
                                   (self.density_check, "density", DENSITY_TIP)):
             problem = layer_problem(session, layer)
-            # "no fit yet" is temporary: keep the box usable so it is ready.
-            blocked = problem is not None and problem != _NO_FIT_TIP
+            # "no fit yet" and "picking" pass: keep the box usable so it is ready.
+            blocked = problem is not None and problem not in _PASSING
             check.setEnabled(not blocked)
             check.setToolTip(problem if blocked else tip)

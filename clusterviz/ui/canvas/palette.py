@@ -1,11 +1,13 @@
 """Colours for clusters: colour-blind-safe, and the brushes and pens built from
 them once and reused (pyqtgraph caches symbols per brush object, so a new
-QBrush per point per frame is ~100x slower)."""
+QBrush per point per frame is ~100x slower); the pens and the axis look every
+plot of the app shares."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPen
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 #: Okabe & Ito (2008), "Color Universal Design", without black (centroids are
 #: outlined in black) and with yellow moved late (it is faint on white); past
@@ -84,21 +86,51 @@ class BrushTable:
         return self._table[np.asarray(labels) % MAX_CLUSTERS, alpha_levels(strength)]
 
 
+#: Axis lines and tick labels of every plot.
+AXIS_COLOUR = "#444444"
+AXIS_TEXT_COLOUR = "#222222"
+
+
+def cosmetic_pen(colour, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+    """A pen ``width`` pixels wide whatever the zoom (``colour``: anything
+    ``QColor`` takes)."""
+    pen = QPen(QColor(colour))
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    pen.setStyle(style)
+    return pen
+
+
+def style_plot(plot: pg.PlotItem, grid_alpha: float = 0.2, *, still: bool = True,
+               si_prefix: bool = False) -> None:
+    """Give ``plot`` the app's look on white: a faint grid, no context menu
+    or auto-range button, grey axes with dark tick labels.
+
+    Parameters
+    ----------
+    still : bool
+        No mouse pan or zoom (charts); the canvas passes False.
+    si_prefix : bool
+        Let pyqtgraph scale tick labels ("(x0.001)"); charts write numbers in full.
+    """
+    plot.showGrid(x=True, y=True, alpha=grid_alpha)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    if still:
+        plot.setMouseEnabled(x=False, y=False)
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(AXIS_COLOUR))
+        axis.setTextPen(pg.mkPen(AXIS_TEXT_COLOUR))
+        axis.enableAutoSIPrefix(si_prefix)
+
+
 def outline_pen() -> QPen:
     """A thin dark outline for data points, so pale colours show on white."""
-    pen = QPen(QColor(40, 40, 40, 110))
-    pen.setWidthF(0.8)
-    pen.setCosmetic(True)
-    return pen
+    return cosmetic_pen(QColor(40, 40, 40, 110), 0.8)
 
 
 def ellipse_pens(k: int) -> tuple[QPen, QPen]:
     """(1-sigma solid, 2-sigma dashed) pens for the ellipses of cluster ``k``."""
-    solid = QPen(cluster_colour(k))
-    solid.setWidthF(2.2)
-    solid.setCosmetic(True)
-    dashed = QPen(cluster_colour(k))
-    dashed.setWidthF(1.6)
-    dashed.setCosmetic(True)
-    dashed.setStyle(Qt.PenStyle.DashLine)
-    return solid, dashed
+    return (cosmetic_pen(cluster_colour(k), 2.2),
+            cosmetic_pen(cluster_colour(k), 1.6, Qt.PenStyle.DashLine))

@@ -1,9 +1,10 @@
 """The ring around the pinned point on the canvas (the inspector's pin)."""
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
+from .palette import cosmetic_pen
 from .trails import ClickThroughScatter
 
 
@@ -16,11 +17,8 @@ class PinMarker:
     """
 
     def __init__(self, plot: pg.PlotItem) -> None:
-        pen = QPen(QColor(20, 20, 20))
-        pen.setWidthF(2.2)
-        pen.setCosmetic(True)
-        self.item = ClickThroughScatter(size=20, symbol="o", pen=pen, brush=pg.mkBrush(None), antialias=True,
-                                       pxMode=True)
+        self.item = ClickThroughScatter(size=20, symbol="o", pen=cosmetic_pen(QColor(20, 20, 20), 2.2),
+                                       brush=pg.mkBrush(None), antialias=True, pxMode=True)
         self.item.setZValue(40)
         plot.addItem(self.item)
 

@@ -20,7 +20,7 @@ from .trails import trail_points
 def changed_text(session) -> str | None:
     """"3 of 300 points changed cluster", or None when there is no count
     (the first step, or before any assignment)."""
-    n_changed = getattr(session, "n_changed", None)
+    n_changed = session.n_changed
     if n_changed is None:
         return None
     n = int(session.n_points)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data.transform import project_points
 
-from .palette import MAX_CLUSTERS, cluster_colour
+from .palette import MAX_CLUSTERS, cluster_colour, cosmetic_pen
 
 
 def trail_points(timeline: Sequence, cursor: int, view=(0, 1), centre=None) -> np.ndarray:
@@ -67,10 +67,7 @@ class CentroidTrails:
         dot_pen = pg.mkPen(40, 40, 40, 160)
         for k in range(MAX_CLUSTERS):
             colour = cluster_colour(k)
-            pen = QPen(colour)
-            pen.setWidthF(1.6)
-            pen.setCosmetic(True)
-            line = pg.PlotCurveItem(pen=pen, antialias=True)
+            line = pg.PlotCurveItem(pen=cosmetic_pen(colour, 1.6), antialias=True)
             dots = ClickThroughScatter(size=5, symbol="o", pen=dot_pen, brush=pg.mkBrush(QColor(colour)),
                                        antialias=True, pxMode=True)
             for item, z in ((line, 25), (dots, 26)):

@@ -15,6 +15,7 @@ from clusterviz.session import format_setting
 
 from ..canvas.layers import LayersBox
 from ..canvas.palette import MAX_CLUSTERS
+from .column_pair import ColumnPair
 from .teaching_controls import HalfStepRow, TimelineRow, ViewGroup, step_button_text
 
 INIT_ITEMS = (
@@ -118,19 +119,11 @@ class ControlPanel(QWidget):
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedLabel")
         self.speed_label.setMinimumWidth(78)
-        self.x_column_combo = QComboBox()
-        self.x_column_combo.setObjectName("xColumnCombo")
-        self.x_column_combo.setToolTip("Data column on the horizontal axis (the fit uses every column).")
-        self.y_column_combo = QComboBox()
-        self.y_column_combo.setObjectName("yColumnCombo")
-        self.y_column_combo.setToolTip("Data column on the vertical axis (the fit uses every column).")
-        columns_box = QWidget()
-        columns_row = QHBoxLayout(columns_box)
-        columns_row.setContentsMargins(0, 0, 0, 0)
-        columns_row.addWidget(self.x_column_combo, 1)
-        columns_row.addWidget(QLabel("vs"))
-        columns_row.addWidget(self.y_column_combo, 1)
-        self.columns_box = columns_box
+        self.columns_box = columns_box = ColumnPair(
+            ("xColumnCombo", "yColumnCombo"),
+            ("Data column on the horizontal axis (the fit uses every column).",
+             "Data column on the vertical axis (the fit uses every column)."))
+        self.x_column_combo, self.y_column_combo = columns_box.x_combo, columns_box.y_combo
         self.aspect_check = QCheckBox("Equal axis scales")
         self.aspect_check.setObjectName("aspectCheck")
         self.aspect_check.setToolTip("Same scale on both axes so circles look round (on by default when the "
@@ -262,7 +255,7 @@ class ControlPanel(QWidget):
             self.beta_slider.setValue(slider_from_beta(float(s.beta)))
             self.beta_label.setText(f"β = {format_setting(float(s.beta))}")
             columns = [str(c) for c in s.dataset.columns]
-            for combo, index in zip((self.x_column_combo, self.y_column_combo), self._view_columns(s)):
+            for combo, index in zip((self.x_column_combo, self.y_column_combo), s.view_columns):
                 if [combo.itemText(i) for i in range(combo.count())] != columns:
                     combo.clear()
                     combo.addItems(columns)
@@ -279,10 +272,6 @@ class ControlPanel(QWidget):
         self.layers_box.sync(s)
         self.view_group.sync(s)
         self.sync_buttons()
-
-    @staticmethod
-    def _view_columns(session) -> tuple[int, int]:
-        return tuple(getattr(session, "view_columns", (0, 1)))
 
     def _select_dataset(self, name: str) -> None:
         combo = self.dataset_combo

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QSizePolicy
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model.metrics import silhouette_samples
 from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOUETTE, SweepResult, sweep_algorithms
 
-from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour
+from ..canvas.palette import (AXIS_TEXT_COLOUR, CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour, cosmetic_pen,
+                              style_plot)
 from .objective_plot import StepAxis
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
@@ -24,14 +24,6 @@ SILHOUETTE_LIVE_S = 0.15
 TYPE_COLOURS = {"full": "#0072B2", "tied": "#D55E00", "diag": "#009E73", "spherical": "#CC79A7"}
 _MARK_COLOUR = "#D55E00"
 _CURVE_COLOUR = "#0072B2"
-
-
-def _pen(colour: str, width: float = 1.8, style=Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(colour))
-    pen.setWidthF(width)
-    pen.setCosmetic(True)
-    pen.setStyle(style)
-    return pen
 
 
 def _wrapping_policy() -> QSizePolicy:
@@ -123,21 +115,13 @@ class KChart(pg.PlotWidget):
         self.setToolTip(tooltip)
         self.setMinimumSize(200, 100)
         plot = self.getPlotItem()
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.setMouseEnabled(x=False, y=False)
+        style_plot(plot)
         plot.getViewBox().setDefaultPadding(0.06)
         _narrow_title(plot)
-        for side in ("left", "bottom"):
-            axis = plot.getAxis(side)
-            axis.setPen(pg.mkPen("#444444"))
-            axis.setTextPen(pg.mkPen("#222222"))
-        for side in ("left", "bottom"):
-            plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" in the axis labels
-        plot.setLabel("bottom", "K (click to use it)", color="#222222")
-        plot.setLabel("left", y_label, color="#222222")
-        self.current_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#888888", 1.2, Qt.PenStyle.DashLine))
+        plot.setLabel("bottom", "K (click to use it)", color=AXIS_TEXT_COLOUR)
+        plot.setLabel("left", y_label, color=AXIS_TEXT_COLOUR)
+        self.current_line = pg.InfiniteLine(angle=90, movable=False,
+                                            pen=cosmetic_pen("#888888", 1.2, Qt.PenStyle.DashLine))
         self.current_line.setVisible(False)
         plot.addItem(self.current_line, ignoreBounds=True)
         self.ks = np.empty(0)
@@ -162,9 +146,16 @@ class KChart(pg.PlotWidget):
 
 
 def _ring(size: float = 16, colour: str = _MARK_COLOUR) -> pg.ScatterPlotItem:
-    item = pg.ScatterPlotItem(size=size, symbol="o", pen=_pen(colour, 2.5), brush=pg.mkBrush(None), antialias=True)
+    item = pg.ScatterPlotItem(size=size, symbol="o", pen=cosmetic_pen(colour, 2.5), brush=pg.mkBrush(None),
+                              antialias=True)
     item.setZValue(10)
     return item
+
+
+def _curve(colour: str = _CURVE_COLOUR, symbol_size: int = 6) -> pg.PlotDataItem:
+    """A line with a dot on every K."""
+    return pg.PlotDataItem(pen=cosmetic_pen(colour, 1.8), symbol="o", symbolSize=symbol_size,
+                           symbolBrush=pg.mkBrush(colour), symbolPen=None, antialias=True)
 
 
 class ElbowChart(KChart):
@@ -175,8 +166,7 @@ class ElbowChart(KChart):
         super().__init__("elbowChart", "Distortion J",
                          f"{hard} distortion (best of several starts) for each K; the ring marks the knee "
                          "found by the Kneedle method. Click a K to use it.", parent)
-        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOUR), symbol="o", symbolSize=6,
-                                     symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
+        self.curve = _curve()
         self.marker = _ring()
         self.label = pg.TextItem(color=_MARK_COLOUR, anchor=(-0.15, 1.1))
         for item in (self.curve, self.marker, self.label):
@@ -222,7 +212,7 @@ class CriterionChart(KChart):
         self.curves, self.markers = {}, {}
         for ct in COVARIANCE_TYPES:
             colour = TYPE_COLOURS[ct]
-            self.curves[ct] = pg.PlotDataItem(pen=_pen(colour), symbol="o", symbolSize=4,
+            self.curves[ct] = pg.PlotDataItem(pen=cosmetic_pen(colour, 1.8), symbol="o", symbolSize=4,
                                               symbolBrush=pg.mkBrush(colour), symbolPen=None, antialias=True, name=ct)
             self.markers[ct] = _ring(14, colour)
             plot.addItem(self.curves[ct])
@@ -281,8 +271,7 @@ class SilhouetteChart(KChart):
         super().__init__("silhouetteChart", "Mean silhouette",
                          f"Mean silhouette coefficient of the {sweep_algorithms()[0].short_label} clustering for "
                          "each K (higher is better); the ring marks the maximum. Click a K to use it.", parent)
-        self.curve = pg.PlotDataItem(pen=_pen(_CURVE_COLOUR), symbol="o", symbolSize=6,
-                                     symbolBrush=pg.mkBrush(_CURVE_COLOUR), symbolPen=None, antialias=True)
+        self.curve = _curve()
         self.marker = _ring()
         for item in (self.curve, self.marker):
             self.getPlotItem().addItem(item)
@@ -341,8 +330,9 @@ class SilhouetteDiagram(pg.PlotWidget):
             plot.addItem(name)
             self.bars.append(bar)
             self.names.append(name)
-        self.zero = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=_pen("#444444", 1.0))
-        self.mean_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(_MARK_COLOUR, 2.0, Qt.PenStyle.DashLine),
+        self.zero = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=cosmetic_pen("#444444", 1.0))
+        self.mean_line = pg.InfiniteLine(angle=90, movable=False,
+                                         pen=cosmetic_pen(_MARK_COLOUR, 2.0, Qt.PenStyle.DashLine),
                                          label="mean {value:.2f}",
                                          labelOpts={"position": 0.96, "color": _MARK_COLOUR,
                                                     "anchors": [(0, 0), (0, 0)]})

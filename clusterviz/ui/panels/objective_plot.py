@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QPen
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
+
+from ..canvas.palette import AXIS_TEXT_COLOUR, cosmetic_pen, style_plot
 
 
 class StepAxis(pg.AxisItem):
@@ -28,15 +29,32 @@ class StepAxis(pg.AxisItem):
 
 def objective_range(values: np.ndarray) -> tuple[float, float]:
     """The y range that shows ``values``: 12 % padding (room for the ring on
-    the shown step), and never narrower
-    than a ten-thousandth of their size, so a flat curve gets distinct tick
-    labels instead of five copies of "-320597"; (0, 1) with no values."""
+    the shown step), and never narrower than a ten-thousandth of their size,
+    so a flat curve gets distinct tick labels instead of five copies of
+    "-320597"; a single value (or all equal) sits in the middle of ±5 % of
+    itself, so the axis reads as numbers, not as a zoom on one dot; (0, 1)
+    with no values."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:
+        pad = SINGLE_VALUE_PAD * abs(lo) if lo != 0 else 1.0
+        return lo - pad, hi + pad
     pad = max(0.12 * (hi - lo), 1e-4 * max(abs(lo), abs(hi)), 1e-9)
     return lo - pad, hi + pad
+
+
+def with_headroom(y_range: tuple[float, float], band_px: float, view_px: float) -> tuple[float, float]:
+    """``y_range`` raised at the top so that a band of ``band_px`` pixels
+    above the data is free (for a note), in a view ``view_px`` pixels high."""
+    lo, hi = y_range
+    share = min(band_px / view_px, 0.6) if view_px > band_px > 0 else 0.35
+    return lo, hi + (hi - lo) * share / (1.0 - share)
+
+
+#: A single objective value is shown in the middle of ±5 % of itself.
+SINGLE_VALUE_PAD = 0.05
 
 
 class ObjectivePlot(pg.PlotWidget):
@@ -57,30 +75,15 @@ class ObjectivePlot(pg.PlotWidget):
         self.setToolTip("The objective at every step; the orange ring marks the step shown. Click a step to show it.")
         self.setMinimumSize(260, 190)
         plot = self.getPlotItem()
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.setMouseEnabled(x=False, y=False)
+        style_plot(plot)  # no "(x0.001)" scale factors on a one-step run
         plot.getViewBox().setDefaultPadding(0.08)  # room for the ring on the first and last step
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen("#444444"))
-            axis.setTextPen(pg.mkPen("#222222"))
-        plot.setLabel("bottom", "Step", color="#222222")
-        for name in ("left", "bottom"):  # no "(x0.001)" scale factors on a one-step run
-            plot.getAxis(name).enableAutoSIPrefix(False)
+        plot.setLabel("bottom", "Step", color=AXIS_TEXT_COLOUR)
         # Room for tick labels like "-1130.25" beside the axis title.
         plot.getAxis("left").setWidth(self.fontMetrics().horizontalAdvance("-00000.00") + 24)
-        line_pen = QPen(QColor("#0072B2"))
-        line_pen.setWidthF(1.8)
-        line_pen.setCosmetic(True)
-        self.curve = pg.PlotDataItem(pen=line_pen, symbol="o", symbolSize=5,
+        self.curve = pg.PlotDataItem(pen=cosmetic_pen("#0072B2", 1.8), symbol="o", symbolSize=5,
                                      symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None, antialias=True)
-        marker_pen = QPen(QColor("#D55E00"))
-        marker_pen.setWidthF(2.5)
-        marker_pen.setCosmetic(True)
-        self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=marker_pen, brush=pg.mkBrush(None),
-                                         antialias=True)
+        self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=cosmetic_pen("#D55E00", 2.5),
+                                         brush=pg.mkBrush(None), antialias=True)
         self.marker.setZValue(10)
         plot.addItem(self.curve)
         plot.addItem(self.marker)
@@ -106,7 +109,7 @@ class ObjectivePlot(pg.PlotWidget):
         a note names the pick instead of a marker.
         """
         if name != self._name:
-            self.getPlotItem().setLabel("left", name, color="#222222")
+            self.getPlotItem().setLabel("left", name, color=AXIS_TEXT_COLOUR)
             self._name = name
         self._n_seeds = n_seeds = int(n_seeds)
         values = np.asarray(objectives, dtype=np.float64)[n_seeds:]
@@ -117,16 +120,21 @@ class ObjectivePlot(pg.PlotWidget):
         last = max(values.shape[0] - 1, 4)
         view = self.getPlotItem().getViewBox()
         view.setXRange(-0.04 * last, 1.04 * last, padding=0)
-        view.setYRange(*objective_range(values), padding=0)
         if 0 <= cursor < values.shape[0]:
             self.marker.setData(x=[float(cursor)], y=[values[cursor]])
         else:
             self.marker.setData(x=[], y=[])
         picking = cursor < 0
         self.seed_note.setVisible(picking)
+        y_range = objective_range(values)
         if picking:
             self.seed_note.setText(f"k-means++ pick {cursor + n_seeds + 1} of {n_seeds}\n"
                                    "(the curve starts after the picks)")
+            # The note sits in a band kept free above the curve, so it never covers it.
+            band = self.seed_note.textItem.boundingRect().height() + 4
+            y_range = with_headroom(y_range, band, view.height())
+        view.setYRange(*y_range, padding=0)
+        if picking:
             (x0, _), (_, y1) = view.viewRange()
             self.seed_note.setPos(x0, y1)
 

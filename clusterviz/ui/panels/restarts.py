@@ -17,7 +17,7 @@ from clusterviz.model import registry
 from clusterviz.model.selection import RestartRun, best_reached, run_restarts
 from clusterviz.session import format_number
 
-from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS
+from ..canvas.palette import AXIS_TEXT_COLOUR, CLUSTER_COLOURS, MAX_CLUSTERS, cosmetic_pen, style_plot
 from ..jobs import BackgroundJob, job_controls
 
 #: The session's start methods (every algorithm takes these names).
@@ -127,8 +127,8 @@ class RestartsPanel(QWidget):
             "Stop the restarts.", "How many of the runs are done.")
         self.seeding_check = QCheckBox("Show k-means++ seeding step by step")
         self.seeding_check.setObjectName("seedingCheck")
-        self.seeding_check.setToolTip("Each Step picks one more k-means++ centre on the canvas, then K-Means runs "
-                                      "(Ctrl+Shift+I).")
+        self.seeding_check.setToolTip("With a k-means++ start, each Step first picks one more centre on the "
+                                      "canvas; the chosen algorithm then starts from those picks (Ctrl+Shift+I).")
         self.seeding_check.setEnabled(False)
 
         self.status_label = QLabel("Run the restarts to see how much the start matters. "
@@ -168,27 +168,16 @@ class RestartsPanel(QWidget):
         self.histogram.setToolTip("How often each final objective was reached, per start method.")
         self.histogram.setMinimumSize(220, 130)
         plot = self.histogram.getPlotItem()
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.setMouseEnabled(x=False, y=False)
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        for side in ("left", "bottom"):
-            axis = plot.getAxis(side)
-            axis.setPen(pg.mkPen("#444444"))
-            axis.setTextPen(pg.mkPen("#222222"))
-        for side in ("left", "bottom"):
-            plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" in the axis labels
-        plot.setLabel("left", "Runs", color="#222222")
+        style_plot(plot)
+        plot.setLabel("left", "Runs", color=AXIS_TEXT_COLOUR)
         self.legend = plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.bars = {}
         for method in START_METHODS:
             colour = QColor(METHOD_COLOURS[method])
             fill = QColor(colour)
             fill.setAlphaF(0.3)
-            pen = QPen(colour)
-            pen.setWidthF(2.0)
-            pen.setCosmetic(True)
-            item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=fill, pen=pen, name=method)
+            item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=fill, pen=cosmetic_pen(colour, 2.0),
+                                   name=method)
             plot.addItem(item)
             self.bars[method] = item
         self.best_line = pg.InfiniteLine(angle=90, movable=False,
@@ -407,7 +396,7 @@ class RestartsPanel(QWidget):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         else:
             vb.enableAutoRange()
-        self.histogram.getPlotItem().setLabel("bottom", histogram_title(entry), color="#222222")
+        self.histogram.getPlotItem().setLabel("bottom", histogram_title(entry), color=AXIS_TEXT_COLOUR)
 
     # -------------------------------------------------------------- loading
     def load_run(self, run: RestartRun) -> bool:
@@ -427,8 +416,9 @@ class RestartsPanel(QWidget):
         c.set_init(run.init)
         c.set_seed(run.seed)
         c.reset_fit()
-        timeline = self.session.timeline
-        ok = bool(timeline) and np.array_equal(timeline[0].means, run.initial_means)
+        s = self.session
+        start = s.n_seed_entries  # the fit's start comes after any k-means++ pick entries
+        ok = len(s.timeline) > start and np.array_equal(s.timeline[start].means, run.initial_means)
         method = run.init
         if ok:
             self._status(f"Loaded run {run.index + 1} ({method} start, seed {run.seed}): step it, or run it to "

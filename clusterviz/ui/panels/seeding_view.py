@@ -17,23 +17,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QPen
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import QLabel
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
-from ..canvas.palette import MAX_CLUSTERS, cluster_colour
+from ..canvas.palette import MAX_CLUSTERS, cluster_colour, cosmetic_pen
 
 _LEVELS = 12
 _PROB_COLOUR = "#3A3A3A"
 _CANDIDATE_COLOUR = "#E69F00"
 _TIP = "Each Step picks one more k-means++ centre, showing the D² sampling probabilities, then the fit runs."
-
-
-def _pen(colour, width: float) -> QPen:
-    pen = QPen(QColor(colour))
-    pen.setWidthF(width)
-    pen.setCosmetic(True)
-    return pen
 
 
 class SeedingView(QObject):
@@ -75,15 +68,17 @@ class SeedingView(QObject):
             colour = QColor(_PROB_COLOUR)
             colour.setAlphaF(0.18 + 0.82 * level / (_LEVELS - 1))
             self._brushes.append(QBrush(colour))
-        self.prob_points = pg.ScatterPlotItem(pen=_pen(QColor(255, 255, 255, 160), 0.6), antialias=True, pxMode=True)
+        self.prob_points = pg.ScatterPlotItem(pen=cosmetic_pen(QColor(255, 255, 255, 160), 0.6), antialias=True,
+                                              pxMode=True)
         self.prob_points.setZValue(12)
-        self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=_pen(_CANDIDATE_COLOUR, 2.6),
+        self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=cosmetic_pen(_CANDIDATE_COLOUR, 2.6),
                                                   brush=pg.mkBrush(None), antialias=True, pxMode=True)
         self.candidate_marks.setZValue(24)
-        self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=_pen("#000000", 3.0),
+        self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=cosmetic_pen("#000000", 3.0),
                                               brush=pg.mkBrush(None), antialias=True, pxMode=True)
         self.chosen_mark.setZValue(26)
-        self.centres = pg.ScatterPlotItem(size=28, symbol="star", pen=_pen("black", 2.0), antialias=True, pxMode=True)
+        self.centres = pg.ScatterPlotItem(size=28, symbol="star", pen=cosmetic_pen("black", 2.0), antialias=True,
+                                          pxMode=True)
         self.centres.setZValue(31)
         self._centre_brushes = [QBrush(cluster_colour(k)) for k in range(MAX_CLUSTERS)]
         for item in (self.prob_points, self.candidate_marks, self.chosen_mark, self.centres):

@@ -313,7 +313,7 @@ class CanvasTools(QObject):
 
     def refuse_projection(self, tool) -> bool:
         """Whether a projection is shown, so ``tool`` cannot edit (and say so)."""
-        if getattr(self.session, "view_projection", None) is None:
+        if self.session.view_projection is None:
             return False
         self.refuse(f"The {tool.text} tool works on a view of two columns, not on a projection; "
                     "choose two columns to view first.")
@@ -383,8 +383,13 @@ class CanvasTools(QObject):
         self.cursor_outline.setVisible(True)
 
     def shown_means(self) -> np.ndarray | None:
-        """The centroids on screen, shape (K, D), or None."""
+        """The centroids the Centroid tool edits, shape (K, D), or None: the
+        shown state's; during k-means++ picks, the fit's start (all K picks;
+        the centres drawn so far are its first rows), so K never changes."""
         s = self.session
+        entry = s.entry
+        if entry is not None and entry.phase == "seed":
+            return np.array(s.timeline[s.n_seed_entries].means, dtype=np.float64)
         state = s.state
         if state is not None:
             return np.array(state.means, dtype=np.float64)

@@ -264,7 +264,8 @@ class CentroidTool(Tool):
         self.centroid = -1
         self.means = self.host.shown_means()
         if self.means is not None:
-            self.centroid = self.host.nearest(s.shown_points(self.means), x, y, CENTROID_GRAB_PX)
+            drawn = self.means if s.entry is None else self.means[:len(s.entry.means)]  # fewer while picking
+            self.centroid = self.host.nearest(s.shown_points(drawn), x, y, CENTROID_GRAB_PX)
         self.shift = shift
 
     def on_move(self, x: float, y: float) -> None:

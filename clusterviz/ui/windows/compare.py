@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
-from clusterviz.data import Dataset
 from clusterviz.data.transform import project_points
 from clusterviz.model.registry import get_algorithm
 from clusterviz.session import SessionPair
@@ -33,7 +32,7 @@ from ..canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from ..controller import SessionController
 from ..canvas.layers import BackgroundLayers, layer_problem
 from ..panels.objective_plot import ObjectivePlot
-from ..canvas.palette import CLUSTER_COLOURS
+from ..canvas.palette import CLUSTER_COLOURS, cosmetic_pen
 
 LESSON_TITLE = "K-Means is EM with hard 0/1 responsibilities"
 LESSON_TEXT = (
@@ -108,15 +107,9 @@ class CompareView(QWidget):
 
     Parameters
     ----------
-    dataset : Dataset
-        The points (all columns are fitted; ``view_columns`` are drawn).
-    n_clusters : int
-        K of both fits.
-    initial_means : array_like of shape (n_clusters, n_features) or None
-        Hand-placed means both fits start from. None: both draw their start
-        with ``init`` and ``seed`` (the same means on both sides).
-    seed : int
-    init : {"random", "k-means++"}
+    pair : SessionPair
+        The two sessions (their data, K, start and seed); every column is
+        fitted, ``view_columns`` are drawn.
     view_columns : (int, int)
     projection : ndarray of shape (2, n_features) or None
         Drawn instead of ``view_columns`` (the main window's PCA view).
@@ -148,8 +141,7 @@ class CompareView(QWidget):
 
     stepped = Signal()
 
-    def __init__(self, dataset: Dataset, n_clusters: int, initial_means=None, *, seed: int = 0,
-                 init: str = "k-means++", view_columns: tuple[int, int] = (0, 1), steps_per_second: int = 3,
+    def __init__(self, pair: SessionPair, *, view_columns: tuple[int, int] = (0, 1), steps_per_second: int = 3,
                  projection=None, centre=None, parent=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("compareView")
@@ -158,14 +150,15 @@ class CompareView(QWidget):
         self._projection = None if projection is None else np.asarray(projection, dtype=np.float64)
         self._centre = None if centre is None else np.asarray(centre, dtype=np.float64)
         view = self._columns if self._projection is None else self._projection
+        dataset = pair.dataset
         self._shown_X = project_points(dataset.X, view, self._centre)  # (n_samples, 2) as drawn
 
-        self.pair = SessionPair(dataset, n_clusters, init=init, seed=seed, initial_means=initial_means)
+        self.pair = pair
         self.sessions = self.pair.sessions
         self.entries = {name: get_algorithm(name) for name in self.sessions}
         left, right = (entry.short_label for entry in self.entries.values())
         self.setWindowTitle(f"clusterviz — {left} beside {right} — {dataset.name}")
-        self._hand_placed = initial_means is not None
+        self._hand_placed = pair.sides[0].initial_means is not None
         self._failure: str | None = None  # why the last step of every side that tried failed
         self.controller = c = SessionController(self.pair, self)
         c.set_speed(steps_per_second)
@@ -182,9 +175,7 @@ class CompareView(QWidget):
         self.layers: dict[str, BackgroundLayers] = {}
         self._rings: dict[str, pg.ScatterPlotItem] = {}
         sides = QHBoxLayout()
-        ring_pen = QPen(QColor("#D55E00"))
-        ring_pen.setWidthF(2.5)
-        ring_pen.setCosmetic(True)
+        ring_pen = cosmetic_pen("#D55E00", 2.5)
         for side, entry in self.entries.items():
             name = _object_name(entry)
             title = _ElidedLabel(1)
@@ -313,10 +304,9 @@ class CompareView(QWidget):
         hand-placed initial means, if it has them): the left side starts
         exactly where the main window's K-Means would, and EM from the same
         means."""
-        return cls(session.dataset, session.n_clusters, session.initial_means, seed=session.seed,
-                   init=session.init, view_columns=tuple(session.view_columns), steps_per_second=steps_per_second,
-                   projection=getattr(session, "view_projection", None),
-                   centre=getattr(session, "view_center", None), parent=parent)
+        return cls(SessionPair.from_session(session), view_columns=tuple(session.view_columns),
+                   steps_per_second=steps_per_second, projection=session.view_projection,
+                   centre=session.view_center, parent=parent)
 
     @staticmethod
     def _button(name: str, text: str, tooltip: str) -> QPushButton:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+                               QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
 
 from clusterviz.data import Dataset
 from clusterviz.data.transform import explained_variance, pca_projection, standardise
+
+from ..panels.column_pair import ColumnPair
 
 #: View choices of `CsvDialog.view_mode`.
 VIEW_COLUMNS, VIEW_PCA = "columns", "pca"
@@ -91,19 +93,9 @@ class CsvDialog(QDialog):
                                    "principal axes (PCA).")
         self.view_combo.addItem("Two columns", VIEW_COLUMNS)
         self.view_combo.addItem("PCA projection (first two principal axes)", VIEW_PCA)
-        self.x_combo = QComboBox()
-        self.x_combo.setObjectName("csvXCombo")
-        self.x_combo.setToolTip("Fitted column on the horizontal axis.")
-        self.y_combo = QComboBox()
-        self.y_combo.setObjectName("csvYCombo")
-        self.y_combo.setToolTip("Fitted column on the vertical axis.")
-        pair = QWidget()
-        pair_row = QHBoxLayout(pair)
-        pair_row.setContentsMargins(0, 0, 0, 0)
-        pair_row.addWidget(self.x_combo, 1)
-        pair_row.addWidget(QLabel("vs"))
-        pair_row.addWidget(self.y_combo, 1)
-        self.pair_box = pair
+        self.pair_box = pair = ColumnPair(("csvXCombo", "csvYCombo"), ("Fitted column on the horizontal axis.",
+                                                                       "Fitted column on the vertical axis."))
+        self.x_combo, self.y_combo = pair.x_combo, pair.y_combo
 
         self.problem_label = QLabel()
         self.problem_label.setObjectName("csvProblem")
@@ -289,7 +281,7 @@ def set_pca_view(window, on: bool) -> bool:
     controller = window.controller
     session = controller.session
     if not on:
-        if getattr(session, "view_projection", None) is None:
+        if session.view_projection is None:
             return True
         return controller.set_view_projection(None)
     try:
@@ -305,7 +297,7 @@ def sync_projection_view(window) -> None:
     """After the view changed: PCA axis titles, the action's check mark, and
     the column choice (not used while a projection is shown)."""
     session = window.session
-    projected = getattr(session, "view_projection", None) is not None
+    projected = session.view_projection is not None
     if projected:
         window.canvas.set_axis_labels(projection_axis_labels(session))
     action = getattr(window, "pca_view_action", None)
