@@ -817,7 +817,7 @@ class RandomUse:
 
     def do_dock(self) -> str:
         w = self.window
-        dock = w.selection_dock if self.rng.random() < 0.5 else w.restarts_dock
+        dock = w.docks.choosing_k_dock if self.rng.random() < 0.5 else w.restarts_dock
         dock.toggleViewAction().trigger()
         return f"{dock.objectName()} {dock.isVisible()}"
 
@@ -834,7 +834,7 @@ class RandomUse:
         return outcome
 
     def do_sweep(self) -> str:
-        panel = self.window.selection_panel
+        panel = self.window.docks.choosing_k
         panel.k_max_spin.setValue(int(self.rng.integers(2, 6)))
         return self._start_cancel(panel.run_sweep, panel.job, panel.cancel_sweep)
 

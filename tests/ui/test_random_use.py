@@ -46,7 +46,7 @@ def driven(qtbot, tmp_path):
 
     yield window, make
     window.controller.shutdown()
-    window.selection_panel.shutdown()
+    window.docks.choosing_k.shutdown()
     window.restarts_panel.shutdown()
 
 
