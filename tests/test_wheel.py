@@ -25,6 +25,8 @@ import pytest
 from clusterviz.data import BUILTIN_DATASETS
 
 ROOT = Path(__file__).resolve().parents[1]
+# One worker builds and installs the wheel once for every test here.
+pytestmark = pytest.mark.xdist_group("wheel")
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".pytest_cache", ".hypothesis",
