@@ -188,6 +188,7 @@ def run(s: Session, max_steps: int = 40) -> Session:
 # ----------------------------------------------------------------------
 # Every algorithm x init x extreme data set x K, through the Session
 # ----------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ALGORITHM_NAMES)
 def test_session_steps_without_nan(algorithm):
     failures = Failures()
@@ -388,6 +389,7 @@ def million_duplicates() -> Dataset:
     return _dataset("million", X)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ALGORITHM_NAMES)
 def test_a_million_duplicate_points(million_duplicates, algorithm):
     failures = Failures()

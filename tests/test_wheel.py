@@ -16,7 +16,6 @@ import sys
 import sysconfig
 import tomllib
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
@@ -25,6 +24,8 @@ import pytest
 from clusterviz.data import BUILTIN_DATASETS
 
 ROOT = Path(__file__).resolve().parents[1]
+# One worker builds and installs the wheel once for every test here.
+pytestmark = pytest.mark.xdist_group("wheel")
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".pytest_cache", ".hypothesis",
@@ -131,23 +132,34 @@ def test_venv_imports_the_installed_copy_not_the_checkout(installed):
     assert "--screenshot" in _checked([str(script), "--help"], cwd=installed["work"]).stdout
 
 
+#: Run inside the venv from outside the checkout: the app's command-line entry
+#: point once per built-in data set, in one process (a process each would
+#: spend most of its time importing Qt). Prints "name exit-code" per data set.
+_EVERY_DATASET = """
+import sys
+from clusterviz.app import main
+from clusterviz.data import BUILTIN_DATASETS
+for name in BUILTIN_DATASETS:
+    code = main(["--dataset", name, "--steps", "2", "--screenshot", name + ".png"])
+    print(name, code, flush=True)
+"""
+
+
+def _is_png(path: Path) -> bool:
+    return path.is_file() and path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
 @pytest.mark.slow
 def test_installed_app_runs_every_builtin_dataset(installed):
-    names = _checked([str(installed["python"]), "-c",
-                      "from clusterviz.data import BUILTIN_DATASETS; print(*BUILTIN_DATASETS)"],
-                     cwd=installed["work"]).stdout.split()
-    assert names == list(BUILTIN_DATASETS)
+    work = installed["work"]
+    # The failing command of the bug report, as its own process.
+    _checked([str(installed["python"]), "-m", "clusterviz", "--dataset", "iris", "--steps", "2",
+              "--screenshot", "cli-iris.png"], cwd=work)
+    assert _is_png(work / "cli-iris.png"), "python -m clusterviz wrote no PNG screenshot"
 
-    def run(name: str) -> str | None:
-        png = installed["work"] / f"{name}.png"
-        result = _run([str(installed["python"]), "-m", "clusterviz", "--dataset", name, "--steps", "2",
-                       "--screenshot", png.name], cwd=installed["work"])
-        if result.returncode != 0:
-            return f"{name}: exit code {result.returncode}: {result.stderr.strip()[-1500:]}"
-        if not png.is_file() or not png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"):
-            return f"{name}: no PNG screenshot written"
-        return None
-
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        failures = [failure for failure in pool.map(run, names) if failure]
-    assert not failures, "\n".join(failures)
+    result = _checked([str(installed["python"]), "-c", _EVERY_DATASET], cwd=work)
+    runs = [line.split() for line in result.stdout.splitlines()]
+    assert [name for name, _code in runs] == list(BUILTIN_DATASETS), result.stdout
+    failures = [f"{name}: exit code {code}" for name, code in runs if code != "0"]
+    failures += [f"{name}: no PNG screenshot written" for name, _code in runs if not _is_png(work / f"{name}.png")]
+    assert not failures, "\n".join(failures) + "\n" + result.stderr[-3000:]

@@ -904,9 +904,10 @@ class RandomUse:
             w.activateWindow()
             self.wait_until(w.isActiveWindow, 2000)
         combo = QKeySequence(key)[0]
+        start = self._stepped
         QTest.keyClick(w, combo.key(), combo.keyboardModifiers())
-        if w.controller.playing:  # Space started play: let it tick, then Space again
-            self.wait_until(lambda: not w.controller.playing, 300)
+        if w.controller.playing:  # Space started play: let it tick once, then Space again
+            self.wait_until(lambda: self._stepped > start or not w.controller.playing, 8000)
             if w.controller.playing:
                 QTest.keyClick(w, Qt.Key.Key_Space)
             if w.controller.playing:

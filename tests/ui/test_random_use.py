@@ -50,6 +50,7 @@ def driven(qtbot, tmp_path):
     window.restarts_panel.shutdown()
 
 
+@pytest.mark.slow
 def test_500_random_actions_break_nothing(driven):
     window, make = driven
     summary = make().run(CI_ACTIONS)
