@@ -337,7 +337,7 @@ class RestartsPanel(QWidget):
                               f"after {run.n_iter} iterations{'' if run.converged else ' (not converged)'}. "
                               "Click to load this start into the canvas.")
             button.setAutoRaise(True)
-            button.setStyleSheet(f"QToolButton {{ colour: {METHOD_COLOURS.get(method, '#222222')}; }}")
+            button.setStyleSheet(f"QToolButton {{ color: {METHOD_COLOURS.get(method, '#222222')}; }}")
             button.clicked.connect(lambda _checked=False, r=run: self.load_run(r))
             self.gallery_layout.addWidget(button, i // columns, i % columns)
             self.thumbnails.append(button)
