@@ -1,4 +1,4 @@
-"""Numerical extremes (issue 8): every algorithm, every initialisation, through
+"""Numerical extremes: every algorithm, every initialisation, through
 the Session and through the models directly.
 
 The data: coordinates spread near 1e12 and near 1e-12, coordinates near 1e12

@@ -1,4 +1,4 @@
-"""Fuzzing `load_csv` (issue 8): every mutated file either loads -- finite
+"""Fuzzing `load_csv`: every mutated file either loads -- finite
 numbers, at least two columns -- or raises `DataError`, never anything else
 (pytest turns warnings into errors, so a numpy RuntimeWarning fails too);
 and opening it into a Session the way the app does never changes the open

@@ -1,4 +1,4 @@
-"""Fuzzing session files (issue 8): every mutated file either opens -- a
+"""Fuzzing session files: every mutated file either opens -- a
 Session with finite data, a finite shown state (or a `problem`) and a view
 that keeps the points finite -- or raises `DataError`, never anything else;
 and opening it the way the app does (`load_session_file`, then
