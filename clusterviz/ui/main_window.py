@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         self._on_data_changed()
         # Choosing K, the restarts gallery and k-means++ seeding: docks, View and Run menu entries.
         self.docks = ChoosingDocks(self)
-        self.restarts_panel, self.restarts_dock = self.docks.restarts, self.docks.restarts_dock
+        self.restarts_dock = self.docks.restarts_dock
         self.seeding_view = self.docks.seeding
         # Canvas tools, class palette, undo stack and the Edit menu.
         self.tools = CanvasTools(self.canvas, self.controller, parent=self)
@@ -207,6 +207,11 @@ class MainWindow(QMainWindow):
     def session(self):
         """The session shown: always the controller's current one."""
         return self.controller.session
+
+    @property
+    def restarts_panel(self):
+        """The restarts panel (built on first use, see `ChoosingDocks`)."""
+        return self.docks.restarts
 
     def _on_session_replaced(self, session) -> None:
         self.layers.set_session(session)

@@ -352,6 +352,7 @@ def test_play_and_pause_stop_both_sides(compare, qtbot):
     assert view.step_index == max(cursors) - 1 and not view.playing
 
 
+@pytest.mark.slow
 def test_big_data_steps_both_sides_on_workers_in_lockstep(compare, qtbot):
     _, view = compare(dataset=_overlapping())
     km, em = view.sessions["kmeans"], view.sessions["gmm"]

@@ -46,8 +46,8 @@ def driven(qtbot, tmp_path):
 
     yield window, make
     window.controller.shutdown()
-    window.docks.choosing_k.shutdown()
-    window.restarts_panel.shutdown()
+    for panel in window.docks.built_panels():  # the panels the actions opened
+        panel.shutdown()
 
 
 @pytest.mark.slow

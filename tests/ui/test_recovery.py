@@ -247,6 +247,7 @@ class Child:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.slow
 def test_paint_kill_relaunch_restore_in_real_processes(tmp_path):
     painter = Child(tmp_path, "paint", "5")
     try:

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QDockWidget, QToolButton
 
 from clusterviz.data import builtin_dataset
@@ -29,6 +30,19 @@ def test_dock_is_hidden_and_in_the_view_menu(make_window, qtbot):
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
     assert dock.toggleViewAction() in view_menu.actions()
     assert window.restarts_panel.restarts_spin.value() == 20
+
+
+def test_panels_are_built_when_their_docks_first_open(make_window, qtbot):
+    window = make_window(show=True)
+    docks = window.docks
+    assert not docks.restarts_dock.built and not docks.choosing_k_dock.built
+    assert window.findChild(QCheckBox, "seedingCheck") is None and docks.built_panels() == []
+    window.findChild(QAction, "restartsPanelAction").trigger()
+    assert docks.restarts_dock.built and docks.restarts_dock.widget() is docks.restarts
+    assert docks.restarts_dock.isVisible() and not docks.choosing_k_dock.built
+    assert docks.built_panels() == [docks.restarts]
+    window.findChild(QAction, "selectionPanelAction").trigger()
+    assert docks.choosing_k_dock.widget() is docks.choosing_k and len(docks.built_panels()) == 2
 
 
 @pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "soft-kmeans"])
@@ -142,6 +156,7 @@ def test_no_state_gives_a_message(make_window, qtbot):
 def test_seeding_step_by_step_then_lloyd(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"), init="random", n_clusters=4, seed=5)
     view = window.seeding_view
+    window.restarts_dock.show()  # the panel, with its seedingCheck, is built when its dock first opens
     check = window.findChild(QCheckBox, "seedingCheck")
     session, c = window.session, window.controller
     check.setChecked(True)
@@ -176,7 +191,10 @@ def test_seeding_step_by_step_then_lloyd(make_window, qtbot):
 def test_seeding_restarts_on_reset_and_turns_off_for_other_starts(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"))
     view, c = window.seeding_view, window.controller
-    view.action.trigger()
+    view.action.trigger()  # the action works before the restarts panel exists
+    assert not window.docks.restarts_dock.built and view.enabled
+    window.restarts_dock.show()  # built now: its seedingCheck mirrors the mode
+    assert window.findChild(QCheckBox, "seedingCheck").isChecked()
     c.step()
     c.step()
     c.set_seed(9)

@@ -9,18 +9,53 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 
 
 class _CloseWatcher(QObject):
-    """Stops background jobs when the main window closes."""
+    """Stops the background jobs of the panels built so far when the main window closes."""
 
-    def __init__(self, window, panels) -> None:
+    def __init__(self, window, built_panels) -> None:
         super().__init__(window)
-        self._panels = panels
+        self._built_panels = built_panels
         window.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # Qt override
         if event.type() == QEvent.Type.Close:
-            for panel in self._panels:
+            for panel in self._built_panels():
                 panel.shutdown()
         return False
+
+
+class LazyDock(QDockWidget):
+    """A dock whose panel is built the first time the dock is shown (its
+    View-menu action, its shortcut, ``show()``) or asked for (`panel`).
+
+    Parameters
+    ----------
+    build : callable
+        Returns the panel widget; called once.
+    """
+
+    def __init__(self, title: str, parent, build) -> None:
+        super().__init__(title, parent)
+        self._build = build
+        self._panel: QWidget | None = None
+
+    @property
+    def built(self) -> bool:
+        """Whether the panel exists yet."""
+        return self._panel is not None
+
+    @property
+    def panel(self) -> QWidget:
+        """The panel in the dock, built now if it was not yet."""
+        if self._panel is None:
+            self._panel = panel = self._build()
+            panel.setMinimumWidth(DOCK_MIN_WIDTH)
+            self.setWidget(panel)
+        return self._panel
+
+    def setVisible(self, visible: bool) -> None:  # Qt override: every way of showing comes here
+        if visible and self._panel is None:
+            self.panel
+        super().setVisible(visible)
 
 
 #: Size of a dock's tool window the first time it opens (clamped to the screen).
@@ -89,13 +124,12 @@ class _DockBehaviour(QObject):
             self.dock.raise_()
 
 
-def make_dock(window, widget: QWidget, title: str, name: str, tooltip: str) -> QDockWidget:
-    dock = QDockWidget(title, window)
+def make_dock(window, build, title: str, name: str, tooltip: str) -> LazyDock:
+    """A dock of ``window`` whose panel ``build()`` makes on first use."""
+    dock = LazyDock(title, window, build)
     dock.setObjectName(name)
     dock.setToolTip(tooltip)
-    dock.setWidget(widget)
     dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-    widget.setMinimumWidth(DOCK_MIN_WIDTH)
     return dock
 
 
@@ -106,32 +140,33 @@ class ChoosingDocks:
     The docks open as floating tool windows beside the main window, so the
     canvas keeps its size (on a 1024-px projector a docked panel would squeeze
     it); the title bar's float button, or a double-click on it, docks them on
-    the right, tabbed.
+    the right, tabbed. The docks, their actions and menu entries exist from the
+    start; each panel is built the first time its dock is shown or the panel
+    is asked for (a window that never opens them never pays for their plots).
 
     Attributes
     ----------
     choosing_k : ChoosingKPanel
+        Built on first access.
     restarts : RestartsPanel
+        Built on first access; its ``seedingCheck`` mirrors ``seeding.action``.
     seeding : SeedingView
-    choosing_k_dock, restarts_dock : QDockWidget
+        The k-means++ seeding overlay and its ``seedingAction``, always there.
+    choosing_k_dock, restarts_dock : LazyDock
         Named ``selectionPanel`` and ``restartsPanel``.
     """
 
     def __init__(self, window) -> None:
-        from .choosing_k import ChoosingKPanel
-        from .restarts import RestartsPanel
         from .seeding_view import SeedingView
 
-        controller = window.controller
-        self.choosing_k = selection = ChoosingKPanel(controller)
-        self.restarts = restarts = RestartsPanel(controller)
+        self._controller = controller = window.controller
         self.seeding = seeding = SeedingView(window.canvas, controller)
-        restarts.attach_seeding(seeding)
 
-        sel_dock = make_dock(window, selection, "Choosing K", "selectionPanel",
+        sel_dock = make_dock(window, self._build_choosing_k, "Choosing K", "selectionPanel",
                              "Elbow, BIC/AIC and silhouette over K, and the silhouette of the shown clustering.")
-        res_dock = make_dock(window, restarts, "Restarts and initialisation", "restartsPanel",
+        res_dock = make_dock(window, self._build_restarts, "Restarts and initialisation", "restartsPanel",
                              "Many runs from random and k-means++ starts: how much the start matters.")
+        self.choosing_k_dock, self.restarts_dock = sel_dock, res_dock
         # Docked (by the user), they share the right-hand area as tabs; by default they float.
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sel_dock)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, res_dock)
@@ -140,8 +175,6 @@ class ChoosingDocks:
         res_dock.hide()
         sel_dock.setFloating(True)
         res_dock.setFloating(True)
-        # Recompute the silhouette diagram when the dock comes into view.
-        sel_dock.visibilityChanged.connect(lambda visible: visible and selection.refresh_silhouette())
 
         self.behaviours = []
         for dock, shortcut, tip, name, offset in (
@@ -160,5 +193,33 @@ class ChoosingDocks:
         window.run_menu.addSeparator()
         window.run_menu.addAction(seeding.action)
         window.addAction(seeding.action)
-        self._close_watcher = _CloseWatcher(window, (selection, restarts))
-        self.choosing_k_dock, self.restarts_dock = sel_dock, res_dock
+        self._close_watcher = _CloseWatcher(window, self.built_panels)
+
+    @property
+    def choosing_k(self):
+        """The Choosing K panel (built now if it was not yet)."""
+        return self.choosing_k_dock.panel
+
+    @property
+    def restarts(self):
+        """The restarts panel (built now if it was not yet)."""
+        return self.restarts_dock.panel
+
+    def built_panels(self) -> list:
+        """The panels built so far (those with jobs to stop on close)."""
+        return [dock.panel for dock in (self.choosing_k_dock, self.restarts_dock) if dock.built]
+
+    def _build_choosing_k(self):
+        from .choosing_k import ChoosingKPanel
+
+        panel = ChoosingKPanel(self._controller)
+        # Recompute the silhouette diagram when the dock comes into view.
+        self.choosing_k_dock.visibilityChanged.connect(lambda visible: visible and panel.refresh_silhouette())
+        return panel
+
+    def _build_restarts(self):
+        from .restarts import RestartsPanel
+
+        panel = RestartsPanel(self._controller)
+        panel.attach_seeding(self.seeding)
+        return panel
