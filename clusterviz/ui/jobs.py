@@ -339,7 +339,9 @@ class BackgroundJob(QObject):
         for worker in [*self._old, *([self._worker] if self._worker is not None else [])]:
             worker.shutdown(wait=True)
         self._old.clear()
-        self._task = None
+        running, self._task = self._task is not None, None
+        if running:
+            self.running_changed.emit(False)
 
     def _end(self, task: Task, outcome: str, payload) -> None:
         assert QThread.currentThread() is self.thread(), "job results must arrive on the GUI thread"

@@ -532,6 +532,7 @@ class MainWindow(QMainWindow):
             event.ignore()  # Cancel: unsaved painted points stay
             return
         self.controller.shutdown()
+        self.docks.shutdown()  # no Choosing K or restarts job outlives the window
         if not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):  # not a --screenshot window
             self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:

@@ -256,3 +256,24 @@ def test_objectives_are_written_as_the_status_line_writes_them(make_window, qtbo
 def job_threads(name: str) -> list[threading.Thread]:
     """The live worker threads of the background job ``name``."""
     return [t for t in threading.enumerate() if t.name == f"clusterviz-{name}"]
+
+
+def test_a_cancelled_quit_keeps_a_running_job(make_window, qtbot, tmp_path):
+    """Save / Discard / Cancel on quit, answered Cancel: the window stays, and
+    so do the restarts it is running; the results still arrive."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(builtin_dataset("old_faithful"), algorithm="gmm", show=True)
+    recovery = window.start_crash_recovery(tmp_path, delay_ms=1000)
+    answers = []
+    recovery.ask = lambda question, text: answers.append(question) or (
+        QMessageBox.StandardButton.Cancel if len(answers) == 1 else QMessageBox.StandardButton.Discard)
+    window.controller.add_point(3.0, 70.0)  # unsaved painted points: quitting asks
+    panel = window.restarts_panel
+    panel.restarts_spin.setValue(4)
+    with qtbot.waitSignal(panel.job.finished, timeout=60000):
+        assert panel.run()
+        assert not window.close() and answers == ["quit"]  # Cancel: the window stays open
+        assert panel.job.is_running() and not panel.run_button.isEnabled()
+    assert len(panel.runs) == 8 and panel.run_button.isEnabled()
+    recovery.finish()

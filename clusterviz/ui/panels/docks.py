@@ -8,21 +8,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 
-class _CloseWatcher(QObject):
-    """Stops the background jobs of the panels built so far when the main window closes."""
-
-    def __init__(self, window, built_panels) -> None:
-        super().__init__(window)
-        self._built_panels = built_panels
-        window.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:  # Qt override
-        if event.type() == QEvent.Type.Close:
-            for panel in self._built_panels():
-                panel.shutdown()
-        return False
-
-
 class LazyDock(QDockWidget):
     """A dock whose panel is built the first time the dock is shown (its
     View-menu action, its shortcut, ``show()``) or asked for (`panel`).
@@ -193,7 +178,6 @@ class ChoosingDocks:
         window.run_menu.addSeparator()
         window.run_menu.addAction(seeding.action)
         window.addAction(seeding.action)
-        self._close_watcher = _CloseWatcher(window, self.built_panels)
 
     @property
     def choosing_k(self):
@@ -208,6 +192,12 @@ class ChoosingDocks:
     def built_panels(self) -> list:
         """The panels built so far (those with jobs to stop on close)."""
         return [dock.panel for dock in (self.choosing_k_dock, self.restarts_dock) if dock.built]
+
+    def shutdown(self) -> None:
+        """Stop the background jobs of the panels built so far (the window
+        calls it once its close is confirmed)."""
+        for panel in self.built_panels():
+            panel.shutdown()
 
     def _build_choosing_k(self):
         from .choosing_k import ChoosingKPanel
