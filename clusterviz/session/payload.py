@@ -108,14 +108,14 @@ def _use_start(session, start: dict, n_seeds: int, name: str) -> None:
     if (covs is None) != (entries[session.n_seed_entries].covariances is None):
         raise DataError(f"{name}: field 'timeline.start.covariances' does not suit the algorithm "
                         f"{session.algorithm!r}.")
-    session.start_from(FitState(
-        iteration=0, phase="init", means=_frozen(start["means"]), weights=_frozen(start["weights"]),
-        objective=float(start["objective"]), covariances=None if covs is None else _frozen(covs),
-        converged=False, notes=tuple(start["notes"]) if "notes" in start else (),
-    ), after_picks=n_seeds > 0)
-    try:  # the stored start must be usable (e.g. positive definite) and match its objective
+    try:  # the stored start must suit the fit, be usable (e.g. positive definite) and match its objective
+        session.start_from(FitState(
+            iteration=0, phase="init", means=_frozen(start["means"]), weights=_frozen(start["weights"]),
+            objective=float(start["objective"]), covariances=None if covs is None else _frozen(covs),
+            converged=False, notes=tuple(start["notes"]) if "notes" in start else (),
+        ), after_picks=n_seeds > 0)
         check = session.model.e_step(session.prepared, session.timeline[n_seeds])
-    except ModelError as err:
+    except ValueError as err:  # ModelError included
         raise DataError(f"{name}: field 'timeline.start' cannot be used: {err}") from None
     if not np.isclose(check.objective, start["objective"], rtol=1e-6,
                       atol=1e-9 * max(1.0, abs(float(start["objective"])))):

@@ -73,3 +73,35 @@ def test_start_from_replaces_the_init_entry_after_the_picks():
     empty = Session(n_clusters=3)
     with pytest.raises(ValueError, match="no fit"):
         empty.start_from(start)
+
+
+def test_start_from_refuses_a_start_of_another_shape_and_keeps_the_timeline():
+    import dataclasses
+
+    import numpy as np
+    import pytest
+
+    from clusterviz.data import builtin_dataset
+    from clusterviz.model import ModelError
+    from clusterviz.session import Session
+
+    for algorithm in ("kmeans", "gmm"):
+        session = Session(builtin_dataset("three_blobs"), algorithm=algorithm, n_clusters=3)
+        session.step()
+        before = list(session.timeline)
+        start = before[0]
+        wrong = [dataclasses.replace(start, means=np.zeros((5, 3))),
+                 dataclasses.replace(start, weights=np.full(4, 0.25))]
+        if start.covariances is not None:
+            wrong.append(dataclasses.replace(start, covariances=None))
+        for entry in wrong:
+            with pytest.raises(ValueError, match="shape"):
+                session.start_from(entry)
+            assert session.timeline == before
+        with pytest.raises(ModelError):  # the right shape, but no number the model can use
+            session.start_from(dataclasses.replace(start, means=np.full((3, 2), np.nan)))
+        assert session.timeline == before and session.info_text()
+        moved = dataclasses.replace(start, means=start.means + 0.5)
+        session.start_from(moved)
+        np.testing.assert_array_equal(session.timeline[0].means, moved.means)
+        assert len(session.timeline) == 1 and session.step() is not None
