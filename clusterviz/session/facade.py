@@ -325,31 +325,10 @@ class Session:
     def start_from(self, entry: FitState, after_picks: bool = True) -> FitState | None:
         """Start the fit at ``entry``, an "init" snapshot (such as a session
         file's start), after the k-means++ picks shown (none with
-        ``after_picks=False``); cursor 0.
-
-        Raises
-        ------
-        ValueError
-            If ``entry`` is not an "init" state, its means, weights or
-            covariances do not have the shapes of this fit's start, or there
-            is no fit (see `problem`).
-        ModelError
-            If the model cannot use its parameters on these data (not
-            finite, a covariance not positive definite).
-        The timeline is unchanged when it raises.
-        """
-        entries = self._timeline.entries
-        if entries and isinstance(entry, FitState):
-            start = entries[self.n_seed_entries]
-            for name in ("means", "weights", "covariances"):
-                given, wanted = getattr(entry, name), getattr(start, name)
-                given_shape = None if given is None else np.shape(given)
-                wanted_shape = None if wanted is None else np.shape(wanted)
-                if given_shape != wanted_shape:
-                    raise ValueError(f"entry.{name} has shape {given_shape}, but this fit's start has "
-                                     f"{wanted_shape}.")
-            self._model.e_step(self.prepared, entry.without_assignments())
-        self._timeline.start_from(entry, after_picks, self.problem)
+        ``after_picks=False``); cursor 0. Raises ValueError (ModelError when
+        the model cannot use its parameters) as `Timeline.start_from` says,
+        and then the timeline is unchanged."""
+        self._timeline.start_from(entry, after_picks, self.problem, self._model, self.prepared)
         return self.state
 
     def reset(self) -> FitState | None:

@@ -252,14 +252,35 @@ class Timeline:
         self._shown.clear()
         self.version += 1
 
-    def start_from(self, entry: FitState, after_picks: bool = True, problem: str | None = None) -> None:
+    def start_from(self, entry: FitState, after_picks: bool = True, problem: str | None = None,
+                   model=None, X=None) -> None:
         """Restart with the pick entries (``after_picks``) and then ``entry``,
-        an "init" state (stored without assignments). ValueError for another
-        phase, or when there are no entries (``problem`` says why)."""
+        an "init" state (stored without assignments), the entries unchanged
+        if it raises.
+
+        Raises
+        ------
+        ValueError
+            For another phase; when ``entry``'s means, weights or covariances
+            do not have the shapes of the current start; or when there are
+            no entries (``problem`` says why).
+        ModelError
+            When ``model`` (given with the data ``X``) cannot use the
+            parameters (not finite, a covariance not positive definite).
+        """
         if not isinstance(entry, FitState) or entry.phase != "init":
             raise ValueError(f"entry={entry!r} should be a FitState of phase 'init'.")
         if not self.entries:
             raise ValueError(f"There is no fit to start: {problem}")
+        start = self.entries[self.n_seeds]
+        for name in ("means", "weights", "covariances"):
+            given, wanted = getattr(entry, name), getattr(start, name)
+            given_shape = None if given is None else np.shape(given)
+            wanted_shape = None if wanted is None else np.shape(wanted)
+            if given_shape != wanted_shape:
+                raise ValueError(f"entry.{name} has shape {given_shape}, but this fit's start has {wanted_shape}.")
+        if model is not None:
+            model.e_step(X, entry.without_assignments())
         self.restart((self.entries[:self.n_seeds] if after_picks else []) + [entry.without_assignments()])
 
     def bump(self) -> None:
