@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import DataError, Dataset
+from .limits import MAX_CSV_BYTES, read_regular_file
 
 __all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS"]
 
@@ -254,15 +255,9 @@ def _column_kind(numeric: np.ndarray, missing: np.ndarray) -> str:
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, decoded as UTF-8 (a leading BOM is dropped)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path.name}: no such file ({path}).") from None
-    except IsADirectoryError:
-        raise DataError(f"{path.name} is a folder, not a CSV file ({path}).") from None
-    except OSError as exc:
-        raise DataError(f"{path.name}: cannot read the file ({exc.strerror}).") from None
+    """The file's text, decoded as UTF-8 (a leading BOM is dropped); only a
+    regular file of at most `MAX_CSV_BYTES` is read (see `read_regular_file`)."""
+    data = read_regular_file(path, MAX_CSV_BYTES, "CSV file")
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         raise DataError(
             f"{path.name} is UTF-32 text; save it as UTF-8 (\"CSV UTF-8\") and load it again."

@@ -58,6 +58,12 @@ completes that iteration). `load_session_file` checks the structure, types
 and shapes; `clusterviz.session.Session.from_payload` replays the timeline
 and checks that it reproduces the stored objectives.
 
+Sizes are checked against what the app shows before anything is built
+for them (`clusterviz.data.limits`): at most `MAX_CLUSTERS` clusters,
+`MAX_FEATURES` columns, `MAX_TIMELINE_ENTRIES` timeline entries, class codes
+up to `MAX_CLASS_CODE` when no class names are given; only a regular file of
+at most `MAX_SESSION_BYTES` is read.
+
 Every problem raises `clusterviz.data.DataError` with a message naming the
 file and the field, e.g. ``"lesson.clusterviz: field 'dataset.X' row 3 has 2
 numbers; expected 4."``. Files from a newer version are refused with their
@@ -72,6 +78,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .dataset import DataError
+from .limits import (MAX_CLASS_CODE, MAX_CLUSTERS, MAX_FEATURES, MAX_SESSION_BYTES, MAX_TIMELINE_ENTRIES,
+                     read_regular_file)
 
 __all__ = ["FORMAT_KEY", "FORMAT_VERSION", "FILE_SUFFIX", "save_session_file", "load_session_file",
            "check_payload"]
@@ -144,10 +152,9 @@ def load_session_file(path: str | os.PathLike[str], choices: Mapping[str, tuple[
     """
     path = Path(path)
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise DataError(f"{name}: cannot read the session file: {err.strerror or err}.") from None
+    if not os.path.lexists(path):
+        raise DataError(f"{name}: cannot read the session file: no such file ({path}).")
+    raw = read_regular_file(path, MAX_SESSION_BYTES, "session file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -311,16 +318,21 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     if not isinstance(columns, list) or not columns or not all(isinstance(x, str) for x in columns):
         raise c.fail("dataset.columns", f"should be a non-empty list of column names; got {_kind(columns)}.")
     d = len(columns)
+    if d > MAX_FEATURES:
+        raise c.fail("dataset.columns", f"has {d} columns; clusterviz shows at most {MAX_FEATURES}.")
     X = c.matrix(c.get(data, "X", "dataset.X"), "dataset.X", None, d)
     n = len(X)
     labels = c.get(data, "labels", "dataset.labels")
     class_names = c.get(data, "class_names", "dataset.class_names")
     if labels is not None:
+        # Every code below the largest gets a name: without names given, codes stay small
+        # (with names, each code must have one; checked below).
+        top_code = _MAX_INT if isinstance(class_names, list) else MAX_CLASS_CODE
         if not isinstance(labels, list) or len(labels) != n:
             raise c.fail("dataset.labels", f"should be a list of {n} class codes; got {_kind(labels)}.")
         for i, v in enumerate(labels):
-            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= _MAX_INT:
-                raise c.fail(f"dataset.labels[{i}]", f"should be a class code 0..{_MAX_INT}; got {_kind(v)}.")
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= top_code:
+                raise c.fail(f"dataset.labels[{i}]", f"should be a class code 0..{top_code}; got {_kind(v)}.")
     if class_names is not None:
         if labels is None:
             raise c.fail("dataset.class_names", "is given without 'dataset.labels'.")
@@ -334,6 +346,8 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     choices = choices or {}
     c.string(settings, "algorithm", "settings.algorithm", choices.get("algorithm"))
     k = c.integer(settings, "n_clusters", "settings.n_clusters", 1)
+    if k > MAX_CLUSTERS:
+        raise c.fail("settings.n_clusters", f"is {k}; clusterviz fits at most {MAX_CLUSTERS} clusters.")
     c.string(settings, "init", "settings.init", choices.get("init"))
     c.integer(settings, "seed", "settings.seed", 0)
     c.string(settings, "covariance_type", "settings.covariance_type", choices.get("covariance_type"))
@@ -385,6 +399,9 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     for i in range(1, len(phases)):
         if phases[i] == "E" and phases[i - 1] == "E":
             raise c.fail("timeline.phases", f"has two 'E' entries in a row at {i - 1} and {i}.")
+    if len(phases) > MAX_TIMELINE_ENTRIES:
+        raise c.fail("timeline.phases", f"has {len(phases)} entries; clusterviz replays at most "
+                                        f"{MAX_TIMELINE_ENTRIES}.")
     objectives = c.get(timeline, "objectives", "timeline.objectives")
     c.vector(objectives, "timeline.objectives", len(phases))
     cursor = c.integer(timeline, "cursor", "timeline.cursor", 0)

@@ -27,6 +27,10 @@ _COLLAPSE_RATIO = 1e-8
 # ... and is too small to compute with (an error) below this fraction of the
 # larger of its own largest variance and the data's mean variance.
 _SINGULAR_RATIO = 1e-15
+# Data whose mean variance is positive but below this cannot be fitted with
+# Gaussians: its variances (and reg_covar scaled to them) fall into or below
+# the subnormal floats, and the precisions overflow.
+_SMALLEST_SPREAD = np.finfo(np.float64).tiny * 1e6
 # A component whose responsibilities sum to less than this has "no points".
 _EMPTY_COUNT = 1e-8
 
@@ -145,6 +149,8 @@ class GaussianMixture(SteppableModel):
         if fitting and data.n_samples < self.n_components:
             check_data(data.X, self.n_components)  # raises, quoting both numbers
         check_covariance_size(self.n_components, data.n_features)
+        if fitting:
+            check_spread(data.X)
         return data
 
     def _check_weights_init(self) -> np.ndarray | None:
@@ -527,6 +533,27 @@ class GaussianMixture(SteppableModel):
         return -2 * self.score(data) * data.n_samples + 2 * self._n_parameters()
 
 
+def check_spread(X) -> None:
+    """Raise a ModelError when the data's spread is too small for Gaussians.
+
+    Data scaled near 1e-160 has variances near 1e-320: below the smallest
+    normal float, so every covariance computed from it rounds to zero and
+    its precision to infinity. Identical points (no spread at all) are
+    fine: ``reg_covar`` gives them a width.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        return
+    with np.errstate(all="ignore"):
+        variance = float(np.mean(np.var(X, axis=0)))
+    if 0.0 < variance < _SMALLEST_SPREAD:
+        raise ModelError(
+            f"The data's spread is too small to fit Gaussians: its mean variance is {variance:.3g}, "
+            f"below the {_SMALLEST_SPREAD:.3g} floating-point numbers can compute with. "
+            "Rescale the data (e.g. multiply it by a large factor, or standardise its columns) and fit again."
+        )
+
+
 def broad_start(X, means, covariance_type: str = "full", reg_covar: float = 1e-6) -> dict:
     """Keyword arguments that start EM at ``means`` with broad components.
 
@@ -551,6 +578,7 @@ def broad_start(X, means, covariance_type: str = "full", reg_covar: float = 1e-6
     X = np.asarray(X, dtype=np.float64)
     means = np.array(means, dtype=np.float64)
     K, D = means.shape
+    check_spread(X)
     check_covariance_size(K, D)  # before np.cov allocates D x D numbers
     covariance = np.atleast_2d(np.cov(X, rowvar=False, bias=True)) + reg_covar * np.eye(D)
     precision = np.linalg.solve(covariance, np.eye(D))

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clusterviz.data.limits import MAX_CLUSTERS
 from clusterviz.model import registry
 from clusterviz.model.registry import Algorithm, ModelSettings
 
-__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "COVARIANCE_TYPES", "INITS", "SessionSettings",
+__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "COVARIANCE_TYPES", "INITS", "MAX_CLUSTERS", "SessionSettings",
            "check_choice", "check_points"]
 
 #: The algorithm names, in the order the app lists them (from the registry).
@@ -40,9 +41,11 @@ def check_choice(what: str, value, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _whole(what: str, value, minimum: int) -> int:
+def _whole(what: str, value, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{what}={value!r} should be a whole number >= {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{what}={value!r} is more than the {maximum} clusterviz allows.")
     return int(value)
 
 
@@ -88,7 +91,7 @@ class SessionSettings:
     ----------
     algorithm : str
         One of `ALGORITHMS`.
-    n_clusters : int >= 1
+    n_clusters : int, 1 <= n_clusters <= MAX_CLUSTERS
     init : str
         One of `INITS` (ignored while `initial_means` is set).
     seed : int >= 0
@@ -116,7 +119,7 @@ class SessionSettings:
     def __post_init__(self) -> None:
         fixed = {
             "algorithm": check_choice("algorithm", self.algorithm, ALGORITHMS),
-            "n_clusters": _whole("n_clusters", self.n_clusters, 1),
+            "n_clusters": _whole("n_clusters", self.n_clusters, 1, MAX_CLUSTERS),
             "init": check_choice("init", self.init, INITS),
             "seed": _whole("seed", self.seed, 0),
             "covariance_type": check_choice("covariance_type", self.covariance_type, COVARIANCE_TYPES),

@@ -579,3 +579,27 @@ def test_inputs_are_not_mutated():
         np.testing.assert_array_equal(a, b)
         assert a.flags.writeable
     assert isinstance(gm.initialize(X), FitState)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_data_too_tightly_spread_for_gaussians_says_so(covariance_type):
+    from clusterviz.model.gmm import app_gaussian_mixture
+    from clusterviz.model.registry import ModelSettings
+
+    X = blobs(n=200) * 1e-160  # variances near 1e-320: subnormal
+    spread = r"The data's spread is too small to fit Gaussians.*Rescale the data"
+    app = app_gaussian_mixture(ModelSettings(n_clusters=3, covariance_type=covariance_type), X)
+    with pytest.raises(ModelError, match=spread) as info:
+        app.initialize(X)
+    assert "precisions_init" not in str(info.value)  # a setting the user never made
+    with pytest.raises(ModelError, match=spread):
+        GaussianMixture(3, covariance_type=covariance_type).initialize(X)
+
+
+def test_tiny_but_computable_spreads_and_identical_points_still_fit():
+    from clusterviz.model.gmm import app_gaussian_mixture
+    from clusterviz.model.registry import ModelSettings
+
+    for X in (blobs(n=200) * 1e-100, np.ones((20, 2))):
+        state = app_gaussian_mixture(ModelSettings(n_clusters=2), X).initialize(X)
+        assert np.isfinite(state.objective)

@@ -360,3 +360,13 @@ def test_a_gmm_on_data_too_wide_for_full_covariances_is_a_problem_not_a_crash():
     session.set_max_iter(50)
     session.set_beta(2.0)
     assert session.state is None
+
+
+def test_em_on_data_scaled_near_1e_160_names_the_datas_spread():
+    from clusterviz.data import Dataset
+
+    X = np.random.default_rng(0).normal(size=(200, 2)) * 1e-160
+    session = Session(Dataset("tiny", X, ("a", "b")), algorithm="gmm", n_clusters=3)
+    assert session.state is None
+    assert session.problem.startswith("The data's spread is too small to fit Gaussians")
+    assert "precisions_init" not in session.problem
