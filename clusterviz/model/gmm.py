@@ -574,6 +574,11 @@ def broad_start(X, means, covariance_type: str = "full", reg_covar: float = 1e-6
     Returns
     -------
     dict with keys ``means_init``, ``weights_init``, ``precisions_init``.
+
+    Raises
+    ------
+    ModelError
+        If the data's spread is too small for Gaussians (`check_spread`).
     """
     X = np.asarray(X, dtype=np.float64)
     means = np.array(means, dtype=np.float64)

@@ -29,6 +29,8 @@ ALGORITHMS: tuple[str, ...] = registry.algorithm_names()
 #: Human-readable name of each algorithm (for menus and status lines).
 ALGORITHM_NAMES: dict[str, str] = {name: entry.label for name, entry in registry.ALGORITHMS.items()}
 INITS: tuple[str, ...] = registry.INITS
+#: Most clusters the app shows (session files above it are refused); from `clusterviz.data.limits`.
+MAX_CLUSTERS: int = MAX_CLUSTERS
 #: Every covariance type some algorithm fits, in the registry's order.
 COVARIANCE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(
     t for entry in registry.ALGORITHMS.values() for t in entry.covariance_types))
@@ -41,11 +43,9 @@ def check_choice(what: str, value, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _whole(what: str, value, minimum: int, maximum: int | None = None) -> int:
+def _whole(what: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{what}={value!r} should be a whole number >= {minimum}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{what}={value!r} is more than the {maximum} clusterviz allows.")
     return int(value)
 
 
@@ -91,7 +91,7 @@ class SessionSettings:
     ----------
     algorithm : str
         One of `ALGORITHMS`.
-    n_clusters : int, 1 <= n_clusters <= MAX_CLUSTERS
+    n_clusters : int >= 1
     init : str
         One of `INITS` (ignored while `initial_means` is set).
     seed : int >= 0
@@ -119,7 +119,7 @@ class SessionSettings:
     def __post_init__(self) -> None:
         fixed = {
             "algorithm": check_choice("algorithm", self.algorithm, ALGORITHMS),
-            "n_clusters": _whole("n_clusters", self.n_clusters, 1, MAX_CLUSTERS),
+            "n_clusters": _whole("n_clusters", self.n_clusters, 1),
             "init": check_choice("init", self.init, INITS),
             "seed": _whole("seed", self.seed, 0),
             "covariance_type": check_choice("covariance_type", self.covariance_type, COVARIANCE_TYPES),

@@ -174,13 +174,3 @@ def test_a_session_file_with_k_above_the_maximum_is_refused(tmp_path, k):
     with pytest.raises(DataError, match=r"huge\.clusterviz: field 'settings\.n_clusters' is .*at most 12"):
         Session.from_payload(load_session_file(path), path.name)
 
-
-def test_the_session_setters_refuse_k_above_the_maximum():
-    session = Session(builtin_dataset("three_blobs"), n_clusters=3)
-    with pytest.raises(ValueError, match=r"n_clusters=40 is more than the 12"):
-        session.set_n_clusters(40)
-    with pytest.raises(ValueError, match=r"n_clusters=13"):
-        session.set_initial_means(session.X[:13])
-    with pytest.raises(ValueError, match=r"n_clusters=40"):
-        Session(builtin_dataset("three_blobs"), n_clusters=40)
-    assert session.n_clusters == 3 and len(session.timeline) >= 1

