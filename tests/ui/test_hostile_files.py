@@ -52,7 +52,8 @@ def test_a_non_utf8_file_name_saves_opens_and_autosaves(make_window, tmp_path, q
 def test_values_near_the_float_limit_load_and_are_framed(make_window, tmp_path, qtbot):
     path = tmp_path / "huge.csv"
     path.write_text(HUGE_CSV, encoding="utf-8")
-    window = make_window(show=True)
+    window = make_window()
+    window.resize(900, 700)
     assert window.open_csv(path, ask_columns=False)
     assert window.session.n_points == 3
     (x0, x1), (y0, y1) = window.canvas.view_box.viewRange()
