@@ -1,4 +1,9 @@
-"""Command line entry point: ``python main.py [options]`` or ``python -m clusterviz``."""
+"""Command line entry point: ``python main.py [options] [FILE]`` or ``python -m clusterviz``.
+
+``FILE`` (what a file manager's "Open with" passes) is a ``.clusterviz``
+session or a CSV file; a file that cannot be opened ends the program with
+exit code 2 and one line on stderr naming it as it was given.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +11,13 @@ import os
 import sys
 
 from clusterviz.model.registry import COVARIANCE_TYPES, INITS, algorithm_names
+
+#: The suffix of session files (clusterviz.data.session_file.FILE_SUFFIX; not
+#: imported, so that ``--help`` stays quick).
+FILE_SUFFIX = ".clusterviz"
+#: The settings a session file holds, with the Session method that changes each.
+_SESSION_OPTIONS = (("algorithm", "set_algorithm"), ("k", "set_n_clusters"), ("init", "set_init"),
+                    ("seed", "set_seed"), ("covariance", "set_covariance_type"), ("beta", "set_beta"))
 
 MAX_K = 12
 
@@ -42,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clusterviz",
         description="Step K-Means and EM for Gaussian mixtures one iteration at a time.")
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help=f"a session ({FILE_SUFFIX}) or a CSV file to open")
     parser.add_argument("--dataset", default="three_blobs", metavar="NAME|FILE.csv",
                         help="a built-in data set or a CSV file (default: three_blobs)")
     parser.add_argument("--algorithm", choices=algorithm_names(), default="kmeans", help="default: kmeans")
@@ -84,6 +98,77 @@ def _load_dataset(spec: str):
                       "(or the path of a CSV file)")
 
 
+def _given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The options ``argv`` sets explicitly (not left at their defaults)."""
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
+
+
+def _is_session_file(path: str) -> bool:
+    """Whether the regular file ``path`` is a session file: named ``*.clusterviz``,
+    or not named ``*.csv`` and holding a JSON object."""
+    lower = path.lower()
+    if lower.endswith(FILE_SUFFIX):
+        return True
+    if lower.endswith(".csv"):
+        return False
+    with open(path, "rb") as f:
+        return f.read(64).lstrip().startswith(b"{")
+
+
+def _open_file(path: str, args, given: set[str]):
+    """The Session of the file ``path``: a session file, with the options given
+    on the command line applied to it, or a CSV file with the options.
+
+    Raises
+    ------
+    LookupError
+        ``path`` is no regular file.
+    ValueError, OSError, MemoryError
+        The file cannot be read (`clusterviz.data.DataError` is a ValueError).
+    """
+    from clusterviz.data import load_csv
+    from clusterviz.session import Session
+    from clusterviz.ui.names import printable, printable_dataset
+
+    if not os.path.exists(path):
+        raise LookupError("no such file")
+    if not os.path.isfile(path):
+        raise LookupError("not a regular file")
+    if not _is_session_file(path):
+        dataset = printable_dataset(load_csv(path))
+        for warning in dataset.warnings:  # dropped rows, constant columns ...
+            print(f"clusterviz: {printable(path)}: {printable(warning)}", file=sys.stderr)
+        return _new_session(dataset, args)
+    from clusterviz.data.session_file import load_session_file
+
+    session = Session.from_payload(load_session_file(path), printable(os.path.basename(path)))
+    for option, method in _SESSION_OPTIONS:
+        if option in given and getattr(args, option) != getattr(session, method[4:]):
+            getattr(session, method)(getattr(args, option))
+    return session
+
+
+def _new_session(dataset, args):
+    from clusterviz.session import Session
+
+    return Session(dataset, algorithm=args.algorithm, n_clusters=args.k, init=args.init, seed=args.seed,
+                   covariance_type=args.covariance, beta=args.beta)
+
+
+def _one_line(path: str, error: BaseException) -> str:
+    """``clusterviz: error: PATH: what went wrong`` on one line, the path as given."""
+    from clusterviz.ui.names import printable
+
+    text = " ".join(str(error).split()) or type(error).__name__
+    name = os.path.basename(path)
+    rest = text[len(name):]
+    if name and text.startswith(name) and rest[:1] in (",", ":", " "):  # it names the file: as given
+        return printable(f"clusterviz: error: {path}{rest}")
+    return printable(f"clusterviz: error: {path}: {text}")
+
+
 def _without_offscreen_noise(mode, context, message: str) -> None:
     """Qt's messages, less the offscreen platform's notes that it cannot
     resize or raise windows (it has no screen; nothing is wrong)."""
@@ -94,7 +179,11 @@ def _without_offscreen_noise(mode, context, message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run clusterviz; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(argv)
+    given = _given_options(build_parser(), argv)
+    if args.file is not None and "dataset" in given:
+        parser.error(f"give either FILE or --dataset, not both (got {args.file!r} and {args.dataset!r})")
     if args.screenshot or args.export_gif:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -104,16 +193,26 @@ def main(argv: list[str] | None = None) -> int:
 
     from clusterviz.data import DataError
 
-    try:
-        dataset = _load_dataset(args.dataset)
-    except LookupError as exc:
-        print(f"clusterviz: error: {exc}", file=sys.stderr)
-        return 2
-    except (DataError, OSError) as exc:
-        print(f"clusterviz: error: {exc}", file=sys.stderr)
-        return 2
-
-    from clusterviz.session import Session
+    if args.file is not None:
+        try:
+            session = _open_file(args.file, args, given)
+        except (LookupError, ValueError, OSError, MemoryError) as exc:
+            print(_one_line(args.file, exc), file=sys.stderr)
+            return 2
+    else:
+        try:
+            dataset = _load_dataset(args.dataset)
+        except LookupError as exc:
+            print(f"clusterviz: error: {exc}", file=sys.stderr)
+            return 2
+        except (DataError, OSError) as exc:
+            print(f"clusterviz: error: {exc}", file=sys.stderr)
+            return 2
+        try:
+            session = _new_session(dataset, args)
+        except ValueError as exc:
+            print(f"clusterviz: error: {exc}", file=sys.stderr)
+            return 2
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "clusterviz"])
     app.setApplicationName("clusterviz")
@@ -125,12 +224,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from clusterviz.ui import MainWindow
 
-    try:
-        session = Session(dataset, algorithm=args.algorithm, n_clusters=args.k, init=args.init, seed=args.seed,
-                          covariance_type=args.covariance, beta=args.beta)
-    except ValueError as exc:
-        print(f"clusterviz: error: {exc}", file=sys.stderr)
-        return 2
     window = MainWindow(session)
     for _ in range(args.steps):
         while window.controller.busy:  # big data step on a worker thread: wait for it to land

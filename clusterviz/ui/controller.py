@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from shiboken6 import isValid
 
 from .jobs import Task, Worker
+from .names import printable_dataset
 
 #: From this many points on, steps are computed on a worker thread.
 BACKGROUND_POINTS = 20_000
@@ -288,7 +289,7 @@ class SessionController(QObject):
             self.data_changed.emit()  # the controls show the data that stayed
             return False
         try:
-            self.session.load_dataset(dataset)
+            self.session.load_dataset(printable_dataset(dataset))
         except ValueError as exc:
             self.data_changed.emit()
             self.failed.emit(str(exc))

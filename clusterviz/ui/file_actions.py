@@ -20,6 +20,8 @@ from clusterviz.data import DataError
 from clusterviz.data.export import GifWriter, write_points_csv
 from clusterviz.data.session_file import FILE_SUFFIX, load_session_file, save_session_file
 
+from .names import printable
+
 SESSION_FILTER = f"clusterviz sessions (*{FILE_SUFFIX});;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG image (*.svg)"
 ANIMATION_FILTER = "Animated GIF (*.gif);;PNG frames (*.png)"
@@ -100,17 +102,17 @@ def _with_suffix(path: str, selected_filter: str, allowed: tuple[str, ...]) -> P
 def save_session(window, path: str | os.PathLike | None = None) -> bool:
     """Save the window's session to a ``.clusterviz`` file (asks when ``path`` is None)."""
     if path is None:
-        name = f"{window.session.dataset.name or 'session'}{FILE_SUFFIX}"
+        name = f"{printable(window.session.dataset.name) or 'session'}{FILE_SUFFIX}"
         chosen, selected = _ask_save(window, "Save session", name, SESSION_FILTER)
         if not chosen:
             return False
         path = _with_suffix(chosen, selected, (FILE_SUFFIX,))
     try:
         save_session_file(path, window.session.to_payload())
-    except (DataError, OSError) as exc:
+    except (DataError, OSError, ValueError) as exc:  # ValueError: also a name no UTF-8 file can hold
         window.show_error("Cannot save the session", str(exc))
         return False
-    window.statusBar().showMessage(f"Session saved to {os.fspath(path)}", 5000)
+    window.statusBar().showMessage(printable(f"Session saved to {os.fspath(path)}"), 5000)
     if getattr(window, "recovery", None) is not None:
         window.recovery.mark_saved()  # no "unsaved points" question on quit
     return True
@@ -133,10 +135,10 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
         return False
     from clusterviz.session import Session
 
-    name = Path(path).name
+    name = printable(Path(path).name)
     try:
         restored = Session.from_payload(load_session_file(path), name)
-    except (DataError, OSError) as exc:
+    except (DataError, OSError, ValueError) as exc:
         window.show_error("Cannot open the session", str(exc))
         return False
     # The controller takes the NEW session; views re-read it and re-frame on

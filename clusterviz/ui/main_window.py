@@ -17,6 +17,7 @@ from .canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from .controller import SessionController
 from .panels.controls import ControlPanel, dataset_title
 from .file_actions import FileActions, open_session
+from .names import printable, printable_dataset
 from .panels.inspector import InspectorPanel
 from .canvas.layers import BackgroundLayers
 from .canvas.pin_marker import PinMarker
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.info_label.setObjectName("infoLabel")
         self.info_label.setToolTip("The shown step: iteration, phase, objective and notes.")
         self.info_label.setWordWrap(True)
+        self.info_label.setTextFormat(Qt.TextFormat.PlainText)
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.info_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)
@@ -309,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_loaded(self) -> None:
         dataset = self.session.dataset
-        self.setWindowTitle(f"clusterviz — {dataset.name}")
+        self.setWindowTitle(f"clusterviz — {printable(dataset.name)}")
         for action in self.dataset_actions.actions():
             action.setChecked(action.data() == dataset.name)
         self._reframe()
@@ -398,7 +400,7 @@ class MainWindow(QMainWindow):
         if os.path.isfile(path) and os.path.getsize(path) >= CSV_BACKGROUND_BYTES:
             return self.read_csv_in_background(path, ask_columns)  # a big file: the window stays live
         try:
-            dataset = load_csv(path)
+            dataset = printable_dataset(load_csv(path))
         except (DataError, OSError) as exc:
             self.show_error("Cannot open the file", str(exc))
             return False
@@ -425,7 +427,7 @@ class MainWindow(QMainWindow):
         if self._csv_job is not None:
             self._csv_job.cancel()
         job = self._csv_job = BackgroundJob("csv-reader", self)
-        dialog = QProgressDialog(f"Reading {os.path.basename(path)}…", "Cancel", 0, 0, self)
+        dialog = QProgressDialog(f"Reading {printable(os.path.basename(path))}…", "Cancel", 0, 0, self)
         dialog.setObjectName("csvProgressDialog")
         dialog.setWindowTitle("Open CSV")
         dialog.setToolTip("Reading the file; Cancel keeps the current data.")
@@ -435,7 +437,7 @@ class MainWindow(QMainWindow):
         dialog.canceled.connect(job.cancel)
 
         def read(_progress, is_cancelled):
-            dataset = load_csv(path)
+            dataset = printable_dataset(load_csv(path))
             if is_cancelled():
                 raise Cancelled()
             return dataset
@@ -459,14 +461,16 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         if not self.grab().save(os.fspath(path)):
-            self.show_error("Cannot save the screenshot", f"Could not write an image to {os.fspath(path)!r}.")
+            self.show_error("Cannot save the screenshot", f"Could not write an image to {os.fspath(path)}.")
             return False
         return True
 
     def show_error(self, title: str, text: str) -> None:
         """Show an error without blocking; ``last_error`` records it."""
+        title, text = printable(title), printable(text)
         self.last_error = (title, text)
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a message may quote a file's cells: never markup
         box.setObjectName("errorBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if self._error_box is not None:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from shiboken6 import isValid
 
@@ -29,6 +29,7 @@ from clusterviz.data import DataError
 from clusterviz.data.session_file import load_session_file, save_session_file
 
 from .jobs import Worker
+from .names import printable
 
 __all__ = ["RecoveryManager", "recovery_dir", "ENV_VAR", "AUTOSAVE_DELAY_MS"]
 
@@ -194,7 +195,7 @@ class RecoveryManager(QObject):
     def _written_now(self, error: str) -> bool:
         self.last_error = error or None
         if error:
-            self.window.statusBar().showMessage(f"Autosave failed: {error}", 8000)
+            self.window.statusBar().showMessage(printable(f"Autosave failed: {error}"), 8000)
         return not error
 
     # ------------------------------------------------------------- restore
@@ -207,7 +208,7 @@ class RecoveryManager(QObject):
             name = payload["dataset"]["name"]
         except (DataError, OSError, KeyError, TypeError):
             return f"a session autosaved at {when}"
-        return f"{n} point{'s' if n != 1 else ''} of “{name}”, autosaved at {when}"
+        return f"{n} point{'s' if n != 1 else ''} of “{printable(str(name))}”, autosaved at {when}"
 
     def offer_recovery(self) -> bool:
         """After an abnormal exit, ask whether to restore the autosaved session.
@@ -252,6 +253,7 @@ class RecoveryManager(QObject):
                               self.window)
             box.setObjectName(f"{question}Question")  # quitQuestion, replaceQuestion
             box.setDefaultButton(Save)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # it quotes a data set's name
         return QMessageBox.StandardButton(box.exec())
 
     # ---------------------------------------------------------------- quit

@@ -12,6 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMenu, QWidget
 
+from .names import printable
+
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
 
@@ -42,6 +44,8 @@ class AppSettings:
     def remember_file(self, path: str | os.PathLike) -> None:
         """Note a file the user opened: its folder and the recent list."""
         path = str(Path(path).resolve())
+        if printable(path) != path:
+            return  # a name that is not UTF-8: Qt's settings would store it cut short
         self.settings.setValue("last_folder", str(Path(path).parent))
         recent = [p for p in self.recent_files() if p != path]
         self.settings.setValue("recent_files", [path, *recent][:MAX_RECENT])

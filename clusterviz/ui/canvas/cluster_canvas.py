@@ -9,6 +9,8 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data.transform import project_gaussians
 
+from ..names import escaped
+from .limits import drawable, spans, view_limits
 from .palette import MAX_CLUSTERS, BrushTable, cosmetic_pen, ellipse_pens, outline_pen, style_plot
 from .point_colours import COLOUR_MODES, RgbaBrushCache, ambiguity_rgba, point_rgba
 from .point_raster import PointRaster, brush_rgba, raster_colours
@@ -60,8 +62,8 @@ def equal_scales_suit(X: np.ndarray) -> bool:
     ``ASPECT_RATIO_LIMIT``), so that equal axis scales make sense."""
     if X.shape[0] < 2:
         return True
-    spans = np.ptp(X[:, :2], axis=0)
-    small, large = float(spans.min()), float(spans.max())
+    widths = spans(X[:, :2])
+    small, large = float(widths.min()), float(widths.max())
     if large == 0.0:
         return True
     return small > 0.0 and large / small <= ASPECT_RATIO_LIMIT
@@ -147,24 +149,24 @@ class ClusterCanvas(pg.PlotWidget):
         if X.shape[0] == 0:
             self.view_box.setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.0)
         else:
-            low, high = X[:, :2].min(axis=0), X[:, :2].max(axis=0)
-            span = np.where(high - low > 0.0, high - low, 1.0)
-            low, high = low - 0.08 * span, high + 0.08 * span
+            low, high = view_limits(X[:, :2].min(axis=0), X[:, :2].max(axis=0))
             self.view_box.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.0)
         self.view_box.disableAutoRange()
         self._has_fitted_view = True
 
     def set_axis_labels(self, columns: tuple[str, ...]) -> None:
         plot = self.getPlotItem()
-        plot.setLabel("bottom", columns[0] if len(columns) > 0 else "x", color="#222222")
-        plot.setLabel("left", columns[1] if len(columns) > 1 else "y", color="#222222")
+        # pyqtgraph draws labels as rich text; column names come from a file's header
+        plot.setLabel("bottom", escaped(columns[0]) if len(columns) > 0 else "x", color="#222222")
+        plot.setLabel("left", escaped(columns[1]) if len(columns) > 1 else "y", color="#222222")
 
     # ----------------------------------------------------------------- data
     def set_points(self, X: np.ndarray) -> None:
         """Show new point positions (after a data edit or a new data set)."""
         X = np.asarray(X, dtype=np.float64)
         big = X.shape[0] >= RASTER_THRESHOLD  # big data: an image, and an empty scatter
-        self.points.setData(x=X[:0 if big else None, 0], y=X[:0 if big else None, 1], brush=self.brushes.unassigned)
+        shown = drawable(X[:0 if big else None, :2])
+        self.points.setData(x=shown[:, 0], y=shown[:, 1], brush=self.brushes.unassigned)
         self.raster.set_points(X[:, 0], X[:, 1], brush_rgba(self.brushes.unassigned), active=big)
         if not self._has_fitted_view:
             self.fit_view(X)
@@ -201,6 +203,7 @@ class ClusterCanvas(pg.PlotWidget):
         view = columns if projection is None else projection
         means, covariances = project_gaussians(state.means, state.covariances, view, centre)
         k = means.shape[0]
+        means = drawable(means)
         self.centroid_halos.setData(x=means[:, 0], y=means[:, 1])
         self.centroids.setData(x=means[:, 0], y=means[:, 1],
                                brush=[self.brushes.solid[i % MAX_CLUSTERS] for i in range(k)])
@@ -265,7 +268,7 @@ class ClusterCanvas(pg.PlotWidget):
             k_shown = min(means.shape[0], MAX_CLUSTERS)
             for k in range(k_shown):
                 for n_sigma, item in zip((1.0, 2.0), self.ellipses[k]):
-                    outline = ellipse_outline(means[k], covariances[k], n_sigma)
+                    outline = drawable(ellipse_outline(means[k], covariances[k], n_sigma))
                     item.setData(x=outline[:, 0], y=outline[:, 1])
         for k in range(k_shown, MAX_CLUSTERS):
             for item in self.ellipses[k]:

@@ -10,6 +10,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data.transform import project_points
 
+from .limits import DRAW_LIMIT
 from .palette import MAX_CLUSTERS, cluster_colour, cosmetic_pen
 
 
@@ -94,8 +95,9 @@ class CentroidTrails:
         None or an empty array clears the trails."""
         n_clusters = 0 if paths is None or paths.size == 0 else min(paths.shape[1], MAX_CLUSTERS)
         for k in range(n_clusters):
-            self.items[k].setData(x=paths[:, k, 0], y=paths[:, k, 1])
-            self.dots[k].setData(x=paths[:, k, 0], y=paths[:, k, 1])
+            path = np.clip(paths[:, k, :2], -DRAW_LIMIT, DRAW_LIMIT)  # drawable: no overflowing extent
+            self.items[k].setData(x=path[:, 0], y=path[:, 1])
+            self.dots[k].setData(x=path[:, 0], y=path[:, 1])
         for k in range(n_clusters, self._n_shown):
             self.items[k].setData(x=np.empty(0), y=np.empty(0))
             self.dots[k].setData(x=[], y=[])

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from clusterviz.data import Dataset
 from clusterviz.data.transform import explained_variance, pca_projection, standardise
 
+from ..names import escaped, printable
 from ..panels.column_pair import ColumnPair
 
 #: View choices of `CsvDialog.view_mode`.
@@ -43,7 +44,7 @@ class CsvDialog(QDialog):
     def __init__(self, dataset: Dataset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("csvDialog")
-        self.setWindowTitle(f"Open {dataset.name}")
+        self.setWindowTitle(f"Open {printable(dataset.name)}")
         self.source = dataset
         X = dataset.X
         n, d = X.shape
@@ -52,7 +53,9 @@ class CsvDialog(QDialog):
         if dataset.class_names is not None:
             classes = f"; {len(dataset.class_names)} classes ({', '.join(dataset.class_names[:6])}" + \
                       (", …" if len(dataset.class_names) > 6 else "") + ")"
-        self.summary_label = QLabel(f"<b>{dataset.name}</b>: {n} rows, {d} numeric columns{classes}.")
+        self.summary_label = QLabel(f"<b>{escaped(dataset.name)}</b>: {n} rows, {d} numeric columns"
+                                    f"{escaped(classes)}.")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setObjectName("csvSummary")
         self.summary_label.setWordWrap(True)
 
@@ -61,6 +64,7 @@ class CsvDialog(QDialog):
             notes.insert(0, f"{dataset.dropped_rows} rows with missing values were dropped.")
         self.warnings_label = QLabel("\n".join(f"⚠ {w}" for w in notes))
         self.warnings_label.setObjectName("csvWarnings")
+        self.warnings_label.setTextFormat(Qt.TextFormat.PlainText)  # they quote the file's cells
         self.warnings_label.setToolTip("What the loader skipped or noticed in the file.")
         self.warnings_label.setWordWrap(True)
         self.warnings_label.setStyleSheet("color: #8a5300;")
@@ -99,6 +103,7 @@ class CsvDialog(QDialog):
 
         self.problem_label = QLabel()
         self.problem_label.setObjectName("csvProblem")
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
         self.problem_label.setStyleSheet("color: #b00020;")
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
