@@ -7,21 +7,30 @@ Cancel).
 
 Files live in ``CLUSTERVIZ_RECOVERY_DIR`` if set (tests), else in the
 application data folder (``QStandardPaths.AppDataLocation``)/recovery. Each
-running instance has its own pair ``running-<pid>.lock`` (a `QLockFile`, whose
-owner Qt can tell is dead) and ``recovery-<pid>.clusterviz`` (the session
-file format of `clusterviz.data.session_file`).
+running instance has its own pair ``running-<id>.lock`` and
+``recovery-<id>.clusterviz`` (the session file format of
+`clusterviz.data.session_file`), where ``<id>`` is the PID plus a random
+token. The lock names the instance by its token, PID, process start time and
+host, and is held with ``flock`` while the instance runs: in a PID namespace
+(a container, a sandbox) a relaunched app can get the crashed app's PID, so a
+PID alone cannot tell a dead instance from a live one. Only regular files are
+ever opened (a FIFO named like a recovery file is ignored).
 
 The app's ``main`` starts it (``MainWindow.start_crash_recovery``); a bare ``MainWindow``
 in a test writes nothing.
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import socket
+import stat
 import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from shiboken6 import isValid
 
@@ -41,6 +50,13 @@ AUTOSAVE_DELAY_MS = 1000
 SYNC_POINTS = 20_000
 #: No autosave above this (writing takes seconds; data this big come from a file).
 MAX_AUTOSAVE_POINTS = 500_000
+#: A lock file is a few hundred bytes; anything longer is not ours to parse.
+MAX_LOCK_BYTES = 4096
+
+try:
+    import fcntl
+except ImportError:  # Windows: the PID and start time decide alone
+    fcntl = None
 
 Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 Save, Discard, Cancel = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
@@ -59,6 +75,93 @@ def recovery_dir(directory: str | os.PathLike | None = None) -> Path:
     if not base:
         base = os.path.join(os.path.expanduser("~"), ".clusterviz")
     return Path(base) / "recovery"
+
+
+def process_start_time(pid: int) -> int | None:
+    """The start time of process ``pid`` in clock ticks since boot (field 22
+    of ``/proc/<pid>/stat``), or None where /proc does not tell."""
+    try:
+        with open(f"/proc/{int(pid)}/stat", "rb") as f:
+            text = f.read(MAX_LOCK_BYTES).decode("ascii", "replace")
+        return int(text[text.rindex(")") + 2:].split()[19])  # after "(comm) ": state is field 3
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _is_regular(path: Path) -> os.stat_result | None:
+    """``path``'s stat if it is a regular file (not a link, FIFO, device...), else None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st if stat.S_ISREG(st.st_mode) else None
+
+
+def read_lock(path: Path) -> dict | None:
+    """What a lock file says about its instance: ``{"token", "pid", "start",
+    "host"}`` (an older lock holds only the PID, then the rest is None); None
+    if it is not a regular file or cannot be read."""
+    if _is_regular(path) is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        text = os.read(fd, MAX_LOCK_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        info = json.loads(text)
+        return {"token": str(info["token"]), "pid": int(info["pid"]),
+                "start": None if info.get("start") is None else int(info["start"]),
+                "host": None if info.get("host") is None else str(info["host"])}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        pass
+    try:  # an older lock (QLockFile): the PID on the first line
+        return {"token": None, "pid": int(text.split("\n", 1)[0]), "start": None, "host": None}
+    except ValueError:
+        return {"token": None, "pid": None, "start": None, "host": None}
+
+
+def _flock_held(path: Path) -> bool | None:
+    """True if some process holds a ``flock`` on ``path`` (its instance is
+    running), False if none does, None if it cannot be told."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except (OSError, OverflowError, ValueError):
+        return False
+    return True
 
 
 class RecoveryManager(QObject):
@@ -87,9 +190,11 @@ class RecoveryManager(QObject):
         self.window = window
         self.directory = recovery_dir(directory)
         pid = os.getpid()
-        self.path = self.directory / f"recovery-{pid}.clusterviz"
-        self.lock_path = self.directory / f"running-{pid}.lock"
-        self.lock: QLockFile | None = None
+        self.token = secrets.token_hex(8)
+        self.instance = f"{pid}-{self.token}"
+        self.path = self.directory / f"recovery-{self.instance}.clusterviz"
+        self.lock_path = self.directory / f"running-{self.instance}.lock"
+        self.lock: int | None = None  # the open, flock'ed lock file while this instance runs
         self.found: Path | None = None
         self.last_error: str | None = None
         self.timer = QTimer(self)
@@ -104,6 +209,7 @@ class RecoveryManager(QObject):
         c.dataset_loaded.connect(self.mark_saved)
         c.data_changed.connect(self.schedule)
         c.reset.connect(self.schedule)
+        c.stepped.connect(self.schedule_step)  # step, step back, seek: the timeline is part of the work
         c.before_replace_hooks.append(self.confirm_replace)
 
     # --------------------------------------------------------- the marker
@@ -116,30 +222,70 @@ class RecoveryManager(QObject):
             self.last_error = f"Cannot create the recovery folder {self.directory}: {exc.strerror or exc}"
             return None
         self.found = self._find_abandoned()
-        self.lock = QLockFile(str(self.lock_path))
-        self.lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
-        if not self.lock.tryLock(100):
-            self.lock = None
+        self.lock = self._take_lock()
         return self.found
 
+    def _take_lock(self) -> int | None:
+        """Create and hold this instance's lock file; None if it cannot."""
+        info = {"token": self.token, "pid": os.getpid(), "start": process_start_time(os.getpid()),
+                "host": socket.gethostname()}
+        try:
+            fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            self.last_error = f"Cannot create the running marker {self.lock_path}: {exc.strerror or exc}"
+            return None
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    pass  # a folder without flock: the PID and start time still tell
+            os.write(fd, json.dumps(info).encode("utf-8"))
+        except OSError:
+            pass
+        return fd
+
+    def is_running(self, lock_path: Path) -> bool:
+        """Whether the instance that wrote ``lock_path`` still runs: a lock held
+        with flock, or one whose PID is alive with the start time it recorded.
+        A token that is not ours with our own PID is a dead instance's (its
+        PID was reused, e.g. in a PID namespace)."""
+        info = read_lock(lock_path)
+        if info is None:
+            return False  # not a regular file, or gone: no instance marks itself so
+        if info["token"] == self.token:
+            return True
+        held = _flock_held(lock_path)
+        if held:
+            return True
+        if info["host"] is not None and info["host"] != socket.gethostname():
+            return held is None  # another machine's PIDs say nothing here; an unheld flock does
+        pid = info["pid"]
+        if pid is None or pid == os.getpid() or not _pid_alive(pid):
+            return False
+        start = process_start_time(pid)
+        return info["start"] is None or start is None or start == info["start"]
+
     def _find_abandoned(self) -> Path | None:
-        """The newest recovery file whose instance's lock is stale (or gone)."""
+        """The newest regular recovery file whose instance is not running;
+        the dead instance's lock is removed."""
         candidates = []
         for path in self.directory.glob("recovery-*.clusterviz"):
-            if path == self.path:
+            st = _is_regular(path)
+            if path == self.path or st is None:
+                continue  # ours, or a FIFO, link or device named like a recovery file: never opened
+            lock_path = self.directory / f"running-{path.stem.split('-', 1)[1]}.lock"
+            if self.is_running(lock_path):
                 continue
-            pid = path.stem.split("-", 1)[1]
-            lock_path = self.directory / f"running-{pid}.lock"
-            if lock_path.exists():
-                probe = QLockFile(str(lock_path))
-                probe.setStaleLockTime(0)
-                if not probe.tryLock(0):
-                    continue  # that instance is still running
-                probe.unlock()  # it died: its lock was stale (unlock removes the file)
-            candidates.append(path)
+            if _is_regular(lock_path) is not None:
+                try:
+                    lock_path.unlink()
+                except OSError:
+                    pass
+            candidates.append((st.st_mtime, path))
         if not candidates:
             return None
-        return max(candidates, key=lambda p: p.stat().st_mtime)
+        return max(candidates)[1]
 
     def finish(self) -> None:
         """A normal quit: no recovery needed, remove the marker and the file."""
@@ -151,13 +297,23 @@ class RecoveryManager(QObject):
             except OSError:
                 pass
         if self.lock is not None:
-            self.lock.unlock()
+            try:
+                self.lock_path.unlink(missing_ok=True)
+            except OSError:
+                pass
+            os.close(self.lock)  # closing releases the flock
             self.lock = None
 
     # ------------------------------------------------------------ autosave
     def schedule(self) -> None:
         """Autosave `delay_ms` after the last call (restarts the timer)."""
         self.timer.start()
+
+    def schedule_step(self) -> None:
+        """After a step or seek: autosave `delay_ms` later, unless one is already
+        due (so playing, a step after another, still autosaves every `delay_ms`)."""
+        if not self.timer.isActive():
+            self.timer.start()
 
     def autosave(self) -> bool:
         """Write the session to the recovery file now (on a worker thread
@@ -218,7 +374,7 @@ class RecoveryManager(QObject):
         cannot be read shows an error and is kept.
         """
         path = self.found
-        if path is None or not path.exists():
+        if path is None or _is_regular(path) is None:
             return False
         answer = self.ask("restore", f"clusterviz did not close normally last time.\n\n"
                                      f"Restore {self.describe(path)}?")

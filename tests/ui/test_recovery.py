@@ -322,3 +322,168 @@ def test_opening_a_session_file_asks_first_and_cancel_keeps_the_session(recoveri
     manager.ask = lambda question, text: Discard
     assert file_actions.open_session(window, path)
     assert window.session is not before and window.session.n_points == n - 1
+
+
+# ------------------------------------------- instances, PIDs and special files
+def leave_crashed_instance(directory: Path, window, instance: str, lock_text: str | None) -> Path:
+    """What an instance named ``instance`` leaves when killed: its recovery file
+    and, unless ``lock_text`` is None, its (no longer held) lock."""
+    path = abandoned_file(directory, window)
+    target = directory / f"recovery-{instance}.clusterviz"
+    os.replace(path, target)
+    if lock_text is not None:
+        (directory / f"running-{instance}.lock").write_text(lock_text, encoding="utf-8")
+    return target
+
+
+def new_lock(pid: int, start, token: str = "0" * 16) -> str:
+    import json
+    import socket
+
+    return json.dumps({"token": token, "pid": pid, "start": start, "host": socket.gethostname()})
+
+
+@pytest.mark.parametrize("lock_format", ["token", "pid only"])
+def test_a_dead_instance_that_had_our_pid_is_offered_and_its_file_kept(make_window, tmp_path, lock_format):
+    """In a PID namespace the relaunched app can get the crashed app's PID:
+    its lock (our PID, not our token) is still a dead instance's."""
+    import socket
+
+    from clusterviz.ui.recovery import process_start_time
+
+    pid = os.getpid()
+    if lock_format == "token":  # the crashed instance even started at our start time (a fake PID here)
+        instance, lock = f"{pid}-{'0' * 16}", new_lock(pid, process_start_time(pid))
+    else:  # a marker that names the instance by its PID alone
+        instance, lock = str(pid), f"{pid}\nclusterviz\n{socket.gethostname()}\n"
+    window = make_window()
+    path = leave_crashed_instance(tmp_path, window, instance, lock)
+    manager = install(window, tmp_path, delay_ms=50)
+    assert manager.found == path, "the crashed instance's points are offered"
+    assert path.exists() and manager.path != path
+    manager.ask = lambda question, text: Yes
+    assert manager.offer_recovery() and window.session.n_points == 23
+    manager.finish()
+    assert [p.name for p in tmp_path.iterdir()] == [], "restored, then a normal quit: nothing left"
+
+
+def test_a_declined_file_of_an_instance_with_our_pid_is_kept(make_window, tmp_path):
+    window = make_window()
+    path = leave_crashed_instance(tmp_path, window, str(os.getpid()), f"{os.getpid()}\nclusterviz\n")
+    manager = install(window, tmp_path)
+    manager.ask = lambda question, text: No
+    assert not manager.offer_recovery()
+    manager.finish()
+    assert path.with_suffix(".declined").exists(), "declining keeps the points, under another name"
+
+
+def test_a_running_instance_is_not_offered(make_window, tmp_path, qtbot):
+    from clusterviz.ui.recovery import process_start_time
+
+    first = make_window()
+    running = install(first, tmp_path, delay_ms=10)
+    add_points(first, [(20.0, 20.0)])
+    qtbot.waitUntil(lambda: running.path.exists(), timeout=3000)
+    # A live process (our parent) with the start time it really has: running;
+    # the same PID with another start time: a dead instance whose PID was reused.
+    parent = os.getppid()
+    start = process_start_time(parent)
+    alive = leave_crashed_instance(tmp_path, first, f"{parent}-{'1' * 16}", new_lock(parent, start))
+    reused = None
+    if start is not None:
+        reused = leave_crashed_instance(tmp_path, first, f"{parent}-{'2' * 16}", new_lock(parent, start + 1))
+    second = install(make_window(), tmp_path)
+    assert second.found == reused, "neither the other window's file nor the live process's is offered"
+    assert alive.exists() and running.path.exists()
+    second.finish()
+    running.finish()
+
+
+FIFO_LAUNCH = r"""
+import os, sys
+from pathlib import Path
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+from clusterviz.session import Session
+from clusterviz.data import builtin_dataset
+from clusterviz.ui import MainWindow
+app = QApplication([])
+directory = Path(sys.argv[1])
+window = MainWindow(Session(builtin_dataset("three_blobs"), n_clusters=3, seed=0))
+manager = window.start_crash_recovery(directory)
+manager.ask = lambda question, text: 1 / 0  # no question may be asked
+print("FOUND", manager.found, flush=True)
+print("OFFERED", manager.offer_recovery(), flush=True)
+manager.finish()
+print("DONE", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_special_files_named_like_recovery_files_are_skipped(tmp_path):
+    """A FIFO named like a recovery file or a lock neither hangs the launch nor is offered."""
+    directory = tmp_path / "recovery"
+    directory.mkdir()
+    os.mkfifo(directory / "recovery-4242.clusterviz")
+    os.mkfifo(directory / "running-4243.lock")
+    (directory / "recovery-4243.clusterviz").symlink_to("/dev/zero")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYQTGRAPH_QT_LIB="PySide6")
+    env.pop(ENV_VAR, None)
+    try:
+        done = subprocess.run([sys.executable, "-c", FIFO_LAUNCH, str(directory)], capture_output=True,
+                              text=True, timeout=60, env=env, cwd=Path(__file__).resolve().parents[2])
+    except subprocess.TimeoutExpired:
+        pytest.fail("the launch hangs on a special file in the recovery folder")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["FOUND None", "OFFERED False", "DONE"]
+
+
+def test_restore_brings_back_the_timeline_and_the_cursor(make_window, tmp_path, qtbot):
+    """Paint, step 6 times, seek back to 4, crash, relaunch, restore: what the user saw."""
+    from clusterviz.data import builtin_dataset
+
+    window = make_window(builtin_dataset("three_blobs"), n_clusters=5)
+    crashed = install(window, tmp_path, delay_ms=10)
+    add_points(window, [(0.5, 0.5), (1.0, 1.5)])
+    assert window.session.n_points > 300
+    qtbot.waitUntil(lambda: crashed.path.exists(), timeout=3000)
+    for _ in range(6):
+        assert window.controller.step()
+    assert window.controller.seek(4)
+    assert len(window.session.timeline) == 7 and window.session.cursor == 4
+
+    def on_disk():
+        timeline = load_session_file(crashed.path)["timeline"]
+        return len(timeline["phases"]), timeline["cursor"]
+
+    assert crashed.timer.isActive(), "stepping schedules an autosave"
+    qtbot.waitUntil(lambda: not crashed.timer.isActive(), timeout=3000)
+    assert on_disk() == (7, 4)
+    # The crash: the process is gone, its files stay (closing the lock file
+    # releases what a dead process releases).
+    crashed.timer.timeout.disconnect()
+    os.close(crashed.lock)
+    crashed.lock = None
+
+    again = make_window()
+    manager = install(again, tmp_path, delay_ms=50)
+    assert manager.found == crashed.path
+    manager.ask = lambda question, text: Yes
+    assert manager.offer_recovery()
+    np.testing.assert_array_equal(again.session.X, window.session.X)
+    assert again.session.n_clusters == 5
+    assert len(again.session.timeline) == 7 and again.session.cursor == 4
+    np.testing.assert_array_equal(again.session.entry.means, window.session.entry.means)
+    manager.finish()
+
+
+def test_stepping_autosaves_once_after_a_pause_even_while_playing(recovering, qtbot):
+    window, manager = recovering
+    qtbot.waitUntil(lambda: not manager.timer.isActive(), timeout=3000)
+    window.controller.step()
+    assert manager.timer.isActive()
+    remaining = manager.timer.remainingTime()
+    window.controller.step_back()
+    assert manager.timer.remainingTime() <= remaining, "a later step does not postpone the autosave"
+    qtbot.waitUntil(lambda: manager.path.exists(), timeout=3000)
+    assert load_session_file(manager.path)["timeline"]["cursor"] == window.session.cursor
