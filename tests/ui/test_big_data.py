@@ -156,8 +156,8 @@ def test_a_broken_big_csv_says_what_is_wrong(make_window, qtbot, tmp_path, monke
 
 
 class HeldRead:
-    """Stands in for the window's ``load_csv``: the real read, whose first
-    look at the cancel flag waits until `release` (at most 10 s)."""
+    """Stands in for the window's ``load_csv``: the real read, held before it
+    starts until `release` (at most 10 s)."""
 
     def __init__(self, monkeypatch):
         from clusterviz.ui import main_window as main_window_module
@@ -169,17 +169,12 @@ class HeldRead:
         monkeypatch.setattr(main_window_module, "load_csv", self)
         monkeypatch.setattr(main_window_module, "CSV_BACKGROUND_BYTES", 1000)
 
-    def __call__(self, path, is_cancelled=None):
+    def __call__(self, path, **cancel):
         self.thread = threading.current_thread()
-
-        def look():
-            if not self.started.is_set():
-                self.started.set()
-                in_time = self.released.wait(10)
-                self.looks.append((in_time, is_cancelled()))
-            return is_cancelled()
-
-        return self.real(path, is_cancelled=look)
+        self.started.set()
+        in_time = self.released.wait(10)
+        self.looks.append((in_time, bool(cancel) and cancel["is_cancelled"]()))
+        return self.real(path, **cancel)
 
     def release(self):
         self.released.set()
@@ -203,6 +198,7 @@ def test_closing_the_window_during_a_csv_read_does_not_wait_for_it(make_window, 
     read.thread.join(10)
     assert not read.thread.is_alive()
     assert read.looks == [(True, True)]  # released by the test, and told to stop by the close
+    assert window.session.dataset.name == "tiny"
 
 
 def test_a_csv_read_that_ends_after_another_data_set_was_chosen_is_dropped(make_window, qtbot, tmp_path,
