@@ -25,6 +25,11 @@ What `load_csv` accepts
   finite (``inf``, ``1e400``), is an error naming file, line, column and
   value. So are ragged rows, an empty file, a header without data, and
   fewer than two numeric columns.
+- Width: a first line of more than `MAX_CSV_COLUMNS` fields is refused
+  before the rest of the file is parsed.
+
+A read can be cancelled: ``is_cancelled()`` is asked between chunks of the
+file and of its lines, and True stops the read with `ReadCancelled`.
 
 Line numbers are 1-based as in a text editor; a row with a quoted field that
 spans lines is reported at the line where it starts.
@@ -33,15 +38,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .limits import MAX_CSV_BYTES, read_regular_file
+from .limits import MAX_CSV_BYTES, MAX_CSV_COLUMNS, ReadCancelled, read_regular_file
 
-__all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS"]
+__all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS", "ReadCancelled"]
 
 #: Cell texts (compared case-insensitively, after stripping blanks) that mean
 #: "no value"; a row with one of them in a used column is dropped.
@@ -51,15 +58,20 @@ MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "null"})
 DELIMITERS = (",", "\t", ";")
 
 _SNIFF_ROWS = 50
+#: Rows split between two looks at the cancel flag.
+_CHUNK_ROWS = 20_000
 
 
-def load_csv(path: str | os.PathLike[str]) -> Dataset:
+def load_csv(path: str | os.PathLike[str], *, is_cancelled: Callable[[], bool] | None = None) -> Dataset:
     """Read a CSV file of numbers (and optionally one class column).
 
     Parameters
     ----------
     path : str or path-like
         The file. See the module docstring for the accepted format.
+    is_cancelled : callable, optional
+        Asked between chunks of the read and of the parse; when it returns
+        True the read stops with `ReadCancelled`.
 
     Returns
     -------
@@ -76,11 +88,21 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
         fewer than two numeric columns, or a numeric column holds a cell that
         is not a finite number. The message names the file, line, column and
         value, e.g. ``"data.csv, line 14, column 2 ('waiting'): 'abc' is not
-        a number."``.
+        a number."``. A first line wider than `MAX_CSV_COLUMNS` fields is
+        refused before the rest of the file is parsed.
+    ReadCancelled
+        If ``is_cancelled()`` turned True.
     """
     path = Path(path)
     fname = path.name
-    text = _read_text(path)
+
+    def check_cancelled() -> None:
+        if is_cancelled is not None and is_cancelled():
+            raise ReadCancelled(f"reading {fname} was cancelled")
+
+    text = _read_text(path, is_cancelled)
+    check_cancelled()
+    _check_width(text, fname)
     delimiter = _detect_delimiter(text)
 
     # Split with the csv module (C speed), remembering where each row starts.
@@ -90,12 +112,17 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
     try:
         if '"' not in text:
             # No quotes, so no field spans lines: row i is line i + 1.
-            all_rows = list(reader)
+            all_rows = []
+            while chunk := list(itertools.islice(reader, _CHUNK_ROWS)):
+                check_cancelled()
+                all_rows += chunk
             lines = [i + 1 for i, row in enumerate(all_rows) if _has_content(row)]
             rows = [all_rows[i - 1] for i in lines]
         else:
             start = 1
-            for row in reader:
+            for i, row in enumerate(reader):
+                if i % _CHUNK_ROWS == 0:
+                    check_cancelled()
                 if _has_content(row):  # skip blank lines
                     rows.append(row)
                     lines.append(start)
@@ -113,8 +140,12 @@ def load_csv(path: str | os.PathLike[str]) -> Dataset:
                 f"{n_fields} (delimiter {_delimiter_name(delimiter)})."
             )
 
+    check_cancelled()
     columns = list(zip(*rows))
-    scans = [_scan_column(col) for col in columns]
+    scans = []
+    for col in columns:
+        check_cancelled()
+        scans.append(_scan_column(col))
     values = [v for v, _, _ in scans]
     missing = [m for _, m, _ in scans]
     numeric = [n for _, _, n in scans]
@@ -254,10 +285,30 @@ def _column_kind(numeric: np.ndarray, missing: np.ndarray) -> str:
     return "number" if 2 * numeric[present].sum() >= present.sum() else "text"
 
 
-def _read_text(path: Path) -> str:
+def _check_width(text: str, fname: str) -> None:
+    """Refuse a first line (the first that is not blank) of more than
+    `MAX_CSV_COLUMNS` fields, before anything else is split."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if line.strip():
+            break
+    else:
+        return
+    width = 1 + max(line.count(d) for d in DELIMITERS)
+    if width <= MAX_CSV_COLUMNS:
+        return  # a quoted delimiter only makes the count larger than the fields
+    try:  # the exact count, with quoted fields
+        width = len(next(csv.reader([line], delimiter=max(DELIMITERS, key=line.count))))
+    except csv.Error:  # an unbalanced quote: keep the count of delimiters
+        pass
+    if width > MAX_CSV_COLUMNS:
+        raise DataError(f"{fname}, line {number}: {width} columns; clusterviz reads at most "
+                        f"{MAX_CSV_COLUMNS} columns.")
+
+
+def _read_text(path: Path, is_cancelled: Callable[[], bool] | None = None) -> str:
     """The file's text, decoded as UTF-8 (a leading BOM is dropped); only a
     regular file of at most `MAX_CSV_BYTES` is read (see `read_regular_file`)."""
-    data = read_regular_file(path, MAX_CSV_BYTES, "CSV file")
+    data = read_regular_file(path, MAX_CSV_BYTES, "CSV file", is_cancelled)
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         raise DataError(
             f"{path.name} is UTF-32 text; save it as UTF-8 (\"CSV UTF-8\") and load it again."

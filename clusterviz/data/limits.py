@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from .dataset import DataError
 
 __all__ = ["MAX_CLUSTERS", "MAX_CLASS_CODE", "MAX_FEATURES", "MAX_TIMELINE_ENTRIES",
-           "MAX_CSV_BYTES", "MAX_SESSION_BYTES", "read_regular_file"]
+           "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_SESSION_BYTES", "ReadCancelled", "read_regular_file"]
 
 #: Most clusters a fit may have (K): the number of colours the canvas tells apart.
 MAX_CLUSTERS = 12
@@ -27,8 +28,15 @@ MAX_FEATURES = 1_000
 MAX_TIMELINE_ENTRIES = 10_000
 #: Largest CSV file read.
 MAX_CSV_BYTES = 1 << 30
+#: Most fields the first line of a CSV file may have; a wider file is refused
+#: before the rest is parsed (10**6 columns would take minutes and gigabytes).
+MAX_CSV_COLUMNS = 200_000
 #: Largest session file read.
 MAX_SESSION_BYTES = 512 << 20
+
+
+class ReadCancelled(Exception):
+    """A read was cancelled (its ``is_cancelled()`` turned True) before it ended."""
 
 
 def _size(n: int) -> str:
@@ -38,7 +46,8 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
+def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "file",
+                      is_cancelled: Callable[[], bool] | None = None) -> bytes:
     """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
 
     The path is resolved (a symlink is followed) and checked with ``stat``
@@ -53,12 +62,16 @@ def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "fil
         The largest size accepted, in bytes.
     what : str
         What the file should be, for messages ("CSV file", "session file").
+    is_cancelled : callable, optional
+        Asked between chunks of the read; True stops it with `ReadCancelled`.
 
     Raises
     ------
     DataError
         Naming the file: missing, a folder, not a regular file, larger than
         ``limit`` (with its size), or unreadable.
+    ReadCancelled
+        If ``is_cancelled()`` turned True.
     """
     path = Path(path)
     name = path.name or str(path)
@@ -86,6 +99,8 @@ def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "fil
                             f"read as a {what}.")
         chunks, total = [], 0
         while total <= limit:
+            if is_cancelled is not None and is_cancelled():
+                raise ReadCancelled(f"reading {name} was cancelled")
             chunk = os.read(fd, min(1 << 24, limit + 1 - total))
             if not chunk:
                 break

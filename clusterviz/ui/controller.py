@@ -11,8 +11,16 @@ steps, plays and pauses the same way. Opening a file gives it a NEW session
 
 On large data sets (``background_points`` points or more) a step's arithmetic
 runs on one worker thread: ``Session.prepare_step`` there (it only reads),
-``Session.apply_step`` back on the GUI thread, which drops the result if the
-session changed meanwhile. The window stays responsive and Pause always works.
+``Session.apply_step`` back on the GUI thread. The session object and its
+version are taken when the step is submitted, on the GUI thread; a result
+lands only if both are still those (and the result was computed at that
+version), so a step asked before other data or settings never lands on them.
+The window stays responsive and Pause always works.
+
+Data asked for now but delivered later (a big CSV file read on a worker) are
+keyed the same way: `request_data` gives a ticket, and any later choice of
+data (another data set, another file, an adopted session) makes it stale, so
+``load_dataset(dataset, request=ticket)`` drops it.
 """
 from __future__ import annotations
 
@@ -81,6 +89,7 @@ class SessionController(QObject):
         self._worker = Worker("step")
         self._task: Task | None = None  # the step being computed on the worker
         self._submitted = (None, -1)  # the session and its version when the step in flight was submitted
+        self._data_request = 0  # counts the times other data were asked for (see request_data)
         # Asked before other data replace the points; any False keeps them
         # (crash recovery asks Save / Discard / Cancel about edited points).
         self.before_replace_hooks: list[Callable[[], bool]] = []
@@ -153,8 +162,9 @@ class SessionController(QObject):
             self.pause()
             self.failed.emit(str(error))
             return
-        if not self._still_current() or self.session.apply_step(pending) is None:
-            return  # stale: the session changed while the step was computed
+        if (not self._still_current() or getattr(pending, "version", self._submitted[1]) != self._submitted[1]
+                or self.session.apply_step(pending) is None):
+            return  # stale: the session changed after the step was asked for
         self.stepped.emit()
         if self.playing and (not pending.changes_anything or not self.can_step()):
             self.pause()
@@ -283,7 +293,25 @@ class SessionController(QObject):
         return self._call(action, self.reset)
 
     # ----------------------------------------------------------------- data
-    def load_dataset(self, dataset) -> bool:
+    def request_data(self) -> int:
+        """A ticket for data asked for now and delivered later (a file read
+        on a worker); any later request, `load_dataset` or `adopt` makes it
+        stale (see `is_latest_request`)."""
+        self._data_request += 1
+        return self._data_request
+
+    def is_latest_request(self, ticket: int) -> bool:
+        """Whether no other data were asked for since ``ticket`` was taken."""
+        return ticket == self._data_request
+
+    def load_dataset(self, dataset, request: int | None = None) -> bool:
+        """Replace the points by ``dataset`` (after the `before_replace_hooks`
+        agree). With ``request`` (a `request_data` ticket) nothing happens
+        and False is returned if other data were asked for since."""
+        if request is None:
+            self.request_data()
+        elif not self.is_latest_request(request):
+            return False  # the user chose other data after asking for these
         self.pause()
         if not all(hook() for hook in self.before_replace_hooks):
             self.data_changed.emit()  # the controls show the data that stayed
@@ -294,6 +322,7 @@ class SessionController(QObject):
             self.data_changed.emit()
             self.failed.emit(str(exc))
             return False
+        self._drop_task()  # a step asked on the old data never lands (and no longer blocks a new one)
         self.dataset_loaded.emit()
         self.data_changed.emit()
         return True
@@ -324,6 +353,7 @@ class SessionController(QObject):
         after the `before_replace_hooks` agree; a step in flight on the old
         one is dropped. Emits session_replaced, dataset_loaded, then
         data_changed, so every widget re-reads ``controller.session``."""
+        self.request_data()
         self.pause()
         if not all(hook() for hook in self.before_replace_hooks):
             return False

@@ -332,6 +332,20 @@ class BackgroundJob(QObject):
         if self._task is not None:
             self._task.stop()
 
+    def abandon(self) -> None:
+        """Cancel the running job without waiting for it: nothing is delivered,
+        and its thread ends on its own at the work's next look at
+        ``is_cancelled()`` (for work that looks often, such as a file read,
+        when closing must not wait for the whole of it)."""
+        for worker in [*self._old, *([self._worker] if self._worker is not None else [])]:
+            worker.shutdown(wait=False)  # tasks not started yet never run
+        if self._task is not None:
+            self._task.cancel()
+        self._old.clear()
+        running, self._task = self._task is not None, None
+        if running:
+            self.running_changed.emit(False)
+
     def shutdown(self) -> None:
         """Cancel and wait for every worker thread to end (call before closing)."""
         if self._task is not None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessag
                                QSplitter, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
+from clusterviz.data.limits import ReadCancelled
 from clusterviz.data.session_file import FILE_SUFFIX
 
 from .canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
@@ -310,6 +311,8 @@ class MainWindow(QMainWindow):
         return self.session.shown_points(), tuple(self.session.view_columns)
 
     def _on_dataset_loaded(self) -> None:
+        if self._csv_job is not None and self._csv_job.is_running():
+            self._csv_job.abandon()  # other data were chosen: the file being read would be dropped anyway
         dataset = self.session.dataset
         self.setWindowTitle(f"clusterviz — {printable(dataset.name)}")
         for action in self.dataset_actions.actions():
@@ -399,6 +402,7 @@ class MainWindow(QMainWindow):
                 return False
         if os.path.isfile(path) and os.path.getsize(path) >= CSV_BACKGROUND_BYTES:
             return self.read_csv_in_background(path, ask_columns)  # a big file: the window stays live
+        request = self.controller.request_data()  # a read still running elsewhere is superseded
         try:
             dataset = printable_dataset(load_csv(path))
         except (DataError, OSError) as exc:
@@ -408,14 +412,16 @@ class MainWindow(QMainWindow):
         if ask_columns:
             open_csv_dialog(self, dataset)
             return True
-        return self.controller.load_dataset(dataset)
+        return self.controller.load_dataset(dataset, request=request)
 
     def read_csv_in_background(self, path: str | os.PathLike, ask_columns: bool = False) -> bool:
         """Read a CSV file on a worker thread, then go on as `open_csv`.
 
         A progress dialog (``csvProgressDialog``) appears if reading takes
-        longer than ``CSV_PROGRESS_DELAY_MS``; Cancel drops the result (the
-        read itself cannot be interrupted and ends in the background).
+        longer than ``CSV_PROGRESS_DELAY_MS``; Cancel stops the read and
+        keeps the current data. The result is keyed to the moment it was
+        asked for (`SessionController.request_data`): if the user chose other
+        data meanwhile (a data set, another file, a session) it is dropped.
         Returns True: reading started.
         """
         from PySide6.QtWidgets import QProgressDialog
@@ -425,7 +431,8 @@ class MainWindow(QMainWindow):
         from .jobs import BackgroundJob
 
         if self._csv_job is not None:
-            self._csv_job.cancel()
+            self._csv_job.abandon()  # superseded: its thread stops at its next look at the cancel flag
+        request = self.controller.request_data()
         job = self._csv_job = BackgroundJob("csv-reader", self)
         dialog = QProgressDialog(f"Reading {printable(os.path.basename(path))}…", "Cancel", 0, 0, self)
         dialog.setObjectName("csvProgressDialog")
@@ -437,16 +444,21 @@ class MainWindow(QMainWindow):
         dialog.canceled.connect(job.cancel)
 
         def read(_progress, is_cancelled):
-            dataset = printable_dataset(load_csv(path))
+            try:
+                dataset = printable_dataset(load_csv(path, is_cancelled=is_cancelled))
+            except ReadCancelled:
+                raise Cancelled() from None
             if is_cancelled():
                 raise Cancelled()
             return dataset
 
         def loaded(dataset) -> None:
+            if not self.controller.is_latest_request(request):
+                return  # other data were chosen while the file was read
             if ask_columns:
                 open_csv_dialog(self, dataset)
             else:
-                self.controller.load_dataset(dataset)
+                self.controller.load_dataset(dataset, request=request)
 
         job.finished.connect(loaded)
         job.failed.connect(lambda text: self.show_error("Cannot open the file", text))
@@ -542,7 +554,8 @@ class MainWindow(QMainWindow):
         if getattr(self, "compare_view", None) is not None:
             self.compare_view.close()  # shuts down its controller
         if self._csv_job is not None:
-            self._csv_job.shutdown()  # no reading thread outlives the window
+            # The read stops at its next look at the cancel flag; closing does not wait for the parse.
+            self._csv_job.abandon()
         if recovery is not None:
             recovery.finish()  # a normal quit: no recovery file, no running marker
         super().closeEvent(event)

@@ -324,3 +324,61 @@ def test_csv_writer_round_trip(tmp_path_factory, X, crlf, labels):
     names = list(dict.fromkeys(labels[:n]))
     assert ds.class_names == tuple(names)
     np.testing.assert_array_equal(ds.labels, [names.index(v) for v in labels[:n]])
+
+
+# --- absurd widths and cancelled reads ------------------------------------------
+
+def test_a_first_line_of_a_million_columns_is_refused_before_the_rest_is_parsed(tmp_path, monkeypatch):
+    from clusterviz.data import csv_loader
+    from clusterviz.data.limits import MAX_CSV_COLUMNS
+
+    def never(*_args):
+        raise AssertionError("the file was split although its first line is too wide")
+
+    monkeypatch.setattr(csv_loader, "_detect_delimiter", never)
+    wide = ",".join("1.5" for _ in range(10**6))  # 4 MB: one line of 10**6 numbers
+    path = write(tmp_path, "\n\n" + wide + "\n" + wide + "\n", name="wide.csv")
+    assert message(path) == (f"wide.csv, line 3: 1000000 columns; clusterviz reads at most "
+                             f"{MAX_CSV_COLUMNS} columns.")
+    path = write(tmp_path, ";".join("c" for _ in range(MAX_CSV_COLUMNS + 1)) + "\n1;2\n", name="semi.csv")
+    assert message(path) == (f"semi.csv, line 1: {MAX_CSV_COLUMNS + 1} columns; clusterviz reads at "
+                             f"most {MAX_CSV_COLUMNS} columns.")
+
+
+def test_delimiters_inside_quotes_do_not_count_as_columns(tmp_path):
+    from clusterviz.data.limits import MAX_CSV_COLUMNS
+
+    name = "," * (MAX_CSV_COLUMNS // 2 + 10)  # two such names hold more commas than the limit
+    ds = load_csv(write(tmp_path, f'"{name}","{name}",c\n1,2,x\n3,4,y\n'))
+    assert ds.columns == (name, name) and ds.X.shape == (2, 2) and ds.class_names == ("x", "y")
+
+
+def counting_flag(cancel_at):
+    """An is_cancelled() that turns True on its ``cancel_at``-th call; ``calls`` counts them."""
+    calls = [0]
+
+    def is_cancelled():
+        calls[0] += 1
+        return calls[0] >= cancel_at
+
+    return is_cancelled, calls
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_read_stops_at_the_first_look_at_the_cancel_flag_after_it_turns(tmp_path, quoted):
+    from clusterviz.data.csv_loader import ReadCancelled
+
+    rows = 100_000
+    cell = '"{}"' if quoted else "{}"
+    text = "a,b\n" + "".join(f"{cell.format(i)},{i % 7}\n" for i in range(rows))
+    path = write(tmp_path, text)
+    is_cancelled, calls = counting_flag(10**9)
+    full = load_csv(path, is_cancelled=is_cancelled)  # never cancelled: the same data as without a flag
+    np.testing.assert_array_equal(full.X, load_csv(path).X)
+    looks = calls[0]
+    assert looks >= 4  # the file, its lines in chunks, and the columns are each looked between
+    for cancel_at in (1, 2, looks // 2, looks):
+        is_cancelled, calls = counting_flag(cancel_at)
+        with pytest.raises(ReadCancelled, match="reading data.csv was cancelled"):
+            load_csv(path, is_cancelled=is_cancelled)
+        assert calls[0] == cancel_at  # it stopped at once: no look after the one that said stop

@@ -73,3 +73,57 @@ def test_a_step_in_flight_never_lands_on_an_adopted_session(window, qtbot):
     with qtbot.waitSignal(c.stepped, timeout=5000):  # the adopted session steps on the worker as usual
         assert c.step()
     assert new.cursor == 2 and old.cursor == 0
+
+
+def test_a_step_asked_before_another_data_set_never_lands_on_it(window, qtbot, monkeypatch):
+    """The worker is held before it reads anything until moons have replaced
+    the points, so the step it then computes carries the session's current
+    version: only the version taken when the step was asked drops it."""
+    import threading
+
+    from PySide6.QtCore import QCoreApplication
+
+    c, s = window.controller, window.session
+    started, release, returned = threading.Event(), threading.Event(), threading.Event()
+    prepare = s.prepare_step
+    computed = []
+
+    def held(half=False):
+        started.set()
+        assert release.wait(10)
+        pending = prepare(half)  # reads the version, model and data only now
+        computed.append(pending)
+        returned.set()
+        return pending
+
+    monkeypatch.setattr(s, "prepare_step", held)
+    assert c.step() and c.busy
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert c.load_builtin("moons")
+    release.set()
+    assert returned.wait(10)
+    QCoreApplication.processEvents()  # deliver whatever the worker posted
+    assert s.is_current(computed[0])  # computed on moons, at moons' version ...
+    assert window.session is s and s.dataset.name == "moons"
+    assert len(s.timeline) == 1 and s.cursor == 0  # ... yet not asked for on them: dropped
+    assert not c.busy
+    with qtbot.waitSignal(c.stepped, timeout=5000):  # a step asked on moons lands
+        assert c.step()
+    assert s.cursor == 1 and len(s.timeline) == 2
+
+
+def test_a_data_request_is_stale_once_other_data_are_chosen(window):
+    c = window.controller
+    csv_data = window.session.dataset
+    ticket = c.request_data()
+    assert c.is_latest_request(ticket)
+    assert c.load_builtin("moons")
+    assert not c.is_latest_request(ticket)
+    assert not c.load_dataset(csv_data, request=ticket)  # dropped: moons stay
+    assert window.session.dataset.name == "moons"
+    ticket = c.request_data()
+    assert c.load_dataset(csv_data, request=ticket)  # nothing chosen since: loaded
+    assert window.session.dataset.name == csv_data.name
+    ticket = c.request_data()
+    c.adopt(type(window.session)(csv_data, n_clusters=2))  # an opened session is a choice too
+    assert not c.is_latest_request(ticket)

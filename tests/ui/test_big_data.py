@@ -155,6 +155,71 @@ def test_a_broken_big_csv_says_what_is_wrong(make_window, qtbot, tmp_path, monke
     assert window.session.n_points == before
 
 
+class HeldRead:
+    """Stands in for the window's ``load_csv``: the real read, held before it
+    starts until `release` (at most 10 s)."""
+
+    def __init__(self, monkeypatch):
+        from clusterviz.ui import main_window as main_window_module
+
+        self.real = main_window_module.load_csv
+        self.started, self.released = threading.Event(), threading.Event()
+        self.thread = None
+        self.looks = []  # (released in time, cancelled) of the held look
+        monkeypatch.setattr(main_window_module, "load_csv", self)
+        monkeypatch.setattr(main_window_module, "CSV_BACKGROUND_BYTES", 1000)
+
+    def __call__(self, path, **cancel):
+        self.thread = threading.current_thread()
+        self.started.set()
+        in_time = self.released.wait(10)
+        self.looks.append((in_time, bool(cancel) and cancel["is_cancelled"]()))
+        return self.real(path, **cancel)
+
+    def release(self):
+        self.released.set()
+
+
+def write_big_csv(tmp_path):
+    path = tmp_path / "big.csv"
+    np.savetxt(path, np.random.default_rng(3).random((20_000, 2)), delimiter=",", header="a,b", comments="",
+               fmt="%.6f")
+    return path
+
+
+def test_closing_the_window_during_a_csv_read_does_not_wait_for_it(make_window, qtbot, tmp_path, monkeypatch):
+    read = HeldRead(monkeypatch)
+    window = make_window()
+    assert window.open_csv(write_big_csv(tmp_path), ask_columns=False)
+    qtbot.waitUntil(read.started.is_set, timeout=10_000)
+    window.close()  # the read is held: a close that waited for it would return only after 10 s
+    assert read.thread.is_alive() and not read.released.is_set()
+    read.release()
+    read.thread.join(10)
+    assert not read.thread.is_alive()
+    assert read.looks == [(True, True)]  # released by the test, and told to stop by the close
+    assert window.session.dataset.name == "tiny"
+
+
+def test_a_csv_read_that_ends_after_another_data_set_was_chosen_is_dropped(make_window, qtbot, tmp_path,
+                                                                          monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+
+    read = HeldRead(monkeypatch)
+    window = make_window()
+    assert window.open_csv(write_big_csv(tmp_path), ask_columns=False)
+    qtbot.waitUntil(read.started.is_set, timeout=10_000)
+    assert window.controller.load_builtin("moons")  # chosen while the file is read
+    read.release()
+    read.thread.join(10)
+    assert not read.thread.is_alive()
+    qtbot.waitUntil(lambda: not window._csv_job.is_running(), timeout=10_000)
+    QCoreApplication.processEvents()  # deliver whatever the reader posted
+    assert window.session.dataset.name == "moons" and window.session.n_points == 300
+    assert window.last_error is None
+    assert read.looks == [(True, True)]  # the stale read was also told to stop
+
+
 def test_raster_worker_shows_the_latest_request_and_never_old_points(qtbot):
     """Off the GUI thread (forced here on a small set): requests made while one
     raster runs collapse into the latest, and points replaced meanwhile never
