@@ -26,7 +26,7 @@ try:  # POSIX only: on Windows an open temporary cannot be deleted anyway
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["write_bytes_atomic", "temporary_pattern"]
+__all__ = ["write_bytes_atomic", "remove_stale_temporaries", "temporary_pattern"]
 
 _TOKEN_DIGITS = 16
 _DEFAULT_MODE = 0o666
@@ -73,7 +73,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             raise OSError(f"{path} is not a regular file (a pipe, device or socket)")
         mode = stat.S_IMODE(info.st_mode)
     folder = target.parent
-    _remove_stale_temporaries(folder, target.name)
+    _remove_stale(folder, target.name)
     fd, tmp = _create_temporary(folder, target.name)
     try:
         try:
@@ -126,7 +126,18 @@ def _create_temporary(folder: Path, name: str) -> tuple[int, Path]:
         os.close(fd)
 
 
-def _remove_stale_temporaries(folder: Path, name: str) -> None:
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> None:
+    """Remove the temporaries of ``path`` that killed writers left behind.
+
+    Only regular files named like `write_bytes_atomic`'s temporaries of
+    ``path`` (after resolving symlinks) that no writer holds locked are
+    removed; anything else in the folder is left alone. Errors are ignored.
+    """
+    target = Path(os.path.realpath(path))
+    _remove_stale(target.parent, target.name)
+
+
+def _remove_stale(folder: Path, name: str) -> None:
     """Remove temporaries for ``name`` whose writer is gone (no lock held on them)."""
     pattern = temporary_pattern(name)
     try:

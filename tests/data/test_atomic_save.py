@@ -13,6 +13,7 @@ import pytest
 
 import clusterviz
 from clusterviz.data import DataError, load_session_file, save_session_file
+from clusterviz.data.atomic_write import remove_stale_temporaries
 from clusterviz.data.session_file import check_payload
 
 from .test_session_file import minimal_payload
@@ -186,3 +187,23 @@ def test_lone_surrogates_in_names_are_refused(tmp_path, field, edit):
     path.write_text(json.dumps(payload), encoding="ascii")  # JSON's \\ud800 escape is valid ASCII
     with pytest.raises(DataError, match=pattern):
         load_session_file(path)
+
+
+@posix_only
+def test_a_temporary_another_writer_still_holds_is_left_alone(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    path = tmp_path / "lesson.clusterviz"
+    held = tmp_path / ".lesson.clusterviz.00000000000000aa.part"
+    dead = tmp_path / ".lesson.clusterviz.00000000000000bb.part"
+    dead.write_bytes(b"{")
+    fd = os.open(held, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        remove_stale_temporaries(path)
+        assert held.exists() and not dead.exists()
+        save_session_file(path, saved_payload("saved meanwhile"))
+        assert held.exists()
+    finally:
+        os.close(fd)
+    remove_stale_temporaries(path)
+    assert others(tmp_path) == ["lesson.clusterviz"]
