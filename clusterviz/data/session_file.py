@@ -74,9 +74,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from .atomic_write import write_bytes_atomic
 from .dataset import DataError
 from .limits import (MAX_CLASS_CODE, MAX_CLUSTERS, MAX_FEATURES, MAX_SESSION_BYTES, MAX_TIMELINE_ENTRIES,
                      read_regular_file)
@@ -92,6 +94,8 @@ FORMAT_VERSION = 1
 FILE_SUFFIX = ".clusterviz"
 
 _PHASES = ("seed", "init", "E", "M")
+#: A lone surrogate: JSON's "\ud800" escape reads as one, and UTF-8 cannot write it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Largest whole number a field may hold (seed, K, max_iter, cursor, class
 #: codes): what the app's spin boxes (32-bit) can show.
 _MAX_INT = 2**31 - 1
@@ -104,8 +108,11 @@ def save_session_file(path: str | os.PathLike[str], payload: dict, choices: Mapp
     ``choices`` are the allowed values of text settings (see `check_payload`).
 
     The payload is checked first, so a file that cannot be read back is
-    never written. The file is written to a temporary name and renamed, so a
-    failure never leaves half a file behind.
+    never written. The whole text is encoded, then written to a new
+    temporary in the file's folder and renamed over it
+    (`clusterviz.data.atomic_write.write_bytes_atomic`), so a failure or a
+    kill never leaves half a file behind; a symlink's target is updated
+    (the link stays a link) and the file keeps its permission bits.
 
     Raises
     ------
@@ -120,15 +127,14 @@ def save_session_file(path: str | os.PathLike[str], payload: dict, choices: Mapp
         text = json.dumps(payload, indent=1, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as err:
         raise DataError(f"{path.name}: the session cannot be written as JSON: {err}") from None
-    tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_text(text + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        data = (text + "\n").encode("utf-8")  # all of it, before any file is made
+    except UnicodeEncodeError as err:
+        raise DataError(f"{path.name}: the session cannot be written as UTF-8 text: {err.reason} "
+                        f"at character {err.start}.") from None
+    try:
+        write_bytes_atomic(path, data)
     except OSError as err:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         raise DataError(f"{path.name}: cannot write the session file: {err.strerror or err}.") from None
 
 
@@ -211,7 +217,20 @@ class _Checker:
             raise self.fail(field, f"should be text; got {_kind(value)}.")
         if choices is not None and value not in choices:
             raise self.fail(field, f"is {value!r}; expected one of {', '.join(map(repr, choices))}.")
+        return self.text(value, field)
+
+    def text(self, value: str, field: str) -> str:
+        """``value``, which must be valid Unicode text: no lone surrogate (``"\\ud800"``)."""
+        match = _SURROGATE.search(value)
+        if match is not None:
+            raise self.fail(field, f"holds a lone surrogate (\\u{ord(match.group()):04x}) at character "
+                                   f"{match.start()}; it is not valid text.")
         return value
+
+    def texts(self, values: list, field: str) -> list:
+        for i, value in enumerate(values):
+            self.text(value, f"{field}[{i}]")
+        return values
 
     def integer(self, parent: dict, key: str, field: str, minimum: int | None = None) -> int:
         value = self.get(parent, key, field)
@@ -317,6 +336,7 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     columns = c.get(data, "columns", "dataset.columns")
     if not isinstance(columns, list) or not columns or not all(isinstance(x, str) for x in columns):
         raise c.fail("dataset.columns", f"should be a non-empty list of column names; got {_kind(columns)}.")
+    c.texts(columns, "dataset.columns")
     d = len(columns)
     if d > MAX_FEATURES:
         raise c.fail("dataset.columns", f"has {d} columns; clusterviz shows at most {MAX_FEATURES}.")
@@ -338,6 +358,7 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
             raise c.fail("dataset.class_names", "is given without 'dataset.labels'.")
         if not isinstance(class_names, list) or not all(isinstance(x, str) for x in class_names):
             raise c.fail("dataset.class_names", f"should be a list of names; got {_kind(class_names)}.")
+        c.texts(class_names, "dataset.class_names")
         if labels and max(labels) >= len(class_names):
             raise c.fail("dataset.labels", f"holds class code {max(labels)} but there are only "
                                            f"{len(class_names)} class names.")
@@ -389,6 +410,7 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
         notes = start.get("notes", [])
         if not isinstance(notes, list) or not all(isinstance(x, str) for x in notes):
             raise c.fail("timeline.start.notes", f"should be a list of sentences; got {_kind(notes)}.")
+        c.texts(notes, "timeline.start.notes")
     phases = c.get(timeline, "phases", "timeline.phases")
     if not isinstance(phases, list) or not all(isinstance(p, str) and p in _PHASES for p in phases):
         raise c.fail("timeline.phases", "should be a list of phases 'seed', 'init', 'E' or 'M'.")
