@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QMessageBox
 from shiboken6 import isValid
 
 from clusterviz.data import DataError
+from clusterviz.data.atomic_write import remove_stale_temporaries
 from clusterviz.data.session_file import load_session_file, save_session_file
 
 from .jobs import Worker
@@ -291,11 +292,11 @@ class RecoveryManager(QObject):
         """A normal quit: no recovery needed, remove the marker and the file."""
         self.timer.stop()
         self._worker.shutdown(wait=True)  # a write in flight ends before the file is removed
-        for path in (self.path, self.path.with_name(self.path.name + ".part")):
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                pass
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        remove_stale_temporaries(self.path)  # what a killed autosave left
         if self.lock is not None:
             try:
                 self.lock_path.unlink(missing_ok=True)
