@@ -117,8 +117,12 @@ def test_zooming_recomputes_once_after_the_last_change(make_window, qtbot):
     window = make_window(algorithm="kmeans", show=True)
     _checks(window)[0].setChecked(True)
     timer = window.findChild(QTimer, "layersTimer")
-    QApplication.processEvents()  # the layout settles after showing ...
-    window.canvas.setFixedSize(window.canvas.size())  # ... and a late resize cannot ask for a recomputation
+    QApplication.processEvents()  # the layout settles after showing; then fix the view's size, so
+    window.canvas.setFixedSize(window.canvas.size())  # neither a late layout nor tick labels that widen
+    plot = window.canvas.getPlotItem()  # with the zoom can resize it (a new pixel grid: a real recomputation)
+    plot.getAxis("left").setWidth(plot.getAxis("left").width())
+    plot.getAxis("bottom").setHeight(plot.getAxis("bottom").height())
+    QApplication.processEvents()
     qtbot.waitUntil(lambda: not timer.isActive(), timeout=3000)
     calls = []
     window.layers.updated.connect(lambda: calls.append(1))

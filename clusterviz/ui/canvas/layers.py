@@ -141,6 +141,7 @@ class BackgroundLayers(QObject):
             self.contours.append(curve)
         #: log p(x) of each contour, inner first (empty until drawn).
         self.levels = np.empty(0)
+        self._drawn_grid = None  # (x_range, y_range, shape) of the last recomputation
 
         self._timer = QTimer(self)
         self._timer.setObjectName("layersTimer")
@@ -164,7 +165,9 @@ class BackgroundLayers(QObject):
         self.refresh()
 
     def _on_range_changed(self, *_args) -> None:
-        if self.regions_on or self.density_on:
+        # pyqtgraph also signals a range it merely re-confirms (after a resize
+        # or a new item): only a different view asks for a recomputation
+        if (self.regions_on or self.density_on) and self._grid() != self._drawn_grid:
             self._timer.start()  # restarts: one recomputation after the last change
 
     # ------------------------------------------------------------ drawing
@@ -172,6 +175,7 @@ class BackgroundLayers(QObject):
         """Recompute the visible layers for the session's shown parameters
         and the canvas's current view (hides what cannot be drawn)."""
         self._timer.stop()
+        self._drawn_grid = self._grid()
         s = self.session
         wanted = [layer for layer, on in (("regions", self.regions_on), ("density", self.density_on)) if on]
         problems = {layer: layer_problem(s, layer) for layer in wanted} if s is not None else {}
