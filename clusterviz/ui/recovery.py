@@ -36,6 +36,7 @@ from shiboken6 import isValid
 
 from clusterviz.data import DataError
 from clusterviz.data.atomic_write import remove_stale_temporaries
+from clusterviz.data.limits import read_regular_file
 from clusterviz.data.session_file import load_session_file, save_session_file
 
 from .jobs import Worker
@@ -102,20 +103,12 @@ def read_lock(path: Path) -> dict | None:
     """What a lock file says about its instance: ``{"token", "pid", "start",
     "host"}`` (an older lock holds only the PID, then the rest is None); None
     if it is not a regular file or cannot be read."""
-    if _is_regular(path) is None:
+    if _is_regular(path) is None:  # lstat: a link named like a lock is never followed
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        text = read_regular_file(path, MAX_LOCK_BYTES, "lock file").decode("utf-8", "replace")
+    except DataError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        text = os.read(fd, MAX_LOCK_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     try:
         info = json.loads(text)
         return {"token": str(info["token"]), "pid": int(info["pid"]),

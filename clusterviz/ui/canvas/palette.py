@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
+from clusterviz.data.limits import MAX_CLUSTERS
+
 #: Okabe & Ito (2008), "Color Universal Design", without black (centroids are
 #: outlined in black) and with yellow moved late (it is faint on white); past
 #: seven clusters, Paul Tol's "muted" scheme continues the list.
@@ -26,7 +28,8 @@ CLUSTER_COLOURS: tuple[str, ...] = (
     "#44AA99",  # teal
     "#CC6677",  # rose
 )
-MAX_CLUSTERS = len(CLUSTER_COLOURS)
+# One colour per cluster the app lets a user ask for (the limit files are held to).
+assert len(CLUSTER_COLOURS) == MAX_CLUSTERS
 
 #: Colour of points that have no cluster yet (before the first E-step).
 UNASSIGNED_COLOUR = "#8C8C8C"
