@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--export-notebook", metavar="FILE.ipynb",
                         help="write the data, start and steps run as a Jupyter notebook and exit, showing nothing")
     parser.add_argument("--export-script", metavar="FILE.py",
-                        help="write the same as a Python script with # %% cells and exit, showing nothing")
+                        help="write the same as a Python script with # %%%% cells and exit, showing nothing")
     parser.add_argument("--n-init", type=_at_least_one, metavar="N",
                         help="restarts whose best is kept, as in scikit-learn (default: 1)")
     parser.add_argument("--max-iter", type=_at_least_one, metavar="N",
