@@ -33,6 +33,8 @@ from ..names import printable
 #: The check boxes a chapter's layers turn on or off, by objectName.
 LAYER_CHECKS = {"regions": "regionsCheck", "density": "densityCheck", "ambiguity": "ambiguityCheck",
                 "trails": "trailsCheck"}
+#: Narrowest the lessons dock gets, and about its width when it first opens.
+DOCK_WIDTH = 280
 MET_STYLE = "color: #1b6e20; font-weight: bold;"
 
 
@@ -238,8 +240,15 @@ class LessonsDock(QDockWidget):
         self.setToolTip("Guided chapters: each sets up the window and poses a task.")
         self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel = LessonsPanel(window)
-        self.panel.setMinimumWidth(280)
+        self.panel.setMinimumWidth(DOCK_WIDTH)
         self.setWidget(self.panel)
+        self._sized = False
+
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        if not self._sized and not self.isFloating():  # the first time: narrow, the canvas keeps its room
+            self._sized = True
+            self.parentWidget().resizeDocks([self], [DOCK_WIDTH + 20], Qt.Orientation.Horizontal)
 
 
 def _window_action(window, text: str, shortcut, tip: str, name: str, slot) -> QAction:
