@@ -164,20 +164,66 @@ class LessonSet:
 
 
 # ---------------------------------------------------------------- errors
+def _key_lines(text: str) -> dict[tuple, int]:
+    """Every key of the JSON ``text`` by its path (keys and list indices) ->
+    its line (1-based); a list item's path gets the line where it starts."""
+    lines: dict[tuple, int] = {}
+    stack: list[list] = []  # per open container: [kind "{" or "[", path, next index or last key]
+    line, i, n = 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            token = text[i + 1:j]
+            k = j + 1
+            while k < n and text[k] in " \t\r\n":
+                k += 1
+            if stack and stack[-1][0] == "{" and k < n and text[k] == ":":
+                try:
+                    key = json.loads(f'"{token}"')
+                except json.JSONDecodeError:
+                    key = token
+                lines.setdefault(stack[-1][1] + (key,), line)
+                stack[-1][2] = key
+            elif stack and stack[-1][0] == "[":
+                lines.setdefault(stack[-1][1] + (stack[-1][2],), line)
+            line += token.count("\n")
+            i = j
+        elif c in "{[":
+            parent = stack[-1] if stack else None
+            if parent is None:
+                path = ()
+            elif parent[0] == "{":
+                path = parent[1] + (parent[2],)
+            else:
+                path = parent[1] + (parent[2],)
+                lines.setdefault(path, line)
+            stack.append([c, path, 0 if c == "[" else None])
+        elif c in "}]":
+            if stack:
+                stack.pop()
+        elif c == "," and stack and stack[-1][0] == "[":
+            stack[-1][2] += 1
+        elif stack and stack[-1][0] == "[" and not c.isspace():
+            lines.setdefault(stack[-1][1] + (stack[-1][2],), line)
+        i += 1
+    return lines
+
+
 def key_line(text: str, path: tuple) -> int | None:
-    """The line (1-based) of the key ``path[-1]`` inside the objects named by
-    ``path[:-1]``, found by looking for each quoted key after the previous
-    one; None when the text does not hold it (the field is missing)."""
-    position, line = 0, None
-    for key in path:
-        if not isinstance(key, str):
-            continue  # a list index: the line of the list's key
-        match = re.compile(r'"' + re.escape(key) + r'"\s*:').search(text, position)
-        if match is None:
-            return line
-        position = match.end()
-        line = text.count("\n", 0, match.start()) + 1
-    return line
+    """The line (1-based) of the field ``path`` (keys and list indices) in the
+    JSON ``text``, or of its nearest enclosing field that the text holds
+    (a missing field: the object that lacks it); None when not even the
+    first key is there."""
+    lines = _key_lines(text)
+    for end in range(len(path), 0, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
 
 
 def _field_name(path: tuple) -> str:

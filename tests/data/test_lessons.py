@@ -254,7 +254,7 @@ def test_a_good_lesson_parses():
     ({"setup__sed": 3}, "setup.sed", '"sed"'),
     ({"setup__beta": -1}, "setup.beta", '"beta"'),
     ({"text": ["Only one."]}, "text", '"text"'),
-    ({"text": ["One.", 2]}, "text[1]", '"text"'),
+    ({"text": ["One.", 2]}, "text[1]", '    2'),
     ({"formula": "<img src='x.png'>"}, "formula", '"formula"'),
     ({"formula": "a <sub class='x'>n</sub>"}, "formula", '"formula"'),
     ({"formula": "a < b"}, "formula", '"formula"'),
@@ -288,10 +288,11 @@ def test_broken_json_is_refused_with_its_line():
     assert "lacks the field 'clusterviz_lesson'" in refusal('{"title": "x"}')
 
 
-def test_key_line_finds_nested_keys_in_order():
-    text = '{\n "a": {\n  "k": 1\n },\n "b": {\n  "k": 2\n }\n}'
-    assert key_line(text, ("a", "k")) == 3 and key_line(text, ("b", "k")) == 6
-    assert key_line(text, ("b", "missing")) == 5 and key_line(text, ("c",)) is None
+def test_key_line_follows_the_structure_not_the_first_match():
+    text = '{\n "b": {"a": 1},\n "a": {\n  "k": [1,\n   {"k": "x\\"k\\": 2"}]\n }\n}'
+    assert key_line(text, ("a",)) == 3 and key_line(text, ("b", "a")) == 2
+    assert key_line(text, ("a", "k")) == 4 and key_line(text, ("a", "k", 1, "k")) == 5
+    assert key_line(text, ("a", "missing")) == 3 and key_line(text, ("c",)) is None
 
 
 def test_a_folder_skips_unknown_algorithms_and_bad_files_but_loads_the_rest(tmp_path):
@@ -306,3 +307,22 @@ def test_a_folder_skips_unknown_algorithms_and_bad_files_but_loads_the_rest(tmp_
     assert "02-future.json: the algorithm 'dbscan' is not in this app" in lessons.notes[0]
     assert lessons.notes[1].startswith("03-broken.json, line ") and "'setup.k'" in lessons.notes[1]
     assert lessons.notes[2] == "04-binary.json, line 1: not UTF-8 text (byte 0xff)"
+
+
+# ---------------------------------------------------------------- key_line
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_KEYS = st.text(alphabet="ab", min_size=1, max_size=2)  # few names: inner keys repeat outer ones
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(_KEYS, st.dictionaries(_KEYS, st.integers(), min_size=1, max_size=4), min_size=1,
+                       max_size=4), st.data())
+def test_key_line_points_at_the_line_holding_the_key(document, data):
+    text = json.dumps(document, indent=2)
+    outer = data.draw(st.sampled_from(sorted(document)))
+    inner = data.draw(st.sampled_from(sorted(document[outer])))
+    line = text.split("\n")[key_line(text, (outer, inner)) - 1]
+    assert line.strip().startswith(json.dumps(inner) + ":")
+    assert text.split("\n")[key_line(text, (outer,)) - 1].strip().startswith(json.dumps(outer) + ":")

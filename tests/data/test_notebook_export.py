@@ -178,3 +178,20 @@ def test_a_folder_that_cannot_be_written_is_named(tmp_path):
     run = export_run(Session(builtin_dataset("three_blobs")))
     with pytest.raises(DataError, match="cannot be written"):
         write_export(tmp_path / "missing" / "run.py", run)
+
+
+# ------------------------------------------------------------- literals
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from clusterviz.data.notebook_export import _array  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 7), st.integers(1, 3)),
+              elements=st.floats(allow_nan=True, allow_infinity=True, width=64)))
+def test_written_arrays_read_back_bit_for_bit(a):
+    back = eval(_array(a), {"np": np})  # the export's own literal, as the script runs it
+    assert back.shape == a.shape and back.dtype == np.float64
+    assert np.array_equal(back.view(np.uint64), a.view(np.uint64)) or np.array_equal(back, a, equal_nan=True)
