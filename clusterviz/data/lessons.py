@@ -53,11 +53,12 @@ from pathlib import Path
 
 from .dataset import DataError
 from .datasets import BUILTIN_DATASETS, _resources
-from .lesson_goals import GOAL_FIELDS, check_goal_spec
+from .lesson_goals import check_goal_spec
 from .limits import MAX_CLUSTERS
 
-__all__ = ["FORMAT_KEY", "FORMAT_VERSION", "Chapter", "LessonChoices", "LessonError", "LessonSet",
-           "LESSON_DIR", "load_lesson_file", "load_lessons", "parse_lesson"]
+__all__ = ["COLOUR_MODES", "FORMAT_KEY", "FORMAT_VERSION", "FORMULA_TAGS", "LAYERS", "LESSON_DIR", "Chapter",
+           "LessonChoices", "LessonError", "LessonSet", "key_line", "load_lesson_file", "load_lessons",
+           "parse_lesson"]
 
 #: The key holding the format version, and the version this app reads.
 FORMAT_KEY = "clusterviz_lesson"
@@ -194,13 +195,8 @@ def _key_lines(text: str) -> dict[tuple, int]:
             line += token.count("\n")
             i = j
         elif c in "{[":
-            parent = stack[-1] if stack else None
-            if parent is None:
-                path = ()
-            elif parent[0] == "{":
-                path = parent[1] + (parent[2],)
-            else:
-                path = parent[1] + (parent[2],)
+            path = stack[-1][1] + (stack[-1][2],) if stack else ()
+            if stack and stack[-1][0] == "[":
                 lines.setdefault(path, line)
             stack.append([c, path, 0 if c == "[" else None])
         elif c in "}]":
@@ -249,7 +245,7 @@ class _Checker:
         full = path + (key,)
         if key not in obj:
             if default is ...:
-                self.fail(path, f"lacks the field {key!r}") if path else self.fail((), f"lacks the field {key!r}")
+                self.fail(path, f"lacks the field {key!r}")
             return default
         value = obj[key]
         if kind is int and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
@@ -425,5 +421,3 @@ def load_lessons(choices: LessonChoices, folder=None) -> LessonSet:
             notes.append(str(err))
     return LessonSet(chapters, notes)
 
-
-__all__ += ["COLOUR_MODES", "FORMULA_TAGS", "GOAL_FIELDS", "LAYERS", "key_line"]
