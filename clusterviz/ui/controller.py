@@ -17,6 +17,11 @@ lands only if both are still those (and the result was computed at that
 version), so a step asked before other data or settings never lands on them.
 The window stays responsive and Pause always works.
 
+Convergence: Step stays enabled after the model's tolerance is met (the run
+goes on, see `clusterviz.session.timeline`); Play and Run to convergence
+stop at the first entry that meets it, and, started on such an entry, go on
+until max_iter or a fixed point (`clusterviz.session.timeline.run_stops`).
+
 Data asked for now but delivered later (a big CSV file read on a worker) are
 keyed the same way: `request_data` gives a ticket, and any later choice of
 data (another data set, another file, an adopted session) makes it stale, so
@@ -28,6 +33,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from shiboken6 import isValid
+
+from clusterviz.session.timeline import run_stops
 
 from .jobs import Task, Worker
 from .names import printable_dataset
@@ -83,6 +90,7 @@ class SessionController(QObject):
         self._timer.timeout.connect(self._on_tick)
         self._interval = 200
         self._converging = False
+        self._started_met = False  # whether the run being played started on an entry meeting the tolerance
         self.half_steps = False  # Step (advance) and Play go by half-steps: halfStepCheck
         self.set_speed(5)
         self.background_points = BACKGROUND_POINTS
@@ -110,8 +118,16 @@ class SessionController(QObject):
 
     # ------------------------------------------------------------ stepping
     def can_step(self) -> bool:
-        """Whether stepping forward could show anything new."""
+        """Whether stepping forward could show anything new (also past
+        convergence: the run goes on until max_iter or a fixed point)."""
         return bool(self.session.can_step)
+
+    def _run_stops(self) -> bool:
+        """Whether Play (or Run to convergence on the worker) stops here."""
+        session = self.session
+        if not hasattr(session, "met_tolerance"):
+            return not self.can_step()
+        return run_stops(session, self._started_met)
 
     def step(self) -> bool:
         """One full iteration (or the missing M half). On a large data set
@@ -166,7 +182,7 @@ class SessionController(QObject):
                 or self.session.apply_step(pending) is None):
             return  # stale: the session changed after the step was asked for
         self.stepped.emit()
-        if self.playing and (not pending.changes_anything or not self.can_step()):
+        if self.playing and (not pending.changes_anything or self._run_stops()):
             self.pause()
 
     def _still_current(self) -> bool:
@@ -197,8 +213,9 @@ class SessionController(QObject):
         return self._call(lambda: self.session.seek(index), self.stepped)
 
     def run_to_convergence(self) -> bool:
-        """Step until converged (or max_iter). On a large data set this is
-        Play at full speed on the worker thread, so it can be paused."""
+        """Step until the tolerance is met (started there: until max_iter or
+        a fixed point). On a large data set this is Play at full speed on the
+        worker thread, so it can be paused."""
         self.pause()
         if self.uses_worker():
             self._converging = True
@@ -233,6 +250,7 @@ class SessionController(QObject):
         if self.playing or not self.can_step():
             self.playing_changed.emit(self.playing)
             return
+        self._started_met = bool(getattr(self.session, "met_tolerance", False))
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -253,17 +271,17 @@ class SessionController(QObject):
     def _on_tick(self) -> None:
         if self.uses_worker():
             if self._task is None:
-                if self.can_step():
-                    self._advance(half=self.half_steps and not self._converging)
-                else:
+                if self._run_stops():
                     self.pause()
+                else:
+                    self._advance(half=self.half_steps and not self._converging)
             return
         before = (self.session.cursor, len(self.session.timeline))
         if not self._advance(half=self.half_steps):
             return
         after = (self.session.cursor, len(self.session.timeline))
-        if after == before or not self.can_step():
-            self.pause()  # converged, or max_iter reached: nothing more to show
+        if after == before or self._run_stops():
+            self.pause()  # the tolerance met, max_iter reached or a fixed point: the run stops here
 
     # ------------------------------------------------------------- settings
     def set_algorithm(self, name: str) -> bool:
