@@ -306,6 +306,22 @@ class SessionController(QObject):
         """Open the timeline with the k-means++ picks (with init "k-means++") or not."""
         return self._setting(lambda: self.session.set_show_seeding(bool(on)))
 
+    def set_n_init(self, n_init: int) -> bool:
+        """How many starts a (re)initialisation tries (re-initialises; emits reset)."""
+        return self._setting(lambda: self.session.set_n_init(n_init))
+
+    def set_max_iter(self, max_iter: int) -> bool:
+        """The iteration limit; the run is kept (emits stepped: the buttons and
+        the status line follow)."""
+        self.pause()
+        return self._call(lambda: self.session.set_max_iter(max_iter), self.stepped)
+
+    def set_tol(self, tol: float | None) -> bool:
+        """The convergence tolerance (None: the algorithm's default); the run
+        is kept, the next steps use it (emits stepped)."""
+        self.pause()
+        return self._call(lambda: self.session.set_tol(tol), self.stepped)
+
     def _setting(self, action: Callable[[], object]) -> bool:
         self.pause()
         return self._call(action, self.reset)
