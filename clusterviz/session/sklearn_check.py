@@ -132,7 +132,8 @@ class SklearnComparison:
     Attributes
     ----------
     estimator : str
-        scikit-learn's estimator as called, e.g. "sklearn.cluster.KMeans(n_clusters=3, ...)".
+        scikit-learn's call and the objective compared, e.g.
+        "sklearn.cluster.KMeans(init=<the start's means>, n_clusters=3, ...).fit(X).inertia_".
     sklearn_version : str
     objective_name, objective_symbol : str
         From the registry entry ("Distortion J", "J").
@@ -198,7 +199,7 @@ def _kmeans(inputs: CheckInputs, X: np.ndarray) -> tuple[str, RunResult]:
     text = "sklearn.cluster.KMeans(init=<the start's means>, " + ", ".join(f"{k}={v!r}" for k, v in options.items())
     n_iter = int(km.n_iter_)
     converged = n_iter < inputs.max_iter
-    return text + ")", RunResult(objective=float(km.inertia_), means=km.cluster_centers_, labels=km.labels_,
+    return text + ").fit(X).inertia_", RunResult(objective=float(km.inertia_), means=km.cluster_centers_, labels=km.labels_,
                                  n_iter=n_iter, converged=converged, met_at=n_iter if converged else None)
 
 
@@ -221,7 +222,7 @@ def _gaussian_mixture(inputs: CheckInputs, X: np.ndarray) -> tuple[str, RunResul
     gm = GaussianMixture(weights_init=np.array(start.weights), means_init=np.array(start.means),
                          precisions_init=_precisions(np.asarray(start.covariances), ct), **options).fit(X)
     text = ("sklearn.mixture.GaussianMixture(means_init, weights_init, precisions_init=<the start's>, "
-            + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")")
+            + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ").fit(X).score(X) * N")
     n_iter, converged = int(gm.n_iter_), bool(gm.converged_)
     return text, RunResult(objective=float(gm.score(X)) * X.shape[0], means=gm.means_, labels=gm.predict(X),
                            n_iter=n_iter, converged=converged, met_at=n_iter if converged else None)
