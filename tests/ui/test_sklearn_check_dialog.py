@@ -39,7 +39,9 @@ def test_k_means_on_three_blobs_is_the_same_in_both(make_window, qtbot):
     assert dialog.comparison.ours.objective == pytest.approx(322.0, abs=0.01)  # the reference's J
     table = dialog.findChild(QTableWidget, "sklearnCheckTable")
     assert table.isVisible() and table.rowCount() >= 5
-    assert table.item(0, 0).text() == table.item(0, 1).text() == repr(dialog.comparison.ours.objective)
+    c = dialog.comparison
+    assert table.item(0, 0).text() == repr(c.ours.objective) and table.item(0, 1).text() == repr(c.theirs.objective)
+    assert float(table.item(0, 0).text()) == pytest.approx(float(table.item(0, 1).text()), rel=1e-12)
     means = dialog.findChild(QTableWidget, "sklearnMeansTable")
     assert means.rowCount() == 3
     assert [means.item(k, 0).text() for k in range(3)] == [means.item(k, 1).text() for k in range(3)]
