@@ -21,8 +21,8 @@ from clusterviz.data.limits import MAX_CLUSTERS
 from clusterviz.model import registry
 from clusterviz.model.registry import Algorithm, ModelSettings
 
-__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "COVARIANCE_TYPES", "INITS", "MAX_CLUSTERS", "SessionSettings",
-           "check_choice", "check_n_clusters", "check_points", "check_tol"]
+__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "COVARIANCE_TYPES", "INITS", "MAX_CLUSTERS", "MAX_N_INIT",
+           "SessionSettings", "check_choice", "check_n_clusters", "check_n_init", "check_points", "check_tol"]
 
 #: The algorithm names, in the order the app lists them (from the registry).
 ALGORITHMS: tuple[str, ...] = registry.algorithm_names()
@@ -31,6 +31,8 @@ ALGORITHM_NAMES: dict[str, str] = {name: entry.label for name, entry in registry
 INITS: tuple[str, ...] = registry.INITS
 #: Most clusters the app shows (session files above it are refused); from `clusterviz.data.limits`.
 MAX_CLUSTERS: int = MAX_CLUSTERS
+#: Most starts a (re)initialisation may try: each is a full run, on the thread that changes the settings.
+MAX_N_INIT: int = 100
 #: Every covariance type some algorithm fits, in the registry's order.
 COVARIANCE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(
     t for entry in registry.ALGORITHMS.values() for t in entry.covariance_types))
@@ -56,6 +58,14 @@ def check_n_clusters(k) -> int:
         raise ValueError(f"n_clusters={k} is more than the app can show: it draws at most {MAX_CLUSTERS} "
                          f"clusters, each in its own colour; choose K from 1 to {MAX_CLUSTERS}.")
     return k
+
+
+def check_n_init(n_init) -> int:
+    """n_init as an int in 1..`MAX_N_INIT`, else a ValueError saying why."""
+    n_init = _whole("n_init", n_init, 1)
+    if n_init > MAX_N_INIT:
+        raise ValueError(f"n_init={n_init} is too many starts: each is a full run; choose from 1 to {MAX_N_INIT}.")
+    return n_init
 
 
 def check_tol(tol) -> float | None:
@@ -127,7 +137,7 @@ class SessionSettings:
         algorithm's own default (its meaning is the algorithm's: K-Means
         compares the centres' shift with it, EM and soft K-Means the change
         of the log-likelihood per point).
-    n_init : int >= 1
+    n_init : int in 1..MAX_N_INIT
         How many starts are tried at every (re)initialisation: the seeds
         ``seed, seed + 1, ..., seed + n_init - 1``; the fit starts from the
         one whose full run ends best (see `clusterviz.session.best_start`).
@@ -159,7 +169,7 @@ class SessionSettings:
             "beta": check_beta(self.beta),
             "max_iter": _whole("max_iter", self.max_iter, 1),
             "tol": check_tol(self.tol),
-            "n_init": _whole("n_init", self.n_init, 1),
+            "n_init": check_n_init(self.n_init),
         }
         if not isinstance(self.show_seeding, (bool, np.bool_)):
             raise ValueError(f"show_seeding={self.show_seeding!r} should be True or False.")

@@ -41,6 +41,8 @@ from .names import printable_dataset
 
 #: From this many points on, steps are computed on a worker thread.
 BACKGROUND_POINTS = 20_000
+#: Run to convergence takes this many steps at once on the GUI thread; a longer run goes on as Play.
+SYNC_STEPS = 100
 
 
 class SessionController(QObject):
@@ -122,12 +124,12 @@ class SessionController(QObject):
         convergence: the run goes on until max_iter or a fixed point)."""
         return bool(self.session.can_step)
 
-    def _run_stops(self) -> bool:
-        """Whether Play (or Run to convergence on the worker) stops here."""
+    def _run_stops(self, started_met: bool | None = None) -> bool:
+        """Whether Play (or Run to convergence going on as Play) stops here."""
         session = self.session
         if not hasattr(session, "met_tolerance"):
             return not self.can_step()
-        return run_stops(session, self._started_met)
+        return run_stops(session, self._started_met if started_met is None else started_met)
 
     def step(self) -> bool:
         """One full iteration (or the missing M half). On a large data set
@@ -215,16 +217,22 @@ class SessionController(QObject):
     def run_to_convergence(self) -> bool:
         """Step until the tolerance is met (started there: until max_iter or
         a fixed point). On a large data set this is Play at full speed on the
-        worker thread, so it can be paused."""
+        worker thread, so it can be paused; on small data the first
+        `SYNC_STEPS` steps are taken at once and a longer run (a tolerance of
+        0, a high max_iter) goes on as Play at full speed, so nothing freezes."""
         self.pause()
-        if self.uses_worker():
-            self._converging = True
-            # 1 ms, not 0: a 0 ms timer would spin the GUI thread (and take the
-            # GIL from the worker) while a step is in flight.
-            self._timer.setInterval(1)
-            self.play()
-            return True
-        return self._call(self.session.run_to_convergence, self.stepped)
+        started_met = bool(getattr(self.session, "met_tolerance", False))
+        if not self.uses_worker():
+            if not self._call(lambda: self.session.run_to_convergence(max_steps=SYNC_STEPS), self.stepped):
+                return False
+            if self._run_stops(started_met):
+                return True
+        self._converging = True
+        # 1 ms, not 0: a 0 ms timer would spin the GUI thread (and take the
+        # GIL from the worker) while a step is in flight.
+        self._timer.setInterval(1)
+        self.play(started_met=started_met)
+        return True
 
     def reset_fit(self) -> bool:
         self.pause()
@@ -246,11 +254,16 @@ class SessionController(QObject):
         if not self._converging:
             self._timer.setInterval(self._interval)
 
-    def play(self) -> None:
+    def play(self, started_met: bool | None = None) -> None:
+        """Step on a timer until the run stops (`_run_stops`); ``started_met``
+        (default: whether the shown entry meets the tolerance) is where the
+        run began, for Run to convergence going on as Play."""
         if self.playing or not self.can_step():
             self.playing_changed.emit(self.playing)
             return
-        self._started_met = bool(getattr(self.session, "met_tolerance", False))
+        if started_met is None:
+            started_met = bool(getattr(self.session, "met_tolerance", False))
+        self._started_met = started_met
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -277,7 +290,7 @@ class SessionController(QObject):
                     self._advance(half=self.half_steps and not self._converging)
             return
         before = (self.session.cursor, len(self.session.timeline))
-        if not self._advance(half=self.half_steps):
+        if not self._advance(half=self.half_steps and not self._converging):
             return
         after = (self.session.cursor, len(self.session.timeline))
         if after == before or self._run_stops():

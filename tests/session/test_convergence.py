@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from clusterviz.data import Dataset, builtin_dataset
 from clusterviz.data.limits import MAX_CLUSTERS
 from clusterviz.session import ALGORITHMS, Session, SessionPair
+from clusterviz.session.settings import MAX_N_INIT
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +189,9 @@ def test_n_init_one_uses_the_seed_and_changing_it_reinitialises(blobs):
     assert s.start_seed == 4
     with pytest.raises(ValueError, match=r"n_init=0 should be a whole number >= 1"):
         s.set_n_init(0)
+    with pytest.raises(ValueError, match=rf"n_init={MAX_N_INIT + 1} is too many starts.*from 1 to {MAX_N_INIT}"):
+        s.set_n_init(MAX_N_INIT + 1)
+    assert s.n_init == 1
 
 
 def test_n_init_has_nothing_to_choose_with_hand_placed_means(blobs):

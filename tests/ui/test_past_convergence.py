@@ -130,3 +130,24 @@ def test_typing_a_tolerance_is_one_change(settings_group, qtbot):
     assert versions == []  # nothing yet while typing
     qtbot.keyClick(group.tol_spin.lineEdit(), Qt.Key.Key_Return)
     assert window.session.tol == pytest.approx(2.5e-7) and len(versions) == 1
+
+
+def test_a_long_run_to_convergence_goes_on_as_play_and_can_be_paused(em_window, qtbot):
+    """tol = 0 never counts as converged: Run to convergence goes on to
+    max_iter, but as Play at full speed after the first steps, so the window
+    keeps answering and Pause stops it."""
+    from clusterviz.ui.controller import SYNC_STEPS
+
+    window = em_window
+    c = window.controller
+    c.set_tol(0.0)
+    c.set_max_iter(SYNC_STEPS + 400)
+    qtbot.mouseClick(find(window, "convergeButton"), Qt.MouseButton.LeftButton)
+    assert c.playing and window.session.entry.iteration == SYNC_STEPS
+    qtbot.waitUntil(lambda: window.session.entry.iteration >= SYNC_STEPS + 3, timeout=10000)
+    c.pause()
+    stopped = window.session.entry.iteration
+    assert stopped < SYNC_STEPS + 400 and not c.playing
+    c.run_to_convergence()
+    qtbot.waitUntil(lambda: not c.playing, timeout=60000)
+    assert window.session.reached_max_iter and window.session.entry.iteration == SYNC_STEPS + 400

@@ -19,12 +19,14 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox,
                                QToolButton, QWidget)
 
+from clusterviz.session.settings import MAX_N_INIT
+
 __all__ = ["MAX_ITER_LIMIT", "N_INIT_LIMIT", "RunSettings", "ToleranceSpinBox"]
 
 #: Largest iteration limit offered (a run that long is a deliberate choice).
 MAX_ITER_LIMIT = 100_000
-#: Most starts tried at each (re)initialisation: each is a full run.
-N_INIT_LIMIT = 50
+#: Most starts tried at each (re)initialisation (each is a full run): the session's limit.
+N_INIT_LIMIT = MAX_N_INIT
 #: Smallest tolerance above 0 that the arrows reach.
 TOL_FLOOR = 1e-12
 
