@@ -24,7 +24,7 @@ def run_note(session) -> str | None:
     tol = session.tol
     met = "Tolerance met" if tol is None else f"Tolerance met (tol = {format_setting(tol)})"
     if session.can_step:
-        return f"{met}: Play and Run to convergence stop here; Step goes on with this run"
+        return f"{met}: Play stops here, Step continues the run"
     if not session.at_end:
         return None
     if session.reached_max_iter:

@@ -278,7 +278,7 @@ class Session(DataEdits):
 
     def info_text(self) -> str:
         """One status line, e.g. "Iteration 4 · M-step · J = 123.45 · Converged after 4 iterations ·
-        Tolerance met (tol = 0.0001): Step goes on with this run, Play and Converge stop here"."""
+        Tolerance met (tol = 0.001): Play stops here, Step continues the run"."""
         note = run_note(self)
         return info_text(self) if note is None else f"{info_text(self)} · {note}"
 

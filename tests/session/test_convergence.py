@@ -34,7 +34,7 @@ def test_em_on_anisotropic_is_stepped_past_convergence_until_it_wins(anisotropic
     first = s.cursor
     assert s.met_tolerance and s.at_end and s.adjusted_rand < 0.6
     assert s.can_step, "Step stays available after convergence"
-    assert "Tolerance met" in s.info_text() and "Step goes on" in s.info_text()
+    assert "Tolerance met" in s.info_text() and "Step continues the run" in s.info_text()
     steps = 0
     while s.adjusted_rand < 0.95 and steps < 400:
         before = len(s.timeline)

@@ -170,7 +170,7 @@ def test_run_to_convergence_on_three_blobs(blobs, algorithm):
         assert s.run_to_convergence() is s.state and len(s.timeline) == n
     else:
         # the tolerance met: Step goes on with the same run
-        assert "Step goes on" in s.info_text()
+        assert "Step continues" in s.info_text()
         s.step()
         assert len(s.timeline) == n + 1 and s.cursor == n and s.entry.iteration == state.iteration + 1
     if algorithm == "kmeans":

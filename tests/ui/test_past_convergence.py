@@ -37,7 +37,7 @@ def test_play_stops_at_the_tolerance_and_step_stays_enabled(em_window, qtbot, ba
     assert all(not entry.converged for entry in s.timeline[:-1])  # Play stopped at the first one
     step = find(window, "stepButton")
     assert step.isEnabled() and play.isEnabled()
-    assert "Play and Run to convergence stop here" in find(window, "infoLabel", QLabel).text()
+    assert "Play stops here, Step continues the run" in find(window, "infoLabel", QLabel).text()
     n = len(s.timeline)
     qtbot.mouseClick(step, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(window.session.timeline) == n + 1, timeout=10000)
