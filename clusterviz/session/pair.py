@@ -167,6 +167,11 @@ class SessionPair:
         """Whether both sides are converged."""
         return all(s.converged for s in self.sides)
 
+    def goes_on(self, name: str) -> bool:
+        """Whether the side ``name`` (a registry name) steps with the pair: it
+        can step and has not met its tolerance (a side past it waits)."""
+        return _steps(self.sessions[name])
+
     @property
     def met_tolerance(self) -> bool:
         """Whether every side with a fit shows an entry meeting its tolerance."""

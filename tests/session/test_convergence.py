@@ -250,3 +250,12 @@ def test_too_many_hand_placed_means_are_refused(blobs):
     with pytest.raises(ValueError, match=rf"{MAX_CLUSTERS + 1} initial means are more than the app can show"):
         s.set_initial_means(means)
     assert s.n_clusters == 3 and s.initial_means is None
+
+
+def test_a_pair_side_that_met_its_tolerance_does_not_go_on(blobs):
+    pair = SessionPair(blobs, 3, init="random", seed=0)
+    names = list(pair.sessions)
+    assert all(pair.goes_on(name) for name in names)
+    pair.run_to_convergence()
+    assert not any(pair.goes_on(name) for name in names)
+    assert pair.sessions[names[1]].can_step  # EM alone could step on; in the pair it waits
