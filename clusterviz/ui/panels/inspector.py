@@ -4,7 +4,7 @@ chart in the cluster colours. For K-Means the vector is 0/1 -- the lesson."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -134,7 +134,15 @@ class InspectorPanel(QWidget):
         Whether the point is pinned (hovering other points does not change it).
     responsibilities, distances : ndarray of shape (n_clusters,) or None
         What the bar chart shows.
+
+    Signals
+    -------
+    shown()
+        The inspected point or its pin changed (the formula panel shows a
+        pinned point's numbers).
     """
+
+    shown = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -182,6 +190,7 @@ class InspectorPanel(QWidget):
         self.bars.set_values(None, None, False)
         self.bars.setAccessibleDescription("")
         self.caption.setText("")
+        self.shown.emit()
 
     def show_point(self, session, index: int, pinned: bool = False) -> None:
         """Inspect point ``index`` of ``session`` (the hint when out of range)."""
@@ -217,3 +226,4 @@ class InspectorPanel(QWidget):
         if pinned:
             caption += " · Esc unpins"
         self.caption.setText(caption if state is not None else "")
+        self.shown.emit()
