@@ -27,6 +27,16 @@ CANVAS_MIN_SIZE = (320, 240)
 OBJECTIVE_PLOT_MIN_HEIGHT = 120
 
 
+class _SideContent(QWidget):
+    """The side column's content. Its height for a width (a wrapped label
+    in it has one) is the least it needs, so the scroll area gives it the
+    viewport's height rather than the sum of every part's preferred height."""
+
+    def heightForWidth(self, width: int) -> int:  # Qt override
+        layout = self.layout()
+        return layout.minimumHeightForWidth(width) if layout is not None else -1
+
+
 class SideColumn(QScrollArea):
     """The side column (``sideColumn``): its content at full height, scrolled
     only when the window is shorter than that."""
@@ -55,11 +65,10 @@ def build_central(window) -> QWidget:
     index = controls.tabs.addTab(window.inspector, "Inspect")
     controls.tabs.setTabToolTip(index, "The point under the mouse, or pinned by a click: distances and "
                                        "responsibilities.")
-    controls.fit_tabs()
 
     # A short window (a 1.5x-scaled laptop screen) may shrink the canvas this far.
     window.canvas.setMinimumSize(CANVAS_MIN_SIZE[0], CANVAS_MIN_SIZE[1])
-    content = QWidget()
+    content = _SideContent()
     content.setObjectName("sideColumnContent")
     side_layout = QVBoxLayout(content)
     side_layout.setContentsMargins(4, 0, 2, 0)

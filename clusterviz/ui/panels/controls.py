@@ -8,7 +8,7 @@ import math
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QSlider, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+                               QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS
 from clusterviz.model import registry
@@ -17,7 +17,7 @@ from clusterviz.session import format_setting
 from ..canvas.layers import LayersBox
 from ..canvas.palette import MAX_CLUSTERS
 from .column_pair import ColumnPair
-from .teaching_controls import HalfStepRow, RunBar, SampleWidthLabel, TimelineRow, ViewGroup, step_button_text, step_button_texts
+from .teaching_controls import HalfStepRow, FittedTabs, RunBar, SampleWidthLabel, TimelineRow, ViewGroup, step_button_text, step_button_texts
 
 INIT_ITEMS = (
     ("Random points", "random", "Start from K data points picked at random."),
@@ -158,14 +158,13 @@ class ControlPanel(QWidget):
         self.view_group = ViewGroup()  # trailsCheck, ambiguityCheck (on the layers tool bar), colourModeCombo
         self.view_group.form.addRow("Sho&w", columns_box)
         self.view_group.form.addRow("", self.aspect_check)
-        self.tabs = QTabWidget()
+        self.tabs = FittedTabs()
         self.tabs.setObjectName("sideTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(setup, "Setup")
         self.tabs.setTabToolTip(0, "How the run starts: initialisation, seed and the algorithm's own settings.")
         self.tabs.addTab(self.view_group, "View")
         self.tabs.setTabToolTip(1, "How the points are coloured and which columns are shown.")
-        self.tabs.currentChanged.connect(self.fit_tabs)
         self.layers_box = LayersBox()  # regionsCheck, densityCheck: the window puts them on its layers tool bar
 
         # ---- stepping: the run bar, laid out by the window under the canvas
@@ -234,17 +233,6 @@ class ControlPanel(QWidget):
         row.addWidget(slider, 1)
         row.addWidget(label)
         return box
-
-    def fit_tabs(self, current: int = -1) -> None:
-        """The tabs take the height of the page shown, not of the tallest page,
-        so the objective plot and the formula panel below get the rest."""
-        current = self.tabs.currentIndex()
-        for i in range(self.tabs.count()):
-            page = self.tabs.widget(i)
-            page.setSizePolicy(QSizePolicy.Policy.Preferred,
-                               QSizePolicy.Policy.Preferred if i == current else QSizePolicy.Policy.Ignored)
-            page.updateGeometry()
-        self.tabs.updateGeometry()
 
     def _on_dataset(self, _index: int) -> None:
         name = self.dataset_combo.currentData()

@@ -6,10 +6,10 @@ widgets and compute their labels. Each updates from the session with its
 signals blocked."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QSlider, QVBoxLayout, QWidget)
+                               QSlider, QTabWidget, QVBoxLayout, QWidget)
 
 from clusterviz.model import registry
 from clusterviz.session.text import position_text
@@ -72,6 +72,29 @@ class SampleWidthLabel(QLabel):
         if event.type() == QEvent.Type.FontChange:
             self._fit()
         super().changeEvent(event)
+
+
+class FittedTabs(QTabWidget):
+    """Tabs as tall as the page shown (a QTabWidget is as tall as its
+    tallest page), so what sits below gets the rest."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def _fitted(self, size: QSize, hint) -> QSize:
+        pages = [self.widget(i) for i in range(self.count())]
+        current = self.currentWidget()
+        if current is None:
+            return size
+        tallest = max(hint(page).height() for page in pages)
+        return QSize(size.width(), size.height() - tallest + hint(current).height())
+
+    def sizeHint(self) -> QSize:  # Qt override
+        return self._fitted(super().sizeHint(), lambda page: page.sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # Qt override
+        return self._fitted(super().minimumSizeHint(), lambda page: page.minimumSizeHint())
 
 
 class RunBar(QWidget):
