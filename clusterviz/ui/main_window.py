@@ -26,7 +26,7 @@ from .canvas.pin_marker import PinMarker
 from .panels.formula import FormulaPanel
 from .panels.objective_plot import ObjectivePlot
 from .presenter import Presenter
-from .window_layout import build_central, build_layers_toolbar
+from .window_layout import build_central, build_layers_toolbar, fit_side_column
 from .panels.docks import ChoosingDocks
 from .settings import AppSettings, fill_recent_menu
 from .canvas.teaching import TeachingViews
@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
         self.insertToolBarBreak(self.tools.toolbar)  # the layers on their own row: both fit at 1280 px
         self.inspector.shown.connect(self._show_formulas)
+        self.presenter.scale_changed.connect(lambda scale: fit_side_column(self, scale))
         if self.presenter.scale != 1.0:
             self.presenter.apply()
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
-__all__ = ["CANVAS_MIN_SIZE", "OBJECTIVE_PLOT_MIN_HEIGHT", "SIDE_COLUMN_WIDTH", "build_central", "build_layers_toolbar"]
+__all__ = ["CANVAS_MIN_SIZE", "OBJECTIVE_PLOT_MIN_HEIGHT", "SIDE_COLUMN_MAX_SHARE", "SIDE_COLUMN_WIDTH", "build_central",
+           "build_layers_toolbar", "fit_side_column"]
 
 #: Width of the side column at the default window size (the canvas gets the rest).
 SIDE_COLUMN_WIDTH = 360
+#: In presenter mode the side column widens with the text, up to this share of the width.
+SIDE_COLUMN_MAX_SHARE = 0.4
 #: The canvas never gets smaller than this (width, height).
 CANVAS_MIN_SIZE = (320, 240)
 #: The objective plot never gets shorter than this before the side column scrolls.
@@ -97,6 +100,16 @@ def build_central(window) -> QWidget:
     layout.addWidget(controls.run_bar)
     layout.addWidget(window.info_label)
     return central
+
+
+def fit_side_column(window, scale: float) -> None:
+    """Give the side column room for text ``scale`` times its normal size
+    (presenter mode), never more than `SIDE_COLUMN_MAX_SHARE` of the width."""
+    splitter = window.splitter
+    total = sum(splitter.sizes())
+    side = min(round(SIDE_COLUMN_WIDTH * max(scale, 1.0)), round(SIDE_COLUMN_MAX_SHARE * total))
+    side = max(side, splitter.widget(1).minimumSizeHint().width())
+    splitter.setSizes([total - side, side])
 
 
 def build_layers_toolbar(window) -> QToolBar:

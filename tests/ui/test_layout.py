@@ -175,3 +175,29 @@ def test_fit_view_frames_the_points_after_a_zoom(shown_window, qtbot):
     assert action.shortcut().toString() == "Home" and named_widget(window, "fitViewAction").isVisible()
     action.trigger()
     assert [float(v) for r in view.viewRange() for v in r] == pytest.approx(framed, rel=1e-6)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_docked_panel_leaves_the_canvas_half_the_window(shown_window, qtbot, size):
+    window = shown_window
+    settle(window, qtbot, size)
+    sel, res = window.docks.choosing_k_dock, window.restarts_dock
+    for dock in (sel, res):
+        dock.setFloating(False)
+        dock.show()
+    qtbot.waitUntil(lambda: sel.isVisible() and res.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: window.canvas.width() >= window.width() // 2, timeout=3000)
+    qtbot.waitUntil(lambda: not window.docks.canvas_room.timer.isActive(), timeout=3000)
+    assert not sel.isFloating() and window.canvas.width() >= window.width() // 2
+    for name in ("stepButton", "objectivePlot", "formulaPanel", "algorithmCombo"):
+        assert hidden_part(named_widget(window, name)).isEmpty(), name
+
+
+def test_a_window_too_narrow_for_a_docked_panel_floats_it_again(shown_window, qtbot):
+    window = shown_window
+    settle(window, qtbot, (1024, 700))
+    dock = window.docks.choosing_k_dock
+    dock.setFloating(False)
+    dock.show()
+    qtbot.waitUntil(dock.isFloating, timeout=3000)
+    qtbot.waitUntil(lambda: window.canvas.width() >= window.width() // 2, timeout=3000)

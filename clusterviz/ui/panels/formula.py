@@ -179,19 +179,22 @@ def formula_html(session, pinned: int = -1, highlight: str = "#fff2b3", dim: str
     shown = applied or "E"
     e_label, m_label = (escape(text) for text in algorithm.half_step_labels)
     title = f"Iteration {iteration_number(entry)} · {PHASE_NAMES.get(entry.phase, entry.phase)}"
-    if algorithm.covariance_types:
-        title += f" · covariance: {escape(str(session.covariance_type))}"
     lines = [f"<p style='margin:0'><b>{title}</b></p>"]
     if applied is None:
         lines.append(f"<p style='margin:0; color:{dim}'>No half-step applied yet; Step applies the next:</p>")
-    label = (e_label if shown == "E" else m_label) + (" (applied)" if applied else " (next)")
+    label = e_label if shown == "E" else m_label
+    if not label.startswith(f"{shown}-step"):  # "Assign points" says less than "E-step: responsibilities"
+        label = f"{shown}: {label}"
+    label += " (applied)" if applied else " (next)"
     block = formulas.e if shown == "E" else formulas.m
     rows = "".join(f"<tr><td>{line.format(**fill)}</td></tr>" for line in block)
+    if shown == "M" and algorithm.covariance_types:
+        rows += f"<tr><td>covariance type: {escape(str(session.covariance_type))}</td></tr>"
     numbers = point_numbers(session, pinned, formulas, shown) if pinned >= 0 else None
     if numbers is not None:
         rows += f"<tr><td><i>{numbers}</i></td></tr>"
     lines.append(f"<table width='100%' cellspacing='0' cellpadding='3' style='background-color:{highlight}'>"
-                 f"<tr><td><b>{shown}: {label}</b></td></tr>{rows}</table>")
+                 f"<tr><td><b>{label}</b></td></tr>{rows}</table>")
     other, other_label = ("M", m_label) if shown == "E" else ("E", e_label)
     summary = (formulas.m_summary if other == "M" else formulas.e_summary).format(**fill)
     lines.append(f"<p style='margin:2px 0 0 0; color:{dim}'>{other}: {other_label} — {summary}</p>")
