@@ -201,3 +201,16 @@ def test_a_window_too_narrow_for_a_docked_panel_floats_it_again(shown_window, qt
     dock.show()
     qtbot.waitUntil(dock.isFloating, timeout=3000)
     qtbot.waitUntil(lambda: window.canvas.width() >= window.width() // 2, timeout=3000)
+
+
+def test_twelve_clusters_in_the_inspector_still_leave_the_plot_200_px(make_window, qtbot):
+    from clusterviz.data import builtin_dataset
+
+    window = make_window(builtin_dataset("three_blobs"), show=True, algorithm="gmm", n_clusters=12)
+    settle(window, qtbot, (1280, 720))
+    window.controls.tabs.setCurrentWidget(window.inspector)
+    window.controller.step()
+    window.teaching.toggle_pin(3)
+    qtbot.waitUntil(lambda: window.inspector.isVisible() and hidden_part(window.inspector).isEmpty(), timeout=3000)
+    assert window.objective_plot.height() >= 200
+    assert hidden_part(window.formula_panel).isEmpty()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from clusterviz.model.ambiguity import centroid_distances
@@ -184,7 +184,8 @@ class InspectorPanel(QWidget):
         objective plot above it jump."""
         self.index, self.pinned = -1, False
         self.responsibilities = self.distances = None
-        self.label.setText(f"<span style='color:#666'>{HINT}</span>")
+        hint_colour = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # readable on a dark palette too
+        self.label.setText(f"<span style='color:{hint_colour}'>{HINT}</span>")
         if n_clusters is not None:
             self.bars.reserve_rows(n_clusters)
         self.bars.set_values(None, None, False)
