@@ -126,7 +126,7 @@ class TimelineRow(QWidget):
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("timelineSlider")
-        self.slider.setToolTip("Scrub through the run: show any earlier step (Home / End on the slider).")
+        self.slider.setToolTip("Scrub through the run: drag to show any earlier iteration or half-step.")
         self.slider.setRange(0, 0)
         self.slider.setPageStep(2)
         self.label = SampleWidthLabel("Iteration 888 of 888 · Initialisation")
