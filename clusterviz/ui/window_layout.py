@@ -128,7 +128,13 @@ def build_layers_toolbar(window) -> QToolBar:
     for widget in (view.trails_check, view.ambiguity_check):
         bar.addWidget(widget)
     legend = view.legend
-    legend.setFixedWidth(legend.fontMetrics().horizontalAdvance("sure  on the fence") + 90)
+
+    def fit_legend(_scale: float = 1.0) -> None:  # its text grows with presenter mode
+        legend.setFixedWidth(legend.fontMetrics().horizontalAdvance("sure  on the fence") + 90)
+        legend.setMinimumHeight(legend.fontMetrics().height() + 12)
+
+    fit_legend()
+    window.presenter.scale_changed.connect(fit_legend)
     legend_action = bar.addWidget(legend)  # a tool bar shows and hides its widgets through their actions
 
     def show_legend(on: bool) -> None:

@@ -119,3 +119,15 @@ def test_every_registry_algorithm_has_formulas_and_a_new_one_gets_generic_ones()
     assert formulas == generic_formulas(newcomer)
     text = " ".join(formulas.e + formulas.m + (formulas.objective, formulas.e_summary)).format()
     assert "Forward-backward {x}" in text and "Re-estimate" in text and "Log-likelihood ℓ" in text
+
+
+def test_the_other_half_says_when_it_runs(make_window):
+    window = make_window()
+    panel = _panel(window)
+    window.controller.step()  # a full step: E then M, one entry
+    assert "(applied first, in the same step)" in panel.toPlainText()
+    window.controls.half_step_check.setChecked(True)
+    window.controller.advance()
+    assert window.session.entry.phase == "E" and "M: Move centroids (next)" in panel.toPlainText()
+    window.controller.advance()
+    assert "(the half-step before)" in panel.toPlainText()

@@ -156,6 +156,15 @@ def point_numbers(session, index: int, formulas: Formulas, half: str) -> str | N
             + _numbers(share, 3))
 
 
+def _other_half_when(session, shown: str, applied: str | None) -> str:
+    """When the half-step not written out runs, relative to the shown one."""
+    if applied is None or shown == "E":
+        return "then" if applied is None else "next"
+    cursor = int(session.cursor)
+    split = cursor > 0 and session.timeline[cursor - 1].phase == "E"
+    return "the half-step before" if split else "applied first, in the same step"
+
+
 def formula_html(session, pinned: int = -1, highlight: str = "#fff2b3", dim: str = "#777777") -> str:
     """The panel's rich text for ``session``'s shown entry.
 
@@ -197,7 +206,8 @@ def formula_html(session, pinned: int = -1, highlight: str = "#fff2b3", dim: str
                  f"<tr><td><b>{label}</b></td></tr>{rows}</table>")
     other, other_label = ("M", m_label) if shown == "E" else ("E", e_label)
     summary = (formulas.m_summary if other == "M" else formulas.e_summary).format(**fill)
-    lines.append(f"<p style='margin:2px 0 0 0; color:{dim}'>{other}: {other_label} — {summary}</p>")
+    lines.append(f"<p style='margin:2px 0 0 0; color:{dim}'>{other}: {other_label} "
+                 f"({_other_half_when(session, shown, applied)}) — {summary}</p>")
     lines.append(f"<p style='margin:2px 0 0 0'>{formulas.objective.format(**fill)}</p>")
     return "".join(lines)
 
