@@ -78,3 +78,13 @@ def test_a_broken_stored_zoom_reads_as_normal(tmp_path, qapp):
     assert settings.presenter_mode() == (False, 1.0)
     store.setValue("text_zoom", "big")
     assert settings.presenter_mode() == (False, 1.0)
+
+
+def test_the_step_button_fits_its_longest_text_in_presenter_mode(make_window, presenter_off):
+    from clusterviz.ui.panels.teaching_controls import step_button_texts
+
+    window = make_window(algorithm="gmm")
+    button = window.controls.step_button
+    window.presenter.set_presenter(True)
+    widest = max(button.fontMetrics().horizontalAdvance(text) for text in step_button_texts(window.session.algorithm_entry))
+    assert button.minimumSizeHint().width() > widest

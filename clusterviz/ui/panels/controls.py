@@ -17,7 +17,8 @@ from clusterviz.session import format_setting
 from ..canvas.layers import LayersBox
 from ..canvas.palette import MAX_CLUSTERS
 from .column_pair import ColumnPair
-from .teaching_controls import HalfStepRow, FittedTabs, RunBar, SampleWidthLabel, TimelineRow, ViewGroup, step_button_text, step_button_texts
+from .teaching_controls import (FittedTabs, HalfStepRow, RunBar, SampleWidthLabel, StepButton, TimelineRow, ViewGroup,
+                                step_button_text, step_button_texts)
 
 INIT_ITEMS = (
     ("Random points", "random", "Start from K data points picked at random."),
@@ -169,9 +170,9 @@ class ControlPanel(QWidget):
 
         # ---- stepping: the run bar, laid out by the window under the canvas
         self.step_back_button = _button("stepBackButton", "◀ Back", "Show the previous step (Left).")
-        self.step_button = _button("stepButton", "Step ▶", "Run one full iteration: E then M (Right).")
-        self.step_button.setMinimumWidth(max(self.step_button.fontMetrics().horizontalAdvance(text)
-                                             for text in step_button_texts()) + 24)
+        self.step_button = StepButton("Step ▶")
+        self.step_button.setObjectName("stepButton")
+        self.step_button.setToolTip("Run one full iteration: E then M (Right).")
         self.half_step_button = _button("halfStepButton", "Half step",
                                         "Run one half-step: assign points (E) or move centroids (M) (Shift+Right).")
         self.play_button = _button("playButton", "Play", "Step repeatedly until converged (Space).")
@@ -319,6 +320,7 @@ class ControlPanel(QWidget):
         self.converge_button.setEnabled(can_step)
         self.play_button.setEnabled(can_step or c.playing)
         self.reset_button.setEnabled(has_state and (len(s.timeline) > 1 or not s.at_start))
+        self.step_button.set_texts(step_button_texts(s.algorithm_entry))
         self.step_button.setText(step_button_text(s, c.half_steps))
         self.step_button.setToolTip("Run the half-step the button names (Right)." if c.half_steps
                                     else "Run one full iteration: E then M (Right).")

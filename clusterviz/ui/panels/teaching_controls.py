@@ -9,7 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QSlider, QTabWidget, QVBoxLayout, QWidget)
+                               QSlider, QStyle, QStyleOptionButton, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from clusterviz.model import registry
 from clusterviz.session.text import position_text
@@ -48,12 +49,38 @@ def step_button_text(session, half: bool) -> str:
     return f"{e_text if phase == 'E' else m_text} ▶"
 
 
-def step_button_texts() -> tuple[str, ...]:
-    """Every text the Step button can show, for every algorithm in the registry."""
-    texts = [FULL_STEP_TEXT]
-    for entry in registry.ALGORITHMS.values():
-        texts.extend(f"{label} ▶" for label in entry.half_step_labels)
-    return tuple(texts)
+def step_button_texts(entry) -> tuple[str, ...]:
+    """Every text the Step button can show for the registry ``entry``."""
+    return (FULL_STEP_TEXT, *(f"{label} ▶" for label in entry.half_step_labels))
+
+
+class StepButton(QPushButton):
+    """The Step button: as wide as the longest text it can show for the
+    algorithm (`set_texts`) in its current font, so the buttons beside it
+    do not jump as its text changes, and it grows with presenter mode."""
+
+    def __init__(self, text: str, parent=None) -> None:
+        super().__init__(text, parent)
+        self._texts: tuple[str, ...] = (text,)
+
+    def set_texts(self, texts: tuple[str, ...]) -> None:
+        if texts != self._texts:
+            self._texts = tuple(texts)
+            self.updateGeometry()
+
+    def _widest(self, size: QSize) -> QSize:
+        fm = self.fontMetrics()
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        text = QSize(max(fm.horizontalAdvance(t) for t in self._texts), fm.height())
+        widest = self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, text, self)
+        return QSize(max(size.width(), widest.width()), size.height())
+
+    def sizeHint(self) -> QSize:  # Qt override
+        return self._widest(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # Qt override
+        return self._widest(super().minimumSizeHint())
 
 
 class SampleWidthLabel(QLabel):
@@ -109,7 +136,7 @@ class RunBar(QWidget):
         layout.setSpacing(2)
         for widgets, stretches in ((buttons, None), (sliders, (3, 1))):
             row = QHBoxLayout()
-            row.setSpacing(6)
+            row.setSpacing(4)
             for i, widget in enumerate(widgets):
                 row.addWidget(widget, 0 if stretches is None else stretches[min(i, len(stretches) - 1)])
             if stretches is None:
