@@ -17,8 +17,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
-__all__ = ["CANVAS_MIN_SIZE", "OBJECTIVE_PLOT_MIN_HEIGHT", "SIDE_COLUMN_MAX_SHARE", "SIDE_COLUMN_WIDTH", "build_central",
-           "build_layers_toolbar", "fit_side_column"]
+__all__ = ["CANVAS_MIN_SIZE", "OBJECTIVE_PLOT_MIN_HEIGHT", "SIDE_COLUMN_MAX_SHARE", "SIDE_COLUMN_WIDTH",
+           "build_central", "build_layers_toolbar", "fit_side_column"]
 
 #: Width of the side column at the default window size (the canvas gets the rest).
 SIDE_COLUMN_WIDTH = 360

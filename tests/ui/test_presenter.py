@@ -86,5 +86,6 @@ def test_the_step_button_fits_its_longest_text_in_presenter_mode(make_window, pr
     window = make_window(algorithm="gmm")
     button = window.controls.step_button
     window.presenter.set_presenter(True)
-    widest = max(button.fontMetrics().horizontalAdvance(text) for text in step_button_texts(window.session.algorithm_entry))
+    texts = step_button_texts(window.session.algorithm_entry)
+    widest = max(button.fontMetrics().horizontalAdvance(text) for text in texts)
     assert button.minimumSizeHint().width() > widest

@@ -197,9 +197,10 @@ class ChoosingDocks:
     canvas keeps its size (on a 1024-px projector a docked panel would squeeze
     it); the title bar's float button, or a double-click on it, docks them on
     the right, tabbed, as narrow as leaves the canvas half the window
-    (`CanvasRoom`; they float again where even that is not possible). The docks, their actions and menu entries exist from the
-    start; each panel is built the first time its dock is shown or the panel
-    is asked for (a window that never opens them never pays for their plots).
+    (`CanvasRoom`; they float again where even that is not possible). The
+    docks, their actions and menu entries exist from the start; each panel is
+    built the first time its dock is shown or the panel is asked for (a
+    window that never opens them never pays for their plots).
 
     Attributes
     ----------
