@@ -53,7 +53,8 @@ def to_payload(session) -> dict:
                     "class_names": None if ds.class_names is None else list(ds.class_names)},
         "settings": {"algorithm": settings.algorithm, "n_clusters": settings.n_clusters, "init": settings.init,
                      "seed": settings.seed, "covariance_type": settings.covariance_type, "beta": settings.beta,
-                     "max_iter": settings.max_iter, "show_seeding": settings.show_seeding},
+                     "max_iter": settings.max_iter, "show_seeding": settings.show_seeding,
+                     "tol": settings.tol, "n_init": settings.n_init},
         "initial_means": _array(settings.initial_means),
         "view": {"columns": list(session.view_columns), "projection": _array(session.view_projection),
                  "center": _array(session.view_center)},
@@ -82,7 +83,8 @@ def _configured(cls, payload: dict, name: str):
     try:
         session = cls(_dataset(payload["dataset"]), algorithm=st["algorithm"], n_clusters=st["n_clusters"],
                       init=st["init"], seed=st["seed"], covariance_type=st["covariance_type"], beta=st["beta"],
-                      max_iter=st["max_iter"], show_seeding=st.get("show_seeding", False))
+                      max_iter=st["max_iter"], show_seeding=st.get("show_seeding", False),
+                      tol=st.get("tol"), n_init=st.get("n_init", 1))
         field = "initial_means"
         if payload["initial_means"] is not None:
             session.set_initial_means(payload["initial_means"])

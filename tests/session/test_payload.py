@@ -73,6 +73,14 @@ def test_classes_settings_and_initial_means_survive(tmp_path):
     assert back.dataset.class_names == ds.class_names
 
 
+def test_tolerance_and_starts_survive(tmp_path):
+    s = Session(builtin_dataset("three_blobs"), algorithm="gmm", seed=4, tol=1e-6, n_init=3)
+    s.step()
+    back = round_trip(s, tmp_path)
+    assert (back.tol, back.n_init, back.start_seed) == (1e-6, 3, s.start_seed)
+    assert_same(s, back)
+
+
 def test_restart_after_data_edit_is_restored(tmp_path):
     """After an edit the fit restarts from the shown parameters, which the
     seed alone cannot reproduce: the file stores that first entry."""
