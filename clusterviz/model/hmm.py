@@ -76,6 +76,36 @@ def _check_probabilities(p: np.ndarray, name: str) -> None:
         raise ModelError(f"{where} should sum to 1, but sums to {np.atleast_1d(sums)[bad[0]]:.10g}.")
 
 
+def _given_probabilities(value, shape, name) -> np.ndarray | None:
+    if value is None:
+        return None
+    p = np.array(value, dtype=np.float64)
+    if p.shape != shape:
+        raise ModelError(f"{name} should have shape {shape}, but has shape {p.shape}.")
+    _check_probabilities(p, name)
+    return p
+
+
+def _given_covariances(covars_init, ct: str, K: int, D: int) -> np.ndarray:
+    """Full (K, D, D) covariances from hmmlearn-shaped ``covars_init``, checked."""
+    c = np.array(covars_init, dtype=np.float64)
+    shape = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[ct]
+    if c.shape != shape:
+        raise ModelError(f"covars_init for covariance_type={ct!r} should have shape {shape}, "
+                         f"but has shape {c.shape}.")
+    if not np.all(np.isfinite(c)):
+        raise ModelError("covars_init holds a NaN or infinite value; every covariance must be finite.")
+    full = g.expand_covariances(c, ct, K, D)
+    for k, mat in enumerate(full[:1] if ct == "tied" else full):
+        if not np.allclose(mat, mat.T, rtol=1e-10, atol=0.0):
+            raise ModelError(f"covars_init[{k}] should be symmetric.")
+        lam = np.linalg.eigvalsh(mat)[0]
+        if not lam > 0.0:
+            raise ModelError(f"covars_init[{k}] should be positive definite, but its smallest eigenvalue "
+                             f"is {lam:g}.")
+    return full
+
+
 class GaussianHMM(SteppableModel):
     """Hidden Markov model with Gaussian emissions, fitted by Baum-Welch
     (EM for sequences, PRML 13.2.1).
@@ -209,16 +239,28 @@ class GaussianHMM(SteppableModel):
             return np.full(var.shape, self.reg_covar * var.mean())
         return self.reg_covar * var
 
+    def _chain(self, state: FitState) -> tuple[np.ndarray, np.ndarray]:
+        """The state's start and transition probabilities; uniform for a
+        state that has none (a mixture's parameters, a file saved without them)."""
+        K = self.n_components
+        startprob = np.full(K, 1.0 / K) if state.startprob is None else state.startprob
+        transmat = np.full((K, K), 1.0 / K) if state.transmat is None else state.transmat
+        return startprob, transmat
+
     def _check_state(self, state: FitState, D: int) -> None:
         K = self.n_components
-        shapes = {"means": (K, D), "covariances": (K, D, D), "startprob": (K,), "transmat": (K, K)}
+        startprob, transmat = self._chain(state)
+        shapes = {"means": (K, D), "covariances": (K, D, D)}
         for name, shape in shapes.items():
             value = getattr(state, name)
             if value is None or value.shape != shape:
                 raise ModelError(f"The state does not fit this model: its {name} should have shape {shape}, "
                                  f"but {'is missing' if value is None else f'has shape {value.shape}'}.")
-        _check_probabilities(state.startprob, "startprob")
-        _check_probabilities(state.transmat, "transmat")
+        for name, value, shape in (("startprob", startprob, (K,)), ("transmat", transmat, (K, K))):
+            if value.shape != shape:
+                raise ModelError(f"The state does not fit this model: its {name} should have shape {shape}, "
+                                 f"but has shape {value.shape}.")
+            _check_probabilities(value, name)
         g.check_structure(state.covariances, self.covariance_type)
 
     # ------------------------------------------------------------------
@@ -256,7 +298,7 @@ class GaussianHMM(SteppableModel):
         return out
 
     def _key(self, data: Prepared, state: FitState) -> tuple:
-        arrays = (state.startprob, state.transmat, state.means, state.covariances)
+        arrays = self._chain(state) + (state.means, state.covariances)
         return (id(data.X), None if data.lengths is None else data.lengths.tobytes(), self.covariance_type,
                 self.reg_covar) + tuple(None if a is None else a.tobytes() for a in arrays)
 
@@ -270,7 +312,7 @@ class GaussianHMM(SteppableModel):
             return cached[2]
         log_b = self._log_emissions(data, state)
         with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-            post = forward_backward(log_b, state.startprob, state.transmat, self._reset(data))
+            post = forward_backward(log_b, *self._chain(state), self._reset(data))
         if not math.isfinite(post.log_likelihood):
             raise ModelError(f"The sequence is impossible under the parameters at iteration {state.iteration} "
                              "(its probability underflows to zero); check zeros in the start or transition "
@@ -318,7 +360,7 @@ class GaussianHMM(SteppableModel):
             notes.append(f"The {K} state means start where K-Means would start ({how}); every covariance "
                          "is the data's, and start and transition probabilities are uniform.")
         if self.covars_init is not None:
-            covariances = self._check_covars_init(D)
+            covariances = _given_covariances(self.covars_init, ct, K, D)
             given.append("covariances")
         else:
             xc = data.centred()
@@ -327,8 +369,8 @@ class GaussianHMM(SteppableModel):
                                         "diag": np.broadcast_to(np.diag(cov), (K, D)),
                                         "spherical": np.full(K, np.diag(cov).mean())}[ct], ct, K, D)
             covariances = cov + np.diag(self._floor(data))
-        startprob = self._check_given(self.startprob_init, (K,), "startprob_init")
-        transmat = self._check_given(self.transmat_init, (K, K), "transmat_init")
+        startprob = _given_probabilities(self.startprob_init, (K,), "startprob_init")
+        transmat = _given_probabilities(self.transmat_init, (K, K), "transmat_init")
         given += [name for name, v in (("start probabilities", startprob), ("transitions", transmat))
                   if v is not None]
         startprob = np.full(K, 1.0 / K) if startprob is None else startprob
@@ -341,34 +383,6 @@ class GaussianHMM(SteppableModel):
         check_state_finite(state)
         return state
 
-    def _check_given(self, value, shape, name) -> np.ndarray | None:
-        if value is None:
-            return None
-        p = np.array(value, dtype=np.float64)
-        if p.shape != shape:
-            raise ModelError(f"{name} should have shape {shape}, but has shape {p.shape}.")
-        _check_probabilities(p, name)
-        return p
-
-    def _check_covars_init(self, D: int) -> np.ndarray:
-        K, ct = self.n_components, self.covariance_type
-        c = np.array(self.covars_init, dtype=np.float64)
-        shape = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[ct]
-        if c.shape != shape:
-            raise ModelError(f"covars_init for covariance_type={ct!r} should have shape {shape}, "
-                             f"but has shape {c.shape}.")
-        if not np.all(np.isfinite(c)):
-            raise ModelError("covars_init holds a NaN or infinite value; every covariance must be finite.")
-        full = g.expand_covariances(c, ct, K, D)
-        for k, mat in enumerate(full[:1] if ct == "tied" else full):
-            if not np.allclose(mat, mat.T, rtol=1e-10, atol=0.0):
-                raise ModelError(f"covars_init[{k}] should be symmetric.")
-            lam = np.linalg.eigvalsh(mat)[0]
-            if not lam > 0.0:
-                raise ModelError(f"covars_init[{k}] should be positive definite, but its smallest eigenvalue "
-                                 f"is {lam:g}.")
-        return full
-
     def e_step(self, X, state: FitState) -> FitState:
         """Forward-backward (PRML (13.33), (13.43)) of the state's parameters:
         posteriors gamma as ``soft_responsibilities``, their argmax as
@@ -380,7 +394,9 @@ class GaussianHMM(SteppableModel):
         gamma.flags.writeable = False
         labels = np.argmax(gamma, axis=1)
         labels.flags.writeable = False
+        startprob, transmat = self._chain(state)
         new = replace(state.without_assignments(), phase="E", objective=post.log_likelihood, labels=labels,
+                      startprob=_readonly(startprob), transmat=_readonly(transmat),
                       soft_responsibilities=gamma, transition_counts=_readonly(post.xi_sum), notes=())
         check_state_finite(new)
         return new
@@ -406,16 +422,17 @@ class GaussianHMM(SteppableModel):
         if xi is None or xi.shape != (K, K):
             xi = self._posterior(data, state).xi_sum
         notes = []
+        old_start, old_trans = self._chain(state)
         start = gamma[data.sequence_starts()].sum(axis=0)
-        startprob = np.where(state.startprob == 0.0, 0.0, start)
-        startprob = startprob / startprob.sum() if startprob.sum() > 0 else np.array(state.startprob)
-        counts = np.where(state.transmat == 0.0, 0.0, xi)
+        startprob = np.where(old_start == 0.0, 0.0, start)
+        startprob = startprob / startprob.sum() if startprob.sum() > 0 else np.array(old_start)
+        counts = np.where(old_trans == 0.0, 0.0, xi)
         out = counts.sum(axis=1)
-        transmat = np.array(state.transmat)
+        transmat = np.array(old_trans)
         moving = out > 0.0
         transmat[moving] = counts[moving] / out[moving, None]
         for k in np.flatnonzero(~moving):
-            if state.transmat[k, k] < 1.0:
+            if old_trans[k, k] < 1.0:
                 notes.append(f"State {k} is never left in any expected transition, so its row of transition "
                              "probabilities is kept as it was.")
         est = g.estimate_parameters(data.X, data.mean, gamma.T, self.covariance_type, 0.0)
@@ -442,9 +459,7 @@ class GaussianHMM(SteppableModel):
         and transition probabilities if it has none), measured on X."""
         self._check_settings()
         data = self._check_X(X)
-        K = self.n_components
-        startprob = np.full(K, 1.0 / K) if snapshot.startprob is None else snapshot.startprob
-        transmat = np.full((K, K), 1.0 / K) if snapshot.transmat is None else snapshot.transmat
+        startprob, transmat = self._chain(snapshot)
         state = self._parameters_state(data, iteration=0, phase="init", startprob=startprob, transmat=transmat,
                                        means=snapshot.means, covariances=snapshot.covariances)
         state = replace(state, objective=self._posterior(data, state).log_likelihood)
@@ -485,7 +500,7 @@ class GaussianHMM(SteppableModel):
         data = self._check_X(X)
         log_b = self._log_emissions(data, state)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            log_prob, path = viterbi(np.ascontiguousarray(log_b.T), state.startprob, state.transmat, self._reset(data))
+            log_prob, path = viterbi(np.ascontiguousarray(log_b.T), *self._chain(state), self._reset(data))
         return float(log_prob + 0.0), path
 
     # ------------------------------------------------------------------
@@ -555,20 +570,22 @@ class GaussianHMM(SteppableModel):
         state = self._fitted()
         if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ModelError(f"n_samples={n_samples!r} should be a whole number >= 1.")
-        rng = as_generator(self.random_state if random_state is None else random_state)
-        u = rng.random(n_samples)
-        start_cdf = np.cumsum(state.startprob).tolist()
-        cdf = np.cumsum(state.transmat, axis=1).tolist()
-        K = self.n_components
-        z = [min(bisect.bisect_right(start_cdf, u[0]), K - 1)]
-        for t in range(1, n_samples):
-            z.append(min(bisect.bisect_right(cdf[z[-1]], u[t]), K - 1))
-        states = np.array(z, dtype=np.intp)
-        D = state.means.shape[1]
-        L = np.linalg.cholesky(state.covariances)
-        noise = rng.standard_normal((n_samples, D))
-        X = state.means[states] + np.einsum("nij,nj->ni", L[states], noise)
-        return X, states
+        return _sample(state, n_samples, as_generator(self.random_state if random_state is None else random_state))
+
+
+def _sample(state: FitState, n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One sequence drawn from ``state``'s chain and Gaussians (PRML 13.2)."""
+    u = rng.random(n_samples)
+    start_cdf = np.cumsum(state.startprob).tolist()
+    cdf = np.cumsum(state.transmat, axis=1).tolist()
+    K = state.transmat.shape[0]
+    z = [min(bisect.bisect_right(start_cdf, u[0]), K - 1)]
+    for t in range(1, n_samples):
+        z.append(min(bisect.bisect_right(cdf[z[-1]], u[t]), K - 1))
+    states = np.array(z, dtype=np.intp)
+    L = np.linalg.cholesky(state.covariances)
+    noise = rng.standard_normal((n_samples, state.means.shape[1]))
+    return state.means[states] + np.einsum("nij,nj->ni", L[states], noise), states
 
 
 def app_hidden_markov_model(settings, X) -> GaussianHMM:
