@@ -500,7 +500,7 @@ class GaussianHMM(SteppableModel):
         data = self._check_X(X)
         log_b = self._log_emissions(data, state)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            log_prob, path = viterbi(np.ascontiguousarray(log_b.T), *self._chain(state), self._reset(data))
+            log_prob, path = viterbi(log_b, *self._chain(state), self._reset(data))
         return float(log_prob + 0.0), path
 
     # ------------------------------------------------------------------

@@ -276,48 +276,65 @@ def forward_backward(log_b: np.ndarray, startprob: np.ndarray, transmat: np.ndar
 
 
 def _max_product(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
-    """Batched max-plus products: out[n, i, j] = max_k P[n, i, k] + Q[n, k, j]."""
-    K = P.shape[-1]
-    out = P[:, :, :1] + Q[:, :1, :]
-    for k in range(1, K):
-        np.maximum(out, P[:, :, k:k + 1] + Q[:, k:k + 1, :], out=out)
+    """Max-plus products of (K, K, n) stacks: out[i, j] = max_k P[i, k] + Q[k, j]."""
+    K, _, n = P.shape
+    out = np.empty((K, K, n))
+    tmp = np.empty(n)
+    for i in range(K):
+        for j in range(K):
+            o = out[i, j]
+            np.add(P[i, 0], Q[0, j], out=o)
+            for k in range(1, K):
+                np.add(P[i, k], Q[k, j], out=tmp)
+                np.maximum(o, tmp, out=o)
     return out
 
 
-def _max_plus_forward(log_M: np.ndarray) -> tuple[np.ndarray, float]:
-    """delta_t = max-plus prefix products e (x) M_0 (x) ... (x) M_t, each row
-    shifted to a maximum of 0, and the top product's total offset."""
-    T, K, _ = log_M.shape
+def _shift_to_zero(Q: np.ndarray, offset: np.ndarray) -> None:
+    """Subtract every matrix's largest entry (in place), adding it to ``offset``."""
+    K = Q.shape[0]
+    flat = Q.reshape(K * K, -1)
+    m = flat.max(axis=0)
+    m[~np.isfinite(m)] = 0.0
+    flat -= m
+    offset += m
+
+
+def _max_plus_entering(log_M: np.ndarray) -> tuple[np.ndarray, float]:
+    """The max-plus prefix vectors entering every step, delta_{t-1} (K, T),
+    each column shifted to a maximum of 0, and the log-probability of the
+    best path (the top product's largest entry)."""
+    K, _, T = log_M.shape
     levels = [log_M]
-    offsets = [np.zeros(T)]
-    Q, off = log_M, np.zeros(T)
-    while Q.shape[0] > 1:
-        n = Q.shape[0]
+    Q, offset = log_M, np.zeros(T)
+    while Q.shape[2] > 1:
+        n = Q.shape[2]
         half = n // 2
-        up = _max_product(Q[0:2 * half:2], Q[1:2 * half:2])
-        up_off = off[0:2 * half:2] + off[1:2 * half:2]
+        up = _max_product(Q[:, :, 0:2 * half:2], Q[:, :, 1:2 * half:2])
+        up_offset = offset[0:2 * half:2] + offset[1:2 * half:2]
         if n % 2:
-            up = np.concatenate([up, Q[-1:]])
-            up_off = np.concatenate([up_off, off[-1:]])
-        m = up.reshape(up.shape[0], -1).max(axis=1)
-        m[~np.isfinite(m)] = 0.0
-        up -= m[:, None, None]
-        up_off = up_off + m
-        Q, off = up, up_off
+            up = np.concatenate([up, Q[:, :, -1:]], axis=2)
+            up_offset = np.concatenate([up_offset, offset[-1:]])
+        _shift_to_zero(up, up_offset)
+        Q, offset = up, up_offset
         levels.append(Q)
-        offsets.append(off)
-    top = float(Q[0].max() + off[0])
-    f = np.zeros((1, K))  # entering vectors (log), shifted to max 0
+    best = float(Q[:, :, 0].max() + offset[0])
+    f = np.zeros((K, 1))
     for Q in reversed(levels[:-1]):
-        n = Q.shape[0]
+        n = Q.shape[2]
         half = n // 2
-        f_new = np.empty((n, K))
-        f_new[0::2] = f
-        f_new[1::2] = (f[:half, :, None] + Q[0:2 * half:2]).max(axis=1)
-        m = f_new.max(axis=1, keepdims=True)
+        f_new = np.empty((K, n))
+        f_new[:, 0::2] = f
+        left = Q[:, :, 0:2 * half:2]
+        odd = f_new[:, 1::2]
+        for j in range(K):  # (f (x) Q_left)_j = max_i f_i + Q_ij
+            np.add(f[0, :half], left[0, j], out=odd[j])
+            for i in range(1, K):
+                np.maximum(odd[j], f[i, :half] + left[i, j], out=odd[j])
+        m = f_new.max(axis=0)
         m[~np.isfinite(m)] = 0.0
         f = f_new - m
-    return f, top  # f[t]: delta_{t-1} (shifted); top: log max over paths
+    return f, best
 
 
 def viterbi(log_b: np.ndarray, startprob: np.ndarray, transmat: np.ndarray,
@@ -325,27 +342,40 @@ def viterbi(log_b: np.ndarray, startprob: np.ndarray, transmat: np.ndarray,
     """The most probable state path (PRML 13.2.5) and its log-probability,
     summed over the sequences.
 
-    Parameters are those of :func:`forward_backward`. Ties go to the lowest
-    state index.
+    Parameters are those of :func:`forward_backward` (``log_b`` of shape
+    (K, T)). Ties go to the lowest state index.
     """
-    T, K = log_b.shape
+    K, T = log_b.shape
     with np.errstate(divide="ignore"):
         log_a, log_pi = np.log(transmat), np.log(startprob)
-    log_M = log_a[None, :, :] + log_b[:, None, :]
+    # log M_t(i, j) = log A_ij + log b_t(j), or log pi_j + log b_t(j) at a reset (every row alike)
+    log_M = log_a[:, :, None] + log_b[None, :, :]
     r = np.flatnonzero(reset)
-    log_M[r] = (log_pi + log_b[r])[:, None, :]
-    entering, log_prob = _max_plus_forward(log_M)
+    log_M[:, :, r] = (log_pi[:, None] + log_b[:, r])[None, :, :]
+    entering, log_prob = _max_plus_entering(log_M)
     # psi_t(j) = argmax_i delta_{t-1}(i) + log M_t(i, j): a map from z_t to z_{t-1}
-    scores = entering[:, :, None] + log_M
-    psi = scores.argmax(axis=1)  # (T, K); at a reset every row of M is equal: a constant map
-    delta_last = (entering[-1][:, None] + log_M[-1]).max(axis=0)
-    # suffix composition by pointer doubling: H_t maps z_{T-1} to z_t
-    H = np.empty((T, K), dtype=np.intp)
-    H[:-1] = psi[1:]
-    H[-1] = np.arange(K)
+    psi = np.zeros((K, T), dtype=np.intp)
+    score = np.empty(T)
+    better = np.empty(T, dtype=bool)
+    for j in range(K):
+        best = entering[0] + log_M[0, j]
+        for i in range(1, K):
+            np.add(entering[i], log_M[i, j], out=score)
+            np.greater(score, best, out=better)
+            np.maximum(best, score, out=best)
+            np.copyto(psi[j], i, where=better)
+    delta_last = (entering[:, -1][:, None] + log_M[:, :, -1]).max(axis=0)
+    # Suffix composition by pointer doubling: H[:, t] maps z_{min(t + 2^k, T-1)} to z_t.
+    H = np.empty((K, T), dtype=np.intp)
+    H[:, :-1] = psi[:, 1:]
+    H[:, -1] = np.arange(K)
     step = 1
     while step < T:
-        H[:-step] = np.take_along_axis(H[:-step], H[step:], axis=1)
+        head, tail = H[:, :-step], H[:, step:]
+        if K <= 32:  # head[tail[j, t], t] for every j (np.choose takes at most 32 choices)
+            H[:, :-step] = [np.choose(tail[j], head) for j in range(K)]
+        else:
+            H[:, :-step] = np.take_along_axis(head, tail, axis=0)
         step *= 2
-    path = H[:, int(np.argmax(delta_last))]
+    path = H[int(np.argmax(delta_last))].copy()
     return log_prob, path

@@ -173,7 +173,7 @@ def test_scans_equal_the_step_by_step_recursions(chain):
     np.testing.assert_allclose(post.gamma, gamma, rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(post.xi_sum, xi, rtol=1e-7, atol=1e-9)
     assert np.all(post.xi_sum[transmat == 0.0] == 0.0)
-    log_prob, path = viterbi(log_b.T.copy(), start, transmat, reset)
+    log_prob, path = viterbi(log_b.copy(), start, transmat, reset)
     if best is not None:
         with np.errstate(divide="ignore"):
             la, lp = np.log(transmat), np.log(start)
