@@ -41,6 +41,11 @@ __all__ = ["KEEP", "DataOwner", "check_dataset"]
 KEEP = object()  # "argument not given" for the classes of set_data
 
 
+def _prepared(dataset: Dataset) -> Prepared:
+    """The data set prepared for stepping, with its sequences when it has several."""
+    return prepare(dataset.X) if dataset.lengths is None else prepare(dataset.X, dataset.lengths)
+
+
 def check_dataset(dataset) -> Dataset:
     if not isinstance(dataset, Dataset):
         raise ValueError(f"dataset={dataset!r} should be a clusterviz.data.Dataset.")
@@ -72,7 +77,7 @@ class DataOwner:
 
     def __init__(self, dataset: Dataset | None = None) -> None:
         self._dataset = check_dataset(builtin_dataset("empty") if dataset is None else dataset)
-        self._prepared: Prepared = prepare(self._dataset.X, self._dataset.lengths)
+        self._prepared: Prepared = _prepared(self._dataset)
         self._edited: tuple | None = None  # (X, lengths) made by the last with_added / without
 
     @property
@@ -97,7 +102,7 @@ class DataOwner:
         return self._prepared
 
     def _set(self, dataset: Dataset) -> None:
-        self._prepared = prepare(dataset.X, dataset.lengths)
+        self._prepared = _prepared(dataset)
         self._dataset = dataset
         self._edited = None
 
