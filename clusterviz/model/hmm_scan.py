@@ -70,9 +70,17 @@ def _normalise_columns(v: np.ndarray) -> np.ndarray:
 # operations of length n (no per-matrix overhead, no BLAS on tiny matrices).
 
 
+#: From this many states on, products of stacks go through np.matmul.
+_MATMUL_FROM = 5
+
+
 def _product(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
     """out[:, :, m] = P[:, :, m] @ Q[:, :, m] for (K, K, n) stacks."""
     K, _, n = P.shape
+    if K >= _MATMUL_FROM:  # K^3 passes over long rows cost more than matmul's per-matrix loop
+        out = np.empty((K, K, n))
+        np.matmul(P.transpose(2, 0, 1), Q.transpose(2, 0, 1), out=out.transpose(2, 0, 1))
+        return out
     out = np.empty((K, K, n))
     tmp = np.empty(n)
     for i in range(K):

@@ -294,3 +294,21 @@ def test_bad_settings_get_a_sentence(kwargs, match):
 def test_bad_lengths_are_named(lengths, match):
     with pytest.raises(ModelError, match=match):
         GaussianHMM(2).fit(FAITHFUL, lengths)
+
+
+@pytest.mark.parametrize("K", [5, 7])
+def test_many_states_give_the_same_posteriors(K):
+    """From five states on the products go through matmul instead of K^3
+    vector passes; the posteriors are the same."""
+    rng = np.random.default_rng(K)
+    T = 301
+    log_b = rng.normal(scale=5.0, size=(K, T))
+    transmat = rng.dirichlet(np.ones(K), size=K)
+    start = rng.dirichlet(np.ones(K))
+    reset = np.zeros(T, dtype=bool)
+    reset[[0, 40, 41, 200]] = True
+    post = forward_backward(log_b.copy(), start, transmat, reset)
+    ll, gamma, xi, _ = _reference(log_b, start, transmat, reset)
+    assert post.log_likelihood == pytest.approx(ll, rel=1e-11)
+    np.testing.assert_allclose(post.gamma, gamma, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(post.xi_sum, xi, rtol=1e-8)
