@@ -56,3 +56,13 @@ def test_sequences_reach_the_model_and_follow_edits():
     session.set_data(before)  # undo: the removed last row comes back to the last sequence
     assert session.dataset.lengths == (8,)
     assert session.state.transmat.shape == (2, 2)
+
+
+def test_a_session_file_brings_the_hmm_back():
+    session = Session(builtin_dataset("geyser"), algorithm="hmm", n_clusters=2, seed=1)
+    session.step()
+    session.half_step()
+    again = Session.from_payload(session.to_payload())
+    assert again.algorithm == "hmm"
+    np.testing.assert_array_equal(again.objectives, session.objectives)
+    np.testing.assert_allclose(again.state.transmat, session.state.transmat, rtol=1e-12)
