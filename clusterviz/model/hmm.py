@@ -206,7 +206,8 @@ class GaussianHMM(SteppableModel):
         m = self.max_iter
         if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
             raise ModelError(f"max_iter={m!r} should be a whole number >= 0.")
-        as_generator(self.random_state) if not isinstance(self.random_state, np.random.Generator) else None
+        if not isinstance(self.random_state, np.random.Generator):
+            as_generator(self.random_state)  # raises for anything but None or an int seed
 
     def _check_X(self, X, *, fitting: bool = False) -> Prepared:
         data = as_prepared(X)
