@@ -72,6 +72,8 @@ def _normalise_columns(v: np.ndarray) -> np.ndarray:
 
 #: From this many states on, products of stacks go through np.matmul.
 _MATMUL_FROM = 5
+#: Columns per block of the vector passes (a (K, K, block) stack stays in cache).
+_CHUNK = 4096
 
 
 def _product(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
@@ -82,14 +84,17 @@ def _product(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
         np.matmul(P.transpose(2, 0, 1), Q.transpose(2, 0, 1), out=out.transpose(2, 0, 1))
         return out
     out = np.empty((K, K, n))
-    tmp = np.empty(n)
-    for i in range(K):
-        for j in range(K):
-            o = out[i, j]
-            np.multiply(P[i, 0], Q[0, j], out=o)
-            for k in range(1, K):
-                np.multiply(P[i, k], Q[k, j], out=tmp)
-                o += tmp
+    tmp = np.empty(min(n, _CHUNK))
+    for a in range(0, n, _CHUNK):  # column blocks that stay in cache through the K^3 passes
+        b = min(n, a + _CHUNK)
+        t, Pc, Qc = tmp[:b - a], P[:, :, a:b], Q[:, :, a:b]
+        for i in range(K):
+            for j in range(K):
+                o = out[i, j, a:b]
+                np.multiply(Pc[i, 0], Qc[0, j], out=o)
+                for k in range(1, K):
+                    np.multiply(Pc[i, k], Qc[k, j], out=t)
+                    o += t
     return out
 
 
@@ -130,17 +135,20 @@ def _level_one(B: np.ndarray, A: np.ndarray, reset: np.ndarray, startprob: np.nd
     even, odd = B[:, 0:2 * n_pairs:2], B[:, 1:2 * n_pairs:2]
     n = n_pairs + T % 2
     Q = np.zeros((K, K, n))
-    tmp = np.empty(n_pairs)
+    tmp = np.empty(min(n_pairs, _CHUNK))
     # (A diag(b_e) A)_ij = sum_k A_ik A_kj b_e(k); then times b_o(j)
-    for i in range(K):
-        for j in range(K):
-            o = Q[i, j, :n_pairs]
-            for k in range(K):
-                c = A[i, k] * A[k, j]
-                if c != 0.0:
-                    np.multiply(even[k], c, out=tmp)
-                    o += tmp
-            o *= odd[j]
+    for a in range(0, n_pairs, _CHUNK):
+        b = min(n_pairs, a + _CHUNK)
+        t, ev, od = tmp[:b - a], even[:, a:b], odd[:, a:b]
+        for i in range(K):
+            for j in range(K):
+                o = Q[i, j, a:b]
+                for k in range(K):
+                    c = A[i, k] * A[k, j]
+                    if c != 0.0:
+                        np.multiply(ev[k], c, out=t)
+                        o += t
+                o *= od[j]
     r_even = np.flatnonzero(reset[0:2 * n_pairs:2])
     r_odd = np.flatnonzero(reset[1:2 * n_pairs:2])
     for r, is_odd in ((r_even, False), (r_odd, True)):

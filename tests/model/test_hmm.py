@@ -312,3 +312,20 @@ def test_many_states_give_the_same_posteriors(K):
     assert post.log_likelihood == pytest.approx(ll, rel=1e-11)
     np.testing.assert_allclose(post.gamma, gamma, rtol=1e-7, atol=1e-12)
     np.testing.assert_allclose(post.xi_sum, xi, rtol=1e-8)
+
+
+def test_long_sequences_are_scanned_in_blocks_alike():
+    """Past a few thousand steps the vector passes run over blocks of
+    columns; the posteriors are those of the step-by-step recursion."""
+    rng = np.random.default_rng(7)
+    K, T = 3, 20_001
+    log_b = rng.normal(scale=3.0, size=(K, T))
+    transmat = rng.dirichlet(np.ones(K) * 3, size=K)
+    start = rng.dirichlet(np.ones(K))
+    reset = np.zeros(T, dtype=bool)
+    reset[[0, 9000, 9001, 15000]] = True
+    post = forward_backward(log_b.copy(), start, transmat, reset)
+    ll, gamma, xi, _ = _reference(log_b, start, transmat, reset)
+    assert post.log_likelihood == pytest.approx(ll, rel=1e-11)
+    np.testing.assert_allclose(post.gamma, gamma, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(post.xi_sum, xi, rtol=1e-8)
