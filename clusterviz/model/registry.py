@@ -176,6 +176,12 @@ def _build_gmm(settings: ModelSettings, X: np.ndarray) -> SteppableModel:
     return app_gaussian_mixture(settings, X)
 
 
+def _build_hmm(settings: ModelSettings, X: np.ndarray) -> SteppableModel:
+    from .hmm import app_hidden_markov_model
+
+    return app_hidden_markov_model(settings, X)
+
+
 def _gmm_start_note(settings: ModelSettings) -> str:
     from .gmm import app_start_note
 
@@ -214,6 +220,17 @@ _ENTRIES = (
         responsibility_caption="Soft K-Means (β = {beta:.3g}): soft responsibilities",
         ambiguity_tip="Soft K-Means ambiguity: entropy of the responsibilities / ln K (1 = no preference).",
         factory=_build_soft_kmeans, uses_beta=True, has_density=True,
+    ),
+    Algorithm(
+        name="hmm", label="Hidden Markov model (HMM, Baum-Welch)", short_label="HMM",
+        description="Gaussian hidden Markov model fitted by Baum-Welch: the points are a sequence, each "
+                    "state depends on the one before (PRML 13.2).",
+        objective_name="Log-likelihood ℓ", objective_symbol="ℓ", higher_is_better=True, hard=False,
+        half_step_labels=("E-step: forward-backward", "M-step: re-estimate"),
+        responsibility_caption="HMM: state posteriors γ (they sum to 1; each point's neighbours in time count)",
+        ambiguity_tip="HMM ambiguity: entropy of the state posteriors γ / ln K "
+                      "(1 = equally likely in every state).",
+        factory=_build_hmm, covariance_types=COVARIANCE_TYPES, has_density=True, supports_sequences=True,
     ),
 )
 
