@@ -460,7 +460,7 @@ def job_threads(name: str) -> list[threading.Thread]:
 
 
 def test_chart_titles_wrap_in_a_narrow_dock_instead_of_being_cut(make_window, qtbot):
-    from clusterviz.ui.panels.k_charts import title_text
+    from clusterviz.ui.panels.objective_plot import title_text
 
     window = make_window(builtin_dataset("uniform"), show=True)
     dock = window.findChild(QDockWidget, "selectionPanel")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QTextOption
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
@@ -14,7 +14,7 @@ from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOU
 
 from ..canvas.palette import (AXIS_TEXT_COLOUR, CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour, cosmetic_pen,
                               style_plot)
-from .objective_plot import StepAxis
+from .objective_plot import StepAxis, wrap_title
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
 SILHOUETTE_SAMPLE = 5000
@@ -32,49 +32,6 @@ def _wrapping_policy() -> QSizePolicy:
     policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     policy.setHeightForWidth(True)
     return policy
-
-
-def wrap_title(plot) -> None:
-    """Let ``plot``'s title wrap onto more lines when it is wider than the
-    chart (instead of being cut, "Kneedle methoc"), centred: pyqtgraph sets
-    the title's minimum size to its one-line text on every change and
-    resize; here the text is broken at the chart's width and the title row
-    grows to the lines' height."""
-    label = plot.titleLabel
-    option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
-    option.setWrapMode(QTextOption.WrapMode.WordWrap)
-    label.item.document().setDefaultTextOption(option)
-
-    def update_min():
-        width = label.rect().width()
-        if width <= 0:
-            width = max(plot.size().width() - 8.0, 50.0)
-        label.item.setTextWidth(width)
-        height = label.item.boundingRect().height() if label.text and label.isVisible() else 0.0
-        label.setMinimumWidth(0)
-        label._sizeHint = {Qt.SizeHint.MinimumSize: (0, height), Qt.SizeHint.PreferredSize: (width, height),
-                           Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
-        if abs(label.minimumHeight() - height) > 0.5 or abs(label.maximumHeight() - height) > 0.5:
-            label.setMinimumHeight(height)
-            label.setMaximumHeight(height)
-            plot.layout.setRowFixedHeight(0, height)
-            label.updateGeometry()
-
-    label.updateMin = update_min
-    label.setMinimumWidth(0)
-    centre = label.resizeEvent
-
-    def resize(event):
-        update_min()
-        centre(event)
-        label.item.setPos(label.rect().left(), label.item.pos().y())  # the text is as wide as the title
-
-    label.resizeEvent = resize
-
-
-def title_text(plot) -> str:
-    """The plain text of ``plot``'s title as drawn."""
-    return plot.titleLabel.item.toPlainText()
 
 
 def _count(n: int) -> str:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from ..canvas.palette import AXIS_TEXT_COLOUR, cosmetic_pen, style_plot
@@ -74,6 +74,49 @@ class ReadableAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # pyqtgraph override
         return [tick_text(v * scale, spacing * scale, self.power) for v in values]
+
+
+def wrap_title(plot) -> None:
+    """Let ``plot``'s title wrap onto more lines when it is wider than the
+    chart (instead of being cut, "Kneedle methoc"), centred: pyqtgraph sets
+    the title's minimum size to its one-line text on every change and
+    resize; here the text is broken at the chart's width and the title row
+    grows to the lines' height."""
+    label = plot.titleLabel
+    option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    label.item.document().setDefaultTextOption(option)
+
+    def update_min():
+        width = label.rect().width()
+        if width <= 0:
+            width = max(plot.size().width() - 8.0, 50.0)
+        label.item.setTextWidth(width)
+        height = label.item.boundingRect().height() if label.text and label.isVisible() else 0.0
+        label.setMinimumWidth(0)
+        label._sizeHint = {Qt.SizeHint.MinimumSize: (0, height), Qt.SizeHint.PreferredSize: (width, height),
+                           Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
+        if abs(label.minimumHeight() - height) > 0.5 or abs(label.maximumHeight() - height) > 0.5:
+            label.setMinimumHeight(height)
+            label.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
+            label.updateGeometry()
+
+    label.updateMin = update_min
+    label.setMinimumWidth(0)
+    centre = label.resizeEvent
+
+    def resize(event):
+        update_min()
+        centre(event)
+        label.item.setPos(label.rect().left(), label.item.pos().y())  # the text is as wide as the title
+
+    label.resizeEvent = resize
+
+
+def title_text(plot) -> str:
+    """The plain text of ``plot``'s title as drawn."""
+    return plot.titleLabel.item.toPlainText()
 
 
 class StepAxis(pg.AxisItem):
@@ -140,6 +183,7 @@ class ObjectivePlot(pg.PlotWidget):
         style_plot(plot)  # no "(x0.001)" scale factors on a one-step run
         plot.getViewBox().setDefaultPadding(0.08)  # room for the ring on the first and last step
         plot.setLabel("bottom", "Step", color=AXIS_TEXT_COLOUR)
+        wrap_title(plot)  # the formula breaks onto two lines in a narrow plot
         self.curve = pg.PlotDataItem(pen=cosmetic_pen("#0072B2", 1.8), symbol="o", symbolSize=5,
                                      symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None, antialias=True)
         self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=cosmetic_pen("#D55E00", 2.5),
@@ -193,7 +237,7 @@ class ObjectivePlot(pg.PlotWidget):
 
     def formula_text(self) -> str:
         """The formula above the plot as plain text ("" before the first session)."""
-        return self.getPlotItem().titleLabel.item.toPlainText()
+        return title_text(self.getPlotItem())
 
     def show_session(self, session) -> None:
         """Plot ``session``'s fit (its entries after the k-means++ picks) and mark its shown entry."""
