@@ -69,6 +69,10 @@ def test_legend_lists_numbered_centroids_and_class_shapes(make_window, qtbot):
         assert len(set(symbols[labels == code])) == 1
     assert window.canvas.legend.isVisible()
     assert view_contains(window.canvas.view_box, window.canvas.legend)
+    # without classes every point is a disc again and the legend names no class
+    window.canvas.set_classes(None, None)
+    assert {spot.symbol() for spot in window.canvas.points.points()} == {"o"}
+    assert not set(iris.class_names) & set(window.canvas.legend.texts())
 
 
 def view_contains(view, item) -> bool:
@@ -129,3 +133,28 @@ def test_set_scale_enlarges_markers_stars_numbers_and_ticks(make_window, qtbot):
     assert trail.widthF() >= 1.6 * 2.0 and canvas.trails.casings[0].opts["pen"].widthF() > trail.widthF()
     canvas.set_scale(1.0)
     assert canvas.points.opts["size"] == pytest.approx(sizes[0])
+
+
+def test_under_a_dark_palette_the_canvas_stays_light_and_its_texts_dark(make_window, qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    app = QApplication.instance()
+    old = app.palette()
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202020"), (QPalette.ColorRole.WindowText, "#EEEEEE"),
+                         (QPalette.ColorRole.Base, "#181818"), (QPalette.ColorRole.Text, "#EEEEEE")):
+        dark.setColor(role, QColor(colour))
+    app.setPalette(dark)
+    try:
+        window = make_window(builtin_dataset("empty"), show=True)
+        image = _grab(window)
+        view = window.canvas.view_box.sceneBoundingRect()
+        ratio = window.canvas.devicePixelRatioF()
+        corner = image[int((view.top() + 5) * ratio), int((view.left() + 5) * ratio)]
+        assert corner[:3].mean() > 230  # the plot area is light on purpose
+        hint = window.canvas.hint
+        assert hint.isVisible() and hint.textItem.defaultTextColor().lightness() < 90
+        note = window.objective_plot.empty_note
+        assert note.isVisible() and note.textItem.defaultTextColor().lightness() < 110
+    finally:
+        app.setPalette(old)

@@ -233,8 +233,11 @@ class ClusterCanvas(pg.PlotWidget):
         codes = self._classes
         shapes = not (codes is None or codes.shape[0] != n or n == 0 or self.class_names is None
                       or len(self.class_names) < 2)
-        if n:
-            self.points.setSymbol([class_symbol(c) for c in codes.tolist()] if shapes else ["o"] * n)
+        if shapes:
+            self.points.setSymbol([class_symbol(c) for c in codes.tolist()])
+        elif n and self.points.data["symbol"][0] is not None:  # drop the shapes: every point a disc
+            self.points.data["symbol"] = None
+            self.points.setSymbol("o")
         self._shapes_drawn = shapes
         self._update_legend()
 
