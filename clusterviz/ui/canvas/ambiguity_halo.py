@@ -57,7 +57,8 @@ class AmbiguityHalos:
             self.values = None
             if len(self.scatter.data):
                 self.scatter.setData(x=[], y=[])
-            self.raster.set_active(False)
+            if self.raster.active:
+                self.raster.set_active(False)
             return
         self.values = np.asarray(values)
         rgba = halo_rgba(self.values)

@@ -145,6 +145,7 @@ class ClusterCanvas(pg.PlotWidget):
         self._n_clusters = 0
         self._soft = False
         self._ellipses_shown = False
+        self._legend_key = None  # what the legend shows now
         self.scale_factor = 1.0
         #: Shown while there are no points (``canvasHint``): what to do first.
         self.hint = pg.TextItem(EMPTY_HINT, color="#333333", anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 230),
@@ -306,10 +307,12 @@ class ClusterCanvas(pg.PlotWidget):
 
     # ------------------------------------------------------- legend, hint
     def _update_legend(self) -> None:
-        self.legend.set_rows(legend_rows(
-            self._n_clusters, self.class_names if self._shapes_drawn else None,
-            soft=self._soft, opacity=self.colour_mode == "opacity", ellipses=self._ellipses_shown,
-            ambiguity=self.halos.values is not None))
+        key = (self._n_clusters, self.class_names if self._shapes_drawn else None, self._soft,
+               self.colour_mode == "opacity", self._ellipses_shown, self.halos.values is not None)
+        if key != self._legend_key:  # most steps change none of it
+            self._legend_key = key
+            self.legend.set_rows(legend_rows(key[0], key[1], soft=key[2], opacity=key[3], ellipses=key[4],
+                                             ambiguity=key[5]))
 
     def _place_hint(self, *_args) -> None:
         if self.hint.isVisible():

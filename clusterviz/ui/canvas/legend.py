@@ -72,6 +72,8 @@ class CanvasLegend(pg.GraphicsObject):
         self.setParentItem(view_box)
         self.setZValue(1000)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        # repainted from a pixmap until its content changes (every frame of a run redraws the scene)
+        self.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.view_box = view_box
         self.scale_factor = 1.0
         self.rows: list[list[Cell]] = []
