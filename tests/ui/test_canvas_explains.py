@@ -96,6 +96,13 @@ def test_twelve_centroids_carry_twelve_distinct_numbers_beside_them(make_window,
         # beside its own star: the box starts just right of it and ends just above it
         assert 0 < box.left() - star.x() < 20 and 0 < star.y() - box.bottom() < 20
     assert [t for t in canvas.legend.texts() if t.startswith("C")] == [f"C{k}" for k in range(1, 13)]
+    # C3 and C11 share a teal under deuteranopia: their points differ in shape too
+    labels = np.asarray(window.session.state.labels)
+    symbols = np.array([spot.symbol() for spot in canvas.points.points()])
+    assert set(symbols[labels == 2]) == {"o"} and set(symbols[labels == 10]) == {"s"}
+    assert "points of C8–C12" in canvas.legend.texts()
+    window.controller.reset_fit()  # no assignment yet: every point a disc again
+    assert {spot.symbol() for spot in canvas.points.points()} == {"o"}
 
 
 def test_ambiguity_halos_keep_each_points_cluster_colour(make_window, qtbot):

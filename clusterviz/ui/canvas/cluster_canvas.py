@@ -34,6 +34,9 @@ RASTER_THRESHOLD = 10_000
 #: Marker sizes in pixels at scale 1 (see `ClusterCanvas.set_scale`).
 POINT_SIZE = 9.0
 CENTROID_SIZE = 28.0
+#: Clusters C1 ... C7 (the Okabe-Ito colours) are discs; later ones squares
+#: (without true classes, which take the shapes).
+SHAPE_SPAN = 7
 #: The hint the canvas shows while there are no points.
 EMPTY_HINT = ("Click to add points here (Add tool, P),\n"
               "or spray many with the Brush (B);\n"
@@ -142,6 +145,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.class_names: tuple[str, ...] | None = None  # names of the classes drawn as shapes
         self._classes: np.ndarray | None = None  # class code of every point, drawn as marker shapes
         self._shapes_drawn = False
+        self._cluster_shapes = False  # clusters past SHAPE_SPAN drawn as squares
         self._n_clusters = 0
         self._soft = False
         self._ellipses_shown = False
@@ -242,6 +246,24 @@ class ClusterCanvas(pg.PlotWidget):
         self._shapes_drawn = shapes
         self._update_legend()
 
+    def _shape_clusters(self, state, n_points: int) -> None:
+        """Past the first `SHAPE_SPAN` colours, points of clusters C8 ... are
+        squares (when no true classes take the shapes), so clusters whose
+        colours look alike -- the palette's second round, or colour-blind
+        eyes -- still differ."""
+        labels = None
+        k = 0 if state is None else np.shape(state.means)[0]
+        if (state is not None and not self._shapes_drawn and not self.raster.active
+                and k > SHAPE_SPAN and n_points == len(self.points.data)):
+            labels, _ = self._assignment(state)
+        if labels is None or labels.shape[0] != n_points:
+            if self._cluster_shapes:
+                self._cluster_shapes = False
+                self._apply_classes()  # back to discs (or the class shapes)
+            return
+        self.points.setSymbol(np.where(np.asarray(labels) >= SHAPE_SPAN, "s", "o").tolist())
+        self._cluster_shapes = True
+
     def _set_uniform_brush(self, brush) -> None:
         """One brush for every point, replacing per-point brushes (a single
         brush passed to ``setBrush`` is only a default under them): the
@@ -273,6 +295,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.halos.show(self.ambiguity if ambiguous and state is not None else None)
         if state is None:
             self._set_uniform_brush(self.brushes.unassigned)
+            self._shape_clusters(None, n_points)
             self.raster.set_colours(*raster_colours(self, None, n_points))
             self.centroids.setData(x=[], y=[])
             self.centroid_halos.setData(x=[], y=[])
@@ -282,6 +305,7 @@ class ClusterCanvas(pg.PlotWidget):
             self._update_legend()
             return
         self._colour_points(state, n_points)
+        self._shape_clusters(state, n_points)
         # A column pair gives the marginal block; a (2, D) projection W gives W Sigma W^T.
         view = columns if projection is None else projection
         means, covariances = project_gaussians(state.means, state.covariances, view, centre)
@@ -308,11 +332,12 @@ class ClusterCanvas(pg.PlotWidget):
     # ------------------------------------------------------- legend, hint
     def _update_legend(self) -> None:
         key = (self._n_clusters, self.class_names if self._shapes_drawn else None, self._soft,
-               self.colour_mode == "opacity", self._ellipses_shown, self.halos.values is not None)
+               self.colour_mode == "opacity", self._ellipses_shown, self.halos.values is not None,
+               SHAPE_SPAN if self._cluster_shapes else None)
         if key != self._legend_key:  # most steps change none of it
             self._legend_key = key
             self.legend.set_rows(legend_rows(key[0], key[1], soft=key[2], opacity=key[3], ellipses=key[4],
-                                             ambiguity=key[5]))
+                                             ambiguity=key[5], squares_from=key[6]))
 
     def _place_hint(self, *_args) -> None:
         if self.hint.isVisible():

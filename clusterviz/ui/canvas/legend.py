@@ -177,7 +177,7 @@ class CanvasLegend(pg.GraphicsObject):
 
 
 def legend_rows(n_clusters: int, class_names, *, soft: bool, opacity: bool, ellipses: bool,
-                ambiguity: bool) -> list[list[Cell]]:
+                ambiguity: bool, squares_from: int | None = None) -> list[list[Cell]]:
     """What the legend shows for a canvas state.
 
     Parameters
@@ -192,12 +192,19 @@ def legend_rows(n_clusters: int, class_names, *, soft: bool, opacity: bool, elli
         The colour mode draws opacity = responsibility.
     ellipses, ambiguity : bool
         The 1/2-sigma ellipses, the ambiguity halo are drawn.
+    squares_from : int, optional
+        Points of clusters from this index on are drawn as squares.
     """
     rows: list[list[Cell]] = []
     black = cosmetic_pen("black", 1.2)
     if n_clusters > 0:
         rows.append([Cell("symbol", f"C{k + 1}", "star", black, QBrush(cluster_colour(k % MAX_CLUSTERS)))
                      for k in range(n_clusters)])
+    if squares_from is not None and n_clusters > squares_from:
+        outline = cosmetic_pen(QColor(40, 40, 40), 1.0)
+        rows.append([Cell("symbol", f"points of C1–C{squares_from}", "o", outline, QBrush(QColor("#BBBBBB"))),
+                     Cell("symbol", f"points of C{squares_from + 1}–C{n_clusters}", "s", outline,
+                          QBrush(QColor("#BBBBBB")))])
     notes = []
     if ellipses:
         solid, dashed = ellipse_pens(0)
