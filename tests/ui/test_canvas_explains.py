@@ -165,3 +165,16 @@ def test_under_a_dark_palette_the_canvas_stays_light_and_its_texts_dark(make_win
         assert note.isVisible() and note.textItem.defaultTextColor().lightness() < 110
     finally:
         app.setPalette(old)
+
+
+def test_a_title_set_just_before_a_grab_is_drawn_whole(make_window, qtbot):
+    """As the animation export does for every frame: setTitle, then grab."""
+    window = make_window(builtin_dataset("three_blobs"), show=True)
+    window.controller.step()
+    canvas = window.canvas
+    plot = canvas.getPlotItem()
+    plot.setTitle("Iteration 1 · M-step · J = 322.00", color="#222222", size="11pt")
+    canvas.grab()
+    text = plot.titleLabel.item.sceneBoundingRect()
+    assert text.top() >= 0 and text.height() > 10
+    assert canvas.view_box.sceneBoundingRect().top() >= text.bottom() - 1  # the plot area sits below it

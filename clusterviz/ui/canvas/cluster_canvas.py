@@ -150,6 +150,7 @@ class ClusterCanvas(pg.PlotWidget):
         self._soft = False
         self._ellipses_shown = False
         self._legend_key = None  # what the legend shows now
+        self._ellipse_contrast = False
         self.scale_factor = 1.0
         #: Shown while there are no points (``canvasHint``): what to do first.
         self.hint = pg.TextItem(EMPTY_HINT, color="#333333", anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 230),
@@ -363,9 +364,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.centroids.setPen(scaled_pen(cosmetic_pen("black", 2.0), f))
         self.centroid_halos.setSize(CENTROID_SIZE * f)
         self.centroid_halos.setPen(scaled_pen(cosmetic_pen(QColor(255, 255, 255, 230), 5.0), f))
-        for k, items in enumerate(self.ellipses):
-            for item, pen in zip(items, ellipse_pens(k)):
-                item.setPen(scaled_pen(pen, f))
+        self.set_ellipse_contrast(self._ellipse_contrast)
         self.raster.radius = 2.5 * f
         self.raster.hit_radius = max(4.0, self.raster.radius + 1.0)
         self.raster.render()
@@ -429,6 +428,7 @@ class ClusterCanvas(pg.PlotWidget):
     def set_ellipse_contrast(self, on: bool) -> None:
         """Draw the ellipses in a darker, thicker shade of their cluster's colour
         (on), so they stand out over points of that colour; off: the usual pens."""
+        self._ellipse_contrast = bool(on)
         for k, items in enumerate(self.ellipses):
             for item, pen in zip(items, ellipse_pens(k)):
                 if on:
