@@ -178,3 +178,22 @@ def test_a_title_set_just_before_a_grab_is_drawn_whole(make_window, qtbot):
     text = plot.titleLabel.item.sceneBoundingRect()
     assert text.top() >= 0 and text.height() > 10
     assert canvas.view_box.sceneBoundingRect().top() >= text.bottom() - 1  # the plot area sits below it
+
+
+def test_big_data_get_their_halos_as_a_raster_under_the_points_raster(make_window, qtbot):
+    rng = np.random.default_rng(1)
+    X = np.vstack([c + rng.standard_normal((4000, 2)) for c in ([0, 0], [4, 0], [2, 3])])
+    window = make_window(Dataset(name="big", X=X, columns=("x", "y"), labels=None, class_names=None), show=True)
+    window.controller.step()
+    canvas = window.canvas
+    assert canvas.raster.active
+    window.controls.view_group.ambiguity_check.setChecked(True)
+    halos = canvas.halos.raster
+    assert halos.active and halos.item.image is not None
+    assert halos.item.zValue() < canvas.raster.item.zValue() or \
+        canvas.halos.scatter.zValue() < canvas.points.zValue()
+    # dark halos where the blobs meet, none around the sure points far out
+    image = halos.item.image
+    assert image[..., 3].max() > 150 and np.mean(image[..., 3] > 0) < 0.5
+    window.controls.view_group.ambiguity_check.setChecked(False)
+    assert not halos.active
