@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from clusterviz.data import builtin_dataset
@@ -97,3 +97,42 @@ def test_an_empty_plot_says_what_will_appear_instead_of_made_up_ticks(qtbot):
     assert _tick_labels(plot) == []
     plot.show_session(Session(builtin_dataset("three_blobs")))
     assert not plot.empty_note.isVisible() and _tick_labels(plot)
+
+
+def _plot(qtbot) -> ObjectivePlot:
+    plot = ObjectivePlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 240)
+    return plot
+
+
+def test_k_means_start_has_no_distortion_point_and_half_steps_sit_between_iterations(qtbot):
+    s = Session(builtin_dataset("three_blobs"), algorithm="kmeans", seed=42)
+    plot = _plot(qtbot)
+    plot.show_session(s)
+    assert plot.curve.xData is None or len(plot.curve.xData) == 0  # no J before any assignment
+    assert len(plot.marker.data) == 0
+    s.half_step()  # E of iteration 1
+    s.half_step()  # M of iteration 1
+    s.step()  # iteration 2
+    plot.show_session(s)
+    assert plot.curve.xData.tolist() == [0.5, 1.0, 2.0]
+    assert plot.getPlotItem().getAxis("bottom").labelText == "Iteration"
+    assert plot.marker.data["x"].tolist() == [2.0]
+
+
+def test_a_mixture_start_has_its_log_likelihood_and_a_click_finds_the_nearest_entry(qtbot):
+    s = Session(builtin_dataset("three_blobs"), algorithm="gmm", seed=1)
+    s.half_step()
+    s.half_step()
+    plot = _plot(qtbot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.show_session(s)
+    assert plot.curve.xData.tolist() == [0.0, 0.5, 1.0]
+    vb = plot.getPlotItem().getViewBox()
+    y = float(plot.curve.yData[1])
+    pos = vb.mapViewToScene(QPointF(0.55, y)).toPoint()
+    with qtbot.waitSignal(plot.step_clicked) as blocker:
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(pos))
+    assert blocker.args == [1]  # the E half-step's entry

@@ -120,7 +120,7 @@ def title_text(plot) -> str:
 
 
 class StepAxis(pg.AxisItem):
-    """A bottom axis with whole-number ticks only (steps are integers)."""
+    """A bottom axis with whole-number ticks only (iterations; E half-steps sit between)."""
 
     def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph override
         levels = [(max(spacing, 1.0), offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size)]
@@ -182,7 +182,7 @@ class ObjectivePlot(pg.PlotWidget):
         plot = self.getPlotItem()
         style_plot(plot)  # no "(x0.001)" scale factors on a one-step run
         plot.getViewBox().setDefaultPadding(0.08)  # room for the ring on the first and last step
-        plot.setLabel("bottom", "Step", color=AXIS_TEXT_COLOUR)
+        plot.setLabel("bottom", "Iteration", color=AXIS_TEXT_COLOUR)
         wrap_title(plot)  # the formula breaks onto two lines in a narrow plot
         self.curve = pg.PlotDataItem(pen=cosmetic_pen("#0072B2", 1.8), symbol="o", symbolSize=5,
                                      symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None, antialias=True)
@@ -204,7 +204,8 @@ class ObjectivePlot(pg.PlotWidget):
         plot.addItem(self.empty_note, ignoreBounds=True)
         self._label = None
         self._formula = None
-        self._n_seeds = 0  # timeline entries before the curve's step 0
+        self._n_seeds = 0  # timeline entries before the curve's first point
+        self._positions = np.zeros(0)  # the fit entries' places on the iteration axis
         self.scale_factor = 1.0
         self.set_scale(1.0)
         self.scene().sigMouseClicked.connect(self._on_clicked)
@@ -240,20 +241,30 @@ class ObjectivePlot(pg.PlotWidget):
         return title_text(self.getPlotItem())
 
     def show_session(self, session) -> None:
-        """Plot ``session``'s fit (its entries after the k-means++ picks) and mark its shown entry."""
+        """Plot ``session``'s fit (its entries after the k-means++ picks) against
+        the iteration, E half-steps half-way between, and mark its shown entry."""
         entry = session.algorithm_entry
         formula = getattr(entry, "objective_formula", None) or OBJECTIVE_FORMULAS.get(entry.objective_symbol, "")
         if formula != self._formula:
             self._show_formula(formula)
-        self.show_objectives(session.objectives, session.cursor, session.objective_name,
-                             n_seeds=session.n_seed_entries)
+        n_seeds = session.n_seed_entries
+        phases = np.array(session.phases[n_seeds:], dtype=object)
+        objectives = np.array(session.objectives, dtype=np.float64)
+        if entry.hard:  # J sums over assignments (PRML 9.1): a start has none to plot
+            objectives[n_seeds:][phases == "init"] = np.nan
+        positions = session.iterations[n_seeds:] + 0.5 * (phases == "E")
+        self.show_objectives(objectives, session.cursor, session.objective_name, n_seeds=n_seeds,
+                             positions=positions)
 
-    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str, n_seeds: int = 0) -> None:
+    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str, n_seeds: int = 0,
+                        positions: np.ndarray | None = None) -> None:
         """Plot ``objectives`` (one per timeline entry) and mark ``cursor``.
 
         The first ``n_seeds`` entries are k-means++ picks: left off the
-        curve, whose step 0 is entry ``n_seeds``; while ``cursor`` is on one,
-        a note names the pick instead of a marker.
+        curve, whose first point is entry ``n_seeds``; while ``cursor`` is on
+        one, a note names the pick instead of a marker. ``positions`` are the
+        fit entries' places on the iteration axis (default 0, 1, 2, ...); a
+        NaN objective (a value not defined yet) is left out of the curve.
         """
         self._n_seeds = n_seeds = int(n_seeds)
         values = np.asarray(objectives, dtype=np.float64)[n_seeds:]
@@ -271,14 +282,17 @@ class ObjectivePlot(pg.PlotWidget):
             axis.setTicks([[], []] if empty else None)  # no made-up numbers on an empty plot
             self.empty_note.setVisible(empty)
         cursor = int(cursor) - n_seeds
-        steps = np.arange(values.shape[0], dtype=np.float64)
-        self.curve.setData(x=steps, y=values)
-        # At least steps 0-4 on the axis, so a fresh run is not one lonely dot.
-        last = max(values.shape[0] - 1, 4)
+        steps = (np.arange(values.shape[0], dtype=np.float64) if positions is None
+                 else np.asarray(positions, dtype=np.float64))
+        self._positions = steps
+        shown = np.isfinite(values)
+        self.curve.setData(x=steps[shown], y=values[shown])
+        # At least iterations 0-4 on the axis, so a fresh run is not one lonely dot.
+        last = max(float(steps[-1]) if steps.size else 0.0, 4.0)
         view = self.getPlotItem().getViewBox()
         view.setXRange(-0.04 * last, 1.04 * last, padding=0)
-        if 0 <= cursor < values.shape[0]:
-            self.marker.setData(x=[float(cursor)], y=[values[cursor]])
+        if 0 <= cursor < values.shape[0] and shown[cursor]:
+            self.marker.setData(x=[float(steps[cursor])], y=[values[cursor]])
         else:
             self.marker.setData(x=[], y=[])
         picking = cursor < 0
@@ -305,9 +319,9 @@ class ObjectivePlot(pg.PlotWidget):
         vb = self.getPlotItem().getViewBox()
         if event.double() or not vb.sceneBoundingRect().contains(event.scenePos()):
             return
-        x = self.curve.xData
-        if x is None or len(x) == 0:
+        x = self._positions
+        if x.size == 0:
             return
-        step = int(round(vb.mapSceneToView(event.scenePos()).x()))
+        step = int(np.argmin(np.abs(x - vb.mapSceneToView(event.scenePos()).x())))  # the nearest entry
         event.accept()
-        self.step_clicked.emit(self.entry_index(max(0, min(step, len(x) - 1))))
+        self.step_clicked.emit(self.entry_index(step))
