@@ -106,6 +106,44 @@ def _given_covariances(covars_init, ct: str, K: int, D: int) -> np.ndarray:
     return full
 
 
+def floored_covariances(raw: np.ndarray, floor: np.ndarray, covariance_type: str) -> np.ndarray:
+    """The maximum-likelihood covariances under the constraint Σ ⪰ diag(floor).
+
+    Adding the floor to every covariance (as scikit-learn's ``reg_covar``)
+    is not the maximiser of EM's expected log-likelihood, so a step could
+    lower ℓ; the constrained maximiser keeps EM monotone (the previous
+    parameters satisfy the constraint). In coordinates scaled by
+    diag(floor)^(-1/2) the constraint is Σ ⪰ I, whose maximiser clips the
+    eigenvalues of the sample covariance at 1 (diagonal and spherical
+    variances: each at its floor). Covariances already above the floor are
+    returned unchanged, bit for bit.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (K, D, D)
+        Sample covariances with the structure of ``covariance_type``.
+    floor : ndarray of shape (D,)
+        Non-negative variance floor (equal entries for "spherical").
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    """
+    out = np.array(raw, dtype=np.float64)
+    if not np.any(floor > 0.0):
+        return out
+    if covariance_type in ("diag", "spherical"):
+        idx = np.arange(out.shape[1])
+        out[:, idx, idx] = np.maximum(out[:, idx, idx], floor)
+        return out
+    scale = np.sqrt(floor)
+    outer = scale[:, None] * scale[None, :]
+    lam, vec = np.linalg.eigh(out / outer)
+    low = lam.min(axis=1) < 1.0
+    if np.any(low):
+        clipped = (vec[low] * np.maximum(lam[low], 1.0)[:, None, :]) @ np.swapaxes(vec[low], 1, 2)
+        clipped = 0.5 * (clipped + np.swapaxes(clipped, 1, 2))
+        out[low] = clipped * outer
+    return out
+
+
 class GaussianHMM(SteppableModel):
     """Hidden Markov model with Gaussian emissions, fitted by Baum-Welch
     (EM for sequences, PRML 13.2.1).
@@ -124,10 +162,12 @@ class GaussianHMM(SteppableModel):
         Converged when one full step raises the total log-likelihood by less
         than ``tol`` (as hmmlearn); ``-np.inf`` runs exactly ``max_iter``.
     reg_covar : float, default=1e-6
-        A variance floor added to the diagonal of every covariance, as a
-        fraction of each feature's variance over the data (so features of
-        any scale are floored alike; the mean over features for
-        "spherical"). 0 gives the plain maximum-likelihood estimates.
+        A variance floor, as a fraction of each feature's variance over the
+        data (so features of any scale are floored alike; the mean over
+        features for "spherical"): every covariance is kept at or above
+        diag(floor) (see `floored_covariances`), so a state cannot collapse
+        onto repeated points and the likelihood still never falls. 0 gives
+        the plain maximum-likelihood estimates.
     init : {"k-means++", "random"}, default="k-means++"
         How the initial means are drawn (K-Means' seeding; ignored with
         ``means_init``). Initial covariances are the data's, start and
@@ -226,7 +266,7 @@ class GaussianHMM(SteppableModel):
         return reset
 
     def _floor(self, data: Prepared) -> np.ndarray:
-        """The variance floor added to every covariance's diagonal (D,)."""
+        """The variance floor F (D,): covariances are kept at or above diag(F)."""
         def build(p: Prepared) -> np.ndarray:
             xc = p.centred()
             var = np.einsum("ij,ij->j", xc, xc) / max(p.n_samples, 1)
@@ -438,7 +478,7 @@ class GaussianHMM(SteppableModel):
                              "probabilities is kept as it was.")
         est = g.estimate_parameters(data.X, data.mean, gamma.T, self.covariance_type, 0.0)
         means = est.means_c + data.mean
-        covariances = est.raw_covariances + np.diag(self._floor(data))
+        covariances = floored_covariances(est.raw_covariances, self._floor(data), self.covariance_type)
         dead = np.flatnonzero(est.counts < _EMPTY_MASS)
         for k in dead:
             means[k] = state.means[k]
