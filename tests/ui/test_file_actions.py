@@ -95,7 +95,7 @@ def test_session_save_and_open_round_trip(make_window, tmp_path):
     path = tmp_path / "lesson.clusterviz"
     assert ex.save_session(window, path)
     saved = json.loads(path.read_text(encoding="utf-8"))
-    assert saved["clusterviz_session"] == 1
+    assert saved["clusterviz_session"] == 2
 
     other = make_window()
     session_object = other.session
