@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ _SCRIPT = Path(__file__).resolve().parent / "stress" / "crafted_files.py"
 def _crafted():
     spec = importlib.util.spec_from_file_location("crafted_files", _SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
     return module
 
