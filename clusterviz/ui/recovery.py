@@ -39,7 +39,8 @@ from clusterviz.data.atomic_write import remove_stale_temporaries
 from clusterviz.data.limits import read_regular_file
 from clusterviz.data.session_file import load_session_file, save_session_file
 
-from .file_actions import open_session, save_session, session_snapshot
+from .file_actions import open_session, save_session
+from .session_saver import session_snapshot
 from .jobs import Worker
 from .names import printable
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,7 +94,7 @@ def test_old_version_files_still_load(tmp_path):
     assert bits(restored.X) == bits(s.X) and restored.objectives.tolist() == s.objectives.tolist()
 
 
-def saved_text(tmp_path) -> tuple[dict, "Path"]:
+def saved_text(tmp_path) -> tuple[dict, Path]:
     payload = payload_with(np.arange(12, dtype=float).reshape(6, 2), np.array([0, 1, 0, 1, 0, 1]))
     path = tmp_path / "crafted.clusterviz"
     save_session_file(path, payload)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QProgressBar, QToolButton
 
 from clusterviz.data import Dataset, load_session_file
-from clusterviz.ui import file_actions
+from clusterviz.ui import file_actions, session_saver
 
 
 def scattered(n: int) -> Dataset:
@@ -31,7 +31,7 @@ def held_save(monkeypatch):
     code that saves on the GUI thread fails instead of hanging)."""
     release, started = threading.Event(), threading.Event()
     threads = []
-    real = file_actions.save_session_file
+    real = session_saver.save_session_file
 
     def held(*args, **kwargs):
         threads.append(threading.current_thread())
@@ -39,7 +39,7 @@ def held_save(monkeypatch):
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(file_actions, "save_session_file", held)
+    monkeypatch.setattr(session_saver, "save_session_file", held)
     return release, started, threads
 
 
