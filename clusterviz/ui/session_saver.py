@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
@@ -41,9 +40,8 @@ def session_snapshot(session) -> dict:
     from clusterviz.session.payload import to_payload
 
     ds = session.dataset
-    light = SimpleNamespace(name=ds.name, columns=ds.columns, X=ds.X[:0], class_names=ds.class_names,
-                            labels=None if ds.labels is None else ds.labels[:0])
-    payload = to_payload(_WithDataset(session, light))
+    empty = _Overlay(ds, X=ds.X[:0], labels=None if ds.labels is None else ds.labels[:0])
+    payload = to_payload(_Overlay(session, dataset=empty))
     payload["dataset"]["X"] = _frozen(ds.X)
     payload["dataset"]["labels"] = None if ds.labels is None else _frozen(ds.labels)
     return payload
@@ -57,15 +55,15 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
-class _WithDataset:
-    """``session`` with another ``dataset`` attribute (everything else is the session's)."""
+class _Overlay:
+    """``base`` with some attributes replaced (every other one is ``base``'s)."""
 
-    def __init__(self, session, dataset) -> None:
-        self._session = session
-        self.dataset = dataset
+    def __init__(self, base, **replaced) -> None:
+        self._base = base
+        self.__dict__.update(replaced)
 
     def __getattr__(self, name: str):
-        return getattr(self._session, name)
+        return getattr(self._base, name)
 
 
 def _write_session(progress, is_cancelled, path: Path, payload: dict) -> Path:  # on the worker

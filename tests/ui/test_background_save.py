@@ -117,3 +117,16 @@ def test_points_edited_during_a_save_stay_unsaved(make_window, qtbot, tmp_path, 
     finally:
         manager.finish()
         window.recovery = None
+
+
+def test_the_snapshot_is_what_to_payload_says_with_the_arrays_by_reference(make_window):
+    window = make_window(scattered(500), algorithm="gmm")
+    window.controller.step()
+    window.controller.half_step()
+    s = window.session
+    snapshot, payload = session_saver.session_snapshot(s), s.to_payload()
+    assert snapshot["dataset"]["X"] is s.dataset.X and not snapshot["dataset"]["X"].flags.writeable
+    assert snapshot["dataset"]["labels"] is s.dataset.labels
+    for key in ("X", "labels"):
+        assert snapshot["dataset"].pop(key).tolist() == payload["dataset"].pop(key)
+    assert snapshot == payload
