@@ -35,6 +35,8 @@ __all__ = ["BLOCK_DTYPES", "BLOCK_KEYS", "is_block", "encode_block", "block_chun
 BLOCK_DTYPES = {"<f8": np.dtype("<f8"), "<i8": np.dtype("<i8")}
 #: The keys of a block object.
 BLOCK_KEYS = frozenset({"dtype", "shape", "base64"})
+#: Largest size of one dimension of a block (far beyond any file the reader accepts).
+MAX_DIMENSION = 2**40
 #: Bytes encoded per chunk (a multiple of 3, so chunks join into one valid base64 text).
 CHUNK_BYTES = 3 << 18
 
@@ -113,8 +115,9 @@ def decode_block(value, field: str, dtype: str, ndim: int, fail: Callable[[str, 
         raise fail(field, f"is an array block of element type {value['dtype']!r}; expected {dtype!r}.")
     shape = value["shape"]
     if (not isinstance(shape, list) or len(shape) != ndim
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
-        raise fail(field, f"has the array shape {shape!r}; expected {ndim} whole numbers >= 0.")
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_DIMENSION for n in shape)):
+        shown = repr(shape) if len(repr(shape)) <= 60 else repr(shape)[:57] + "..."
+        raise fail(field, f"has the array shape {shown}; expected {ndim} whole numbers 0..{MAX_DIMENSION}.")
     for axis, (n, want) in enumerate(zip(shape, shape_limits or (None,) * ndim)):
         if want is not None and n != want:
             raise fail(field, f"has {n} entries along axis {axis} of its array block; expected {want}.")
