@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from shiboken6 import isValid
 
 from clusterviz.data import DataError
 from clusterviz.data.session_file import SaveCancelled, save_session_file
@@ -121,6 +122,8 @@ class SessionSaver(QObject):
         """
         path = Path(path)
         task = None
+        if not self._tasks and self._box is not None:
+            self._bar.setRange(0, 0)  # busy until the new save reports
 
         def progress(done: int, total: int) -> None:
             if self._box is not None and self._tasks and task is self._tasks[0]:
@@ -168,6 +171,8 @@ class SessionSaver(QObject):
         return False
 
     def _end(self, task: Task, result, path: Path, on_end) -> None:
+        if not isValid(self):  # the window is gone (it waited for the write itself)
+            return
         if task in self._tasks:
             self._tasks.remove(task)
         self._paths.pop(task, None)

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QProgressBar, QToolButton
+from PySide6.QtWidgets import QProgressBar, QToolButton, QWidget
 
 from clusterviz.data import Dataset, load_session_file
 from clusterviz.ui import file_actions, session_saver
@@ -130,3 +130,15 @@ def test_the_snapshot_is_what_to_payload_says_with_the_arrays_by_reference(make_
     for key in ("X", "labels"):
         assert snapshot["dataset"].pop(key).tolist() == payload["dataset"].pop(key)
     assert snapshot == payload
+
+
+def test_a_quick_save_shows_no_progress(make_window, qtbot, tmp_path):
+    window = make_window()
+    shows = []
+    saver = window.file_actions.saver
+    saver._show_timer.timeout.connect(lambda: shows.append(saver.busy))
+    for i in range(3):
+        assert file_actions.save_session(window, tmp_path / f"quick{i}.clusterviz")
+    assert not saver.busy and True not in shows
+    box = window.findChild(QWidget, "saveProgressBox")
+    assert box is None or not box.isVisibleTo(window)
