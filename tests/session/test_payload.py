@@ -8,6 +8,7 @@ import pytest
 
 from clusterviz.data import DataError, Dataset, builtin_dataset, load_csv, load_session_file, save_session_file
 from clusterviz.data.transform import pca_projection
+from clusterviz.data.session_file import FORMAT_VERSION
 from clusterviz.session import Session
 
 
@@ -115,7 +116,7 @@ def test_payload_is_plain_json():
     s = Session(iris(), algorithm="gmm", n_clusters=3)
     s.step()
     text = json.dumps(s.to_payload(), allow_nan=False)
-    assert '"clusterviz_session": 1' in text
+    assert f'"clusterviz_session": {FORMAT_VERSION}' in text
 
 
 def test_tampered_objectives_raise_data_error(tmp_path):
