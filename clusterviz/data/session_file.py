@@ -22,14 +22,16 @@ A UTF-8 JSON object::
                                            # N rows of D finite numbers
         "labels": {"dtype": "<i8", "shape": [N], "base64": "..."} | null,
                                            # N class codes >= 0
-        "class_names": ["setosa", ...] | null
+        "class_names": ["setosa", ...] | null,
+        "lengths": [272] | null            # optional: sequence lengths (sum N)
       },
       "settings": {
         "algorithm": "kmeans",                 # a name from the algorithm registry
         "n_clusters": 3, "init": "k-means++", "seed": 0,
         "covariance_type": "full",
         "beta": 1.0, "max_iter": 300,
-        "show_seeding": false                  # optional (default false)
+        "show_seeding": false,                 # optional (default false)
+        "tol": null, "n_init": 1               # optional: null = the algorithm's tolerance
       },
       "initial_means": [[...], ...] | null,    # K rows of D numbers
       "view": {
@@ -41,6 +43,8 @@ A UTF-8 JSON object::
         "start": null | {                       # the first entry, when it is not
           "means": [[...]], "weights": [...],   # what the settings initialise
           "covariances": [[[...]]] | null,      # (after a data edit the fit
+          "startprob": [...] | null,            # optional: a hidden Markov model's
+          "transmat": [[...]] | null,           # start and transition probabilities
           "objective": 123.4,                   # restarts from the shown
           "notes": ["..."]                      # parameters)
         },
@@ -97,7 +101,7 @@ import numpy as np
 from .atomic_write import write_bytes_atomic
 from .compact_arrays import block_chunks, decode_block, encode_block, is_block
 from .dataset import DataError
-from .limits import (MAX_CLASS_CODE, MAX_CLUSTERS, MAX_FEATURES, MAX_SESSION_BYTES, MAX_TIMELINE_ENTRIES,
+from .limits import (MAX_CLASS_CODE, MAX_CLUSTERS, MAX_FEATURES, MAX_N_INIT, MAX_SESSION_BYTES, MAX_TIMELINE_ENTRIES,
                      read_regular_file)
 
 __all__ = ["FORMAT_KEY", "FORMAT_VERSION", "FILE_SUFFIX", "SaveCancelled", "save_session_file",
@@ -528,6 +532,14 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
             raise c.fail("dataset.labels", f"holds class code {top_label} but there are only "
                                            f"{len(class_names)} class names.")
 
+    lengths = data.get("lengths")
+    if lengths is not None:
+        if (not isinstance(lengths, list) or len(lengths) > max(n, 1)
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in lengths)
+                or sum(lengths) != n):
+            raise c.fail("dataset.lengths", f"should be a list of positive sequence lengths that add up to the "
+                                            f"{n} rows; got {_kind(lengths)}.")
+
     settings = c.obj(payload, "settings", "settings")
     choices = choices or {}
     c.string(settings, "algorithm", "settings.algorithm", choices.get("algorithm"))
@@ -541,6 +553,12 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     if beta <= 0:
         raise c.fail("settings.beta", f"is {beta!r}; expected a number > 0.")
     c.integer(settings, "max_iter", "settings.max_iter", 1)
+    if settings.get("tol") is not None and c.number(settings["tol"], "settings.tol") < 0:
+        raise c.fail("settings.tol", f"is {settings['tol']!r}; expected a number >= 0 (or null: the default).")
+    if "n_init" in settings:
+        n_init = c.integer(settings, "n_init", "settings.n_init", 1)
+        if n_init > MAX_N_INIT:
+            raise c.fail("settings.n_init", f"is {n_init}; clusterviz tries at most {MAX_N_INIT} starts.")
     if not isinstance(settings.get("show_seeding", False), bool):
         raise c.fail("settings.show_seeding", f"should be true or false; got {_kind(settings['show_seeding'])}.")
 
@@ -571,6 +589,14 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
                 raise c.fail("timeline.start.covariances", f"should be a list of {k} matrices; got {_kind(covs)}.")
             for i, cov in enumerate(covs):
                 c.matrix(cov, f"timeline.start.covariances[{i}]", d, d)
+        for key, shape in (("startprob", (k,)), ("transmat", (k, k))):
+            chain = start.get(key)
+            if chain is None:
+                continue
+            field = f"timeline.start.{key}"
+            values = c.vector(chain, field, k) if len(shape) == 1 else c.matrix(chain, field, k, k)
+            if np.any(np.asarray(values, dtype=np.float64) < 0):
+                raise c.fail(field, "holds a negative probability.")
         c.number(c.get(start, "objective", "timeline.start.objective"), "timeline.start.objective")
         notes = start.get("notes", [])
         if not isinstance(notes, list) or not all(isinstance(x, str) for x in notes):

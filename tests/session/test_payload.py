@@ -82,6 +82,35 @@ def test_tolerance_and_starts_survive(tmp_path):
     assert_same(s, back)
 
 
+def test_hmm_after_an_edit_keeps_its_chain_and_sequences(tmp_path):
+    ds = builtin_dataset("geyser")
+    s = Session(ds, algorithm="hmm", n_clusters=2, seed=3)
+    s.step()
+    s.step()
+    s.add_point(3.0, 70.0)  # the fit restarts from the shown parameters, transitions included
+    s.step()
+    back = round_trip(s, tmp_path)
+    assert_same(s, back)
+    np.testing.assert_array_equal(back.state.transmat, s.state.transmat)
+    np.testing.assert_array_equal(back.state.startprob, s.state.startprob)
+    assert back.dataset.lengths == s.dataset.lengths
+
+
+@pytest.mark.parametrize("where, value, words", [
+    (("settings", "tol"), -1.0, "settings.tol"),
+    (("settings", "n_init"), 10**6, "settings.n_init"),
+    (("dataset", "lengths"), [5, 5], "dataset.lengths"),
+])
+def test_bad_run_settings_and_lengths_are_refused_by_name(tmp_path, where, value, words):
+    s = Session(builtin_dataset("three_blobs"), algorithm="gmm")
+    payload = json.loads(json.dumps(s.to_payload(), default=lambda a: a.tolist()))
+    payload[where[0]][where[1]] = value
+    path = tmp_path / "bad.clusterviz"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(DataError, match=words.replace(".", r"\.")):
+        load_session_file(path)
+
+
 def test_restart_after_data_edit_is_restored(tmp_path):
     """After an edit the fit restarts from the shown parameters, which the
     seed alone cannot reproduce: the file stores that first entry."""
