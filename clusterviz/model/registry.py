@@ -110,6 +110,10 @@ class Algorithm:
         Whether it models the order of the points (hidden Markov models).
     factory : Factory
         Builds the estimator from :class:`ModelSettings` and the data.
+    objective_formula : str
+        The objective's definition as rich text (HTML sub/sup) with its PRML
+        number, shown above the objective plot; "" lets the app write the
+        formula it knows for the objective's symbol (J, or a mixture's ℓ).
     start_note : callable or None
         ``start_note(settings) -> str``: where the initial state came from,
         in the app's words, when the app starts it differently from the
@@ -133,6 +137,7 @@ class Algorithm:
     uses_beta: bool = False
     has_density: bool = False
     supports_sequences: bool = False
+    objective_formula: str = ""
     start_note: Callable[[ModelSettings], str] | None = field(default=None, repr=False)
 
     def build(self, settings: ModelSettings, X) -> SteppableModel:
@@ -231,6 +236,8 @@ _ENTRIES = (
         ambiguity_tip="HMM ambiguity: entropy of the state posteriors γ / ln K "
                       "(1 = equally likely in every state).",
         factory=_build_hmm, covariance_types=COVARIANCE_TYPES, has_density=True, supports_sequences=True,
+        objective_formula="ℓ = ln Σ<sub>z</sub> p(X, Z) = ln Σ<sub>z<sub>N</sub></sub> α(z<sub>N</sub>)"
+                          "&nbsp;&nbsp;(PRML 13.11, 13.42)",
     ),
 )
 
