@@ -131,3 +131,17 @@ def test_the_other_half_says_when_it_runs(make_window):
     assert window.session.entry.phase == "E" and "M: Move centroids (next)" in panel.toPlainText()
     window.controller.advance()
     assert "(the half-step before)" in panel.toPlainText()
+
+
+def test_the_highlight_follows_a_palette_change(make_window):
+    from PySide6.QtGui import QColor, QPalette
+
+    window = make_window()
+    panel = window.formula_panel
+    window.controller.step()
+    before = panel.html
+    dark = QPalette(panel.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    panel.setPalette(dark)
+    assert panel.html != before  # the highlight and the dim text are blended from the new colours

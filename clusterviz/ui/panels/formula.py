@@ -252,6 +252,7 @@ class FormulaPanel(QTextBrowser):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.document().setDocumentMargin(3)
         self.html = ""
+        self._shown = None  # (session, pinned) last shown: drawn again when the palette changes
         self._fit_height()
 
     def _fit_height(self) -> None:
@@ -264,10 +265,13 @@ class FormulaPanel(QTextBrowser):
     def changeEvent(self, event) -> None:  # Qt override
         if event.type() == QEvent.Type.FontChange:
             self._fit_height()
+        elif event.type() == QEvent.Type.PaletteChange and self._shown is not None:
+            self.show_session(*self._shown)  # the highlight is blended from the palette's colours
         super().changeEvent(event)
 
     def show_session(self, session, pinned: int = -1) -> None:
         """Show the equations of ``session``'s shown entry (``pinned``: a point index or -1)."""
+        self._shown = (session, pinned)
         palette = self.palette()
         base = palette.color(QPalette.ColorRole.Base)
         highlight = _blend(base, palette.color(QPalette.ColorRole.Highlight), 0.22)
