@@ -225,6 +225,8 @@ _ENTRIES = (
         responsibility_caption="Soft K-Means (β = {beta:.3g}): soft responsibilities",
         ambiguity_tip="Soft K-Means ambiguity: entropy of the responsibilities / ln K (1 = no preference).",
         factory=_build_soft_kmeans, uses_beta=True, has_density=True,
+        objective_formula="ℓ = Σ<sub>n</sub> ln (1/K) Σ<sub>k</sub> N(x<sub>n</sub> | μ<sub>k</sub>, εI), "
+                          "ε = 1/(2β)&nbsp;&nbsp;(PRML 9.14 with π<sub>k</sub> = 1/K)",
     ),
     Algorithm(
         name="hmm", label="Hidden Markov model (HMM, Baum-Welch)", short_label="HMM",

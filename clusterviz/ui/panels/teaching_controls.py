@@ -103,7 +103,9 @@ class SampleWidthLabel(QLabel):
 
 class FittedTabs(QTabWidget):
     """Tabs as tall as the page shown (a QTabWidget is as tall as its
-    tallest page), so what sits below gets the rest."""
+    tallest page), so what sits below gets the rest: the pages out of sight
+    ignore their height, which the stack underneath then leaves out of its
+    size hint and minimum."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -125,19 +127,15 @@ class FittedTabs(QTabWidget):
             page.setSizePolicy(policy)
         self.updateGeometry()
 
-    def _fitted(self, size: QSize, hint) -> QSize:
-        pages = [self.widget(i) for i in range(self.count())]
+    def sizeHint(self) -> QSize:  # Qt override
+        # QTabWidget's hint takes the tallest page's (whatever its policy);
+        # its minimum comes from the stack, which already skips hidden pages.
+        size = super().sizeHint()
         current = self.currentWidget()
         if current is None:
             return size
-        tallest = max(hint(page).height() for page in pages)
-        return QSize(size.width(), size.height() - tallest + hint(current).height())
-
-    def sizeHint(self) -> QSize:  # Qt override
-        return self._fitted(super().sizeHint(), lambda page: page.sizeHint())
-
-    def minimumSizeHint(self) -> QSize:  # Qt override
-        return self._fitted(super().minimumSizeHint(), lambda page: page.minimumSizeHint())
+        tallest = max(self.widget(i).sizeHint().height() for i in range(self.count()))
+        return QSize(size.width(), size.height() - tallest + current.sizeHint().height())
 
 
 class RunBar(QWidget):
