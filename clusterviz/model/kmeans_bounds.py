@@ -33,8 +33,13 @@ from .prepared import Prepared
 
 #: Fewest points for which bounds are kept (below, measuring all is as quick).
 MIN_POINTS = 2048
-#: Rows per block of the expansion (the K x block matrix stays in cache).
+#: Most rows per block of the expansion (the K x block matrix stays in cache).
 _CHUNK = 8192
+#: Most multiply-adds of one block's product: OpenBLAS computes a product of
+#: at most 65536 * 4 of them on the calling thread; above, it wakes its
+#: threads, which then spin for a while and take a core from the GUI (and on
+#: a busy machine make the step several times slower).
+_SINGLE_THREAD_PRODUCT = 1 << 18
 #: Relative margin of a decision by the expansion, as a share of
 #: max ||x||^2 + max ||c||^2: some 10^6 times the expansion's round-off.
 _MARGIN = 1e-9
@@ -98,8 +103,9 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float,
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
     W = np.empty((n_clusters, n_features + 1))
     W[:, :n_features] = -2.0 * centres_c
-    for start in range(0, m, _CHUNK):
-        stop = min(start + _CHUNK, m)
+    chunk = max(256, min(_CHUNK, _SINGLE_THREAD_PRODUCT // (n_clusters * (n_features + 1))))
+    for start in range(0, m, chunk):
+        stop = min(start + chunk, m)
         block = xc[start:stop] if rows is None else xc[rows[start:stop]]
         a = np.empty((n_features + 1, stop - start))
         a[:n_features] = block.T
