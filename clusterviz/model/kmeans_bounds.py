@@ -28,6 +28,7 @@ import threading
 
 import numpy as np
 
+from ._common import block_rows
 from .kmeans_grid import packed_min
 from .prepared import Prepared
 
@@ -35,11 +36,6 @@ from .prepared import Prepared
 MIN_POINTS = 2048
 #: Most rows per block of the expansion (the K x block matrix stays in cache).
 _CHUNK = 8192
-#: Most multiply-adds of one block's product: OpenBLAS computes a product of
-#: at most 65536 * 4 of them on the calling thread; above, it wakes its
-#: threads, which then spin for a while and take a core from the GUI (and on
-#: a busy machine make the step several times slower).
-_SINGLE_THREAD_PRODUCT = 1 << 18
 #: Relative margin of a decision by the expansion, as a share of
 #: max ||x||^2 + max ||c||^2: some 10^6 times the expansion's round-off.
 _MARGIN = 1e-9
@@ -103,7 +99,7 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float,
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
     W = np.empty((n_clusters, n_features + 1))
     W[:, :n_features] = -2.0 * centres_c
-    chunk = max(256, min(_CHUNK, _SINGLE_THREAD_PRODUCT // (n_clusters * (n_features + 1))))
+    chunk = block_rows(_CHUNK, n_clusters * (n_features + 1))  # one thread: see block_rows
     for start in range(0, m, chunk):
         stop = min(start + chunk, m)
         block = xc[start:stop] if rows is None else xc[rows[start:stop]]
