@@ -46,24 +46,34 @@ def _lzw_decode(data: bytes, min_code: int, n_pixels: int) -> list[int]:
 
 
 def read_gif(path) -> tuple[list[np.ndarray], list[int]]:
-    """Every frame as an (h, w, 3) uint8 array, and each frame's delay in ms."""
+    """Every frame as shown, an (h, w, 3) uint8 array, and each frame's
+    delay in ms. A frame may cover a rectangle of the picture and have a
+    transparent index; its disposal method must be "leave in place"."""
     b = path.read_bytes()
     assert b[:6] == b"GIF89a" and b[-1:] == b";"
     w, h = int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:10], "little")
     assert b[10] & 0x80 == 0  # no global table: each frame brings its own
     i, frames, delays = 13, [], []
+    shown = np.zeros((h, w, 3), dtype=np.uint8)
+    transparent = None
     while b[i] != 0x3B:
         if b[i] == 0x21:  # extension: label, then sub-blocks
             if b[i + 1] == 0xF9:
+                flags = b[i + 3]
+                assert (flags >> 2) & 7 in (0, 1), "disposal: leave the frame in place"
                 delays.append(10 * int.from_bytes(b[i + 4:i + 6], "little"))
+                transparent = b[i + 6] if flags & 1 else None
             i += 2
             while b[i]:
                 i += b[i] + 1
             i += 1
             continue
         assert b[i] == 0x2C, f"unexpected block {b[i]:#x} at {i}"
+        left, top = int.from_bytes(b[i + 1:i + 3], "little"), int.from_bytes(b[i + 3:i + 5], "little")
         fw, fh = int.from_bytes(b[i + 5:i + 7], "little"), int.from_bytes(b[i + 7:i + 9], "little")
-        assert (fw, fh) == (w, h)
+        assert left + fw <= w and top + fh <= h and fw * fh > 0
+        if not frames:
+            assert (left, top, fw, fh) == (0, 0, w, h) and transparent is None  # the first frame is whole
         flags = b[i + 9]
         assert flags & 0x80
         size = 2 << (flags & 7)
@@ -76,9 +86,12 @@ def read_gif(path) -> tuple[list[np.ndarray], list[int]]:
             data += b[i + 1:i + 1 + b[i]]
             i += b[i] + 1
         i += 1
-        idx = np.array(_lzw_decode(bytes(data), min_code, w * h))
+        idx = np.array(_lzw_decode(bytes(data), min_code, fw * fh)).reshape(fh, fw)
         assert idx.max(initial=0) < size
-        frames.append(table[idx].reshape(h, w, 3))
+        opaque = np.ones(idx.shape, dtype=bool) if transparent is None else idx != transparent
+        shown[top:top + fh, left:left + fw][opaque] = table[idx[opaque]]
+        frames.append(shown.copy())
+        transparent = None
     return frames, delays
 
 
