@@ -438,7 +438,7 @@ class KMeans(SteppableModel):
         means = check_centres(state.means, state.means.shape[0], data.n_features, "state.means")
         if data.n_features == 2:
             return nearest_direct(data.centred(), means - data.mean)[0]
-        return _nearest(data, means - data.mean)[0]
+        return _labels_by_expansion(data, means - data.mean)
 
     # -- fitting ------------------------------------------------------------
     def fit(self, X, y=None):

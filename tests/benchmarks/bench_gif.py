@@ -31,12 +31,26 @@ from test_export_gif import read_gif  # noqa: E402
 
 
 class WholeFrames(GifWriter):
-    """Every frame written whole, without transparency: the writer before."""
+    """Every frame written whole, without transparency (today's LZW)."""
 
     def _write_change(self, img, delay):
         palette, indices = _quantise(img)
         self._shown = palette[indices]
         self._write_image(0, 0, palette, indices, delay, transparent=None)
+
+
+def writer_at(rev: str):
+    """The GifWriter of ``clusterviz/data/export.py`` at git revision ``rev``
+    (None when git or the revision is not at hand)."""
+    try:
+        source = subprocess.run(["git", "show", f"{rev}:clusterviz/data/export.py"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    namespace = {"__name__": "export_before"}
+    source = source.replace("from .dataset import DataError", "from clusterviz.data.dataset import DataError")
+    exec(compile(source, f"{rev}:export.py", "exec"), namespace)
+    return namespace["GifWriter"]
 
 
 def encode(writer_class, frames, delay_ms: int, path: Path) -> int:
@@ -64,6 +78,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--algorithm", default="gmm")
     parser.add_argument("--k", type=int, default=4)
+    parser.add_argument("--before", default="404bc8f", help="git revision of the writer to compare with")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as folder:
@@ -77,7 +92,12 @@ def main(argv=None) -> int:
         print(f"{len(frames)} frames of {w}x{h} from `main.py --algorithm {args.algorithm} --k {args.k} "
               f"--steps {args.steps} --export-gif`")
         rows = {}
-        for name, cls in (("clusterviz (changed rectangles)", GifWriter), ("whole frames (before)", WholeFrames)):
+        encoders = [("clusterviz (changed rectangles, dictionary LZW)", GifWriter),
+                    ("whole frames, dictionary LZW", WholeFrames)]
+        before = writer_at(args.before)
+        if before is not None:
+            encoders.append((f"the writer before ({args.before}: whole frames, run-length LZW)", before))
+        for name, cls in encoders:
             times = []
             for _ in range(args.repeats):
                 start = time.perf_counter()
@@ -88,7 +108,7 @@ def main(argv=None) -> int:
                 assert all(np.array_equal(a, b) for a, b in zip(back, frames)), name
             rows[name] = (size, float(np.median(times)))
         pillow = pillow_size(frames, delays[0])
-    ours = rows["clusterviz (changed rectangles)"][0]
+    ours = rows["clusterviz (changed rectangles, dictionary LZW)"][0]
     print("| encoder | bytes | encoding time (s), median | size / clusterviz |")
     print("|---|---|---|---|")
     for name, (size, seconds) in rows.items():
