@@ -28,6 +28,17 @@ What `load_csv` accepts
 - Width: a first line of more than `MAX_COLUMNS` fields is refused
   before the rest of the file is parsed.
 
+How it reads
+------------
+A plain table -- an optional header, then rows of decimal numbers only, with
+no quotes, blank lines, missing values or text -- is parsed in bulk
+(`_load_plain`): its bytes are checked a chunk at a time, then ``np.loadtxt``'s
+C reader parses the same chunks, which convert numbers exactly as ``float``
+does. Anything else, or anything the bulk path finds wrong, goes the careful
+way (`_load_careful`): every cell looked at, so that missing values, text
+columns and quotes are handled and every error names its line, column and
+value. Both paths read the same numbers bit for bit.
+
 A read can be cancelled: ``is_cancelled()`` is asked between chunks of the
 file and of its lines, and True stops the read with `ReadCancelled`.
 
