@@ -314,7 +314,10 @@ def _load_plain(data: bytes, delimiter: str,
         return None
     pos = 0
     while True:  # skip blank lines before the first row
-        end = min(i for i in (data.find(b"\n", pos), data.find(b"\r", pos), len(data)) if i >= 0)
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        cr = data.find(b"\r", pos, end)
+        end = end if cr < 0 else cr
         if data[pos:end].strip() or end == len(data):
             break
         pos = end + 1

@@ -34,6 +34,9 @@ from .prepared import Prepared
 
 #: Fewest points for which bounds are kept (below, measuring all is as quick).
 MIN_POINTS = 2048
+#: Sets of bounds kept per data (for the numbers of centres stepped last;
+#: each holds 20 bytes a point).
+_MAX_SETS = 2
 #: Most rows per block of the expansion (the K x block matrix stays in cache).
 _CHUNK = 8192
 #: Relative margin of a decision by the expansion, as a share of
@@ -141,7 +144,8 @@ class _Bounds:
 
 
 class _Store:
-    """The bounds kept on one Prepared: one set per number of centres."""
+    """The bounds kept on one Prepared: one set per number of centres (the
+    `_MAX_SETS` used last)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -194,4 +198,6 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
         new = _Bounds(centres_c.copy(), labels, upper, lower)
     with store.lock:
         store.sets[k] = new
+        while len(store.sets) > _MAX_SETS:  # a sweep over K keeps only the latest
+            del store.sets[next(iter(store.sets))]
     return new.labels
