@@ -135,3 +135,12 @@ def test_large_data_match_sklearn_step_by_step(t):
         state = ours.step(data, state)
     theirs = SkKMeans(n_clusters=6, init=init, n_init=1, max_iter=t, tol=0, algorithm="lloyd").fit(X)
     np.testing.assert_allclose(state.means, theirs.cluster_centers_, rtol=1e-10, atol=1e-10)
+
+
+def test_a_sweep_over_k_keeps_bounds_for_the_latest_two_only():
+    X = blobs(kmeans_bounds.MIN_POINTS + 100, 4, 5, seed=3)
+    data = prepare(X)
+    for k in range(2, 7):
+        model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
+        model.step(data, model.initialize(data))
+    assert sorted(kmeans_bounds.bounds_of(data).sets) == [5, 6]
