@@ -367,8 +367,9 @@ def _load_plain(data: bytes, delimiter: str,
     # Fewer rows than lines: blank lines, which the careful path counts.
     if X.shape != (n_rows, n_fields) or not np.isfinite(X).all():
         return None
-    constant = (X == X[0]).all(axis=0) if n_rows > 1 else np.zeros(n_fields, dtype=bool)
-    notes = _at_most([f"Column {_quote(names[j])} is constant." for j in np.flatnonzero(constant)])
+    # constant columns: only those whose first rows agree are compared in full
+    maybe = np.flatnonzero((X[:64] == X[0]).all(axis=0)) if n_rows > 1 else []
+    notes = _at_most([f"Column {_quote(names[j])} is constant." for j in maybe if np.all(X[:, j] == X[0, j])])
     return X, tuple(names), tuple(notes)
 
 
@@ -391,31 +392,25 @@ _PLAIN_CHUNK_BYTES = 1 << 18
 
 class _ChunkReader:
     """A text file of ``data[start:end]`` for each (start, end) of ``chunks``
-    (ASCII, whole lines), for ``np.loadtxt``'s reader: a read returns at
-    most the rest of one chunk, and the cancel flag is looked at before
-    each chunk after the first."""
+    (ASCII, whole lines), for ``np.loadtxt``'s reader, which takes whatever
+    a read returns: each read gives the next chunk, whatever size was asked
+    for (one call a chunk, not one per 16 KiB). The cancel flag is looked at
+    before each chunk after the first."""
 
     def __init__(self, data: bytes, chunks: list[tuple[int, int]], check_cancelled: Callable[[], None]):
         self._data = data
         self._chunks = iter(chunks)
         self._check_cancelled = check_cancelled
-        self._text = ""
-        self._pos = 0
         self._started = False
 
     def read(self, size: int = -1) -> str:
-        if self._pos >= len(self._text):
-            span = next(self._chunks, None)
-            if span is None:
-                return ""
-            if self._started:
-                self._check_cancelled()
-            self._started = True
-            self._text, self._pos = self._data[span[0]:span[1]].decode("ascii"), 0
-        stop = len(self._text) if size < 0 else self._pos + size
-        out = self._text[self._pos:stop]
-        self._pos += len(out)
-        return out
+        span = next(self._chunks, None)
+        if span is None:
+            return ""
+        if self._started:
+            self._check_cancelled()
+        self._started = True
+        return self._data[span[0]:span[1]].decode("ascii")
 
 
 def _quote(text: str, limit: int = 40) -> str:
