@@ -90,7 +90,7 @@ def _labels_by_expansion(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
     """Nearest centres of data of other than 2 columns (centred coordinates)."""
     if data.reusable and data.n_samples >= BOUNDS_MIN_POINTS:
         return nearest_with_bounds(data, centres_c)
-    return measure(data.centred(), centres_c, tolerance(data, centres_c))[0]
+    return measure(data.centred(), centres_c, tolerance(data, centres_c), norms=row_norms(data))[0]
 
 
 @quiet

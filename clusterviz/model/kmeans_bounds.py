@@ -81,10 +81,11 @@ def _direct(rows: np.ndarray, centres_c: np.ndarray) -> np.ndarray:
 
 
 @_quiet
-def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float,
-            rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray | None = None,
+            norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest and second-nearest centres of the rows of ``xc`` (all, or
-    those indexed by ``rows``), measuring every distance.
+    those indexed by ``rows``), measuring every distance; ``norms``, if
+    given, are the squared norms of all rows of ``xc`` (`row_norms`).
 
     Returns
     -------
@@ -102,17 +103,26 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float,
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
     W = np.empty((n_clusters, n_features + 1))
     W[:, :n_features] = -2.0 * centres_c
-    chunk = block_rows(_CHUNK, n_clusters * (n_features + 1))  # one thread: see block_rows
-    for start in range(0, m, chunk):
-        stop = min(start + chunk, m)
+    # The product in slices that OpenBLAS computes on this thread (block_rows),
+    # everything else a block of _CHUNK rows at a time (fewer numpy calls).
+    part = block_rows(_CHUNK, n_clusters * (n_features + 1))
+    a_all = np.empty((n_features + 1, min(_CHUNK, m)))
+    a_all[n_features] = 1.0
+    values_all = np.empty((n_clusters, a_all.shape[1]))
+    for start in range(0, m, _CHUNK):
+        stop = min(start + _CHUNK, m)
         block = xc[start:stop] if rows is None else xc[rows[start:stop]]
-        a = np.empty((n_features + 1, stop - start))
+        a = a_all[:, :stop - start]
         a[:n_features] = block.T
-        a[n_features] = 1.0
-        xx = np.einsum("ij,ij->j", a[:n_features], a[:n_features])
+        if norms is None:
+            xx = np.einsum("ij,ij->j", a[:n_features], a[:n_features])
+        else:
+            xx = norms[start:stop] if rows is None else norms[rows[start:stop]]
         s = float(xx.max()) if xx.size else 0.0
         W[:, n_features] = cc + s  # every value >= 0, as packed_min needs
-        values = W @ a
+        values = values_all[:, :stop - start]
+        for i in range(0, stop - start, part):
+            np.matmul(W, a[:, i:i + part], out=values[:, i:i + part])
         lab, best = packed_min(values)
         values[lab, np.arange(lab.size)] = np.inf
         runner_up = values.min(axis=0) if n_clusters > 1 else np.full(lab.size, np.inf)
@@ -156,15 +166,15 @@ def bounds_of(data: Prepared) -> _Store:
     return data.derived("kmeans_bounds", lambda _data: _Store())
 
 
-def _fresh(xc, centres_c, tol) -> _Bounds:
-    labels, d1, d2 = measure(xc, centres_c, tol)
+def _fresh(xc, norms, centres_c, tol) -> _Bounds:
+    labels, d1, d2 = measure(xc, centres_c, tol, norms=norms)
     return _Bounds(centres_c.copy(), labels, np.sqrt(d1 + tol), np.sqrt(np.maximum(d2 - tol, 0.0)))
 
 
 @_quiet
 def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
     """Labels of the nearest centres (centred coordinates), the same as
-    ``measure(data.centred(), centres_c, tolerance(data, centres_c))[0]``,
+    ``measure(data.centred(), centres_c, tolerance(data, centres_c), norms=row_norms(data))[0]``,
     measuring only the points whose carried bounds do not settle them.
 
     Returns a new array (never changed afterwards).
@@ -173,25 +183,27 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
     k = centres_c.shape[0]
     with store.lock:
         old = store.sets.pop(k, None)
-    xc = data.centred()
+    xc, norms = data.centred(), row_norms(data)
     tol = tolerance(data, centres_c)
     if old is None or old.centres_c.shape != centres_c.shape:
-        new = _fresh(xc, centres_c, tol)
+        new = _fresh(xc, norms, centres_c, tol)
     else:
         shift = np.sqrt(((centres_c - old.centres_c) ** 2).sum(axis=1))
-        upper = old.upper
-        upper += shift[old.labels]
-        lower = old.lower
+        # every other centre came at most this much nearer to a point of centre j
+        nearer = np.zeros(k)
         if k > 1:
             order = np.argsort(shift)
-            largest, runner_up = order[-1], order[-2]
-            lower -= np.where(old.labels == largest, shift[runner_up], shift[largest])
-        np.maximum(lower, 0.0, out=lower)
-        # settled: l > u with l^2 - u^2 > 2 tol, so the expansion decides it too
-        unsure = np.flatnonzero((lower - upper) * (lower + upper) <= 2.0 * tol)
+            nearer[:] = shift[order[-1]]
+            nearer[order[-1]] = shift[order[-2]]
+        upper, lower = old.upper, old.lower
+        upper += shift[old.labels]
+        lower -= nearer[old.labels]
+        # Settled: l - u > sqrt(2 tol), so l^2 - u^2 > 2 tol and the expansion
+        # decides the point the same way (a negative l is never settled).
+        unsure = np.flatnonzero(lower - upper <= np.sqrt(2.0 * tol))
         labels = old.labels.copy()
         if unsure.size:
-            lab, d1, d2 = measure(xc, centres_c, tol, unsure)
+            lab, d1, d2 = measure(xc, centres_c, tol, unsure, norms)
             labels[unsure] = lab
             upper[unsure] = np.sqrt(d1 + tol)
             lower[unsure] = np.sqrt(np.maximum(d2 - tol, 0.0))

@@ -98,9 +98,9 @@ def test_once_the_centres_settle_most_points_are_not_measured(monkeypatch):
     measured = []
     original = kmeans_bounds.measure
 
-    def counting(xc, centres_c, tol, rows=None):
+    def counting(xc, centres_c, tol, rows=None, norms=None):
         measured.append(xc.shape[0] if rows is None else rows.size)
-        return original(xc, centres_c, tol, rows)
+        return original(xc, centres_c, tol, rows, norms)
 
     monkeypatch.setattr(kmeans_bounds, "measure", counting)
     for _ in range(5):
