@@ -201,6 +201,11 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
         # Settled: l - u > sqrt(2 tol), so l^2 - u^2 > 2 tol and the expansion
         # decides the point the same way (a negative l is never settled).
         unsure = np.flatnonzero(lower - upper <= np.sqrt(2.0 * tol))
+        if 2 * unsure.size > old.labels.size:  # most points: measuring all in order is quicker
+            new = _fresh(xc, norms, centres_c, tol)
+            with store.lock:
+                _keep(store, k, new)
+            return new.labels
         labels = old.labels.copy()
         if unsure.size:
             lab, d1, d2 = measure(xc, centres_c, tol, unsure, norms)
@@ -209,7 +214,12 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
             lower[unsure] = np.sqrt(np.maximum(d2 - tol, 0.0))
         new = _Bounds(centres_c.copy(), labels, upper, lower)
     with store.lock:
-        store.sets[k] = new
-        while len(store.sets) > _MAX_SETS:  # a sweep over K keeps only the latest
-            del store.sets[next(iter(store.sets))]
+        _keep(store, k, new)
     return new.labels
+
+
+def _keep(store: _Store, k: int, bounds: _Bounds) -> None:
+    """Store ``bounds`` as the latest set (the caller holds the lock)."""
+    store.sets[k] = bounds
+    while len(store.sets) > _MAX_SETS:  # a sweep over K keeps only the latest
+        del store.sets[next(iter(store.sets))]
