@@ -43,6 +43,9 @@ __all__ = ["KMeans", "kmeans_plusplus", "random_init", "assign_labels", "update_
 
 # Rows per block of the exact distortion.
 _CHUNK = 8192
+# Fewest points whose cluster sums go through one sparse product (below, a
+# bincount per column is as quick and scipy.sparse is not imported).
+_SPARSE_SUMS = 1 << 15
 _EPS = float(np.finfo(np.float64).eps)
 _EXPANSION_ERROR = 4 * _EPS
 
@@ -152,14 +155,19 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
     if _uses_grid(data, n_clusters):
         grid = grid_of(data)
         return (*cluster_sums(grid, labels, n_clusters), grid.total_sq)
-    from scipy.sparse import csc_matrix  # here: scipy.sparse costs start-up time
-
-    # One-hot K x N times the data: every point's row added in order, as
-    # np.bincount would (the same bits), but in one pass over the rows.
+    xc = data.centred()
     n = data.n_samples
-    one_hot = csc_matrix((np.ones(n), np.asarray(labels, dtype=np.int32), np.arange(n + 1)),
-                         shape=(n_clusters, n))
-    sums = np.asarray(one_hot @ data.centred())
+    if n < _SPARSE_SUMS:  # few points: a bincount per column, no scipy.sparse to import
+        sums = np.stack([np.bincount(labels, weights=xc[:, j], minlength=n_clusters)
+                         for j in range(data.n_features)], axis=1)
+    else:
+        from scipy.sparse import csc_matrix  # here: importing scipy.sparse costs start-up time
+
+        # One-hot K x N times the data: every point's row added in order, as
+        # np.bincount adds them (the same bits), in one pass over the rows.
+        one_hot = csc_matrix((np.ones(n), np.asarray(labels, dtype=np.int32), np.arange(n + 1)),
+                             shape=(n_clusters, n))
+        sums = np.asarray(one_hot @ xc)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     return counts, sums, float(row_norms(data).sum())
 
