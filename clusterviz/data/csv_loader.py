@@ -25,8 +25,19 @@ What `load_csv` accepts
   finite (``inf``, ``1e400``), is an error naming file, line, column and
   value. So are ragged rows, an empty file, a header without data, and
   fewer than two numeric columns.
-- Width: a first line of more than `MAX_CSV_COLUMNS` fields is refused
+- Width: a first line of more than `MAX_COLUMNS` fields is refused
   before the rest of the file is parsed.
+
+How it reads
+------------
+A plain table -- an optional header, then rows of decimal numbers only, with
+no quotes, blank lines, missing values or text -- is parsed in bulk
+(`_load_plain`): its bytes are checked a chunk at a time, then ``np.loadtxt``'s
+C reader parses the same chunks, which convert numbers exactly as ``float``
+does. Anything else, or anything the bulk path finds wrong, goes the careful
+way (`_load_careful`): every cell looked at, so that missing values, text
+columns and quotes are handled and every error names its line, column and
+value. Both paths read the same numbers bit for bit.
 
 A read can be cancelled: ``is_cancelled()`` is asked between chunks of the
 file and of its lines, and True stops the read with `ReadCancelled`.
@@ -40,15 +51,21 @@ import csv
 import io
 import itertools
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .limits import MAX_CSV_BYTES, MAX_CSV_COLUMNS, ReadCancelled, read_regular_file
+from .limits import MAX_CSV_BYTES, MAX_FEATURES, ReadCancelled, read_regular_file
 
-__all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS", "ReadCancelled"]
+__all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS", "MAX_COLUMNS", "ReadCancelled"]
+
+#: Most fields the first line of a CSV file may have: twice the columns the
+#: app fits and saves (`MAX_FEATURES`), room for text and empty columns
+#: beside them. A wider file is refused before the rest of it is parsed.
+MAX_COLUMNS = 2 * MAX_FEATURES
 
 #: Cell texts (compared case-insensitively, after stripping blanks) that mean
 #: "no value"; a row with one of them in a used column is dropped.
@@ -88,11 +105,16 @@ def load_csv(path: str | os.PathLike[str], *, is_cancelled: Callable[[], bool] |
         fewer than two numeric columns, or a numeric column holds a cell that
         is not a finite number. The message names the file, line, column and
         value, e.g. ``"data.csv, line 14, column 2 ('waiting'): 'abc' is not
-        a number."``. A first line wider than `MAX_CSV_COLUMNS` fields is
+        a number."``. A first line wider than `MAX_COLUMNS` fields is
         refused before the rest of the file is parsed.
     ReadCancelled
         If ``is_cancelled()`` turned True.
     """
+    return _load(path, is_cancelled)
+
+
+def _load(path, is_cancelled: Callable[[], bool] | None = None, bulk: bool = True) -> Dataset:
+    """`load_csv`; ``bulk=False`` takes the careful path even for a plain file (for tests)."""
     path = Path(path)
     fname = path.name
 
@@ -100,11 +122,27 @@ def load_csv(path: str | os.PathLike[str], *, is_cancelled: Callable[[], bool] |
         if is_cancelled is not None and is_cancelled():
             raise ReadCancelled(f"reading {fname} was cancelled")
 
-    text = _read_text(path, is_cancelled)
+    data = _read_utf8(path, is_cancelled)
     check_cancelled()
-    _check_width(text, fname)
-    delimiter = _detect_delimiter(text)
+    head = _head(data)
+    _check_width(head, fname)
+    delimiter = _detect_delimiter(head)
+    if bulk:
+        plain = _load_plain(data, delimiter, check_cancelled)
+        if plain is not None:
+            del data  # the file's bytes need not outlive the parse (Dataset copies X)
+            X, names, notes = plain
+            return Dataset(name=path.stem, X=X, columns=names, labels=None, class_names=None,
+                           dropped_rows=0, warnings=notes)
+    return _load_careful(data.decode("utf-8"), delimiter, path, check_cancelled)
 
+
+def _load_careful(text: str, delimiter: str, path: Path, check_cancelled: Callable[[], None]) -> Dataset:
+    """The careful path: every cell looked at on its own, so that anything
+    unusual (missing values, text columns, quotes, stray text, ragged rows,
+    values that are not finite) is handled or explained with its line,
+    column and value."""
+    fname = path.name
     # Split with the csv module (C speed), remembering where each row starts.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
@@ -257,6 +295,124 @@ def load_csv(path: str | os.PathLike[str], *, is_cancelled: Callable[[], bool] |
     )
 
 
+def _load_plain(data: bytes, delimiter: str,
+                check_cancelled: Callable[[], None]) -> tuple[np.ndarray, tuple, tuple] | None:
+    """The bulk path for a plain table of finite numbers: (X, column names,
+    warnings), or None when the file is anything else (the careful path
+    then reads it and explains).
+
+    Plain: an optional header line, then rows of the same number of fields,
+    each a decimal number (bytes ``0-9 + - . e E``, blanks around it), with
+    no quotes, blank lines, missing values, text, or values that are not
+    finite; LF or CRLF line ends. The bytes are checked a chunk of
+    `_PLAIN_CHUNK_BYTES` at a time, then ``np.loadtxt``'s own C reader
+    parses them (`_numpy_reader`), fed the same chunks by a reader that
+    looks at the cancel flag between them; it converts numbers as Python's
+    ``float`` does, bit for bit.
+    """
+    if _numpy_reader is None:
+        return None
+    pos = 0
+    while True:  # skip blank lines before the first row
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        cr = data.find(b"\r", pos, end)
+        end = end if cr < 0 else cr
+        if data[pos:end].strip() or end == len(data):
+            break
+        pos = end + 1
+    try:
+        first = next(csv.reader([data[pos:end].decode("utf-8")], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return None
+    n_fields = len(first)
+    if n_fields < 2 or not _has_content(first):
+        return None
+    numeric = [not np.isnan(_parse_cell(c)) for c in first]
+    missing = [not n and c.strip().lower().lstrip("+-") in MISSING_VALUES for c, n in zip(first, numeric)]
+    if all(numeric):
+        names = [f"x{j + 1}" for j in range(n_fields)]
+        body = pos
+    elif any(not n and not m for n, m in zip(numeric, missing)):
+        names = [c.strip() or f"x{j + 1}" for j, c in enumerate(first)]
+        body = end + (2 if data[end:end + 2] == b"\r\n" else 1)
+    else:  # a first row of numbers with a missing value
+        return None
+    stop = len(data)
+    while stop > body and data[stop - 1:stop] in (b"\n", b"\r"):
+        stop -= 1
+    if stop <= body:
+        return None
+    chunks, n_rows = [], 1
+    allowed = _PLAIN_BYTES + delimiter.encode()
+    while body < stop:
+        check_cancelled()
+        end = data.find(b"\n", body + _PLAIN_CHUNK_BYTES, stop) if body + _PLAIN_CHUNK_BYTES < stop else -1
+        end = stop if end < 0 else end + 1
+        chunk = data[body:end]
+        if chunk.translate(None, allowed) or (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")):
+            return None  # something else than numbers, blanks, delimiters and line ends
+        n_rows += chunk.count(b"\n")
+        chunks.append((body, end))
+        body = end
+    reader = _ChunkReader(data, chunks, check_cancelled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            X = _numpy_reader(reader, delimiter=delimiter, comment=None, quote=None, imaginary_unit="j",
+                              usecols=None, skiplines=0, max_rows=-1, converters=None,
+                              dtype=np.dtype(np.float64), encoding=None, filelike=True, byte_converters=False)
+        except (ValueError, TypeError, Warning):  # a field that is not a number, a ragged row, ...
+            return None
+    # Fewer rows than lines: blank lines, which the careful path counts.
+    if X.shape != (n_rows, n_fields) or not np.isfinite(X).all():
+        return None
+    # constant columns: only those whose first rows agree are compared in full
+    maybe = np.flatnonzero((X[:64] == X[0]).all(axis=0)) if n_rows > 1 else []
+    notes = _at_most([f"Column {_quote(names[j])} is constant." for j in maybe if np.all(X[:, j] == X[0, j])])
+    return X, tuple(names), tuple(notes)
+
+
+try:  # the C reader behind np.loadtxt (numpy >= 1.23), fed chunks of text by _ChunkReader
+    from numpy._core._multiarray_umath import _load_from_filelike as _numpy_reader
+except ImportError:  # pragma: no cover - numpy < 2
+    try:
+        from numpy.core._multiarray_umath import _load_from_filelike as _numpy_reader
+    except ImportError:
+        _numpy_reader = None
+
+#: Bytes a plain body may hold besides its delimiter: those of decimal
+#: numbers, blanks and line ends.
+_PLAIN_BYTES = b"0123456789+-.eE \t\r\n"
+#: Bytes of a plain body checked, and parsed, between two looks at the
+#: cancel flag (about 15 000 rows of two numbers: a few milliseconds, so
+#: the GIL is never held long).
+_PLAIN_CHUNK_BYTES = 1 << 18
+
+
+class _ChunkReader:
+    """A text file of ``data[start:end]`` for each (start, end) of ``chunks``
+    (ASCII, whole lines), for ``np.loadtxt``'s reader, which takes whatever
+    a read returns: each read gives the next chunk, whatever size was asked
+    for (one call a chunk, not one per 16 KiB). The cancel flag is looked at
+    before each chunk after the first."""
+
+    def __init__(self, data: bytes, chunks: list[tuple[int, int]], check_cancelled: Callable[[], None]):
+        self._data = data
+        self._chunks = iter(chunks)
+        self._check_cancelled = check_cancelled
+        self._started = False
+
+    def read(self, size: int = -1) -> str:
+        span = next(self._chunks, None)
+        if span is None:
+            return ""
+        if self._started:
+            self._check_cancelled()
+        self._started = True
+        return self._data[span[0]:span[1]].decode("ascii")
+
+
 def _quote(text: str, limit: int = 40) -> str:
     """repr of a cell or column name for a message, shortened if long (a
     100 000-character cell must not become a 100 000-character message)."""
@@ -287,27 +443,27 @@ def _column_kind(numeric: np.ndarray, missing: np.ndarray) -> str:
 
 def _check_width(text: str, fname: str) -> None:
     """Refuse a first line (the first that is not blank) of more than
-    `MAX_CSV_COLUMNS` fields, before anything else is split."""
+    `MAX_COLUMNS` fields, before anything else is split."""
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if line.strip():
             break
     else:
         return
     width = 1 + max(line.count(d) for d in DELIMITERS)
-    if width <= MAX_CSV_COLUMNS:
+    if width <= MAX_COLUMNS:
         return  # a quoted delimiter only makes the count larger than the fields
     try:  # the exact count, with quoted fields
         width = len(next(csv.reader([line], delimiter=max(DELIMITERS, key=line.count))))
     except csv.Error:  # an unbalanced quote: keep the count of delimiters
         pass
-    if width > MAX_CSV_COLUMNS:
+    if width > MAX_COLUMNS:
         raise DataError(f"{fname}, line {number}: {width} columns; clusterviz reads at most "
-                        f"{MAX_CSV_COLUMNS} columns.")
+                        f"{MAX_COLUMNS} columns.")
 
 
-def _read_text(path: Path, is_cancelled: Callable[[], bool] | None = None) -> str:
-    """The file's text, decoded as UTF-8 (a leading BOM is dropped); only a
-    regular file of at most `MAX_CSV_BYTES` is read (see `read_regular_file`)."""
+def _read_utf8(path: Path, is_cancelled: Callable[[], bool] | None = None) -> bytes:
+    """The file's bytes, checked to be UTF-8 text (a leading BOM is dropped);
+    only a regular file of at most `MAX_CSV_BYTES` is read (see `read_regular_file`)."""
     data = read_regular_file(path, MAX_CSV_BYTES, "CSV file", is_cancelled)
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         raise DataError(
@@ -322,14 +478,32 @@ def _read_text(path: Path, is_cancelled: Callable[[], bool] | None = None) -> st
         raise DataError(
             f"{path.name}, line {line}: contains a NUL byte, so it is not a CSV text file."
         )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{path.name}, line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text; "
-            "save the file as UTF-8 (\"CSV UTF-8\") and load it again."
-        ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.isascii():  # ASCII is UTF-8; anything else is decoded once to check it
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise DataError(
+                f"{path.name}, line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text; "
+                "save the file as UTF-8 (\"CSV UTF-8\") and load it again."
+            ) from None
+    return data
+
+
+def _head(data: bytes) -> str:
+    """The first whole lines of the file, decoded: more than `_SNIFF_ROWS`
+    that are not blank, or the whole file."""
+    size = 1 << 16
+    while size < len(data):
+        cut = max(data.rfind(b"\n", 0, size), data.rfind(b"\r", 0, size)) + 1
+        if cut > 0:
+            text = data[:cut].decode("utf-8")
+            if sum(1 for line in io.StringIO(text, newline="") if line.strip()) > _SNIFF_ROWS:
+                return text
+        size *= 4
+    return data.decode("utf-8")
 
 
 def _detect_delimiter(text: str) -> str:

@@ -99,11 +99,15 @@ def _unique(name: str, taken: list[str]) -> str:
 class GifWriter:
     """Write an animated GIF frame by frame (numpy only; no Pillow needed).
 
-    Each frame gets its own colour table of at most 256 colours: the most
-    frequent colours of the frame (after rounding to 5 bits per channel),
-    every pixel mapped to the nearest of them. Canvas pictures -- a white
-    background, a few cluster colours and their antialiased edges -- come out
-    faithfully.
+    The first frame is written whole; each later one only as the rectangle
+    around the pixels that changed since the picture shown, with the
+    unchanged pixels inside it transparent (so they stay as they are and,
+    being long runs of one index, cost next to nothing). Each frame gets its
+    own colour table of at most 256 colours (255 and the transparent index
+    for later frames): the exact colours when there are few enough, as on
+    a canvas picture -- a white background, a few cluster colours and their
+    antialiased edges -- else the most frequent colours (after rounding to
+    5 bits per channel), every pixel mapped to the nearest of them.
 
     Parameters
     ----------
@@ -123,6 +127,7 @@ class GifWriter:
         self.loop = loop
         self.n_frames = 0
         self._size: tuple[int, int] | None = None
+        self._shown: np.ndarray | None = None  # the picture a viewer shows after the last frame
         try:
             self._file = self.path.open("wb")
         except OSError as err:
@@ -155,15 +160,51 @@ class GifWriter:
         elif self._size != (w, h):
             raise DataError(f"{self.path.name}: frame {self.n_frames + 1} is {w}x{h}; "
                             f"the first frame was {self._size[0]}x{self._size[1]}.")
-        palette, indices = _quantise(img)
-        out = bytearray()
-        # Graphic control extension: delay, no transparency, dispose "leave in place".
         delay = self.delay if delay_ms is None else max(1, int(round(delay_ms / 10)))
-        out += b"\x21\xf9\x04\x04" + delay.to_bytes(2, "little") + b"\x00\x00"
-        bits = max(1, int(np.ceil(np.log2(max(palette.shape[0], 2)))))
+        if self._shown is None:
+            palette, indices = _quantise(img)
+            self._shown = palette[indices]
+            self._write_image(0, 0, palette, indices, delay, transparent=None)
+        else:
+            self._write_change(img, delay)
+        self.n_frames += 1
+
+    def _write_change(self, img: np.ndarray, delay: int) -> None:
+        """A later frame: the rectangle around the changed pixels, the
+        unchanged ones in it transparent (a single transparent pixel when
+        nothing changed, which still shows the picture for ``delay``)."""
+        changed = (img != self._shown).any(axis=2)
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if rows.size == 0:
+            self._write_image(0, 0, np.zeros((1, 3), dtype=np.uint8), np.ones((1, 1), dtype=np.uint8), delay,
+                              transparent=1)
+            return
+        top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        mask = changed[top:bottom, left:right]
+        new = img[top:bottom, left:right][mask]
+        palette, codes = _quantise(new[None], max_colours=255)
+        transparent = palette.shape[0]
+        indices = np.full(mask.shape, transparent, dtype=np.uint8)
+        indices[mask] = codes[0]
+        self._shown[top:bottom, left:right][mask] = palette[codes[0]]
+        self._write_image(int(left), int(top), palette, indices, delay, transparent=transparent)
+
+    def _write_image(self, left: int, top: int, palette: np.ndarray, indices: np.ndarray, delay: int,
+                     transparent: int | None) -> None:
+        """A graphic control extension (``delay``, disposal "leave in place",
+        the transparent index if any), an image descriptor at (left, top),
+        its colour table and its LZW data."""
+        h, w = indices.shape
+        out = bytearray()
+        flags = 0x04 | (transparent is not None)
+        out += b"\x21\xf9\x04" + bytes([flags]) + delay.to_bytes(2, "little")
+        out += bytes([transparent or 0]) + b"\x00"
+        n_colours = palette.shape[0] + (transparent is not None)
+        bits = max(1, int(np.ceil(np.log2(max(n_colours, 2)))))
         table = np.zeros((1 << bits, 3), dtype=np.uint8)
         table[: palette.shape[0]] = palette
-        out += b"\x2c" + (0).to_bytes(2, "little") * 2 + w.to_bytes(2, "little") + h.to_bytes(2, "little")
+        out += (b"\x2c" + left.to_bytes(2, "little") + top.to_bytes(2, "little") + w.to_bytes(2, "little")
+                + h.to_bytes(2, "little"))
         out += bytes([0x80 | (bits - 1)]) + table.tobytes()
         min_code = max(2, bits)
         data = _lzw_encode(indices.reshape(-1), min_code)
@@ -173,7 +214,6 @@ class GifWriter:
             out += bytes([len(chunk)]) + chunk
         out += b"\x00"
         self._write(bytes(out))
-        self.n_frames += 1
 
     def close(self) -> None:
         """Finish the file (safe to call twice)."""
@@ -199,20 +239,20 @@ class GifWriter:
             raise DataError(f"{self.path.name}: cannot write the file: {err.strerror or err}.") from None
 
 
-def _quantise(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(palette (P, 3) uint8 with P <= 256, indices (h, w) uint8), vectorised."""
+def _quantise(img: np.ndarray, max_colours: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(palette (P, 3) uint8 with P <= max_colours, indices (h, w) uint8), vectorised."""
     flat = img.reshape(-1, 3)
     r, g, b = (flat[:, i].astype(np.int32) for i in range(3))
     bins = ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)
     counts = np.bincount(bins, minlength=1 << 15)
     used = np.flatnonzero(counts)
-    if used.size <= 256:  # maybe few enough exact colours: keep them exactly
+    if used.size <= max_colours:  # maybe few enough exact colours: keep them exactly
         colours, inverse = np.unique((r << 16) | (g << 8) | b, return_inverse=True)
-        if colours.size <= 256:
+        if colours.size <= max_colours:
             palette = np.stack([colours >> 16, (colours >> 8) & 0xFF, colours & 0xFF], axis=1)
             return palette.astype(np.uint8), inverse.reshape(img.shape[:2]).astype(np.uint8)
-    # Too many colours: keep the 256 most frequent 5-bit bins (their mean colour).
-    keep = used[np.argsort(counts[used], kind="stable")[::-1][:256]]
+    # Too many colours: keep the most frequent 5-bit bins (their mean colour).
+    keep = used[np.argsort(counts[used], kind="stable")[::-1][:max_colours]]
     sums = np.stack([np.bincount(bins, weights=c, minlength=1 << 15) for c in (r, g, b)], axis=1)
     palette = np.rint(sums[keep] / counts[keep, None]).astype(np.int32)
     # Every used bin -> the nearest palette colour (by the bin's own mean colour).
@@ -238,58 +278,57 @@ _TABLE_LIMIT = 4093
 
 
 def _lzw_encode(indices: np.ndarray, min_code: int) -> bytes:
-    """A valid GIF LZW stream of ``indices``, compressing runs of one colour.
+    """A GIF LZW stream of ``indices`` (values below ``2**min_code``).
 
-    A full LZW encoder searches its dictionary at every pixel -- a Python loop
-    of about a second per 900x700 frame. This one works on the runs of equal
-    pixels (found with numpy) and uses only the table entries it knows to be
-    runs: the decoder adds ``previous string + next first pixel`` after every
-    code, so sending a run of colour ``v`` as codes of ``v``-runs of growing
-    length teaches it longer runs of ``v`` (lengths 1, 1, 2, 3, ... up to the
-    longest known). Other entries the decoder makes are never used, but they
-    are counted, so the code width and the clear codes follow the decoder
-    exactly. Pictures with flat areas (a white background, filled markers)
-    compress to about the size a full LZW gives, at a small part of the time.
-    Noisy pictures (runs shorter than 3 pixels on average) are sent as
-    literal codes only (`_lzw_literal`), smaller and faster for them.
+    The dictionary coder of the GIF specification: the longest string seen
+    before is sent as one code and, extended by the next pixel, becomes a
+    new entry; code widths grow from ``min_code + 1`` to 12 bits as the
+    table fills, and a clear code starts a new table before it holds 4096
+    entries. Repeated patterns -- a marker's antialiased rim in row after
+    row, runs of the background -- thus cost one code each. Noisy pictures
+    (runs shorter than 3 pixels on average) are sent as literal codes only
+    (`_lzw_literal`), smaller and faster for them.
     """
-    x = np.asarray(indices, dtype=np.int64).reshape(-1)
+    x = np.asarray(indices).reshape(-1)
     clear, end = 1 << min_code, (1 << min_code) + 1
-    codes: list[int] = [clear]
-    widths: list[int] = [min_code + 1]
-    starts = np.concatenate([[0], np.flatnonzero(x[1:] != x[:-1]) + 1]) if x.size else np.empty(0, np.int64)
-    if 3 * starts.size > x.size:
+    if x.size and 3 * (1 + np.count_nonzero(x[1:] != x[:-1])) > x.size:
         return _lzw_literal(x, min_code)
-    lengths = np.diff(np.concatenate([starts, [x.size]])).tolist()
-    values = x[starts].tolist()
-    width = min_code + 1
-    next_code = end + 1
-    longest = [1] * clear  # per colour: the longest run with a code
-    run_codes: dict[int, int] = {}  # v << 12 | length -> code
-    prev_v, prev_len = -1, 0  # the last code's run (-1: none since the clear)
-    for v, remaining in zip(values, lengths):
-        while remaining:
-            if next_code >= _TABLE_LIMIT:
-                codes.append(clear)
-                widths.append(width)
+    data = x.astype(np.uint8).tobytes()
+    codes: list[int] = [clear]
+    marks = [(0, min_code + 1)]  # (index of the first code of a width, the width)
+    width, next_code = min_code + 1, end + 1
+    if data:
+        table: dict[int, int] = {}
+        append = codes.append
+        prefix = data[0]
+        for pixel in data[1:]:
+            key = prefix << 8 | pixel
+            code = table.get(key)
+            if code is not None:
+                prefix = code
+                continue
+            append(prefix)
+            if next_code >= _TABLE_LIMIT:  # a new table, announced at the current width
+                append(clear)
+                table = {}
                 width, next_code = min_code + 1, end + 1
-                longest = [1] * clear
-                run_codes.clear()
-                prev_v = -1
-            k = min(remaining, longest[v])
-            codes.append(v if k == 1 else run_codes[v << 12 | k])
-            widths.append(width)
-            remaining -= k
-            if prev_v >= 0:  # the decoder adds an entry: the previous string + v
-                if prev_v == v and prev_len + 1 > longest[v]:
-                    longest[v] = prev_len + 1
-                    run_codes[v << 12 | (prev_len + 1)] = next_code
+                marks.append((len(codes), width))
+            else:
+                table[key] = next_code
                 next_code += 1
-                if next_code == 1 << width and width < 12:
+                # the decoder adds its entry one code later: it widens when its
+                # table (next_code - 1 entries) reaches 2**width
+                if next_code - 1 == 1 << width and width < 12:
                     width += 1
-            prev_v, prev_len = v, k
+                    marks.append((len(codes), width))
+            prefix = pixel
+        append(prefix)
+        if next_code - (1 << width) == 0 and width < 12:  # the decoder's entry for the last code
+            width += 1
+            marks.append((len(codes), width))
     codes.append(end)
-    widths.append(width)
+    starts = [m[0] for m in marks] + [len(codes)]
+    widths = np.repeat([m[1] for m in marks], np.diff(starts))
     return _pack_codes(codes, widths)
 
 

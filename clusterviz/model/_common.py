@@ -17,6 +17,18 @@ INITS: tuple[str, ...] = ("random", "k-means++")
 # objective, which check_state_finite turns into a ModelError a student reads.
 quiet = np.errstate(over="ignore", invalid="ignore")
 
+#: Most multiply-adds of one block's matrix product: OpenBLAS computes a
+#: product of at most 65536 * 4 of them on the calling thread; above, it
+#: wakes its threads, which then spin for a while and take a core from the
+#: GUI (on a busy 2-core machine a step ran several times slower).
+SINGLE_THREAD_PRODUCT = 1 << 18
+
+
+def block_rows(most: int, per_row: int) -> int:
+    """Rows per block: at most ``most``, and few enough that a product of
+    ``per_row`` multiply-adds a row stays on the calling thread (at least 256)."""
+    return max(256, min(most, SINGLE_THREAD_PRODUCT // max(1, per_row)))
+
 
 def checked_data(X, n_clusters: int | None) -> Prepared:
     """``X`` as a :class:`Prepared` (wrapped for this call if it is an

@@ -28,6 +28,10 @@ COVARIANCE_TYPES: tuple[str, ...] = ("full", "tied", "diag", "spherical")
 # Working-set size of one chunk: about this many float64 in the largest
 # (K*D, rows) temporary.
 _CHUNK_ELEMENTS = 1 << 17
+# Most multiply-adds of a chunk's product: OpenBLAS computes up to 65536 * 4
+# of them on the calling thread; above, it wakes its threads, which then spin
+# and take the second core (EM at D = 10 ran 2-15x slower on 2 threads).
+_SINGLE_THREAD_PRODUCT = 1 << 18
 # A component whose scatter, computed as sum r x x^T - N_k mu mu^T, keeps less
 # than this fraction of its second moment in some direction (so that it lost
 # more than ~5 of its 16 digits) is recomputed in two passes as
@@ -38,8 +42,10 @@ _LOG_2PI = math.log(2 * math.pi)
 
 
 def chunk_rows(n_samples: int, n_components: int, n_features: int) -> int:
-    """Rows per chunk so that a (K*D, rows) temporary holds ~_CHUNK_ELEMENTS floats."""
+    """Rows per chunk so that a (K*D, rows) temporary holds ~_CHUNK_ELEMENTS floats,
+    and a chunk's (K*D, D) x (D, rows) product stays on the calling thread."""
     rows = _CHUNK_ELEMENTS // max(1, n_components * n_features)
+    rows = min(rows, _SINGLE_THREAD_PRODUCT // max(1, n_components * n_features * n_features))
     return int(max(256, min(n_samples, rows)))
 
 

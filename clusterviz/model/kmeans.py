@@ -31,8 +31,9 @@ import numpy as np
 
 from ._common import INITS, check_centres, checked_data, quiet
 from .base import SteppableModel
-from .kmeans_grid import (MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid,
-                          packed_min, usable)
+from .kmeans_bounds import MIN_POINTS as BOUNDS_MIN_POINTS
+from .kmeans_bounds import measure, nearest_with_bounds, row_norms, tolerance
+from .kmeans_grid import MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid, usable
 from .prepared import Prepared, prepare
 from .seeding import kmeans_plusplus, random_init
 from .state import FitState, ModelError
@@ -40,11 +41,11 @@ from .validation import as_generator, check_n_clusters, check_state_finite
 
 __all__ = ["KMeans", "kmeans_plusplus", "random_init", "assign_labels", "update_centers"]
 
-# Rows per block in the distance computation (data of other than 2 columns):
-# the K x block distance matrix stays in cache, and the N x K matrix is never
-# built whole.
+# Rows per block of the exact distortion.
 _CHUNK = 8192
-_SUM_CHUNK = 8 * _CHUNK
+# Fewest points whose cluster sums go through one sparse product (below, a
+# bincount per column is as quick and scipy.sparse is not imported).
+_SPARSE_SUMS = 1 << 15
 _EPS = float(np.finfo(np.float64).eps)
 _EXPANSION_ERROR = 4 * _EPS
 
@@ -64,50 +65,16 @@ def _uses_grid(data: Prepared, n_clusters: int) -> bool:
 # E-step: nearest centres
 # --------------------------------------------------------------------------
 @quiet
-def _nearest_rows(xc_rows, centres_c, cc, labels: np.ndarray) -> tuple[float, float]:
-    """Nearest centres of centred rows (data of other than 2 columns).
-
-    Squared distances are ||x||^2 - 2 x.c + ||c||^2 over blocks of rows, one
-    matrix product per block, in a K x block layout. A per-block constant
-    s = max ||x||^2 replaces ||x||^2, so all values are >= 0, and
-    :func:`kmeans_grid.packed_min` finds the nearest centre and (almost
-    exactly) its distance. Ties go to the lower index.
-
-    Writes ``labels``. Returns (distortion, sum of n_block * s).
-    """
-    n_samples, n_features = xc_rows.shape
-    n_clusters = centres_c.shape[0]
-    # W @ [x - mean; 1] = ||c||^2 - 2 c.(x - mean) (+ s, set per block)
-    W = np.empty((n_clusters, n_features + 1))
-    W[:, :n_features] = -2.0 * centres_c
-    width = min(_CHUNK, n_samples)
-    A = np.empty((n_features + 1, width))
-    A[n_features] = 1.0
-    distortion = scale = 0.0
-    for start in range(0, n_samples, _CHUNK):
-        stop = min(start + _CHUNK, n_samples)
-        a = A[:, :stop - start]
-        a[:n_features] = xc_rows[start:stop].T
-        xx = np.einsum("ij,ij->j", a[:n_features], a[:n_features])
-        s = float(xx.max())
-        W[:, n_features] = cc + s
-        labels[start:stop], best = packed_min(W @ a)
-        # distance = value - s + ||x||^2; clamp round-off below zero
-        dist = best - s
-        dist += xx
-        np.maximum(dist, 0.0, out=dist)
-        distortion += float(dist.sum())
-        scale += (stop - start) * s
-    return distortion, scale
-
-
-@quiet
 def _nearest(data: Prepared, centres_c: np.ndarray) -> tuple[np.ndarray, float, Sums | None]:
     """Labels of the nearest centres, the distortion, and the M-step's
-    cluster sums of those labels when they came out of the same pass (the grid).
+    cluster sums of those labels when they came out of the same pass.
 
     2-D data are measured as differences (:func:`kmeans_grid.nearest_direct`),
-    through the data's grid when it applies; other data through the expansion.
+    through the data's grid when it applies. Other data through the
+    expansion (:func:`kmeans_bounds.measure`), with bounds carried between
+    steps when the data are prepared and large
+    (:func:`kmeans_bounds.nearest_with_bounds`: the same labels); their
+    distortion comes from the cluster sums, which the M-step reuses.
     """
     if data.n_features == 2:
         if _uses_grid(data, centres_c.shape[0]):
@@ -117,16 +84,30 @@ def _nearest(data: Prepared, centres_c: np.ndarray) -> tuple[np.ndarray, float, 
                 return labels, distortion, (counts, sums, grid.total_sq)
         labels, dist = nearest_direct(data.centred(), centres_c)
         return labels, float(dist.sum()), None
+    labels = _labels_by_expansion(data, centres_c)
+    sums = _cluster_sums(data, labels, centres_c.shape[0])
+    return labels, _distortion_of_sums(data, centres_c, labels, sums), sums
+
+
+def _labels_by_expansion(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
+    """Nearest centres of data of other than 2 columns (centred coordinates)."""
+    if data.reusable and data.n_samples >= BOUNDS_MIN_POINTS:
+        return nearest_with_bounds(data, centres_c)
+    return measure(data.centred(), centres_c, tolerance(data, centres_c), norms=row_norms(data))[0]
+
+
+@quiet
+def _distortion_of_sums(data: Prepared, centres_c, labels, sums: Sums) -> float:
+    """sum_n ||x_n - c_{label_n}||^2 from the cluster sums: per cluster,
+    sum ||x||^2 - 2 c.sum x + n ||c||^2; computed point by point
+    (:func:`_distortion`) when that would cancel to a few digits."""
+    counts, centred_sums, _ = sums
+    squares = np.bincount(labels, weights=row_norms(data), minlength=centres_c.shape[0])
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
-    labels = np.empty(data.n_samples, dtype=np.int32)
-    distortion, scale = _nearest_rows(data.centred(), centres_c, cc, labels)
-    # The expansion's round-off is about eps (s + ||c||^2) a point; when that
-    # would cost more than ~3 of the distortion's digits (tight clusters far
-    # apart, K = N), add the exact squares instead.
-    round_off = _EXPANSION_ERROR * (scale + data.n_samples * float(cc.max()))
-    if distortion < 1e3 * round_off:
+    distortion = float(squares.sum() - 2.0 * np.einsum("ij,ij->", centres_c, centred_sums) + counts @ cc)
+    if not distortion >= 1e3 * _EXPANSION_ERROR * float(squares.sum() + counts @ cc):
         distortion = _distortion(data, centres_c, labels)
-    return labels, distortion, None
+    return distortion
 
 
 @quiet
@@ -175,16 +156,20 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
         grid = grid_of(data)
         return (*cluster_sums(grid, labels, n_clusters), grid.total_sq)
     xc = data.centred()
-    sums = np.zeros((data.n_features, n_clusters))
-    total_sq = 0.0
-    for start in range(0, xc.shape[0], _SUM_CHUNK):
-        block = xc[start:start + _SUM_CHUNK]
-        part = labels[start:start + _SUM_CHUNK]
-        for j in range(data.n_features):
-            sums[j] += np.bincount(part, weights=block[:, j], minlength=n_clusters)
-        total_sq += float(np.einsum("ij,ij->", block, block))
+    n = data.n_samples
+    if n < _SPARSE_SUMS:  # few points: a bincount per column, no scipy.sparse to import
+        sums = np.stack([np.bincount(labels, weights=xc[:, j], minlength=n_clusters)
+                         for j in range(data.n_features)], axis=1)
+    else:
+        from scipy.sparse import csc_matrix  # here: importing scipy.sparse costs start-up time
+
+        # One-hot K x N times the data: every point's row added in order, as
+        # np.bincount adds them (the same bits), in one pass over the rows.
+        one_hot = csc_matrix((np.ones(n), np.asarray(labels, dtype=np.int32), np.arange(n + 1)),
+                             shape=(n_clusters, n))
+        sums = np.asarray(one_hot @ xc)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
-    return counts, np.ascontiguousarray(sums.T), total_sq
+    return counts, sums, float(row_norms(data).sum())
 
 
 def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):
@@ -461,7 +446,7 @@ class KMeans(SteppableModel):
         means = check_centres(state.means, state.means.shape[0], data.n_features, "state.means")
         if data.n_features == 2:
             return nearest_direct(data.centred(), means - data.mean)[0]
-        return _nearest(data, means - data.mean)[0]
+        return _labels_by_expansion(data, means - data.mean)
 
     # -- fitting ------------------------------------------------------------
     def fit(self, X, y=None):

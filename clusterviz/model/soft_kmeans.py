@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ._common import INITS, check_centres, checked_data, quiet
+from ._common import INITS, block_rows, check_centres, checked_data, quiet
 from .base import SteppableModel
 from .prepared import Prepared
 from .seeding import kmeans_plusplus, random_init
@@ -47,9 +47,10 @@ def _sq_distances(xc: np.ndarray, centres_c: np.ndarray) -> np.ndarray:
     n_samples = xc.shape[0]
     out = np.empty((n_samples, centres_c.shape[0]))
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
-    for start in range(0, n_samples, _CHUNK):
-        block = xc[start:start + _CHUNK]
-        d = out[start:start + _CHUNK]
+    rows = block_rows(_CHUNK, xc.shape[1] * centres_c.shape[0])  # one BLAS thread: see block_rows
+    for start in range(0, n_samples, rows):
+        block = xc[start:start + rows]
+        d = out[start:start + rows]
         np.matmul(block, centres_c.T, out=d)
         d *= -2.0
         d += cc

@@ -2,6 +2,7 @@
 
 Run:  python tests/benchmarks/bench_model.py [--quick] [--repeats R] [--only kmeans|gmm]
                                              [--n N] [--d D] [--k K] [--steps S [S ...]]
+      python tests/benchmarks/bench_model.py --first-steps [--repeats R]
 e.g.  python tests/benchmarks/bench_model.py --only kmeans --n 1000000 --d 2 --k 10
 
 For each N, K, D it prints the median time of one full step (E then M) for
@@ -198,6 +199,100 @@ def bench_gmm(X, k, repeats):
     return t_ours, t_theirs
 
 
+def bench_first_steps(n: int, d: int, k: int, repeats: int) -> None:
+    """The first five K-Means steps from ``X[:k]`` as a user steps them
+    (prepared data: bounds carried from step to step), against
+    scikit-learn's iterations 2-6 from the same centres; and the same five
+    steps on the raw array (every distance measured), medians of R runs
+    timed alternately."""
+    from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    X = make_data(n, d, k, np.random.default_rng([n, d, k]))
+    model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
+
+    def ours(data_of):
+        data = data_of(X)
+        state = model.initialize(data)
+        start = time.perf_counter()
+        for _ in range(5):
+            state = model.step(data, state)
+        return time.perf_counter() - start
+
+    weights, labels = np.ones(n), np.empty(n, dtype=np.int32)
+    in_cluster, shift = np.empty(k), np.empty(k)
+    threads = _openmp_effective_n_threads()
+
+    def theirs():
+        centres, new = X[:k].copy(), np.empty((k, d))
+        lloyd_iter_chunked_dense(X, weights, centres, new, in_cluster, labels, shift, threads)  # iteration 1
+        start = time.perf_counter()
+        for _ in range(5):  # iterations 2-6
+            centres[:] = new
+            lloyd_iter_chunked_dense(X, weights, centres, new, in_cluster, labels, shift, threads)
+        return time.perf_counter() - start
+
+    ours(prepare), ours(np.asarray), theirs()  # warm-up
+    rows = {"bounds": [], "every distance": [], "sklearn": []}
+    for _ in range(repeats):
+        rows["bounds"].append(ours(prepare))
+        rows["every distance"].append(ours(np.asarray))
+        rows["sklearn"].append(theirs())
+    med = {key: float(np.median(v)) for key, v in rows.items()}
+    print(f"first five K-Means steps, N = {n:,}, D = {d}, K = {k} (medians of {repeats}):")
+    print(f"  ours, bounds carried   {1e3 * med['bounds']:8.1f} ms   ratio to sklearn "
+          f"{med['bounds'] / med['sklearn']:.2f} (paired "
+          f"{np.median(np.divide(rows['bounds'], rows['sklearn'])):.2f}; goal <= 3)")
+    print(f"  ours, every distance   {1e3 * med['every distance']:8.1f} ms   ratio "
+          f"{med['every distance'] / med['sklearn']:.2f}")
+    print(f"  sklearn iterations 2-6 {1e3 * med['sklearn']:8.1f} ms")
+
+
+_EM_CHILD = """
+import sys, time
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from clusterviz.model import GaussianMixture, prepare
+n, d, k, repeats = (int(v) for v in sys.argv[2:6])
+rng = np.random.default_rng([n, d, k])
+X = rng.normal(scale=5.0, size=(k, d))[rng.integers(k, size=n)] + rng.normal(size=(n, d))
+model = GaussianMixture(n_components=k, covariance_type="full", means_init=X[:k].copy(), max_iter=1)
+data = prepare(X)
+state = model.step(data, model.initialize(data))
+model.step(data, state)
+times = []
+for _ in range(repeats):
+    start = time.perf_counter()
+    model.step(data, state)
+    times.append(time.perf_counter() - start)
+print(float(np.median(times)))
+"""
+
+
+def bench_em_threads(n: int, d: int, k: int, repeats: int) -> None:
+    """One EM step (full covariances) with OpenBLAS on 1 thread and on the
+    default number, each in a fresh process (the thread count is fixed at
+    start), alternately, medians."""
+    import os
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[2])
+    runs: dict[str, list[float]] = {"1": [], "default": []}
+    for _ in range(max(1, repeats // 2)):
+        for threads in runs:
+            env = dict(os.environ)
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                env.pop(var, None)
+                if threads != "default":
+                    env[var] = threads
+            out = subprocess.run([sys.executable, "-c", _EM_CHILD, root, str(n), str(d), str(k), "5"],
+                                 env=env, capture_output=True, text=True, check=True)
+            runs[threads].append(float(out.stdout.split()[-1]))
+    one, default = (float(np.median(v)) for v in runs.values())
+    print(f"EM step, N = {n:,}, D = {d}, K = {k}, full: 1 BLAS thread {1e3 * one:.0f} ms, default threads "
+          f"({os.cpu_count()} CPUs) {1e3 * default:.0f} ms: default / 1 = {default / one:.2f} (goal <= 1)")
+
+
 def loadavg() -> str:
     try:
         with open("/proc/loadavg") as f:
@@ -216,7 +311,17 @@ def main() -> None:
     parser.add_argument("--k", type=int, action="append", help="only this K (repeatable)")
     parser.add_argument("--steps", type=int, nargs="+", default=[2, 6, 11, 16, 21, 31],
                         help="K-Means: the step numbers timed (default 2 6 11 16 21 31)")
+    parser.add_argument("--first-steps", action="store_true",
+                        help="only: the first five K-Means steps at N = 2e5, D = 10, K = 10 against scikit-learn, "
+                             "and EM at D = 10 on 1 BLAS thread and on the default number")
     args = parser.parse_args()
+    if args.first_steps:
+        print(f"# clusterviz from {list(clusterviz.__path__)[0]}; load average at start: {loadavg()}")
+        n, d, k = (args.n or [200_000])[0], (args.d or [10])[0], (args.k or [10])[0]
+        bench_first_steps(n, d, k, max(5, args.repeats))
+        bench_em_threads(n, d, k, max(5, args.repeats))
+        print(f"# load average at end: {loadavg()}")
+        return
     sizes = args.n or ([10**4, 10**5] if args.quick else [10**4, 10**5, 10**6])
     dims = args.d or [2, 10]
     ks = args.k or [3, 10]

@@ -19,6 +19,11 @@ fit does not converge within the run), K = 5, speed at the slider's maximum,
 
 When the fit converges before the time is up it is Reset and played again
 (the reset's own GUI-thread time is reported apart).
+
+Next to the play rate: the bare rate of ``Session.step()`` on the same data
+(no window, no worker thread; reset when it converges), measured in the
+same run; ``play / bare`` is the share of the session's own speed that
+playing in the window keeps.
 """
 from __future__ import annotations
 
@@ -31,6 +36,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
+
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's clusterviz, not an installed one
 
 
 def run(app, algorithm: str, n: int, seconds: float) -> dict:
@@ -135,6 +144,29 @@ def run(app, algorithm: str, n: int, seconds: float) -> dict:
                 resets=len(resets), reset_ms=1e3 * max(resets) if resets else 0.0, worst=worst_text)
 
 
+def bare_rate(algorithm: str, n: int, seconds: float) -> float:
+    """Steps per second of ``Session.step()`` alone on the data `run` plays
+    (resets between runs not counted)."""
+    from clusterviz.data import Dataset
+    from clusterviz.session import Session
+
+    rng = np.random.default_rng(0)
+    X = rng.random((n, 2)) * [4.0, 3.0]
+    session = Session(Dataset(name=f"uniform {n:,}", X=X, columns=("x", "y"), labels=None, class_names=None),
+                      algorithm=algorithm, n_clusters=5, seed=0)
+    session.step()  # warm-up (builds what the data keep, such as K-Means' grid)
+    stepping, steps = 0.0, 0
+    while stepping < seconds:
+        if not session.can_step:
+            session.reset()
+            continue
+        start = time.perf_counter()
+        session.step()
+        stepping += time.perf_counter() - start
+        steps += 1
+    return steps / stepping
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -147,13 +179,16 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {os.cpu_count()} CPUs")
     rows = [run(app, name, args.n, args.seconds) for name in args.algorithms.split(",")]
+    for r in rows:
+        r["bare"] = bare_rate(r["algorithm"], args.n, min(args.seconds, 3.0))
     print()
     print(f"Play at full speed on N = {args.n:,} points, K = 5, real MainWindow offscreen, {args.seconds:g} s each")
-    print("| algorithm | steps/s | frames/s | longest GUI stall (ms) | 99th pct heartbeat gap (ms) | "
+    print("| algorithm | steps/s | bare Session.step() steps/s | play / bare | frames/s | longest GUI stall (ms) | 99th pct heartbeat gap (ms) | "
           "pause() returns (ms) | step in flight settled (ms) | resets (longest, ms) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['algorithm']} | {r['steps_per_s']:.1f} | {r['fps']:.1f} | {r['stall_ms']:.0f} | "
+        print(f"| {r['algorithm']} | {r['steps_per_s']:.1f} | {r['bare']:.1f} | {r['steps_per_s'] / r['bare']:.2f} | "
+              f"{r['fps']:.1f} | {r['stall_ms']:.0f} | "
               f"{r['p99_gap_ms']:.0f} | {r['pause_ms']:.1f} | {r['settle_ms']:.0f} | "
               f"{r['resets']} ({r['reset_ms']:.0f}) |")
     for r in rows:

@@ -9,6 +9,12 @@ quits at the first ``Paint`` event of the canvas's viewport; the time is
 from just before the process was spawned (parent's clock) to that paint.
 One more run under ``python -X importtime`` lists the slowest imports and
 checks that the heavy modules (scipy.spatial, scikit-learn, ...) stay out.
+
+The baseline, measured in the same run and alternated with the app's runs:
+a bare PySide6 + pyqtgraph window (a QMainWindow holding one PlotWidget with
+a scatter of 300 points, about the default data set's size), from spawn to the first paint of
+the plot's viewport. The ratio app / bare is the figure to watch (goal <= 1.3,
+warm: every run after a first, unmeasured, one of each).
 """
 from __future__ import annotations
 
@@ -18,10 +24,12 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+PYCACHE = tempfile.mkdtemp(prefix="clusterviz-bench-pycache-")
 
 CHILD = r"""
 import os, sys, time
@@ -53,10 +61,47 @@ main([])
 """
 
 
-def one_run(extra: list[str]) -> tuple[float, str, str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
+BARE = r"""
+import os, sys, time
+T0 = float(sys.argv[1])
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import numpy as np
+import pyqtgraph as pg
+
+app = QApplication(["bare"])
+window = QMainWindow()
+plot = pg.PlotWidget()
+window.setCentralWidget(plot)
+X = np.random.default_rng(0).normal(size=(300, 2))
+plot.plot(X[:, 0], X[:, 1], pen=None, symbol="o", symbolSize=5)
+
+class FirstPaint(QObject):
+    done = False
+    def eventFilter(self, obj, event):
+        if not self.done and event.type() == QEvent.Type.Paint and obj is plot.viewport():
+            self.done = True
+            print(f"PAINT {time.time() - T0:.4f} MODULES {len(sys.modules)} HEAVY -", flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
+
+watcher = FirstPaint()
+app.installEventFilter(watcher)
+window.resize(1200, 760)
+window.show()
+app.exec()
+"""
+
+
+def one_run(extra: list[str], child: str = CHILD) -> tuple[float, str, str]:
+    # Warm, as after an install: bytecode is written (to a folder of this
+    # run, not into the checkout) by the first, unmeasured, run and read by the others.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=PYCACHE)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     t0 = time.time()
-    proc = subprocess.run([sys.executable, *extra, "-c", CHILD, repr(t0)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, *extra, "-c", child, repr(t0)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     match = re.search(r"PAINT ([\d.]+) MODULES (\d+) HEAVY (\S+)", proc.stdout)
     if not match:
@@ -69,13 +114,19 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {os.cpu_count()} CPUs")
-    times, heavy = [], set()
+    one_run([]), one_run([], BARE)  # first runs (cold caches) are not counted
+    times, bare, heavy = [], [], set()
     for _ in range(args.runs):
         t, h, _err = one_run([])
         times.append(t)
         heavy.add(h)
+        bare.append(one_run([], BARE)[0])
     print(f"launch -> first canvas paint: median {statistics.median(times):.3f} s "
           f"(runs: {', '.join(f'{t:.3f}' for t in times)}); target 1.5 s")
+    print(f"bare PySide6 + pyqtgraph window -> first plot paint: median {statistics.median(bare):.3f} s "
+          f"(runs: {', '.join(f'{t:.3f}' for t in bare)})")
+    print(f"app / bare: {statistics.median(times) / statistics.median(bare):.2f} (median of paired ratios "
+          f"{statistics.median(a / b for a, b in zip(times, bare)):.2f}; goal <= 1.3, warm)")
     print(f"heavy modules loaded by then: {' / '.join(sorted(heavy))}")
 
     _t, _h, err = one_run(["-X", "importtime"])

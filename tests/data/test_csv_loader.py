@@ -330,7 +330,7 @@ def test_csv_writer_round_trip(tmp_path_factory, X, crlf, labels):
 
 def test_a_first_line_of_a_million_columns_is_refused_before_the_rest_is_parsed(tmp_path, monkeypatch):
     from clusterviz.data import csv_loader
-    from clusterviz.data.limits import MAX_CSV_COLUMNS
+    from clusterviz.data.csv_loader import MAX_COLUMNS as MAX_CSV_COLUMNS
 
     def never(*_args):
         raise AssertionError("the file was split although its first line is too wide")
@@ -346,7 +346,7 @@ def test_a_first_line_of_a_million_columns_is_refused_before_the_rest_is_parsed(
 
 
 def test_delimiters_inside_quotes_do_not_count_as_columns(tmp_path):
-    from clusterviz.data.limits import MAX_CSV_COLUMNS
+    from clusterviz.data.csv_loader import MAX_COLUMNS as MAX_CSV_COLUMNS
 
     name = "," * (MAX_CSV_COLUMNS // 2 + 10)  # two such names hold more commas than the limit
     ds = load_csv(write(tmp_path, f'"{name}","{name}",c\n1,2,x\n3,4,y\n'))
@@ -382,3 +382,78 @@ def test_a_read_stops_at_the_first_look_at_the_cancel_flag_after_it_turns(tmp_pa
         with pytest.raises(ReadCancelled, match="reading data.csv was cancelled"):
             load_csv(path, is_cancelled=is_cancelled)
         assert calls[0] == cancel_at  # it stopped at once: no look after the one that said stop
+
+
+# --- the bulk path and the careful path agree -----------------------------------
+
+def outcome(path, bulk):
+    """What reading ``path`` gives on one path: the data set's fields (the
+    numbers as their bit patterns, so -0.0 and 0.0 differ) or the error message."""
+    from clusterviz.data.csv_loader import _load
+
+    try:
+        ds = _load(path, bulk=bulk)
+    except DataError as err:
+        return ("error", str(err))
+    return (ds.X.shape, ds.X.view(np.int64).tolist(), ds.columns, ds.class_names,
+            None if ds.labels is None else ds.labels.tolist(), ds.dropped_rows, ds.warnings)
+
+
+NUMBER_CELLS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-1e6, 1e6).map(lambda v: f"{v:.6f}"),
+    st.floats(-1e30, 1e30).map(lambda v: f"{v:e}"),
+    st.integers(-10**20, 10**20).map(str),
+    st.sampled_from(["-0", "+0", "+1.5", ".5", "5.", "1E+05", "5e-324", "4.9e-324", "1e-400",
+                     "1.7976931348623157e308", " 2 ", "\t3", "9" * 30, "0." + "0" * 30 + "1"]),
+)
+ODD_CELLS = st.sampled_from(["", " ", "NA", "nan", "-nan", "inf", "1e400", "1_000", "0x1F", "abc", '"7"',
+                             '"1,5"', "1 2", "e5", "1e", "--1", "\u00a0", "é"])
+
+
+@st.composite
+def csv_texts(draw):
+    """CSV text that is mostly plain, with now and then what makes it not:
+    quoting, blank lines, missing values, exotic numbers, text, ragged rows."""
+    sep = draw(st.sampled_from([",", ";", "\t"]))
+    n_cols = draw(st.integers(2, 4))
+    odd = draw(st.one_of(st.just(0.0), st.floats(0, 0.2)))
+    cell = st.one_of(NUMBER_CELLS, ODD_CELLS) if odd else NUMBER_CELLS
+    rows = draw(st.lists(st.lists(cell, min_size=n_cols, max_size=n_cols), min_size=1, max_size=12))
+    rows = [[c if draw(st.floats(0, 1)) >= odd else draw(ODD_CELLS) for c in r] for r in rows]
+    if draw(st.booleans()):
+        names = draw(st.lists(st.sampled_from(["x", "y", '"q"', "z w", "", "1", "NA", "ä"]),
+                              min_size=n_cols, max_size=n_cols))
+        rows.insert(0, names)
+    if draw(st.integers(0, 9)) == 0:  # a ragged row
+        rows[draw(st.integers(0, len(rows) - 1))].append("1")
+    lines = [sep.join(r) for r in rows]
+    if draw(st.integers(0, 5)) == 0:
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", " ", sep])))
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    tail = draw(st.sampled_from(["", end, end * 2]))
+    return draw(st.sampled_from(["", "\ufeff"])) + end.join(lines) + tail
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=csv_texts())
+def test_the_bulk_path_reads_exactly_what_the_careful_path_reads(tmp_path_factory, text):
+    path = tmp_path_factory.getbasetemp() / "bulk.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert outcome(path, bulk=True) == outcome(path, bulk=False)
+
+
+def test_a_plain_file_never_takes_the_careful_path(tmp_path, monkeypatch):
+    from clusterviz.data import csv_loader
+
+    def careful(*_args):
+        raise AssertionError("a plain table was read cell by cell")
+
+    monkeypatch.setattr(csv_loader, "_load_careful", careful)
+    X = np.random.default_rng(3).normal(size=(50_000, 3)) * [1, 1e-5, 1e8]
+    for sep, end in ((",", "\n"), (";", "\r\n"), ("\t", "\n")):
+        path = write(tmp_path, "a" + sep + "b" + sep + "c" + end
+                     + "".join(sep.join(repr(v) for v in row) + end for row in X.tolist()))
+        ds = load_csv(path)
+        assert ds.columns == ("a", "b", "c") and ds.warnings == () and ds.dropped_rows == 0
+        np.testing.assert_array_equal(ds.X, X)

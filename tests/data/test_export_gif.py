@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from clusterviz.data import DataError
-from clusterviz.data.export import GifWriter, _lzw_encode, _quantise
+from clusterviz.data.export import GifWriter, _lzw_encode, _lzw_literal, _quantise
 
 
 # ---------------------------------------------------------------- a decoder
@@ -46,24 +46,34 @@ def _lzw_decode(data: bytes, min_code: int, n_pixels: int) -> list[int]:
 
 
 def read_gif(path) -> tuple[list[np.ndarray], list[int]]:
-    """Every frame as an (h, w, 3) uint8 array, and each frame's delay in ms."""
+    """Every frame as shown, an (h, w, 3) uint8 array, and each frame's
+    delay in ms. A frame may cover a rectangle of the picture and have a
+    transparent index; its disposal method must be "leave in place"."""
     b = path.read_bytes()
     assert b[:6] == b"GIF89a" and b[-1:] == b";"
     w, h = int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:10], "little")
     assert b[10] & 0x80 == 0  # no global table: each frame brings its own
     i, frames, delays = 13, [], []
+    shown = np.zeros((h, w, 3), dtype=np.uint8)
+    transparent = None
     while b[i] != 0x3B:
         if b[i] == 0x21:  # extension: label, then sub-blocks
             if b[i + 1] == 0xF9:
+                flags = b[i + 3]
+                assert (flags >> 2) & 7 in (0, 1), "disposal: leave the frame in place"
                 delays.append(10 * int.from_bytes(b[i + 4:i + 6], "little"))
+                transparent = b[i + 6] if flags & 1 else None
             i += 2
             while b[i]:
                 i += b[i] + 1
             i += 1
             continue
         assert b[i] == 0x2C, f"unexpected block {b[i]:#x} at {i}"
+        left, top = int.from_bytes(b[i + 1:i + 3], "little"), int.from_bytes(b[i + 3:i + 5], "little")
         fw, fh = int.from_bytes(b[i + 5:i + 7], "little"), int.from_bytes(b[i + 7:i + 9], "little")
-        assert (fw, fh) == (w, h)
+        assert left + fw <= w and top + fh <= h and fw * fh > 0
+        if not frames:
+            assert (left, top, fw, fh) == (0, 0, w, h) and transparent is None  # the first frame is whole
         flags = b[i + 9]
         assert flags & 0x80
         size = 2 << (flags & 7)
@@ -76,9 +86,12 @@ def read_gif(path) -> tuple[list[np.ndarray], list[int]]:
             data += b[i + 1:i + 1 + b[i]]
             i += b[i] + 1
         i += 1
-        idx = np.array(_lzw_decode(bytes(data), min_code, w * h))
+        idx = np.array(_lzw_decode(bytes(data), min_code, fw * fh)).reshape(fh, fw)
         assert idx.max(initial=0) < size
-        frames.append(table[idx].reshape(h, w, 3))
+        opaque = np.ones(idx.shape, dtype=bool) if transparent is None else idx != transparent
+        shown[top:top + fh, left:left + fw][opaque] = table[idx[opaque]]
+        frames.append(shown.copy())
+        transparent = None
     return frames, delays
 
 
@@ -179,3 +192,77 @@ def test_bad_frames_are_refused_with_a_message(tmp_path):
         gif.add_frame(np.zeros((4, 4, 3), dtype=np.uint8))
         with pytest.raises(DataError, match="frame 2 is 5x4; the first frame was 4x4"):
             gif.add_frame(np.zeros((4, 5, 3), dtype=np.uint8))
+
+
+# ------------------------------------------- later frames, other decoders, size
+def moving_frames(n: int = 6, h: int = 150, w: int = 200) -> list[np.ndarray]:
+    """A canvas picture in which, from frame to frame, a few discs move and
+    a title's digits change: what stepping a run looks like."""
+    base = canvas_like(h, w, seed=7, n_colours=5)
+    frames = []
+    yy, xx = np.mgrid[:h, :w]
+    for t in range(n):
+        img = base.copy()
+        for k in range(3):
+            cy, cx = 30 + 40 * k + 3 * t, 40 + 50 * k + 5 * t
+            img[np.hypot(yy - cy, xx - cx) < 5] = (200, 40 * k, 90)
+        img[2:8, 90 + 6 * t:96 + 6 * t] = 0  # a "digit" of the title
+        frames.append(img)
+    frames.append(frames[-1].copy())  # a frame that changes nothing
+    return frames
+
+
+def write(frames, path, writer=GifWriter):
+    with writer(path, delay_ms=300) as gif:
+        for f in frames:
+            gif.add_frame(f)
+    return path
+
+
+class WholeFrames(GifWriter):
+    """Every frame written whole and opaque (as the writer did before)."""
+
+    def _write_change(self, img, delay):
+        palette, indices = _quantise(img)
+        self._shown = palette[indices]
+        self._write_image(0, 0, palette, indices, delay, transparent=None)
+
+
+def test_later_frames_are_changed_rectangles_that_read_back_exactly(tmp_path):
+    frames = moving_frames()
+    back, delays = read_gif(write(frames, tmp_path / "moving.gif"))
+    assert len(back) == len(frames) and delays == [300] * len(frames)
+    for a, b in zip(back, frames):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_files_are_smaller_than_whole_frames_and_than_literal_codes(tmp_path):
+    frames = moving_frames()
+    ours = write(frames, tmp_path / "ours.gif").stat().st_size
+    whole = write(frames, tmp_path / "whole.gif", WholeFrames).stat().st_size
+    assert ours < 0.5 * whole
+    idx = _quantise(frames[0])[1].reshape(-1)
+    assert len(_lzw_encode(idx, 8)) < 0.25 * len(_lzw_literal(idx, 8))  # the dictionary pays on a canvas
+
+
+def test_qt_reads_every_frame_as_written(tmp_path):
+    QtGui = pytest.importorskip("PySide6.QtGui")
+    frames = moving_frames()
+    reader = QtGui.QImageReader(str(write(frames, tmp_path / "qt.gif")))
+    assert reader.imageCount() == len(frames)
+    for frame in frames:
+        image = reader.read().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+        assert not image.isNull(), reader.errorString()
+        h, w = frame.shape[:2]
+        pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(h, image.bytesPerLine())[:, :3 * w]
+        np.testing.assert_array_equal(pixels.reshape(h, w, 3), frame)
+
+
+def test_pillow_reads_every_frame_as_written(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    frames = moving_frames()
+    with Image.open(write(frames, tmp_path / "pil.gif")) as gif:
+        assert gif.n_frames == len(frames)
+        for i, frame in enumerate(frames):
+            gif.seek(i)
+            np.testing.assert_array_equal(np.asarray(gif.convert("RGB")), frame)

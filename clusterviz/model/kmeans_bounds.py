@@ -1,0 +1,225 @@
+"""Nearest centres of data of other than 2 columns, with Hamerly's bounds
+carried from one step to the next.
+
+Every point keeps an upper bound u on its distance to its centre and a
+lower bound l on its distance to every other centre (Hamerly, "Making
+k-means even faster", SDM 2010). When the centres move by delta_k, the
+triangle inequality keeps u + delta_a (a the point's centre) an upper and
+l - max_{k != a} delta_k a lower bound; a point whose bounds stay apart
+keeps its centre without being measured. Once the centres settle that is
+nearly every point, and a step reads the data only where it must.
+
+The labels are exactly those of measuring every point (:func:`measure`):
+measuring decides a point by the expansion ||x||^2 - 2 x.c + ||c||^2 when
+its two nearest centres are farther apart than `tolerance` (far above the
+expansion's round-off), else by the distances summed as squared
+differences in a fixed order (the same bits whichever rows are measured
+with it); and bounds skip a point only with twice that margin.
+
+The bounds live on the :class:`~clusterviz.model.prepared.Prepared` data
+(:func:`bounds_of`): one set per number of centres, valid for whatever
+centres they were last updated to, so any run on the same data (a reset, a
+restart, the other side of a comparison) may continue from them; they are
+taken out while a step updates them, so two threads never share a set.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ._common import block_rows
+from .kmeans_grid import packed_min
+from .prepared import Prepared
+
+#: Fewest points for which bounds are kept (below, measuring all is as quick).
+MIN_POINTS = 2048
+#: Sets of bounds kept per data (for the numbers of centres stepped last;
+#: each holds 20 bytes a point).
+_MAX_SETS = 2
+#: Most rows per block of the expansion (the K x block matrix stays in cache).
+_CHUNK = 8192
+#: Relative margin of a decision by the expansion, as a share of
+#: max ||x||^2 + max ||c||^2: some 10^6 times the expansion's round-off.
+_MARGIN = 1e-9
+
+_quiet = np.errstate(over="ignore", invalid="ignore")
+
+
+def tolerance(data: Prepared, centres_c: np.ndarray) -> float:
+    """The margin (in squared distance) below which two centres count as
+    equally near for the expansion."""
+    return _MARGIN * (largest_norm(data) + float(np.einsum("ij,ij->i", centres_c, centres_c).max()))
+
+
+def row_norms(data: Prepared) -> np.ndarray:
+    """||x - mean||^2 of every row, computed once per data."""
+    def build(d: Prepared) -> np.ndarray:
+        xc = d.centred()
+        out = np.einsum("ij,ij->i", xc, xc)
+        out.flags.writeable = False
+        return out
+    return data.derived("row_norms", build)
+
+
+def largest_norm(data: Prepared) -> float:
+    norms = row_norms(data)
+    return float(norms.max()) if norms.size else 0.0
+
+
+@_quiet
+def _direct(rows: np.ndarray, centres_c: np.ndarray) -> np.ndarray:
+    """K x m squared distances as sums of squared differences, one column
+    after another (elementwise operations: each point's value does not
+    depend on the other rows)."""
+    d = np.zeros((centres_c.shape[0], rows.shape[0]))
+    for j in range(rows.shape[1]):
+        diff = rows[:, j] - centres_c[:, j, None]
+        diff *= diff
+        d += diff
+    return d
+
+
+@_quiet
+def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray | None = None,
+            norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest and second-nearest centres of the rows of ``xc`` (all, or
+    those indexed by ``rows``), measuring every distance; ``norms``, if
+    given, are the squared norms of all rows of ``xc`` (`row_norms`).
+
+    Returns
+    -------
+    labels : ndarray of int32, shape (m,)
+        The nearest centre (ties go to the lower index).
+    nearest, second : ndarray of shape (m,)
+        Squared distances to the nearest and to the second-nearest centre,
+        each within ``tol`` of the exact value.
+    """
+    n_clusters, n_features = centres_c.shape
+    m = xc.shape[0] if rows is None else rows.size
+    labels = np.empty(m, dtype=np.int32)
+    nearest = np.empty(m)
+    second = np.empty(m)
+    cc = np.einsum("ij,ij->i", centres_c, centres_c)
+    W = np.empty((n_clusters, n_features + 1))
+    W[:, :n_features] = -2.0 * centres_c
+    # The product in slices that OpenBLAS computes on this thread (block_rows),
+    # everything else a block of _CHUNK rows at a time (fewer numpy calls).
+    part = block_rows(_CHUNK, n_clusters * (n_features + 1))
+    a_all = np.empty((n_features + 1, min(_CHUNK, m)))
+    a_all[n_features] = 1.0
+    values_all = np.empty((n_clusters, a_all.shape[1]))
+    for start in range(0, m, _CHUNK):
+        stop = min(start + _CHUNK, m)
+        block = xc[start:stop] if rows is None else xc[rows[start:stop]]
+        a = a_all[:, :stop - start]
+        a[:n_features] = block.T
+        if norms is None:
+            xx = np.einsum("ij,ij->j", a[:n_features], a[:n_features])
+        else:
+            xx = norms[start:stop] if rows is None else norms[rows[start:stop]]
+        s = float(xx.max()) if xx.size else 0.0
+        W[:, n_features] = cc + s  # every value >= 0, as packed_min needs
+        values = values_all[:, :stop - start]
+        for i in range(0, stop - start, part):
+            np.matmul(W, a[:, i:i + part], out=values[:, i:i + part])
+        lab, best = packed_min(values)
+        values[lab, np.arange(lab.size)] = np.inf
+        runner_up = values.min(axis=0) if n_clusters > 1 else np.full(lab.size, np.inf)
+        close = np.flatnonzero(runner_up - best <= tol)
+        d1 = best - s + xx
+        d2 = runner_up - s + xx
+        if close.size:  # a near tie: decided by the differences, the same bits in any block
+            direct = _direct(block[close], centres_c)
+            lab[close] = np.argmin(direct, axis=0)
+            d1[close] = direct[lab[close], np.arange(close.size)]
+            direct[lab[close], np.arange(close.size)] = np.inf
+            d2[close] = direct.min(axis=0) if n_clusters > 1 else np.inf
+        labels[start:stop] = lab
+        np.maximum(d1, 0.0, out=nearest[start:stop])
+        np.maximum(d2, 0.0, out=second[start:stop])
+    return labels, nearest, second
+
+
+class _Bounds:
+    """Labels and Hamerly bounds of every point for ``centres_c``."""
+
+    __slots__ = ("centres_c", "labels", "upper", "lower")
+
+    def __init__(self, centres_c, labels, upper, lower):
+        self.centres_c = centres_c
+        self.labels = labels
+        self.upper = upper
+        self.lower = lower
+
+
+class _Store:
+    """The bounds kept on one Prepared: one set per number of centres (the
+    `_MAX_SETS` used last)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sets: dict[int, _Bounds] = {}
+
+
+def bounds_of(data: Prepared) -> _Store:
+    return data.derived("kmeans_bounds", lambda _data: _Store())
+
+
+def _fresh(xc, norms, centres_c, tol) -> _Bounds:
+    labels, d1, d2 = measure(xc, centres_c, tol, norms=norms)
+    return _Bounds(centres_c.copy(), labels, np.sqrt(d1 + tol), np.sqrt(np.maximum(d2 - tol, 0.0)))
+
+
+@_quiet
+def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
+    """Labels of the nearest centres (centred coordinates), the same as
+    ``measure(data.centred(), centres_c, tolerance(data, centres_c), norms=row_norms(data))[0]``,
+    measuring only the points whose carried bounds do not settle them.
+
+    Returns a new array (never changed afterwards).
+    """
+    store = bounds_of(data)
+    k = centres_c.shape[0]
+    with store.lock:
+        old = store.sets.pop(k, None)
+    xc, norms = data.centred(), row_norms(data)
+    tol = tolerance(data, centres_c)
+    if old is None or old.centres_c.shape != centres_c.shape:
+        new = _fresh(xc, norms, centres_c, tol)
+    else:
+        shift = np.sqrt(((centres_c - old.centres_c) ** 2).sum(axis=1))
+        # every other centre came at most this much nearer to a point of centre j
+        nearer = np.zeros(k)
+        if k > 1:
+            order = np.argsort(shift)
+            nearer[:] = shift[order[-1]]
+            nearer[order[-1]] = shift[order[-2]]
+        upper, lower = old.upper, old.lower
+        upper += shift[old.labels]
+        lower -= nearer[old.labels]
+        # Settled: l - u > sqrt(2 tol), so l^2 - u^2 > 2 tol and the expansion
+        # decides the point the same way (a negative l is never settled).
+        unsure = np.flatnonzero(lower - upper <= np.sqrt(2.0 * tol))
+        if 2 * unsure.size > old.labels.size:  # most points: measuring all in order is quicker
+            new = _fresh(xc, norms, centres_c, tol)
+            with store.lock:
+                _keep(store, k, new)
+            return new.labels
+        labels = old.labels.copy()
+        if unsure.size:
+            lab, d1, d2 = measure(xc, centres_c, tol, unsure, norms)
+            labels[unsure] = lab
+            upper[unsure] = np.sqrt(d1 + tol)
+            lower[unsure] = np.sqrt(np.maximum(d2 - tol, 0.0))
+        new = _Bounds(centres_c.copy(), labels, upper, lower)
+    with store.lock:
+        _keep(store, k, new)
+    return new.labels
+
+
+def _keep(store: _Store, k: int, bounds: _Bounds) -> None:
+    """Store ``bounds`` as the latest set (the caller holds the lock)."""
+    store.sets[k] = bounds
+    while len(store.sets) > _MAX_SETS:  # a sweep over K keeps only the latest
+        del store.sets[next(iter(store.sets))]
