@@ -58,14 +58,12 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .limits import MAX_CSV_BYTES, MAX_FEATURES, ReadCancelled, read_regular_file
+from .limits import MAX_CSV_BYTES, MAX_CSV_COLUMNS, ReadCancelled, read_regular_file
 
 __all__ = ["load_csv", "MISSING_VALUES", "DELIMITERS", "MAX_COLUMNS", "ReadCancelled"]
 
-#: Most fields the first line of a CSV file may have: twice the columns the
-#: app fits and saves (`MAX_FEATURES`), room for text and empty columns
-#: beside them. A wider file is refused before the rest of it is parsed.
-MAX_COLUMNS = 2 * MAX_FEATURES
+#: Most fields the first line of a CSV file may have (`limits.MAX_CSV_COLUMNS`).
+MAX_COLUMNS = MAX_CSV_COLUMNS
 
 #: Cell texts (compared case-insensitively, after stripping blanks) that mean
 #: "no value"; a row with one of them in a used column is dropped.

@@ -30,9 +30,10 @@ MAX_N_INIT = 100
 MAX_TIMELINE_ENTRIES = 10_000
 #: Largest CSV file read.
 MAX_CSV_BYTES = 1 << 30
-#: Most fields the first line of a CSV file may have; a wider file is refused
-#: before the rest is parsed (10**6 columns would take minutes and gigabytes).
-MAX_CSV_COLUMNS = 200_000
+#: Most fields the first line of a CSV file may have: twice the columns the
+#: app fits and saves (`MAX_FEATURES`), room for text and empty columns
+#: beside them. A wider file is refused before the rest of it is parsed.
+MAX_CSV_COLUMNS = 2 * MAX_FEATURES
 #: Largest session file read.
 MAX_SESSION_BYTES = 512 << 20
 
