@@ -225,3 +225,112 @@ def test_pca_of_unstandardised_penguins_warns_that_one_column_is_pc1(make_window
     ok_button(dialog).click()
     qtbot.waitUntil(lambda: window.session.view_projection is not None)
     assert "PC1 explains" in window.statusBar().currentMessage()
+
+
+# ------------------------------------------------------------- order and sequences
+def _recordings(tmp_path, rng_seed=3) -> tuple[Path, np.ndarray, np.ndarray]:
+    """Three recordings (run 1, 2, 3) of 30 time steps of a two-regime walk, rows shuffled.
+    Returns the path, the features (x, y) in (run, time) order and the regime names in that order."""
+    rng = np.random.default_rng(rng_seed)
+    rows, features, regimes = [], [], []
+    for run in (1, 2, 3):
+        regime = 0
+        for t in range(30):
+            if rng.random() < 0.15:
+                regime = 1 - regime
+            x, y = rng.normal([0.0, 4.0][regime], 0.5), rng.normal([0.0, 3.0][regime], 0.5)
+            time = 100 * run + 2.5 * t  # not the row's position: sorting must use the values
+            rows.append(f"{x:.6f},{time},{run},{y:.6f},{'calm' if regime == 0 else 'busy'}")
+            features.append((float(f"{x:.6f}"), float(f"{y:.6f}")))
+            regimes.append("calm" if regime == 0 else "busy")
+    order = rng.permutation(len(rows))
+    path = tmp_path / "recordings.csv"
+    path.write_text("x,time,run,y,regime\n" + "\n".join(rows[i] for i in order) + "\n", encoding="utf-8")
+    return path, np.array(features), np.array(regimes)
+
+
+def test_order_and_sequence_choices_default_to_file_order(make_window, tmp_path):
+    window = make_window()
+    dialog = open_dialog(window, _recordings(tmp_path)[0])
+    order, sequence, gap = (dialog.findChild(type(w), name) for w, name in (
+        (dialog.order_combo, "orderColumnCombo"), (dialog.sequence_combo, "sequenceColumnCombo"),
+        (dialog.gap_spin, "sequenceGapSpin")))
+    assert order.currentText() == "(file order)" and sequence.currentText() == "(one sequence)"
+    assert not gap.isEnabled() and gap.value() == 0
+    for widget in (order, sequence, gap):
+        assert "hidden Markov model" in widget.toolTip()
+    assert dialog.fitted_columns() == (0, 1, 2, 3)
+    dialog.accept()
+    assert window.session.dataset.lengths is None
+    assert window.session.dataset.columns == ("x", "time", "run", "y")
+
+
+def test_shuffled_recordings_load_in_time_order_as_sequences_and_the_hmm_steps(make_window, qtbot, tmp_path):
+    path, features, regimes = _recordings(tmp_path)
+    window = make_window()
+    dialog = open_dialog(window, path)
+    dialog.order_combo.setCurrentIndex(dialog.order_combo.findText("time"))
+    dialog.sequence_combo.setCurrentIndex(dialog.sequence_combo.findText("run"))
+    shown = [dialog.column_list.item(i).text().split()[0] for i in range(dialog.column_list.count())
+             if not dialog.column_list.item(i).isHidden()]
+    assert shown == ["x", "y"]  # the order and id columns are not offered as features
+    assert [dialog.x_combo.itemText(i) for i in range(dialog.x_combo.count())] == ["x", "y"]
+    assert "3 sequences" in dialog.sequence_label.text() and dialog.sequence_label.isVisibleTo(dialog)
+    ok_button(dialog).click()
+    s = window.session
+    assert s.dataset.columns == ("x", "y")
+    np.testing.assert_array_equal(s.X, features)
+    assert s.dataset.lengths == (30, 30, 30)
+    names = np.array(s.dataset.class_names)[s.dataset.labels]
+    np.testing.assert_array_equal(names, regimes)  # true classes travel with their rows
+
+    window.controller.set_algorithm("hmm")
+    window.controller.set_n_clusters(2)
+    window.controller.step()
+    qtbot.waitUntil(lambda: s.state is not None and s.state.iteration >= 1)
+    assert tuple(s.prepared.lengths) == (30, 30, 30)
+    state = s.state
+    from hmmlearn.hmm import GaussianHMM  # test-time oracle: ℓ adds over the three sequences
+
+    oracle = GaussianHMM(n_components=2, covariance_type="full", init_params="", params="")
+    oracle.startprob_, oracle.transmat_, oracle.means_ = state.startprob, state.transmat, state.means
+    oracle.covars_ = state.covariances
+    assert state.objective == pytest.approx(oracle.score(features, [30, 30, 30]), rel=1e-8)
+    assert state.objective != pytest.approx(oracle.score(features), rel=1e-8)
+
+
+def test_a_gap_in_the_order_column_starts_a_new_sequence(make_window, tmp_path):
+    path = tmp_path / "days.csv"
+    times = [0, 1, 2, 3, 50, 51, 52, 120, 121]
+    rows = [f"{t},{np.sin(t):.5f},{np.cos(t):.5f}" for t in reversed(times)]
+    path.write_text("hour,a,b\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    window = make_window()
+    dialog = open_dialog(window, path)
+    dialog.set_sequences(0)
+    assert dialog.gap_spin.isEnabled()
+    assert "one sequence" in dialog.sequence_label.text()
+    dialog.gap_spin.setValue(10)
+    assert "3 sequences (lengths 4, 3, 2)" in dialog.sequence_label.text()
+    dialog.standardise_check.setChecked(True)  # standardising keeps the sequences
+    ok_button(dialog).click()
+    s = window.session
+    assert s.dataset.lengths == (4, 3, 2)
+    np.testing.assert_allclose(s.X.mean(axis=0), 0.0, atol=1e-12)
+    a = np.sin(np.array(times, dtype=float))
+    np.testing.assert_allclose(s.X[:, 0], (a - a.mean()) / a.std(), atol=1e-5)
+
+
+def test_repeated_times_block_loading_until_a_sequence_id_separates_them(make_window, tmp_path):
+    path = tmp_path / "two_people.csv"
+    rows = [f"{t},{person},{t * 0.5 + person},{(t % 3) * 1.5}" for person in (1, 2) for t in range(6)]
+    path.write_text("minute,person,p,q\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    window = make_window()
+    dialog = open_dialog(window, path)
+    dialog.set_sequences(0)
+    assert not ok_button(dialog).isEnabled()
+    assert "'minute'" in dialog.problem_label.text() and "rows 1 and 7 both hold 0" in dialog.problem_label.text()
+    dialog.set_sequences(0, 1)
+    assert ok_button(dialog).isEnabled() and not dialog.problem_label.text()
+    ok_button(dialog).click()
+    assert window.session.dataset.lengths == (6, 6)
+    assert window.session.dataset.columns == ("p", "q")

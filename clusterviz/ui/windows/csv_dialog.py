@@ -3,12 +3,14 @@ to view (or a PCA projection), whether to standardise, and what the loader
 warned about."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
-                               QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
 
-from clusterviz.data import Dataset
+from clusterviz.data import DataError, Dataset, order_rows
 from clusterviz.data.transform import explained_variance, pca_dominance_warning, pca_projection, standardise
 
 from ..names import escaped, printable
@@ -23,6 +25,16 @@ SPREAD_RATIO_HINT = 5.0
 #: Hints and warnings sit on a light box with dark text, readable under a light or a dark palette.
 NOTE_STYLE = ("QLabel { background: #FFF4D6; color: #5A3A00; border: 1px solid #E0B050; border-radius: 3px;"
               " padding: 3px; }")
+
+ORDER_TIP = ("Sort the rows by this column (e.g. a time stamp) before fitting. Only the hidden Markov model "
+             "uses the order: it learns how each point's hidden state follows the previous one's. The column "
+             "itself is not clustered.")
+SEQUENCE_TIP = ("Rows with the same id (a whole number) form one sequence, e.g. one subject or one recording; "
+                "the hidden Markov model counts no transition from one sequence to the next. Sequences are "
+                "taken in increasing id. The column itself is not clustered.")
+GAP_TIP = ("Also start a new sequence where consecutive values of the order column jump by more than this "
+           "(e.g. a night between days of recording), so the hidden Markov model counts no transition "
+           "across the gap. 0 = no split.")
 
 STANDARDISE_TIP = ("Rescale every column to mean 0 and standard deviation 1; unscaled, the column in the "
                    "largest units dominates the distance (Old Faithful: waiting time swamps eruption length).")
@@ -117,6 +129,21 @@ class CsvDialog(QDialog):
         for combo in (self.x_combo, self.y_combo):  # wide enough for the longest column name, never cut
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
+        self.order_combo = self._column_combo("orderColumnCombo", "(file order)", ORDER_TIP)
+        self.sequence_combo = self._column_combo("sequenceColumnCombo", "(one sequence)", SEQUENCE_TIP)
+        self.gap_spin = QDoubleSpinBox()
+        self.gap_spin.setObjectName("sequenceGapSpin")
+        self.gap_spin.setToolTip(GAP_TIP)
+        self.gap_spin.setDecimals(4)
+        self.gap_spin.setRange(0.0, 1e10)
+        self.gap_spin.setSpecialValueText("no split")
+        self.gap_spin.setSizePolicy(self.order_combo.sizePolicy())
+        self.sequence_label = QLabel()
+        self.sequence_label.setObjectName("sequenceSummary")
+        self.sequence_label.setTextFormat(Qt.TextFormat.PlainText)  # it names the file's columns
+        self.sequence_label.setWordWrap(True)
+        self._ordered: tuple | None = None  # (choices, ordered Dataset or the DataError's message)
+
         self.problem_label = QLabel()
         self.problem_label.setObjectName("csvProblem")
         self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -133,6 +160,15 @@ class CsvDialog(QDialog):
         fit_layout.addWidget(self.column_list)
         fit_layout.addWidget(self.standardise_check)
         fit_layout.addWidget(self.spread_label)
+        order_box = QGroupBox("Order (hidden Markov model)")
+        order_box.setToolTip("Only the hidden Markov model uses the order of the rows; the other algorithms "
+                             "give the same result in any order.")
+        order_form = QFormLayout(order_box)
+        order_form.addRow("&Order rows by", self.order_combo)
+        order_form.addRow("Se&quence id", self.sequence_combo)
+        order_form.addRow("Split at a &gap over", self.gap_spin)
+        order_form.addRow(self.sequence_label)
+        self.order_form = order_form
         view_box = QGroupBox("Show")
         view_form = QFormLayout(view_box)
         view_form.addRow("&View", self.view_combo)
@@ -144,6 +180,7 @@ class CsvDialog(QDialog):
         layout.addWidget(self.summary_label)
         layout.addWidget(self.warnings_label)
         layout.addWidget(fit_box)
+        layout.addWidget(order_box)
         layout.addWidget(view_box)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
@@ -151,6 +188,9 @@ class CsvDialog(QDialog):
         self.column_list.itemChanged.connect(lambda _item: self._sync())
         self.view_combo.currentIndexChanged.connect(lambda _i: self._sync())
         self.standardise_check.toggled.connect(lambda _on: self._sync())
+        self.order_combo.currentIndexChanged.connect(lambda _i: self._sync())
+        self.sequence_combo.currentIndexChanged.connect(lambda _i: self._sync())
+        self.gap_spin.valueChanged.connect(lambda _v: self._sync())
         self.x_combo.currentIndexChanged.connect(lambda _i: self._sync_ok())
         self.y_combo.currentIndexChanged.connect(lambda _i: self._sync_ok())
         self._sync()
@@ -158,11 +198,45 @@ class CsvDialog(QDialog):
         self.resize(max(self.sizeHint().width(), 460), self.sizeHint().height())
 
     # ------------------------------------------------------------- choices
+    def _column_combo(self, name: str, none_text: str, tip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setToolTip(tip)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.addItem(none_text, None)
+        for j, column in enumerate(self.source.columns):
+            combo.addItem(column, j)
+        return combo
+
     def fitted_columns(self) -> tuple[int, ...]:
-        """Indices (into the file's numeric columns) of the checked columns."""
+        """Indices (into the file's numeric columns) of the checked columns;
+        the order and sequence-id columns are never fitted."""
+        special = {self.order_column(), self.sequence_column()}
         return tuple(self.column_list.item(i).data(Qt.ItemDataRole.UserRole)
                      for i in range(self.column_list.count())
-                     if self.column_list.item(i).checkState() == Qt.CheckState.Checked)
+                     if self.column_list.item(i).checkState() == Qt.CheckState.Checked
+                     and self.column_list.item(i).data(Qt.ItemDataRole.UserRole) not in special)
+
+    def order_column(self) -> int | None:
+        """Index of the column that orders the rows, or None (file order)."""
+        return self.order_combo.currentData()
+
+    def sequence_column(self) -> int | None:
+        """Index of the sequence-id column, or None (one sequence)."""
+        return self.sequence_combo.currentData()
+
+    def sequence_gap(self) -> float | None:
+        """The gap in the order column that starts a new sequence, or None."""
+        value = self.gap_spin.value()
+        return value if value > 0 and self.order_column() is not None else None
+
+    def set_sequences(self, order: int | None, sequence: int | None = None, gap: float = 0.0) -> None:
+        """Choose the order column, the sequence-id column (indices, or None) and the gap (0: none)."""
+        with QSignalBlocker(self.order_combo), QSignalBlocker(self.sequence_combo), QSignalBlocker(self.gap_spin):
+            self.order_combo.setCurrentIndex(self.order_combo.findData(order) if order is not None else 0)
+            self.sequence_combo.setCurrentIndex(self.sequence_combo.findData(sequence) if sequence is not None else 0)
+            self.gap_spin.setValue(gap)
+        self._sync()
 
     def set_fitted_columns(self, columns) -> None:
         """Check exactly the columns with these indices."""
@@ -206,20 +280,36 @@ class CsvDialog(QDialog):
             return "Check at least two columns to fit on."
         if self.view_mode == VIEW_COLUMNS and self.view_pair()[0] == self.view_pair()[1]:
             return "Choose two different columns to show."
-        return None
+        ordered = self._ordered_source()
+        return ordered if isinstance(ordered, str) else None
+
+    def _ordered_source(self) -> Dataset | str:
+        """The file's table in the chosen order, with its sequences (the
+        order and sequence-id columns removed), or why it cannot be ordered."""
+        choices = (self.order_column(), self.sequence_column(), self.sequence_gap())
+        if self._ordered is None or self._ordered[0] != choices:
+            try:
+                result = order_rows(self.source, *choices)
+            except DataError as exc:
+                result = str(exc)
+            self._ordered = (choices, result)
+        return self._ordered[1]
 
     def dataset(self) -> Dataset:
         """The data set to load: the checked columns, standardised if chosen;
         the loader's warnings are kept (plus one per constant column)."""
-        chosen = self.source.with_columns(self.fitted_columns())
+        ordered = self._ordered_source()
+        if isinstance(ordered, str):
+            raise DataError(ordered)
+        # the ordered table lacks the order and sequence-id columns: renumber the fitted ones
+        kept = [j for j in range(self.source.n_features) if j not in (self.order_column(), self.sequence_column())]
+        chosen = ordered.with_columns([kept.index(j) for j in self.fitted_columns()])
         if not self.standardised:
             return chosen
         notes: list[str] = []
         Z, _, _ = standardise(chosen.X, chosen.columns, notes)
         known = set(chosen.warnings)
-        return Dataset(name=chosen.name, X=Z, columns=chosen.columns, labels=chosen.labels,
-                       class_names=chosen.class_names, dropped_rows=chosen.dropped_rows,
-                       warnings=chosen.warnings + tuple(w for w in notes if w not in known))
+        return dataclasses.replace(chosen, X=Z, warnings=chosen.warnings + tuple(w for w in notes if w not in known))
 
     def apply_view(self, controller) -> bool:
         """Show the chosen view of the session the dataset was loaded into
@@ -267,7 +357,25 @@ class CsvDialog(QDialog):
         warning = self.pca_warning() if self.view_mode == VIEW_PCA and not self.standardised else None
         self.pca_label.setText(warning or "")
         self.view_form.setRowVisible(self.pca_label, bool(warning))
+        self._sync_sequences()
         self._sync_ok()
+
+    def _sync_sequences(self) -> None:
+        order, sequence = self.order_column(), self.sequence_column()
+        for i in range(self.column_list.count()):  # the order and id columns are not offered as features
+            item = self.column_list.item(i)
+            item.setHidden(item.data(Qt.ItemDataRole.UserRole) in (order, sequence))
+        self.gap_spin.setEnabled(order is not None)
+        ordered = self._ordered_source() if (order, sequence) != (None, None) else None
+        text = ""
+        if isinstance(ordered, Dataset) and ordered.lengths:
+            lengths = ordered.lengths
+            how = f"sorted by {self.source.columns[order]!r}" if order is not None else "in file order"
+            shown = ", ".join(map(str, lengths[:6])) + (", …" if len(lengths) > 6 else "")
+            count = "one sequence" if len(lengths) == 1 else f"{len(lengths)} sequences"
+            text = f"Rows {how}: {count} ({'rows' if len(lengths) == 1 else 'lengths'} {shown})."
+        self.sequence_label.setText(text)
+        self.order_form.setRowVisible(self.sequence_label, bool(text))
 
     def pca_warning(self) -> str | None:
         """`pca_dominance_warning` for the checked columns (unstandardised)."""
