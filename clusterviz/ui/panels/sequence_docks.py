@@ -1,0 +1,248 @@
+"""The views of a sequence model in the main window: the posterior strip over
+time (``posteriorPlot``) and the transition matrix with the start
+probabilities (``transitionView``) in docks under the canvas, and the
+sequence drawn on the canvas (`SequencePathLayer`).
+
+They are there only while the shown algorithm models the order of the
+points (its registry entry has ``supports_sequences``); for the i.i.d.
+algorithms the docks, their menu entries and the canvas layer are hidden.
+They follow the controller (steps, step back, seek, reset, data edits, an
+adopted session) like every other view.
+
+Hovering a time in the strip rings that point on the canvas (and shows it
+in the inspector); hovering a point on the canvas moves the strip's cursor
+to its time.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from clusterviz.model import ModelError
+
+from ..canvas.sequence_path import SequencePathLayer, sequence_starts
+from .sequence_posterior import PosteriorPlot
+from .sequence_transitions import TransitionView
+
+#: Width (pixels) the transition dock opens with.
+TRANSITION_WIDTH = 330
+JOINED_TIP = "Join the points in their order, one thin line per sequence, behind the points (J)."
+DECODED_TIP = ("Draw the decoded state path on the canvas: each step t → t+1 in its state's colour, dashed "
+               "where the state switches (Shift+J).")
+
+
+def sequence_lengths(session):
+    """The lengths of the session's sequences (rows in order), or None for one sequence."""
+    return getattr(session.dataset, "lengths", None)
+
+
+def decoded_path(session, state) -> tuple[np.ndarray | None, bool]:
+    """The state at every time step and whether it is the Viterbi path.
+
+    The model's own Viterbi decoding of the shown parameters when it offers
+    one (``model.viterbi_path(X, state)``); otherwise argmax γ, the most
+    probable state at each time on its own. (None, False) before any γ.
+    """
+    gamma = None if state is None else state.soft_responsibilities
+    if gamma is None:
+        return None, False
+    viterbi = getattr(session.model, "viterbi_path", None)
+    if viterbi is not None:
+        try:
+            return np.asarray(viterbi(session.prepared, state), dtype=np.intp), True
+        except (ModelError, ValueError):
+            pass  # the argmax below still says something true
+    return np.argmax(gamma, axis=1), False
+
+
+class SequenceDocks(QObject):
+    """The posterior and transition docks of ``window`` and the sequence layer
+    of its canvas.
+
+    Parameters
+    ----------
+    window : MainWindow
+        Provides ``controller``, ``canvas``, ``view_menu`` and, if present,
+        ``teaching`` (its ``hover`` shows a point in the inspector).
+
+    Attributes
+    ----------
+    posterior : PosteriorPlot
+    transitions : TransitionView
+    posterior_dock, transition_dock : QDockWidget
+        Named ``posteriorDock`` and ``transitionDock``.
+    path_layer : SequencePathLayer
+    joined_check, decoded_check : QCheckBox
+        ``joinedPathCheck`` and ``decodedPathCheck``.
+    active : bool
+        Whether the shown algorithm models the order (the views are offered).
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = controller = window.controller
+        self.active = False
+        self._decoded_key = None  # (session, version, cursor) of the cached decoded path
+        self._decoded = (None, False)
+
+        self.posterior = PosteriorPlot()
+        self.transitions = TransitionView()
+        self.path_layer = SequencePathLayer(window.canvas)
+        self.joined_check = QCheckBox("Join points in order")
+        self.joined_check.setObjectName("joinedPathCheck")
+        self.joined_check.setToolTip(JOINED_TIP)
+        self.joined_check.setChecked(True)
+        self.decoded_check = QCheckBox("Decoded path on the canvas")
+        self.decoded_check.setObjectName("decodedPathCheck")
+        self.decoded_check.setToolTip(DECODED_TIP)
+        self.caption = QLabel()
+        self.caption.setObjectName("posteriorCaption")
+        self.caption.setStyleSheet("color: #444444;")
+
+        strip = QWidget()
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.caption, 1)
+        header.addWidget(self.joined_check)
+        header.addWidget(self.decoded_check)
+        layout = QVBoxLayout(strip)
+        layout.setContentsMargins(4, 0, 4, 2)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.posterior, 1)
+
+        self.posterior_dock = self._dock("Posterior over time", "posteriorDock", strip,
+                                         "γ_t(k) of every state over time, the decoded path and the time cursor.")
+        self.transition_dock = self._dock("Transitions", "transitionDock", self.transitions,
+                                          "The transition matrix and the start probabilities of the shown step.")
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)
+        window.splitDockWidget(self.posterior_dock, self.transition_dock, Qt.Orientation.Horizontal)
+        self.actions: list[QAction] = []
+        for dock, name, tip in ((self.posterior_dock, "posteriorDockAction", "Show or hide the posterior strip."),
+                                (self.transition_dock, "transitionDockAction",
+                                 "Show or hide the transition matrix.")):
+            action = dock.toggleViewAction()
+            action.setObjectName(name)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            self.actions.append(action)
+        for check, key, name in ((self.joined_check, "J", "joinedPathAction"),
+                                 (self.decoded_check, "Shift+J", "decodedPathAction")):
+            action = QAction(check.text(), window)
+            action.setObjectName(name)
+            action.setCheckable(True)
+            action.setChecked(check.isChecked())
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(check.toolTip())
+            action.triggered.connect(check.setChecked)
+            check.toggled.connect(action.setChecked)
+            window.addAction(action)
+            self.actions.append(action)
+        self.joined_action, self.decoded_action = self.actions[2], self.actions[3]
+        menu = getattr(window, "view_menu", None)
+        if menu is not None:
+            self._separator = menu.addSeparator()
+            for action in self.actions:
+                menu.addAction(action)
+        self.joined_check.toggled.connect(self._on_joined)
+        self.decoded_check.toggled.connect(self._on_decoded)
+
+        controller.stepped.connect(self.refresh)
+        controller.reset.connect(self.refresh)
+        controller.data_changed.connect(self.refresh)
+        controller.view_changed.connect(self.refresh)
+        controller.session_replaced.connect(lambda _session: self.refresh())
+        self.posterior.time_hovered.connect(self._on_time_hovered)
+        window.canvas.point_hovered.connect(self._on_point_hovered)
+        self.posterior_dock.hide()
+        self.transition_dock.hide()
+        self.refresh()
+
+    def _dock(self, title: str, name: str, widget: QWidget, tooltip: str) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setToolTip(tooltip)
+        dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+                             | Qt.DockWidgetArea.TopDockWidgetArea)
+        dock.setWidget(widget)
+        return dock
+
+    # ------------------------------------------------------------ following
+    @property
+    def session(self):
+        return self.controller.session
+
+    def refresh(self) -> None:
+        """Show or hide the views for the session's algorithm and draw its shown step."""
+        s = self.session
+        active = bool(s.algorithm_entry.supports_sequences)
+        self._set_active(active)
+        if not active:
+            return
+        state = s.state
+        n = int(s.n_points)
+        gamma = None if state is None else state.soft_responsibilities
+        if gamma is not None and gamma.shape[0] != n:
+            gamma = None
+        path, viterbi = self._decoded_path(s, state if gamma is not None else None)
+        lengths = sequence_lengths(s)
+        starts = sequence_starts(n, lengths)
+        self.posterior.show_posterior(gamma, path, viterbi=viterbi, starts=starts)
+        entry = s.entry
+        self.transitions.show_parameters(getattr(entry, "startprob", None), getattr(entry, "transmat", None))
+        self.path_layer.set_sequence(s.shown_points(), lengths, path)
+        self.caption.setText(self._caption(s, n, len(starts) + 1 if n else 0, gamma is not None, viterbi))
+
+    @staticmethod
+    def _caption(s, n: int, n_sequences: int, has_gamma: bool, viterbi: bool) -> str:
+        sequences = "one sequence" if n_sequences <= 1 else f"{n_sequences} sequences"
+        if not has_gamma:
+            return f"{n} time steps, {sequences}"
+        path = "Viterbi path" if viterbi else "argmax γ (not the Viterbi path)"
+        return f"γ_t(k) over {n} time steps, {sequences}; top band: {path}"
+
+    def _decoded_path(self, s, state):
+        key = (id(s), s.version, s.cursor, state is None)
+        if key != self._decoded_key:
+            self._decoded_key = key
+            self._decoded = decoded_path(s, state)
+        return self._decoded
+
+    def _set_active(self, active: bool) -> None:
+        if active == self.active:
+            return
+        self.active = active
+        for action in self.actions:
+            action.setVisible(active)
+        # Switching to a sequence model offers its views; leaving it hides them.
+        self.posterior_dock.setVisible(active)
+        self.transition_dock.setVisible(active)
+        if active:  # the strip takes the width, the matrix what its numbers need
+            self.window.resizeDocks([self.posterior_dock, self.transition_dock],
+                                    [max(self.window.width() - TRANSITION_WIDTH, 300), TRANSITION_WIDTH],
+                                    Qt.Orientation.Horizontal)
+        self.path_layer.set_active(active)
+        if not active:
+            self.posterior.set_cursor(-1)
+
+    # ------------------------------------------------------------- toggles
+    def _on_joined(self, on: bool) -> None:
+        self.path_layer.set_joined_visible(on)
+
+    def _on_decoded(self, on: bool) -> None:
+        self.path_layer.set_decoded_visible(on)
+
+    # ------------------------------------------------------------- hovering
+    def _on_time_hovered(self, t: int) -> None:
+        self.path_layer.highlight_time(t)
+        teaching = getattr(self.window, "teaching", None)
+        if teaching is not None and self.active:
+            teaching.hover(t)
+
+    def _on_point_hovered(self, index: int) -> None:
+        if self.active:
+            self.posterior.set_cursor(index)
