@@ -113,13 +113,18 @@ class SequencePathLayer:
                                          connect="pairs", antialias=True)
         self.switches.setZValue(DECODED_Z)
         plot.addItem(self.switches, ignoreBounds=True)
-        self.highlight = ClickThroughScatter(size=22, symbol="o", pen=cosmetic_pen("#D55E00", 2.6),
+        # A black ring on a white halo: it shows on points of every state's colour.
+        self.highlight_halo = ClickThroughScatter(size=24, symbol="o",
+                                                  pen=cosmetic_pen(QColor(255, 255, 255, 235), 6.0),
+                                                  brush=pg.mkBrush(None), antialias=True, pxMode=True)
+        self.highlight = ClickThroughScatter(size=24, symbol="o", pen=cosmetic_pen(QColor(0, 0, 0), 2.4),
                                              brush=pg.mkBrush(None), antialias=True, pxMode=True)
-        self.highlight.setZValue(HIGHLIGHT_Z)
-        plot.addItem(self.highlight, ignoreBounds=True)
-        self.highlight_label = pg.TextItem(color=QColor("#8A3A00"), anchor=(-0.25, 1.2))
-        self.highlight_label.setZValue(HIGHLIGHT_Z)
-        plot.addItem(self.highlight_label, ignoreBounds=True)
+        self.highlight_label = pg.TextItem(color=QColor(0, 0, 0), anchor=(-0.3, 1.3),
+                                           fill=pg.mkBrush(255, 255, 255, 225),
+                                           border=cosmetic_pen(QColor(0, 0, 0, 160), 1.0))
+        for z, item in enumerate((self.highlight_halo, self.highlight, self.highlight_label)):
+            item.setZValue(HIGHLIGHT_Z + z)
+            plot.addItem(item, ignoreBounds=True)
         self.joined_visible = True
         self.decoded_visible = False
         self.highlighted = -1
@@ -190,11 +195,13 @@ class SequencePathLayer:
         if not self._active or not 0 <= t < self._points.shape[0]:
             self.highlighted = -1
             self.highlight.setData(x=[], y=[])
+            self.highlight_halo.setData(x=[], y=[])
             self.highlight_label.setVisible(False)
             return
         self.highlighted = t
         x, y = (float(v) for v in self._points[t])
         self.highlight.setData(x=[x], y=[y])
+        self.highlight_halo.setData(x=[x], y=[y])
         self.highlight_label.setText(f"t = {t}")
         self.highlight_label.setPos(x, y)
         self.highlight_label.setVisible(True)

@@ -34,16 +34,19 @@ DECODED_TIP = ("Draw the decoded state path on the canvas: each step t → t+1 i
 
 
 def sequence_lengths(session):
-    """The lengths of the session's sequences (rows in order), or None for one sequence."""
-    return getattr(session.dataset, "lengths", None)
+    """The lengths of the session's sequences (rows in order), or None for one
+    sequence: what the model reads (``session.prepared.lengths``)."""
+    lengths = getattr(session.prepared, "lengths", None)
+    return lengths if lengths is not None else getattr(session.dataset, "lengths", None)
 
 
 def decoded_path(session, state) -> tuple[np.ndarray | None, bool]:
     """The state at every time step and whether it is the Viterbi path.
 
     The model's own Viterbi decoding of the shown parameters when it offers
-    one (``model.viterbi_path(X, state)``); otherwise argmax γ, the most
-    probable state at each time on its own. (None, False) before any γ.
+    one (``model.viterbi_path(X, state) -> (log-probability, states)``);
+    otherwise argmax γ, the most probable state at each time on its own.
+    (None, False) before any γ.
     """
     gamma = None if state is None else state.soft_responsibilities
     if gamma is None:
@@ -51,9 +54,11 @@ def decoded_path(session, state) -> tuple[np.ndarray | None, bool]:
     viterbi = getattr(session.model, "viterbi_path", None)
     if viterbi is not None:
         try:
-            return np.asarray(viterbi(session.prepared, state), dtype=np.intp), True
+            _log_probability, path = viterbi(session.prepared, state)
         except (ModelError, ValueError):
             pass  # the argmax below still says something true
+        else:
+            return np.asarray(path, dtype=np.intp), True
     return np.argmax(gamma, axis=1), False
 
 

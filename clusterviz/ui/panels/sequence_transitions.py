@@ -110,7 +110,6 @@ class TransitionView(QWidget):
         self.setToolTip(TRANSITION_TIP)
         self.transition_table = _HeatTable("transitionTable", TRANSITION_TIP)
         self.start_table = _HeatTable("startTable", START_TIP)
-        self.start_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.transition_caption = QLabel("Transitions A (row: from, column: to)")
         self.transition_caption.setToolTip(TRANSITION_TIP)
         self.start_caption = QLabel("Start π")
@@ -131,8 +130,8 @@ class TransitionView(QWidget):
         start.addWidget(self.start_table, 1)
         tables = QHBoxLayout()
         tables.setContentsMargins(0, 0, 0, 0)
-        tables.addLayout(matrix, 4)
-        tables.addLayout(start, 1)
+        tables.addLayout(matrix, 1)
+        tables.addLayout(start)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(tables, 1)
@@ -159,6 +158,10 @@ class TransitionView(QWidget):
             lambda j, k, p: f"p(z_t = {k + 1} | z_t−1 = {j + 1}) = {p:.6g}")
         self.start_table.show_values(self.startprob[:, None], [f"{n}" for n in names], ["π"], True, False,
                                      lambda k, _j, p: f"p(z_1 = {k + 1}) = {p:.6g}")
+        # as wide as its numbers need ("<0.01"), the matrix takes the rest
+        table = self.start_table
+        cell = table.fontMetrics().horizontalAdvance("<0.01") + 16
+        table.setFixedWidth(table.verticalHeader().sizeHint().width() + cell + 2 * table.frameWidth() + 2)
 
     def cell_text(self, j: int, k: int) -> str:
         """The text shown in row ``j``, column ``k`` of the transition heat map."""
