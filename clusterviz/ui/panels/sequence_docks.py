@@ -83,13 +83,14 @@ class SequenceDocks(QObject):
         ``joinedPathCheck`` and ``decodedPathCheck``.
     active : bool
         Whether the shown algorithm models the order (the views are offered).
+        Switching to such an algorithm shows the docks; leaving it hides them.
     """
 
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
         self.controller = controller = window.controller
-        self.active = False
+        self.active: bool | None = None  # None until the first refresh decides
         self._decoded_key = None  # (session, version, cursor) of the cached decoded path
         self._decoded = (None, False)
 
@@ -143,7 +144,7 @@ class SequenceDocks(QObject):
             action.setShortcut(QKeySequence(key))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.setToolTip(check.toolTip())
-            action.triggered.connect(check.setChecked)
+            action.toggled.connect(check.setChecked)
             check.toggled.connect(action.setChecked)
             window.addAction(action)
             self.actions.append(action)
