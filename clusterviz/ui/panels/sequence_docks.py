@@ -28,6 +28,8 @@ from .sequence_transitions import TransitionView
 
 #: Width (pixels) the transition dock opens with.
 TRANSITION_WIDTH = 330
+#: Share of the window's height the docks open with (the canvas keeps the rest, down to its minimum).
+DOCK_HEIGHT_SHARE = 0.25
 JOINED_TIP = "Join the points in their order, one thin line per sequence, behind the points (J)."
 DECODED_TIP = ("Draw the decoded state path on the canvas: each step t → t+1 in its state's colour, dashed "
                "where the state switches (Shift+J).")
@@ -231,6 +233,8 @@ class SequenceDocks(QObject):
             self.window.resizeDocks([self.posterior_dock, self.transition_dock],
                                     [max(self.window.width() - TRANSITION_WIDTH, 300), TRANSITION_WIDTH],
                                     Qt.Orientation.Horizontal)
+            self.window.resizeDocks([self.posterior_dock], [round(DOCK_HEIGHT_SHARE * self.window.height())],
+                                    Qt.Orientation.Vertical)
         self.path_layer.set_active(active)
         if not active:
             self.posterior.set_cursor(-1)

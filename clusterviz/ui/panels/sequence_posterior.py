@@ -119,7 +119,7 @@ class PosteriorPlot(pg.PlotWidget):
         self.setObjectName("posteriorPlot")
         self.setToolTip("γ_t(k): the posterior of each hidden state at each time t, stacked to 1. "
                         "Hover a time to find its point on the canvas.")
-        self.setMinimumSize(300, 130)
+        self.setMinimumSize(300, 80)
         plot = self.getPlotItem()
         style_plot(plot, 0.0)
         plot.setMouseEnabled(x=True, y=False)  # a long sequence: zoom and pan in time
