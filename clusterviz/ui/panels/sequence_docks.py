@@ -19,15 +19,19 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from clusterviz.model import ModelError
 
 from ..canvas.sequence_path import SequencePathLayer, sequence_starts
+from ..jobs import Worker
 from .sequence_posterior import PosteriorPlot
 from .sequence_transitions import TransitionView
 
 #: Width (pixels) the transition dock opens with.
 TRANSITION_WIDTH = 330
+#: From this many time steps on, the Viterbi path is decoded on a worker thread.
+VITERBI_BACKGROUND_STEPS = 20_000
 #: Share of the window's height the docks open with (the canvas keeps the rest, down to its minimum).
 DOCK_HEIGHT_SHARE = 0.25
 JOINED_TIP = "Join the points in their order, one thin line per sequence, behind the points (J)."
@@ -95,6 +99,8 @@ class SequenceDocks(QObject):
         self.active: bool | None = None  # None until the first refresh decides
         self._decoded_key = None  # (session, version, cursor) of the cached decoded path
         self._decoded = (None, False)
+        self._worker = Worker("viterbi")  # long sequences decode off the GUI thread
+        self._task = None
 
         self.posterior = PosteriorPlot()
         self.transitions = TransitionView()
@@ -214,11 +220,39 @@ class SequenceDocks(QObject):
         return f"γ_t(k) over {n} time steps, {sequences}; top band: {path}"
 
     def _decoded_path(self, s, state):
+        """The decoded path of the shown step, cached per step. On a long
+        sequence the Viterbi pass (0.4 s at 10^5 steps) runs on a worker
+        thread: argmax γ, labelled as such, shows until it lands."""
         key = (id(s), s.version, s.cursor, state is None)
-        if key != self._decoded_key:
-            self._decoded_key = key
+        if key == self._decoded_key:
+            return self._decoded
+        self._decoded_key = key
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if state is None or int(s.n_points) < VITERBI_BACKGROUND_STEPS:
             self._decoded = decoded_path(s, state)
+            return self._decoded
+        self._decoded = (np.argmax(state.soft_responsibilities, axis=1), False)
+        if getattr(s.model, "viterbi_path", None) is not None:
+            self._task = self._worker.submit(decoded_path, s, state,
+                                             on_done=lambda result: self._on_path_decoded(key, result),
+                                             on_failed=lambda _error: None)
         return self._decoded
+
+    def _on_path_decoded(self, key, result) -> None:
+        if not isValid(self):
+            return  # the window closed while the path was decoded
+        self._task = None
+        if key == self._decoded_key:  # still the shown step
+            self._decoded = result
+            self.refresh()
+
+    def shutdown(self) -> None:
+        """Drop a decoding in flight (the window calls it when it closes)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
     def _set_active(self, active: bool) -> None:
         if active == self.active:
