@@ -22,6 +22,8 @@ from .trails import ClickThroughScatter
 #: Above the background layers (regions -20, density -15), below the points (10).
 PATH_Z = 5
 DECODED_Z = 6
+#: Longer sequences are joined without antialiasing (a 10^5-vertex antialiased line costs a frame).
+ANTIALIAS_POINTS = 10_000
 #: The hovered time's ring sits above everything but the centroids' labels.
 HIGHLIGHT_Z = 41
 
@@ -171,7 +173,8 @@ class SequencePathLayer:
         P = self._points
         joined = self._active and self.joined_visible and P.shape[0] > 1
         if joined:
-            self.joined.setData(x=P[:, 0], y=P[:, 1], connect=joined_mask(P.shape[0], self._lengths))
+            self.joined.setData(x=P[:, 0], y=P[:, 1], connect=joined_mask(P.shape[0], self._lengths),
+                                antialias=P.shape[0] < ANTIALIAS_POINTS)
         self.joined.setVisible(joined)
         decoded = self.decoded_drawn and P.shape[0] > 1
         stays, switches = path_segments(self._path, self._lengths) if decoded else ({}, np.empty(0, np.intp))
