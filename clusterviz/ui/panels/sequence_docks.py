@@ -114,7 +114,6 @@ class SequenceDocks(QObject):
         self.decoded_check.setToolTip(DECODED_TIP)
         self.caption = QLabel()
         self.caption.setObjectName("posteriorCaption")
-        self.caption.setStyleSheet("color: #444444;")
 
         strip = QWidget()
         header = QHBoxLayout()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -117,7 +117,9 @@ class TransitionView(QWidget):
         self.placeholder = QLabel(PLACEHOLDER)
         self.placeholder.setObjectName("transitionPlaceholder")
         self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: #666666;")
+        muted = self.placeholder.palette()  # the system's hint colour: readable on light and dark palettes
+        muted.setColor(QPalette.ColorRole.WindowText, muted.color(QPalette.ColorRole.PlaceholderText))
+        self.placeholder.setPalette(muted)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         matrix = QVBoxLayout()
