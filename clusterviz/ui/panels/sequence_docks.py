@@ -10,8 +10,8 @@ They follow the controller (steps, step back, seek, reset, data edits, an
 adopted session) like every other view.
 
 Hovering a time in the strip rings that point on the canvas (and shows it
-in the inspector); hovering a point on the canvas moves the strip's cursor
-to its time.
+in the inspector; a click pins it there); hovering a point on the canvas
+moves the strip's cursor to its time.
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ class SequenceDocks(QObject):
     ----------
     window : MainWindow
         Provides ``controller``, ``canvas``, ``view_menu`` and, if present,
-        ``teaching`` (its ``hover`` shows a point in the inspector).
+        ``teaching`` (its ``hover`` and ``toggle_pin`` show a point in the inspector).
 
     Attributes
     ----------
@@ -170,6 +170,7 @@ class SequenceDocks(QObject):
         controller.view_changed.connect(self.refresh)
         controller.session_replaced.connect(lambda _session: self.refresh())
         self.posterior.time_hovered.connect(self._on_time_hovered)
+        self.posterior.time_clicked.connect(self._on_time_clicked)
         window.canvas.point_hovered.connect(self._on_point_hovered)
         self.posterior_dock.hide()
         self.transition_dock.hide()
@@ -285,6 +286,11 @@ class SequenceDocks(QObject):
         teaching = getattr(self.window, "teaching", None)
         if teaching is not None and self.active:
             teaching.hover(t)
+
+    def _on_time_clicked(self, t: int) -> None:
+        teaching = getattr(self.window, "teaching", None)
+        if teaching is not None and self.active:
+            teaching.toggle_pin(t)
 
     def _on_point_hovered(self, index: int) -> None:
         if self.active:

@@ -110,15 +110,18 @@ class PosteriorPlot(pg.PlotWidget):
     -------
     time_hovered(int)
         The mouse is over time step t (-1: it left the plot).
+    time_clicked(int)
+        A left click on time step t.
     """
 
     time_hovered = Signal(int)
+    time_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
         self.setObjectName("posteriorPlot")
         self.setToolTip("γ_t(k): the posterior of each hidden state at each time t, stacked to 1. "
-                        "Hover a time to find its point on the canvas.")
+                        "Hover a time to find its point on the canvas; click to pin it in the inspector.")
         self.setMinimumSize(300, 80)
         plot = self.getPlotItem()
         style_plot(plot, 0.0)
@@ -151,6 +154,7 @@ class PosteriorPlot(pg.PlotWidget):
         self.path_is_viterbi: bool | None = None  # None: no path drawn
         self._set_ticks(None)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.show_posterior(None)
 
     # --------------------------------------------------------------- drawing
@@ -265,6 +269,13 @@ class PosteriorPlot(pg.PlotWidget):
         if t != self._hovered:
             self._hovered = t
             self.time_hovered.emit(t)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        t = self.time_at(event.scenePos())
+        if t >= 0:
+            self.time_clicked.emit(t)
 
     def leaveEvent(self, event) -> None:  # Qt override
         super().leaveEvent(event)
