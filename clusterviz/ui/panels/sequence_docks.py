@@ -133,32 +133,16 @@ class SequenceDocks(QObject):
                                           "The transition matrix and the start probabilities of the shown step.")
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)
         window.splitDockWidget(self.posterior_dock, self.transition_dock, Qt.Orientation.Horizontal)
-        self.actions: list[QAction] = []
-        for dock, name, tip in ((self.posterior_dock, "posteriorDockAction", "Show or hide the posterior strip."),
-                                (self.transition_dock, "transitionDockAction",
-                                 "Show or hide the transition matrix.")):
-            action = dock.toggleViewAction()
-            action.setObjectName(name)
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-            self.actions.append(action)
-        for check, key, name in ((self.joined_check, "J", "joinedPathAction"),
-                                 (self.decoded_check, "Shift+J", "decodedPathAction")):
-            action = QAction(check.text(), window)
-            action.setObjectName(name)
-            action.setCheckable(True)
-            action.setChecked(check.isChecked())
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setToolTip(check.toolTip())
-            action.toggled.connect(check.setChecked)
-            check.toggled.connect(action.setChecked)
-            window.addAction(action)
-            self.actions.append(action)
-        self.joined_action, self.decoded_action = self.actions[2], self.actions[3]
+        self.joined_action = self._check_action(self.joined_check, "J", "joinedPathAction")
+        self.decoded_action = self._check_action(self.decoded_check, "Shift+J", "decodedPathAction")
+        #: What the View menu offers while a sequence model is shown (hidden otherwise).
+        self.actions: list[QAction] = [
+            self._dock_action(self.posterior_dock, "posteriorDockAction", "Show or hide the posterior strip."),
+            self._dock_action(self.transition_dock, "transitionDockAction", "Show or hide the transition matrix."),
+            self.joined_action, self.decoded_action]
         menu = getattr(window, "view_menu", None)
         if menu is not None:
-            self._separator = menu.addSeparator()
+            menu.addSeparator()  # a trailing separator is hidden with the actions (separators collapse)
             for action in self.actions:
                 menu.addAction(action)
         self.joined_check.toggled.connect(self._on_joined)
@@ -175,6 +159,28 @@ class SequenceDocks(QObject):
         self.posterior_dock.hide()
         self.transition_dock.hide()
         self.refresh()
+
+    @staticmethod
+    def _dock_action(dock: QDockWidget, name: str, tip: str) -> QAction:
+        action = dock.toggleViewAction()
+        action.setObjectName(name)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        return action
+
+    def _check_action(self, check: QCheckBox, key: str, name: str) -> QAction:
+        """A window-wide checkable action with shortcut ``key`` mirroring ``check``."""
+        action = QAction(check.text(), self.window)
+        action.setObjectName(name)
+        action.setCheckable(True)
+        action.setChecked(check.isChecked())
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(check.toolTip())
+        action.toggled.connect(check.setChecked)
+        check.toggled.connect(action.setChecked)
+        self.window.addAction(action)
+        return action
 
     def _dock(self, title: str, name: str, widget: QWidget, tooltip: str) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -209,10 +215,10 @@ class SequenceDocks(QObject):
         entry = s.entry
         self.transitions.show_parameters(getattr(entry, "startprob", None), getattr(entry, "transmat", None))
         self.path_layer.set_sequence(s.shown_points(), lengths, path)
-        self.caption.setText(self._caption(s, n, len(starts) + 1 if n else 0, gamma is not None, viterbi))
+        self.caption.setText(self._caption(n, len(starts) + 1 if n else 0, gamma is not None, viterbi))
 
     @staticmethod
-    def _caption(s, n: int, n_sequences: int, has_gamma: bool, viterbi: bool) -> str:
+    def _caption(n: int, n_sequences: int, has_gamma: bool, viterbi: bool) -> str:
         sequences = "one sequence" if n_sequences <= 1 else f"{n_sequences} sequences"
         if not has_gamma:
             return f"{n} time steps, {sequences}"
