@@ -16,12 +16,16 @@ import dataclasses
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import QLabel, QToolButton
+import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data import Dataset
 from clusterviz.model import registry
 from clusterviz.session import Session, SessionPair
+
+from ..canvas.palette import cosmetic_pen
+from ..panels.objective_plot import objective_range
 
 LESSON_TITLE = "A hidden Markov model is a mixture whose state remembers the previous one"
 LESSON_TEXT = (
@@ -158,6 +162,16 @@ class SequenceCompare(QObject):
         self.button.setDefaultAction(self.action)
         self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.shuffled = False
+        # The mixture's curve, dashed, in the sequence model's plot: where ℓ rises past it. Both plots share
+        # one y range, so the two curves compare at a glance.
+        left_label = view.pair.sides[0].algorithm_entry.short_label
+        right_plot = list(view.plots.values())[-1].getPlotItem()
+        self.ghost = pg.PlotDataItem(pen=cosmetic_pen(QColor(90, 90, 90, 200), 1.4, Qt.PenStyle.DashLine),
+                                     antialias=True)
+        self.ghost.setZValue(-1)
+        self.ghost_label = pg.TextItem(left_label, color=QColor(70, 70, 70), anchor=(1.0, 0.0))
+        right_plot.addItem(self.ghost)
+        right_plot.addItem(self.ghost_label, ignoreBounds=True)
 
     def set_shuffled(self, on: bool) -> None:
         """Refit both sides on the rows shuffled (on) or in their order (off),
@@ -175,7 +189,18 @@ class SequenceCompare(QObject):
         self.shuffled = on
 
     def refresh(self) -> None:
-        """Update the Δℓ line for the shown step."""
+        """Update the Δℓ line for the shown step, the mixture's dashed curve
+        and the plots' shared y range."""
+        sides = self.view.pair.sides
+        curves = [np.asarray(side.objectives, dtype=np.float64)[side.n_seed_entries:] for side in sides]
+        mixture = curves[0]
+        self.ghost.setData(x=np.arange(mixture.shape[0], dtype=np.float64), y=mixture)
+        self.ghost_label.setVisible(mixture.shape[0] > 0)
+        if mixture.shape[0]:
+            self.ghost_label.setPos(float(mixture.shape[0] - 1), float(mixture[-1]))
+        low, high = objective_range(np.concatenate(curves))
+        for plot in self.view.plots.values():
+            plot.getPlotItem().getViewBox().setYRange(low, high, padding=0)
         text = delta_text(self.view.pair)
         if text and self.shuffled:
             text += " (rows shuffled)"
