@@ -13,8 +13,7 @@ from PySide6.QtCore import QPointF
 from clusterviz.ui.canvas.cluster_canvas import ClusterCanvas
 from clusterviz.ui.canvas.palette import cluster_colour
 from clusterviz.ui.canvas.sequence_path import SequencePathLayer, joined_mask, path_segments
-from clusterviz.ui.panels.sequence_posterior import (PosteriorPlot, binned_posterior, stacked_image,
-                                                     state_colours)
+from clusterviz.ui.panels.sequence_posterior import PosteriorPlot, binned_posterior, stacked_states, state_lut
 from clusterviz.ui.panels.sequence_transitions import TransitionView
 
 
@@ -45,12 +44,14 @@ def test_the_stack_gives_each_state_its_share_of_the_column(gamma):
     gamma = gamma + 1e-3
     gamma /= gamma.sum(axis=1, keepdims=True)
     rows = 400
-    image = stacked_image(gamma, rows=rows, alpha=255)
-    colours = state_colours()
+    image = stacked_states(gamma, rows=rows)
+    assert image.shape == (rows, gamma.shape[0])
     for k in range(gamma.shape[1]):
-        share = (image[:, :, :3] == colours[k, :3]).all(axis=2).mean(axis=0)
-        # each state covers its γ of the column height, to within a row (colours of K <= 5 differ)
+        share = (image == k).mean(axis=0)
+        # each state covers its γ of the column height, to within a row
         np.testing.assert_allclose(share, gamma[:, k], atol=1.5 / rows)
+    # bottom-up in state order: no state sits below a lower-numbered one
+    assert np.all(np.diff(image.astype(int), axis=0) >= 0)
 
 
 def test_segments_never_cross_a_sequence_boundary():
@@ -71,7 +72,7 @@ def test_posterior_strip_stacks_gamma_and_labels_its_path_honestly(qtbot):
     plot.show_posterior(gamma, np.argmax(gamma, axis=1), viterbi=False)
     assert not plot.placeholder.isVisible() and plot.n_steps == 3
     assert plot.path_label == "argmax γ"
-    image = plot.stack.image
+    image = state_lut()[plot.stack.image]  # the colours drawn
     blue, orange = (np.array([c.red(), c.green(), c.blue()]) for c in (cluster_colour(0), cluster_colour(1)))
     assert (image[:, 0, :3] == blue).all() and (image[:, 2, :3] == orange).all()
     assert (image[:, 1, :3] == blue).all(axis=1).mean() == 0.25

@@ -22,7 +22,7 @@ from .trails import ClickThroughScatter
 #: Above the background layers (regions -20, density -15), below the points (10).
 PATH_Z = 5
 DECODED_Z = 6
-#: Longer sequences are joined without antialiasing (a 10^5-vertex antialiased line costs a frame).
+#: Longer sequences are drawn without antialiasing or dashes (at 10^5 steps they cost seconds a frame).
 ANTIALIAS_POINTS = 10_000
 #: The hovered time's ring sits above everything but the centroids' labels.
 HIGHLIGHT_Z = 41
@@ -111,8 +111,10 @@ class SequencePathLayer:
             item.setZValue(DECODED_Z)
             plot.addItem(item, ignoreBounds=True)
             self.stays.append(item)
-        self.switches = pg.PlotCurveItem(pen=cosmetic_pen(QColor(20, 20, 20, 130), 1.0, Qt.PenStyle.DashLine),
-                                         connect="pairs", antialias=True)
+        switch_colour = QColor(20, 20, 20, 130)
+        self._switch_pens = {True: cosmetic_pen(switch_colour, 1.0, Qt.PenStyle.DashLine),
+                             False: cosmetic_pen(switch_colour, 1.0)}
+        self.switches = pg.PlotCurveItem(pen=self._switch_pens[True], connect="pairs", antialias=True)
         self.switches.setZValue(DECODED_Z)
         plot.addItem(self.switches, ignoreBounds=True)
         # A black ring on a white halo: it shows on points of every state's colour.
@@ -177,18 +179,21 @@ class SequencePathLayer:
                                 antialias=P.shape[0] < ANTIALIAS_POINTS)
         self.joined.setVisible(joined)
         decoded = self.decoded_drawn and P.shape[0] > 1
+        smooth = P.shape[0] < ANTIALIAS_POINTS
         stays, switches = path_segments(self._path, self._lengths) if decoded else ({}, np.empty(0, np.intp))
         for k, item in enumerate(self.stays):
             t = stays.get(k)  # K never exceeds MAX_CLUSTERS: one item per state
             if t is not None and t.size:
                 xy = _pairs(P, t)
-                item.setData(x=xy[:, 0], y=xy[:, 1], connect="pairs")
+                item.setData(x=xy[:, 0], y=xy[:, 1], connect="pairs", antialias=smooth)
                 item.setVisible(True)
             else:
                 item.setVisible(False)
         if decoded and switches.size:
             xy = _pairs(P, switches)
-            self.switches.setData(x=xy[:, 0], y=xy[:, 1], connect="pairs")
+            self.switches.setData(x=xy[:, 0], y=xy[:, 1], connect="pairs", antialias=smooth)
+            # a dashed cosmetic pen costs seconds over 10^5 segments: long sequences get a solid one
+            self.switches.setPen(self._switch_pens[smooth])
         self.switches.setVisible(decoded and switches.size > 0)
 
     # ------------------------------------------------------------- hovering

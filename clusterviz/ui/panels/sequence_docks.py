@@ -34,6 +34,10 @@ TRANSITION_WIDTH = 330
 VITERBI_BACKGROUND_STEPS = 20_000
 #: Share of the window's height the docks open with (the canvas keeps the rest, down to its minimum).
 DOCK_HEIGHT_SHARE = 0.25
+#: Up to this many time steps the canvas joins the points and draws the decoded path.
+CANVAS_PATH_LIMIT = 20_000
+TOO_LONG_TIP = ("{n} time steps: a path through them all would hide the points and slow every frame, so the "
+                "canvas joins sequences of at most {limit} steps; the strip below shows every step.")
 JOINED_TIP = "Join the points in their order, one thin line per sequence, behind the points (J)."
 DECODED_TIP = ("Draw the decoded state path on the canvas: each step t → t+1 in its state's colour, dashed "
                "where the state switches (Shift+J).")
@@ -214,7 +218,18 @@ class SequenceDocks(QObject):
         self.posterior.show_posterior(gamma, path, viterbi=viterbi, starts=starts)
         entry = s.entry
         self.transitions.show_parameters(getattr(entry, "startprob", None), getattr(entry, "transmat", None))
-        self.path_layer.set_sequence(s.shown_points(), lengths, path)
+        # A path through 10^5 points costs ~0.1 s a frame and draws a solid scribble: long sequences keep the
+        # canvas to the points (the strip still shows every time step).
+        drawable = n <= CANVAS_PATH_LIMIT
+        for check, tip in ((self.joined_check, JOINED_TIP), (self.decoded_check, DECODED_TIP)):
+            check.setEnabled(drawable)
+            check.setToolTip(tip if drawable else TOO_LONG_TIP.format(n=n, limit=CANVAS_PATH_LIMIT))
+        self.joined_action.setEnabled(drawable)
+        self.decoded_action.setEnabled(drawable)
+        if drawable:
+            self.path_layer.set_sequence(s.shown_points(), lengths, path)
+        else:
+            self.path_layer.set_sequence(np.empty((0, 2)))
         self.caption.setText(self._caption(n, len(starts) + 1 if n else 0, gamma is not None, viterbi))
 
     @staticmethod

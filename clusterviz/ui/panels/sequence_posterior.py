@@ -36,11 +36,13 @@ PATH_TIPS = {
 PLACEHOLDER = "γ appears after the first E-step (forward-backward)."
 
 
-def state_colours(alpha: int = 255) -> np.ndarray:
-    """RGBA of every state's colour, ndarray of shape (MAX_CLUSTERS, 4), uint8."""
-    table = np.empty((MAX_CLUSTERS, 4), dtype=np.uint8)
-    for k in range(MAX_CLUSTERS):
-        c = cluster_colour(k)
+def state_lut(alpha: int = 255) -> np.ndarray:
+    """Lookup table of the state colours for an image of state indices,
+    ndarray of shape (256, 4), uint8: entry k is state k's colour (repeating
+    past the palette), ``alpha`` its opacity."""
+    table = np.empty((256, 4), dtype=np.uint8)
+    for k in range(256):
+        c = cluster_colour(k % MAX_CLUSTERS)
         table[k] = (c.red(), c.green(), c.blue(), alpha)
     return table
 
@@ -68,39 +70,40 @@ def binned_posterior(gamma: np.ndarray, max_columns: int = MAX_COLUMNS) -> np.nd
     return sums / np.diff(edges)[:, None]
 
 
-def stacked_image(gamma: np.ndarray, rows: int = STACK_ROWS, alpha: int = STACK_ALPHA) -> np.ndarray:
-    """The stacked-area picture of γ: pixel (row r, column t) takes the colour
-    of the state whose share of column t covers the height (r + 1/2) / rows.
+def stacked_states(gamma: np.ndarray, rows: int = STACK_ROWS) -> np.ndarray:
+    """The stacked-area picture of γ as state indices: pixel (row r, column t)
+    holds the state whose share of column t covers the height (r + 1/2) / rows.
 
     Parameters
     ----------
     gamma : ndarray of shape (W, K)
-        One column per row (already binned, see `binned_posterior`).
+        One column per row (already binned, see `binned_posterior`); K <= 256.
     rows : int
-    alpha : int
-        Opacity of the areas.
 
     Returns
     -------
-    ndarray of shape (rows, W, 4), uint8, row 0 at the bottom (y = 0).
+    ndarray of shape (rows, W), uint8, row 0 at the bottom (y = 0); drawn
+    through `state_lut`.
     """
     cumulative = np.cumsum(np.asarray(gamma, dtype=np.float64), axis=1)  # (W, K)
-    heights = (np.arange(rows) + 0.5) / rows
-    # The state at height h in column t: how many cumulative shares lie below h.
-    state = np.zeros((rows, cumulative.shape[0]), dtype=np.intp)
-    for k in range(cumulative.shape[1] - 1):  # K - 1 comparisons of (rows, W), never a (rows, W, K) array
-        state += heights[:, None] > cumulative[None, :, k]
-    return state_colours(alpha)[state % MAX_CLUSTERS]
+    W, K = cumulative.shape
+    # Rows whose centre (r + 1/2) / rows lies at or below the top of state k's share: floor(cum * rows + 1/2).
+    tops = np.clip(np.floor(cumulative * rows + 0.5), 0, rows).astype(np.intp)
+    tops[:, -1] = rows
+    counts = np.diff(tops, axis=1, prepend=0)  # rows of each state in each column, (W, K)
+    # One run per (column, state), column after column: the states bottom-up of every column.
+    states = np.repeat(np.tile(np.arange(K, dtype=np.uint8), W), counts.ravel())
+    return np.ascontiguousarray(states.reshape(W, rows).T)
 
 
-def path_image(path: np.ndarray, max_columns: int = MAX_COLUMNS) -> np.ndarray:
-    """One row of the decoded path's state colours, shape (1, W, 4), uint8
-    (past ``max_columns`` steps, the state at the start of each bin)."""
+def path_states(path: np.ndarray, max_columns: int = MAX_COLUMNS) -> np.ndarray:
+    """One row of the decoded path's states, shape (1, W), uint8 (past
+    ``max_columns`` steps, the state at the start of each bin)."""
     path = np.asarray(path, dtype=np.intp)
     T = path.shape[0]
     if T > max_columns:
         path = path[np.linspace(0, T, max_columns, endpoint=False).astype(np.intp)]
-    return state_colours()[path % MAX_CLUSTERS][None, :, :]
+    return path.astype(np.uint8)[None, :]
 
 
 class PosteriorPlot(pg.PlotWidget):
@@ -131,6 +134,7 @@ class PosteriorPlot(pg.PlotWidget):
         self.view_box = plot.getViewBox()
         self.view_box.setYRange(0.0, PATH_BAND[1] + 0.02, padding=0.0)
 
+        self._stack_lut, self._path_lut = state_lut(STACK_ALPHA), state_lut()
         self.stack = pg.ImageItem(axisOrder="row-major")
         self.path_band = pg.ImageItem(axisOrder="row-major")
         for item in (self.stack, self.path_band):
@@ -191,11 +195,11 @@ class PosteriorPlot(pg.PlotWidget):
         first = self.n_steps != T
         self.n_steps = T
         self.placeholder.setVisible(False)
-        self.stack.setImage(stacked_image(binned_posterior(gamma)), autoLevels=False)
+        self.stack.setImage(stacked_states(binned_posterior(gamma)), lut=self._stack_lut, levels=(0, 255))
         self.stack.setRect(QRectF(-0.5, 0.0, float(T), 1.0))
         self.stack.setVisible(True)
         if path is not None and np.asarray(path).shape[0] == T:
-            self.path_band.setImage(path_image(path), autoLevels=False)
+            self.path_band.setImage(path_states(path), lut=self._path_lut, levels=(0, 255))
             self.path_band.setRect(QRectF(-0.5, PATH_BAND[0], float(T), PATH_BAND[1] - PATH_BAND[0]))
             self.path_band.setVisible(True)
             self.path_is_viterbi = bool(viterbi)
