@@ -143,3 +143,18 @@ def test_the_layer_joins_points_per_sequence_and_rings_a_time(qtbot):
     assert layer.highlighted == 3 and list(layer.highlight.data["x"]) == [5.0]
     layer.set_active(False)
     assert not layer.joined.isVisible() and layer.highlighted == -1 and not layer.decoded_drawn
+
+
+def test_presenter_scale_enlarges_the_strip_and_the_ring(qtbot):
+    plot = PosteriorPlot()
+    qtbot.addWidget(plot)
+    canvas = ClusterCanvas()
+    qtbot.addWidget(canvas)
+    layer = SequencePathLayer(canvas)
+    tick_size = plot.getPlotItem().getAxis("bottom").style["tickFont"]
+    normal = tick_size.pointSizeF() if tick_size is not None else plot.font().pointSizeF()
+    plot.set_scale(1.5)
+    layer.set_scale(1.5)
+    assert plot.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF() >= 1.5 * normal - 0.01
+    assert plot.cursor.pen.widthF() == 1.6 * 1.5
+    assert layer.highlight.opts["size"] == 24 * 1.5 and layer.joined.opts["pen"].widthF() == 1.5

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from .limits import drawable
@@ -137,6 +137,27 @@ class SequencePathLayer:
         self._path: np.ndarray | None = None
         self._active = False
         self._show()
+
+    def set_scale(self, factor: float) -> None:
+        """Lines, the ring and its label ``factor`` times their normal size
+        (presenter mode; 1.0: normal)."""
+        f = float(factor)
+        self.joined.setPen(cosmetic_pen(QColor(50, 50, 50, 120), 1.0 * f))
+        for k, item in enumerate(self.stays):
+            colour = cluster_colour(k)
+            colour.setAlpha(220)
+            item.setPen(cosmetic_pen(colour, 2.0 * f))
+        switch_colour = QColor(20, 20, 20, 130)
+        self._switch_pens = {True: cosmetic_pen(switch_colour, 1.0 * f, Qt.PenStyle.DashLine),
+                             False: cosmetic_pen(switch_colour, 1.0 * f)}
+        self.switches.setPen(self._switch_pens[self._points.shape[0] < ANTIALIAS_POINTS])
+        self.highlight_halo.setSize(24 * f)
+        self.highlight_halo.setPen(cosmetic_pen(QColor(255, 255, 255, 235), 6.0 * f))
+        self.highlight.setSize(24 * f)
+        self.highlight.setPen(cosmetic_pen(QColor(0, 0, 0), 2.4 * f))
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * f)
+        self.highlight_label.setFont(font)
 
     # ------------------------------------------------------------ switches
     def set_active(self, on: bool) -> None:

@@ -195,6 +195,12 @@ class SequenceDocks(QObject):
         dock.setWidget(widget)
         return dock
 
+    def set_scale(self, factor: float) -> None:
+        """Presenter mode: the strip's and the canvas layer's text and lines
+        ``factor`` times their normal size (the tables follow the window's font)."""
+        self.posterior.set_scale(factor)
+        self.path_layer.set_scale(factor)
+
     # ------------------------------------------------------------ following
     @property
     def session(self):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from ..canvas.palette import AXIS_TEXT_COLOUR, MAX_CLUSTERS, cluster_colour, cosmetic_pen, style_plot
@@ -152,6 +152,7 @@ class PosteriorPlot(pg.PlotWidget):
         plot.addItem(self.placeholder, ignoreBounds=True)
         self._boundaries: list[pg.InfiniteLine] = []
 
+        self.scale_factor = 1.0  # presenter mode's factor (see set_scale)
         self.n_steps = 0  # T of the shown posterior (0: none)
         self.cursor_time = -1
         self._hovered = -1  # the time under the mouse, as last announced
@@ -225,8 +226,7 @@ class PosteriorPlot(pg.PlotWidget):
         starts = [int(s) for s in starts][:MAX_BOUNDARY_LINES]
         plot = self.getPlotItem()
         while len(self._boundaries) < len(starts):
-            line = pg.InfiniteLine(angle=90, movable=False,
-                                   pen=cosmetic_pen(QColor(30, 30, 30, 170), 1.2, Qt.PenStyle.DashLine))
+            line = pg.InfiniteLine(angle=90, movable=False, pen=self._boundary_pen())
             line.setZValue(20)
             plot.addItem(line, ignoreBounds=True)
             self._boundaries.append(line)
@@ -239,6 +239,25 @@ class PosteriorPlot(pg.PlotWidget):
     def path_label(self) -> str | None:
         """"Viterbi" or "argmax γ": what the band above the stack shows (None: no band)."""
         return None if self.path_is_viterbi is None else _PATH_NAMES[self.path_is_viterbi]
+
+    def set_scale(self, factor: float) -> None:
+        """Draw the tick labels, titles, notes and lines ``factor`` times their
+        normal size (presenter mode; 1.0: normal)."""
+        f = self.scale_factor = float(factor)
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * f)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+            plot.getAxis(name).label.setFont(font)
+        for note in (self.cursor_label, self.placeholder):
+            note.setFont(font)
+        self.cursor.setPen(cosmetic_pen(QColor(20, 20, 20, 220), 1.6 * f))
+        for line in self._boundaries:
+            line.setPen(self._boundary_pen())
+
+    def _boundary_pen(self):
+        return cosmetic_pen(QColor(30, 30, 30, 170), 1.2 * self.scale_factor, Qt.PenStyle.DashLine)
 
     # ---------------------------------------------------------------- cursor
     def set_cursor(self, t: int) -> None:
