@@ -43,6 +43,20 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    value = _number(text, int, "the value")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"should be >= 1; got {value}")
+    return value
+
+
+def _tolerance(text: str) -> float:
+    value = _number(text, float, "the tolerance")
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"the tolerance should be a finite number >= 0; got {text}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = _number(text, float, "beta")
     if not value > 0 or value == float("inf"):
@@ -72,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render the window to FILE.png after the steps and exit, showing nothing")
     parser.add_argument("--export-gif", metavar="FILE.gif",
                         help="save the steps run as an animated GIF (one frame per step) and exit, showing nothing")
+    parser.add_argument("--export-notebook", metavar="FILE.ipynb",
+                        help="write the data, start and steps run as a Jupyter notebook and exit, showing nothing")
+    parser.add_argument("--export-script", metavar="FILE.py",
+                        help="write the same as a Python script with # %%%% cells and exit, showing nothing")
+    parser.add_argument("--n-init", type=_at_least_one, metavar="N",
+                        help="restarts whose best is kept, as in scikit-learn (default: 1)")
+    parser.add_argument("--max-iter", type=_at_least_one, metavar="N",
+                        help="most full iterations of a fit (default: 300)")
+    parser.add_argument("--tol", type=_tolerance, metavar="T",
+                        help="convergence tolerance (default: the algorithm's)")
     return parser
 
 
@@ -157,6 +181,50 @@ def _new_session(dataset, args):
                    covariance_type=args.covariance, beta=args.beta)
 
 
+#: Hyperparameter options with the Session method that sets each (when this build's Session has it).
+_HYPERPARAMETERS = (("max_iter", "set_max_iter"), ("tol", "set_tol"), ("n_init", "set_n_init"))
+
+
+def _set_hyperparameters(session, args, given: set[str]) -> str | None:
+    """Apply --max-iter, --tol and --n-init where given; the problem, or None."""
+    for option, method in _HYPERPARAMETERS:
+        if option not in given:
+            continue
+        setter = getattr(session, method, None)
+        if setter is None:
+            return f"--{option.replace('_', '-')} is not supported by this version's sessions"
+        try:
+            setter(getattr(args, option))
+        except ValueError as exc:
+            return str(exc)
+    return None
+
+
+def _export(session, args) -> int:
+    """Run ``--steps`` steps on ``session`` and write the notebook and/or
+    script asked for; the exit code (0, or 1 with a line on stderr)."""
+    from clusterviz.data import DataError
+    from clusterviz.data.notebook_export import export_run, write_export
+
+    for _ in range(args.steps):
+        if not session.can_step:
+            break
+        try:
+            session.step()
+        except ValueError as exc:  # ModelError: the step the window would refuse
+            print(f"clusterviz: error: {exc}", file=sys.stderr)
+            return 1
+    try:
+        run = export_run(session)
+        for path, notebook in ((args.export_notebook, True), (args.export_script, False)):
+            if path:
+                write_export(path, run, notebook=notebook)
+    except DataError as exc:
+        print(f"clusterviz: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _one_line(path: str, error: BaseException) -> str:
     """``clusterviz: error: PATH: what went wrong`` on one line, the path as given."""
     from clusterviz.ui.names import printable
@@ -188,9 +256,6 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-    from PySide6.QtCore import QEventLoop, Qt, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
-
     from clusterviz.data import DataError
 
     if args.file is not None:
@@ -213,6 +278,19 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"clusterviz: error: {exc}", file=sys.stderr)
             return 2
+    problem = _set_hyperparameters(session, args, given)
+    if problem is not None:
+        print(f"clusterviz: error: {problem}", file=sys.stderr)
+        return 2
+    steps = args.steps
+    if args.export_notebook or args.export_script:
+        code = _export(session, args)
+        if code or not (args.screenshot or args.export_gif):
+            return code
+        steps = 0  # the window shows the session as exported
+
+    from PySide6.QtCore import QEventLoop, Qt, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "clusterviz"])
     app.setApplicationName("clusterviz")
@@ -225,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     from clusterviz.ui import MainWindow
 
     window = MainWindow(session)
-    for _ in range(args.steps):
+    for _ in range(steps):
         while window.controller.busy:  # big data step on a worker thread: wait for it to land
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         if not window.controller.can_step():

@@ -1,6 +1,10 @@
 """Numerical extremes: every algorithm, every initialisation, through
 the Session and through the models directly.
 
+The Session takes K up to `MAX_CLUSTERS` (the clusters the app can draw);
+K = N beyond it (45 points) runs through the estimators the registry builds
+from the same settings, driven the way the Session drives them.
+
 The data: coordinates spread near 1e12 and near 1e-12, coordinates near 1e12
 with an ordinary spread, all points identical, two points, collinear points,
 with K = 1, K = 2, K = N and K > N, and a million duplicate points. Each
@@ -24,7 +28,9 @@ import numpy as np
 import pytest
 
 from clusterviz.data import Dataset
+from clusterviz.data.limits import MAX_CLUSTERS
 from clusterviz.model import FitState, GaussianMixture, KMeans, ModelError, SoftKMeans
+from clusterviz.model.registry import ModelSettings, get_algorithm
 from clusterviz.session import COVARIANCE_TYPES, INITS, Session
 
 ALGORITHMS = (
@@ -69,6 +75,9 @@ def _cases() -> list[tuple[str, int]]:
 
 
 CASES = _cases()
+#: The cases a Session can take (K up to MAX_CLUSTERS), and those only the models take.
+SESSION_CASES = [(name, k) for name, k in CASES if k <= MAX_CLUSTERS]
+LARGE_K_CASES = [(name, k) for name, k in CASES if k > MAX_CLUSTERS]
 
 
 def _settings(algorithm: str) -> list[dict]:
@@ -193,12 +202,70 @@ def run(s: Session, max_steps: int = 40) -> Session:
 def test_session_steps_without_nan(algorithm):
     failures = Failures()
     for kw in _settings(algorithm):
-        for name, k in CASES:
+        for name, k in SESSION_CASES:
             for init in INITS:
                 with failures.case(f"{_label(algorithm, kw)} on {name}, K = {k}, init {init}"):
                     s = Session(_dataset(name, DATA[name]), algorithm=algorithm, n_clusters=k, init=init, **kw)
                     drive(s)
-    failures.check(len(_settings(algorithm)) * len(CASES) * len(INITS))
+    failures.check(len(_settings(algorithm)) * len(SESSION_CASES) * len(INITS))
+
+
+def attempt_model(action, *args) -> FitState | None:
+    """Run a model step; a ModelError is fine if it is a sentence (None is returned)."""
+    try:
+        state = action(*args)
+    except ModelError as err:
+        assert_sentence(str(err))
+        return None
+    assert_finite_state(state)
+    return state
+
+
+def drive_model(model, X: np.ndarray, max_steps: int = 40) -> None:
+    """What `drive` does through a Session, on the estimator itself: the
+    start (twice: the same bit for bit), two half-steps, a full step equal
+    to them, then full steps until the tolerance is met or ``max_steps``."""
+    start = attempt_model(model.initialize, X)
+    if start is None:
+        return
+    again = model.initialize(X)
+    np.testing.assert_array_equal(again.means, start.means)
+    assert again.objective == start.objective
+    e = attempt_model(model.e_step, X, start)
+    m = None if e is None else attempt_model(model.m_step, X, e)
+    full = attempt_model(model.step, X, start)
+    if m is not None and full is not None:
+        np.testing.assert_array_equal(full.means, m.means)
+        assert full.objective == m.objective
+    state = full
+    for _ in range(max_steps):
+        if state is None or state.converged:
+            break
+        state = attempt_model(model.step, X, state)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("algorithm", ALGORITHM_NAMES)
+def test_large_k_steps_without_nan_in_the_models(algorithm):
+    """K = N beyond MAX_CLUSTERS: the estimator the registry builds from the
+    Session's settings, stepped as the Session would step it."""
+    assert LARGE_K_CASES, "the data sets should include one with more than MAX_CLUSTERS points"
+    failures = Failures()
+    for kw in _settings(algorithm):
+        for name, k in LARGE_K_CASES:
+            for init in INITS:
+                with failures.case(f"{_label(algorithm, kw)} on {name}, K = {k}, init {init}"):
+                    X = DATA[name]
+                    settings = ModelSettings(n_clusters=k, init=init, seed=0, **kw)
+                    drive_model(get_algorithm(algorithm).build(settings, X), X)
+    failures.check(len(_settings(algorithm)) * len(LARGE_K_CASES) * len(INITS))
+
+
+@pytest.mark.parametrize("k", [0, MAX_CLUSTERS + 1, 45])
+def test_the_session_refuses_k_beyond_what_it_can_show(k):
+    with pytest.raises(ValueError, match=rf"n_clusters={k} .*(more than the app can show|should be)") as info:
+        Session(_dataset("collinear", DATA["collinear"]), n_clusters=k)
+    assert_sentence(str(info.value))
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHM_NAMES)

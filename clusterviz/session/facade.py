@@ -25,10 +25,19 @@ Design choices
   model's sentence, because the setting itself was valid.
 - With true classes, `adjusted_rand` and the info line compare the
   clustering with them.
+- Convergence (the model's tolerance met) does not end a run: `step` and
+  `half_step` go on with the same run until `max_iter`, or until a step
+  would move nothing (a fixed point, such as K-Means once no label
+  changes). `run_to_convergence` -- and the UI's Play -- stop at the first
+  entry that meets the tolerance; started from one, they go on to
+  `max_iter` (see `clusterviz.session.timeline.run_steps`).
+- ``n_init`` > 1 tries the starts of the seeds ``seed ... seed + n_init - 1``
+  at every (re)initialisation, runs each to convergence (or `max_iter`) and
+  starts the timeline from the one whose run ends best, as scikit-learn's
+  ``n_init`` keeps the best of its runs (`start_seed` says which);
+  `clusterviz.session.start.choose_start`.
 """
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,15 +46,18 @@ from clusterviz.model import FitState, ModelError
 
 from . import payload as _payload
 from .data import KEEP, DataOwner
-from .settings import SessionSettings, check_initial_means, check_points
-from .start import beta_restarted, build_model, initial_entries, restarted, too_few_points
+from .edits import DataEdits
+from .showing import Showing
+from .settings import SessionSettings, check_initial_means
+from .start import beta_restarted, build_model, choose_start, initial_entries, restarted, too_few_points
+from .convergence import run_note
 from .text import info_text, shown_adjusted_rand
 from .timeline import PendingStep, Timeline, run_steps
 from .view import View
 
 __all__ = ["Session"]
 
-class Session:
+class Session(Showing, DataEdits):
     """Data set, algorithm settings, seed and the timeline of one fit.
 
     Parameters
@@ -72,6 +84,10 @@ class Session:
     show_seeding : bool
         With init "k-means++", open the timeline with one entry per pick
         (see `clusterviz.session.seeding`).
+    tol : float >= 0 or None
+        The model's convergence tolerance; None is the algorithm's default.
+    n_init : int >= 1
+        Starts tried at every (re)initialisation (the best run's is kept).
 
     Raises
     ------
@@ -82,16 +98,18 @@ class Session:
 
     def __init__(self, dataset: Dataset | None = None, *, algorithm: str = "kmeans", n_clusters: int = 3,
                  init: str = "k-means++", seed: int = 0, covariance_type: str = "full", beta: float = 1.0,
-                 max_iter: int = 300, show_seeding: bool = False) -> None:
+                 max_iter: int = 300, show_seeding: bool = False, tol: float | None = None,
+                 n_init: int = 1) -> None:
         self._data = DataOwner(dataset)
         self._settings = SessionSettings(algorithm=algorithm, n_clusters=n_clusters, init=init, seed=seed,
                                          covariance_type=covariance_type, beta=beta, max_iter=max_iter,
-                                         show_seeding=show_seeding)
+                                         show_seeding=show_seeding, tol=tol, n_init=n_init)
         self._view = View(self._data.n_features)
         self._timeline = Timeline()
         self._problem: str | None = None
         self._ari: tuple[tuple[int, int], float | None] | None = None  # ((version, cursor), ARI)
         self._model = None  # built by _reinitialise
+        self._start_seed = self._settings.seed  # the seed the start was drawn with (one of the n_init seeds)
         self._reinitialise()
 
     # ------------------------------------------------------------------ data
@@ -123,54 +141,24 @@ class Session:
                              doc="ndarray of shape (n_clusters, n_features), hand-placed initial means "
                                  "used instead of `init`, or None (read-only).")
     model = property(lambda self: self._model, doc="The configured estimator the registry built.")
+    n_init = property(lambda self: self._settings.n_init,
+                      doc="How many starts (seeds seed ... seed + n_init - 1) a (re)initialisation tries.")
+    start_seed = property(lambda self: self._start_seed,
+                          doc="The seed the shown run's start was drawn with: `seed` when n_init is 1, "
+                              "else the one of the n_init seeds whose run ended best.")
+
+    @property
+    def tol(self) -> float | None:
+        """The convergence tolerance the model uses: the one set with
+        `set_tol`, else the algorithm's default (``settings.tol`` is None
+        then); None if the model has no tolerance."""
+        tol = self._settings.tol
+        return getattr(self._model, "tol", None) if tol is None else tol
 
     @property
     def objective_name(self) -> str:
         """"Distortion J" for K-Means, "Log-likelihood ℓ" for the mixtures (the registry's)."""
         return self._settings.entry.objective_name
-
-    # ------------------------------------------------------------------ view
-    @property
-    def view_columns(self) -> tuple[int, int]:
-        """The two columns of X the canvas shows (the fit uses all columns)."""
-        return self._view.columns
-
-    @view_columns.setter
-    def view_columns(self, columns: Sequence[int]) -> None:
-        self.set_view_columns(*columns)
-
-    view_projection = property(lambda self: self._view.projection,
-                               doc="ndarray of shape (2, n_features) shown instead of `view_columns`, or None.")
-    view_center = property(lambda self: self._view.center,
-                           doc="ndarray of shape (n_features,) subtracted before `view_projection`, or None.")
-    view = property(lambda self: self._view.view,
-                    doc="`view_projection`, or the `view_columns` pair when there is none.")
-
-    def shown_points(self, points=None) -> np.ndarray:
-        """Points as the canvas shows them: ndarray of shape (n, 2).
-
-        ``points`` (array_like of shape (n, n_features); default `X`) seen
-        through the view: the `view_columns` pair, or ``(points - view_center)
-        view_projection^T`` while a projection is shown.
-        """
-        P = self.X if points is None else np.asarray(points, dtype=np.float64).reshape(-1, self.n_features)
-        return self._view.shown_points(P)
-
-    def shown_means(self, state: FitState | None = None) -> np.ndarray | None:
-        """The means of ``state`` (default: the shown `state`) as the canvas
-        shows them, shape (K, 2) (fewer rows for a k-means++ pick); None when there is no state."""
-        state = self.state if state is None else state
-        return None if state is None else self.shown_points(state.means)
-
-    def set_view_columns(self, x_column: int, y_column: int) -> None:
-        """Choose which two columns of X the canvas shows (does not refit)."""
-        self._view.set_columns(x_column, y_column)
-
-    def set_view_projection(self, W, center=None) -> None:
-        """Show the data through a linear projection ``W`` of shape (2,
-        n_features) after subtracting ``center`` (does not refit); None goes
-        back to `view_columns`."""
-        self._view.set_projection(W, center)
 
     # -------------------------------------------------------------- timeline
     @property
@@ -217,22 +205,26 @@ class Session:
 
     @property
     def converged(self) -> bool:
-        """Whether the shown entry is converged.
+        """Whether the shown entry is converged (the model's tolerance met).
 
-        K-Means flags the E half-step in which no label changes; `step` and
-        `half_step` then still compute its M half (which moves nothing and
-        is converged too), so half-steps and full steps end on the same
-        "M" entry. Any other converged entry ends the fit.
+        K-Means flags the E half-step in which no label changes; its M half
+        (which moves nothing) is converged too. Convergence does not end the
+        run: `step` goes on (see `can_step`); `met_tolerance` is where a run
+        to convergence stops.
         """
         entry = self._timeline.entry
         return entry is not None and bool(entry.converged)
 
+    met_tolerance = property(lambda self: self._timeline.met_tolerance,
+                             doc="Whether the shown entry is a converged one that completes an iteration "
+                                 "(not an E half): where `run_to_convergence` and Play stop.")
     at_start = property(lambda self: self._timeline.cursor == 0)
     at_end = property(lambda self: self._timeline.cursor >= len(self._timeline.entries) - 1)
     reached_max_iter = property(lambda self: self._timeline.reached_max_iter(self.max_iter),
                                 doc="At the end of the timeline with `max_iter` full iterations done.")
     can_step = property(lambda self: self._timeline.can_step(self.max_iter),
-                        doc="Whether `step` / `half_step` would change anything.")
+                        doc="Whether `step` / `half_step` would change anything: True after convergence "
+                            "too, until `max_iter` or a step that would move nothing (a fixed point).")
 
     @property
     def n_changed(self) -> int | None:
@@ -241,8 +233,10 @@ class Session:
         return self._timeline.n_changed(self._model, self.prepared)
 
     def info_text(self) -> str:
-        """One status line, e.g. "Iteration 4 · M-step · J = 123.45 · Converged after 4 iterations"."""
-        return info_text(self)
+        """One status line, e.g. "Iteration 4 · M-step · J = 123.45 · Converged after 4 iterations ·
+        Tolerance met (tol = 0.001): Play stops here, Step continues the run"."""
+        note = run_note(self)
+        return info_text(self) if note is None else f"{info_text(self)} · {note}"
 
     @property
     def adjusted_rand(self) -> float | None:
@@ -291,7 +285,8 @@ class Session:
         missing M half when the shown entry is an E. Away from the end of the
         timeline it replays the stored entries instead of recomputing. Does
         nothing once converged (a converged "E" still gets its M half) or
-        after `max_iter` iterations. Raises ModelError if the model cannot
+        after `max_iter` iterations or at a fixed point; convergence does
+        not stop it (the run goes on). Raises ModelError if the model cannot
         take the step; the timeline is unchanged."""
         self._timeline.apply(self.prepare_step(half=False))
         return self.state
@@ -316,8 +311,10 @@ class Session:
         return self.seek(len(self._timeline.entries) - 1)
 
     def run_to_convergence(self, max_steps: int | None = None) -> FitState | None:
-        """Call `step` until converged, `max_iter` is reached, or `max_steps`
-        steps were taken (replayed steps count). Raises ModelError if a step
+        """Call `step` until an entry meets the tolerance (`met_tolerance`),
+        `max_iter` is reached, or `max_steps` steps were taken (replayed
+        steps count). Started on an entry that meets the tolerance, it goes
+        on until `max_iter` or a fixed point. Raises ModelError if a step
         fails; the steps before it are kept."""
         run_steps(self, max_steps)
         return self.state
@@ -398,6 +395,18 @@ class Session:
         (`version` moves on)."""
         return self._change(max_iter=max_iter)
 
+    def set_tol(self, tol: float | None) -> FitState | None:
+        """Set the convergence tolerance (a number >= 0; None: the
+        algorithm's default). Keeps the timeline: entries already computed
+        keep their flags, the next steps use the new tolerance (`version`
+        moves on). Its meaning is the algorithm's (see `SessionSettings.tol`)."""
+        return self._change(tol=tol)
+
+    def set_n_init(self, n_init: int) -> FitState | None:
+        """Set how many starts a (re)initialisation tries (a whole number >=
+        1; see the module docstring); re-initialises when it changes."""
+        return self._change(n_init=n_init)
+
     def set_initial_means(self, means) -> FitState | None:
         """Start from hand-placed means, array_like of shape (n_clusters,
         n_features), instead of `init` (K becomes ``len(means)``; None goes
@@ -414,63 +423,6 @@ class Session:
         and re-initialises."""
         self._data.load(dataset)
         return self._new_columns()
-
-    # ------------------------------------------------------------ data edits
-    def add_point(self, x: float, y: float) -> FitState | None:
-        """Add one point at (x, y) (2-D data only)."""
-        return self.add_points([[x, y]])
-
-    def add_points(self, points, classes=None) -> FitState | None:
-        """Add points of shape (n_new, 2) (2-D data only).
-
-        ``classes`` (an int, or n_new ints >= 0): the true classes of the new
-        points; a data set without classes makes its points class 0, codes
-        past `class_names` get `default_class_name(code)`. None drops the
-        data set's classes. Raises ValueError for points that are not finite
-        pairs, data with more than two columns, or a bad class.
-        """
-        edited = self._data.with_added(points, classes)
-        return self.state if edited is None else self._edit(*edited)
-
-    def remove_points(self, indices) -> FitState | None:
-        """Remove the points at `indices` (ints in 0..N-1; repeats are fine)."""
-        edited = self._data.without(indices)
-        return self.state if edited is None else self._edit(*edited)
-
-    def move_point(self, i: int, x: float, y: float) -> FitState | None:
-        """Move point `i` to (x, y) in the shown columns (`view_columns`)."""
-        self._data.check_index(i)
-        self._view.check_movable()
-        return self._edit(self._data.with_moved(i, x, y, self.view_columns), self.dataset.labels)
-
-    def set_data(self, X, classes=KEEP, class_names=None) -> FitState | None:
-        """Replace all points (used by undo/redo).
-
-        ``classes`` (n_samples codes, or None for no classes) restores the
-        true classes exactly, with ``class_names`` (default: the data set's,
-        extended by `default_class_name`). Without ``classes`` the labels are
-        kept when the number of points is unchanged, dropped otherwise.
-        """
-        X = check_points("X", X)
-        if classes is not KEEP:
-            return self._edit(*self._data.exactly(X, classes, class_names))
-        if X.shape[1] != self.n_features:
-            self._data.replace_columns(X)
-            return self._new_columns()
-        return self._edit(X, self.dataset.labels if X.shape[0] == self.n_points else None)
-
-    def assign(self, points) -> FitState | None:
-        """E-step of the shown parameters on other points (e.g. a grid for
-        decision regions), array_like of shape (n, n_features): a FitState
-        whose labels/responsibilities are those of `points`; None when there
-        is no fit or a k-means++ pick is shown."""
-        entry = self._timeline.entry
-        if entry is None or entry.phase == "seed":
-            return None
-        P = check_points("points", points)
-        if P.shape[1] != self.n_features:
-            raise ValueError(f"points should have {self.n_features} columns; got shape {P.shape}.")
-        return self._model.e_step(P, entry)
 
     # ------------------------------------------------------------ files
     def to_payload(self) -> dict:
@@ -497,7 +449,7 @@ class Session:
         return self.state
 
     def _build_model(self):
-        return build_model(self._settings, self.prepared)
+        return build_model(self._settings, self.prepared, self._start_seed)
 
     def _rebuild_model(self) -> None:
         """A new model from the settings, the timeline kept: `version` moves
@@ -511,12 +463,15 @@ class Session:
 
     def _reinitialise(self) -> FitState | None:
         # The timeline (and version) last: who reads the new version reads the new model.
-        entries, problem = [], None
+        entries, problem, note = [], None, None
         try:
-            self._model = self._build_model()
+            self._start_seed = self._settings.seed
             problem = too_few_points(self.n_clusters, self.n_points)
             if problem is None:
-                entries = initial_entries(self._settings, self._model, self.prepared)
+                self._start_seed, note = choose_start(self._settings, self.prepared)
+            self._model = self._build_model()
+            if problem is None:
+                entries = initial_entries(self._settings, self._model, self.prepared, self._start_seed, note)
         except ModelError as err:  # e.g. the GMM's start cannot be computed on these data
             problem = str(err)
         self._restart(entries)
@@ -549,10 +504,11 @@ def _same(a, b) -> bool:
 
 
 def _start_key(settings: SessionSettings) -> tuple:
-    """What the fit's start depends on: settings the algorithm uses, except max_iter."""
+    """What the fit's start depends on: settings the algorithm uses, except max_iter and tol."""
     entry = settings.entry
     means = settings.initial_means
-    return (settings.algorithm, settings.n_clusters, settings.init, settings.seed, settings.seeds_shown,
+    return (settings.algorithm, settings.n_clusters, settings.init, settings.seed, settings.n_init,
+            settings.seeds_shown,
             settings.covariance_type if entry.covariance_types else None,
             settings.beta if entry.uses_beta else None,
             None if means is None else id(means))

@@ -8,7 +8,9 @@ seed (and hand-placed means, if any) and offers the stepping protocol a
 controller plays a pair exactly as it plays a session.
 
 Lockstep: the shared step is the furthest cursor (`cursor`); a side that has
-converged or stopped waits at its last entry while the other goes on, and
+met its tolerance (`Session.met_tolerance`) or stopped waits at its entry
+while the other goes on -- unlike a single session, a pair does not step past
+convergence, so both sides end where their algorithm says it is done -- and
 `seek(t)` shows every side's entry ``min(t, last)``. The two algorithms are
 taken from the registry: the first hard one (K-Means) and the first that
 fits full covariances (EM).
@@ -158,12 +160,22 @@ class SessionPair:
     @property
     def can_step(self) -> bool:
         """Whether a step would move either side."""
-        return any(s.can_step for s in self.sides)
+        return any(_steps(s) for s in self.sides)
 
     @property
     def converged(self) -> bool:
         """Whether both sides are converged."""
         return all(s.converged for s in self.sides)
+
+    def goes_on(self, name: str) -> bool:
+        """Whether the side ``name`` (a registry name) steps with the pair: it
+        can step and has not met its tolerance (a side past it waits)."""
+        return _steps(self.sessions[name])
+
+    @property
+    def met_tolerance(self) -> bool:
+        """Whether every side with a fit shows an entry meeting its tolerance."""
+        return all(s.met_tolerance for s in self.sides if s.timeline)
 
     @property
     def at_start(self) -> bool:
@@ -183,7 +195,7 @@ class SessionPair:
         version, steps, errors, first = self.version, [], [], None
         for s in self.sides:
             step = error = None
-            if s.can_step:
+            if _steps(s):
                 try:
                     step = s.prepare_step(half)
                 except ModelError as err:
@@ -249,3 +261,8 @@ class SessionPair:
 
     def __repr__(self) -> str:
         return f"SessionPair({', '.join(map(repr, self.sides))})"
+
+
+def _steps(side: Session) -> bool:
+    """Whether a side steps with the pair: it can, and has not met its tolerance."""
+    return side.can_step and not side.met_tolerance

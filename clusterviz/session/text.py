@@ -13,10 +13,14 @@ from clusterviz.model.metrics import adjusted_rand_index
 
 from .timeline import hard_labels
 
-__all__ = ["PHASE_NAMES", "default_class_name", "format_number", "format_setting", "info_text", "plural",
-           "shown_adjusted_rand"]
+__all__ = ["ARI_LABEL", "PHASE_NAMES", "default_class_name", "format_number", "format_setting", "info_text",
+           "iteration_number", "plural", "position_text", "shown_adjusted_rand"]
 
 PHASE_NAMES = {"seed": "k-means++ seeding", "init": "Initialisation", "E": "E-step", "M": "M-step"}
+#: How the app names the adjusted Rand index against the data's true classes, everywhere.
+ARI_LABEL = "ARI vs true classes"
+#: Said in place of an objective that needs an assignment the points do not have yet.
+NOT_ASSIGNED = "— (points not assigned yet)"
 
 
 def format_number(value: float) -> str:
@@ -66,9 +70,43 @@ def shown_adjusted_rand(session) -> float | None:
     return None if hard is None or hard.shape != labels.shape else float(adjusted_rand_index(labels, hard))
 
 
+def iteration_number(entry: FitState) -> int:
+    """The iteration an entry belongs to: an E-step opens the next
+    iteration, its M-step completes it; the start is iteration 0."""
+    return int(entry.iteration) + (1 if entry.phase == "E" else 0)
+
+
+def position_text(session) -> str:
+    """Where the shown entry sits in the timeline, in the info line's words:
+    "Iteration 2 of 5 · E-step", "k-means++ pick 2 of 4", "No steps"."""
+    timeline = session.timeline
+    entry = session.entry
+    if not timeline or entry is None:
+        return "No steps"
+    if entry.phase == "seed":
+        return f"k-means++ pick {int(session.cursor) + 1} of {int(session.n_seed_entries)}"
+    last = iteration_number(timeline[-1])
+    return f"Iteration {iteration_number(entry)} of {last} · {PHASE_NAMES.get(entry.phase, entry.phase)}"
+
+
+def objective_shown(session, entry: FitState) -> str:
+    """The objective of ``entry`` as the status line writes it: "J = 123.45";
+    for an entry without assignments ("init") only an objective of the
+    parameters alone (a mixture's ℓ) has a value: K-Means' J sums over the
+    assignments r_nk (PRML 9.1), which the start has not made yet."""
+    algorithm = session.settings.entry
+    if entry.phase == "init" and algorithm.hard:
+        return f"{algorithm.objective_symbol} = {NOT_ASSIGNED}"
+    return f"{algorithm.objective_symbol} = {format_number(float(entry.objective))}"
+
+
 def info_text(session) -> str:
     """One status line, e.g. "Iteration 4 · M-step · J = 123.45 ·
-    Converged after 4 iterations · cluster 2 was empty ..."."""
+    Converged after 4 iterations · cluster 2 was empty ...".
+
+    Numbers only for what is drawn: at the start (no assignment yet) there
+    is no ARI, and no objective that needs an assignment (see `objective_shown`).
+    """
     entry = session.entry
     if entry is None:
         return session.problem or "No fit."
@@ -76,10 +114,9 @@ def info_text(session) -> str:
         return seed_text(entry, session.n_clusters)
     algorithm = session.settings.entry
     parts = [
-        # An E-step opens the next iteration; its M-step completes it.
-        f"Iteration {entry.iteration + (1 if entry.phase == 'E' else 0)}",
+        f"Iteration {iteration_number(entry)}",
         PHASE_NAMES.get(entry.phase, entry.phase),
-        f"{algorithm.objective_symbol} = {format_number(float(entry.objective))}",
+        objective_shown(session, entry),
     ]
     if algorithm.uses_beta:  # Bishop's limit: covariance εI with ε = 1/(2β)
         beta = session.beta
@@ -90,9 +127,9 @@ def info_text(session) -> str:
         parts.append(f"Converged after {plural(entry.iteration, 'iteration')}")
     elif session.reached_max_iter:
         parts.append(f"Stopped at max_iter = {session.max_iter} without converging")
-    ari = session.adjusted_rand
+    ari = session.adjusted_rand if entry.phase != "init" else None  # grey points: nothing to compare
     if ari is not None:
-        parts.append(f"ARI vs true classes = {ari:.3f}")
+        parts.append(f"{ARI_LABEL} = {ari:.3f}")
     if entry.phase == "init" and not entry.notes and session.initial_means is not None:
         parts.append("Initial centroids placed by hand")
     parts.extend(entry.notes)

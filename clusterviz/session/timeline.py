@@ -27,6 +27,19 @@ at once (``step_halves``), so a model can share work between them. Seed
 entries are walked through like any other entry: they are always followed
 by more entries, so stepping from one only moves the cursor.
 
+Convergence
+-----------
+An entry flagged ``converged`` (the model's tolerance met) does not end the
+timeline: a step from it goes on with the same run, because a tolerance is
+only a guess that little is left to gain (EM on elongated clusters can
+creep for hundreds of iterations and then win). Stepping stops at
+``max_iter`` and at a *fixed point*: a converged entry at the end whose
+parameters are exactly those of the entry one full iteration before, so
+another step would repeat it (K-Means once no label changes). `run_steps`
+(run to convergence, and Play in the UI) stops at the first entry that
+`meets the tolerance <Timeline.met_tolerance>`; started from one, it goes on
+to ``max_iter`` or a fixed point.
+
 Threads
 -------
 `Session.prepare_step` may run on a worker thread while the owning thread
@@ -54,7 +67,8 @@ import numpy as np
 
 from clusterviz.model import FitState
 
-__all__ = ["PendingStep", "Timeline", "hard_labels", "run_steps", "with_assignments"]
+__all__ = ["PendingStep", "Timeline", "at_fixed_point", "hard_labels", "run_steps", "run_stops",
+           "with_assignments"]
 
 # How many shown states (each with an N x K matrix) to keep for quick stepping
 # back and forth; a small constant, so memory stays O(N*K).
@@ -125,20 +139,49 @@ def check_index(index) -> int:
     return int(index)
 
 
+def run_stops(stepper, started_met: bool) -> bool:
+    """Whether a run (run to convergence, Play) on ``stepper`` stops here:
+    it cannot step, or it reached an entry that meets the tolerance and did
+    not start on one (``started_met``: ``stepper.met_tolerance`` when the run
+    began; a run started there goes on to ``max_iter`` or a fixed point)."""
+    return not stepper.can_step or (bool(stepper.met_tolerance) and not started_met)
+
+
 def run_steps(stepper, max_steps: int | None = None) -> int:
-    """Take full steps on ``stepper`` (a `Session` or `SessionPair`) until a
-    step changes nothing or ``max_steps`` were taken; returns how many."""
+    """Take full steps on ``stepper`` (a `Session` or `SessionPair`) until
+    `run_stops` says so, a step changes nothing, or ``max_steps`` were
+    taken; returns how many."""
     if max_steps is not None and (
             isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 0):
         raise ValueError(f"max_steps={max_steps!r} should be None or a whole number >= 0.")
-    taken = 0
+    taken, started_met = 0, bool(stepper.met_tolerance)
     while max_steps is None or taken < max_steps:
         pending = stepper.prepare_step(half=False)
         if pending is None or not pending.changes_anything:
             break
         stepper.apply_step(pending)
         taken += 1
+        if run_stops(stepper, started_met):
+            break
     return taken
+
+
+def _same_parameters(a: FitState, b: FitState) -> bool:
+    return all((x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+               for x, y in ((a.means, b.means), (a.weights, b.weights), (a.covariances, b.covariances)))
+
+
+def at_fixed_point(entries: list[FitState], index: int) -> bool:
+    """Whether entry ``index`` is converged and its parameters are exactly
+    those of the entry one full iteration before (skipping the E half
+    between them): another step would only repeat it."""
+    entry = entries[index]
+    if not entry.converged or entry.phase in ("E", "seed"):
+        return False
+    before = index - 1
+    if before >= 0 and entries[before].phase == "E":
+        before -= 1
+    return before >= 0 and entries[before].phase != "seed" and _same_parameters(entry, entries[before])
 
 
 class Timeline:
@@ -238,11 +281,18 @@ class Timeline:
         entry = self.entries[self.cursor]
         return entry.phase != "E" and entry.iteration >= max_iter
 
+    @property
+    def met_tolerance(self) -> bool:
+        """The shown entry is converged and completes an iteration (not an E half)."""
+        entry = self.entry
+        return entry is not None and bool(entry.converged) and entry.phase != "E"
+
     def can_step(self, max_iter: int) -> bool:
+        """Whether a step would change anything: False without entries, at
+        the end after ``max_iter`` iterations, or at the end on a fixed point."""
         if not self.entries or self.reached_max_iter(max_iter):
             return False
-        entry = self.entries[self.cursor]
-        return not entry.converged or entry.phase == "E"
+        return self.cursor < len(self.entries) - 1 or not at_fixed_point(self.entries, self.cursor)
 
     # ------------------------------------------------------------- changing
     def restart(self, entries: list[FitState] | tuple[FitState, ...] = ()) -> None:
@@ -314,8 +364,6 @@ class Timeline:
         last = len(entries) - 1
         entry = entries[cursor]
         nothing = PendingStep(version, cursor, cursor)
-        if entry.converged and entry.phase != "E":
-            return nothing
         if cursor < last:
             # Replay: never recompute a different future.
             if half or entry.phase == "E" or entries[cursor + 1].phase != "E":
@@ -330,7 +378,7 @@ class Timeline:
         if entry.phase == "E":
             m = model.m_step(X, shown).without_assignments()
             return PendingStep(version, cursor, cursor + 1, (m,), with_assignments(m, shown))
-        if entry.iteration >= max_iter:
+        if entry.iteration >= max_iter or at_fixed_point(entries, cursor):
             return nothing
         if half:
             e = model.e_step(X, shown)

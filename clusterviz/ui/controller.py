@@ -17,6 +17,11 @@ lands only if both are still those (and the result was computed at that
 version), so a step asked before other data or settings never lands on them.
 The window stays responsive and Pause always works.
 
+Convergence: Step stays enabled after the model's tolerance is met (the run
+goes on, see `clusterviz.session.timeline`); Play and Run to convergence
+stop at the first entry that meets it, and, started on such an entry, go on
+until max_iter or a fixed point (`clusterviz.session.timeline.run_stops`).
+
 Data asked for now but delivered later (a big CSV file read on a worker) are
 keyed the same way: `request_data` gives a ticket, and any later choice of
 data (another data set, another file, an adopted session) makes it stale, so
@@ -29,11 +34,15 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from shiboken6 import isValid
 
+from clusterviz.session.timeline import run_stops
+
 from .jobs import Task, Worker
 from .names import printable_dataset
 
 #: From this many points on, steps are computed on a worker thread.
 BACKGROUND_POINTS = 20_000
+#: Run to convergence takes this many steps at once on the GUI thread; a longer run goes on as Play.
+SYNC_STEPS = 100
 
 
 class SessionController(QObject):
@@ -83,6 +92,7 @@ class SessionController(QObject):
         self._timer.timeout.connect(self._on_tick)
         self._interval = 200
         self._converging = False
+        self._started_met = False  # whether the run being played started on an entry meeting the tolerance
         self.half_steps = False  # Step (advance) and Play go by half-steps: halfStepCheck
         self.set_speed(5)
         self.background_points = BACKGROUND_POINTS
@@ -110,8 +120,16 @@ class SessionController(QObject):
 
     # ------------------------------------------------------------ stepping
     def can_step(self) -> bool:
-        """Whether stepping forward could show anything new."""
+        """Whether stepping forward could show anything new (also past
+        convergence: the run goes on until max_iter or a fixed point)."""
         return bool(self.session.can_step)
+
+    def _run_stops(self, started_met: bool | None = None) -> bool:
+        """Whether Play (or Run to convergence going on as Play) stops here."""
+        session = self.session
+        if not hasattr(session, "met_tolerance"):
+            return not self.can_step()
+        return run_stops(session, self._started_met if started_met is None else started_met)
 
     def step(self) -> bool:
         """One full iteration (or the missing M half). On a large data set
@@ -166,7 +184,7 @@ class SessionController(QObject):
                 or self.session.apply_step(pending) is None):
             return  # stale: the session changed after the step was asked for
         self.stepped.emit()
-        if self.playing and (not pending.changes_anything or not self.can_step()):
+        if self.playing and (not pending.changes_anything or self._run_stops()):
             self.pause()
 
     def _still_current(self) -> bool:
@@ -197,17 +215,24 @@ class SessionController(QObject):
         return self._call(lambda: self.session.seek(index), self.stepped)
 
     def run_to_convergence(self) -> bool:
-        """Step until converged (or max_iter). On a large data set this is
-        Play at full speed on the worker thread, so it can be paused."""
+        """Step until the tolerance is met (started there: until max_iter or
+        a fixed point). On a large data set this is Play at full speed on the
+        worker thread, so it can be paused; on small data the first
+        `SYNC_STEPS` steps are taken at once and a longer run (a tolerance of
+        0, a high max_iter) goes on as Play at full speed, so nothing freezes."""
         self.pause()
-        if self.uses_worker():
-            self._converging = True
-            # 1 ms, not 0: a 0 ms timer would spin the GUI thread (and take the
-            # GIL from the worker) while a step is in flight.
-            self._timer.setInterval(1)
-            self.play()
-            return True
-        return self._call(self.session.run_to_convergence, self.stepped)
+        started_met = bool(getattr(self.session, "met_tolerance", False))
+        if not self.uses_worker():
+            if not self._call(lambda: self.session.run_to_convergence(max_steps=SYNC_STEPS), self.stepped):
+                return False
+            if self._run_stops(started_met):
+                return True
+        self._converging = True
+        # 1 ms, not 0: a 0 ms timer would spin the GUI thread (and take the
+        # GIL from the worker) while a step is in flight.
+        self._timer.setInterval(1)
+        self.play(started_met=started_met)
+        return True
 
     def reset_fit(self) -> bool:
         self.pause()
@@ -229,10 +254,16 @@ class SessionController(QObject):
         if not self._converging:
             self._timer.setInterval(self._interval)
 
-    def play(self) -> None:
+    def play(self, started_met: bool | None = None) -> None:
+        """Step on a timer until the run stops (`_run_stops`); ``started_met``
+        (default: whether the shown entry meets the tolerance) is where the
+        run began, for Run to convergence going on as Play."""
         if self.playing or not self.can_step():
             self.playing_changed.emit(self.playing)
             return
+        if started_met is None:
+            started_met = bool(getattr(self.session, "met_tolerance", False))
+        self._started_met = started_met
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -253,17 +284,17 @@ class SessionController(QObject):
     def _on_tick(self) -> None:
         if self.uses_worker():
             if self._task is None:
-                if self.can_step():
-                    self._advance(half=self.half_steps and not self._converging)
-                else:
+                if self._run_stops():
                     self.pause()
+                else:
+                    self._advance(half=self.half_steps and not self._converging)
             return
         before = (self.session.cursor, len(self.session.timeline))
-        if not self._advance(half=self.half_steps):
+        if not self._advance(half=self.half_steps and not self._converging):
             return
         after = (self.session.cursor, len(self.session.timeline))
-        if after == before or not self.can_step():
-            self.pause()  # converged, or max_iter reached: nothing more to show
+        if after == before or self._run_stops():
+            self.pause()  # the tolerance met, max_iter reached or a fixed point: the run stops here
 
     # ------------------------------------------------------------- settings
     def set_algorithm(self, name: str) -> bool:
@@ -287,6 +318,22 @@ class SessionController(QObject):
     def set_show_seeding(self, on: bool) -> bool:
         """Open the timeline with the k-means++ picks (with init "k-means++") or not."""
         return self._setting(lambda: self.session.set_show_seeding(bool(on)))
+
+    def set_n_init(self, n_init: int) -> bool:
+        """How many starts a (re)initialisation tries (re-initialises; emits reset)."""
+        return self._setting(lambda: self.session.set_n_init(n_init))
+
+    def set_max_iter(self, max_iter: int) -> bool:
+        """The iteration limit; the run is kept (emits stepped: the buttons and
+        the status line follow)."""
+        self.pause()
+        return self._call(lambda: self.session.set_max_iter(max_iter), self.stepped)
+
+    def set_tol(self, tol: float | None) -> bool:
+        """The convergence tolerance (None: the algorithm's default); the run
+        is kept, the next steps use it (emits stepped)."""
+        self.pause()
+        return self._call(lambda: self.session.set_tol(tol), self.stepped)
 
     def _setting(self, action: Callable[[], object]) -> bool:
         self.pause()

@@ -1,5 +1,7 @@
-"""The main window: canvas in the centre, controls and the objective plot on
-the right, the info line at the bottom."""
+"""The main window: the layers tool bar on top, the canvas with the run bar
+under it, a side column (algorithm, data set, K; Setup / View / Inspect
+tabs; the objective plot and the formula panel) and the info line at the
+bottom (see `window_layout`)."""
 from __future__ import annotations
 
 import os
@@ -7,8 +9,7 @@ import os
 import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS, DataError, builtin_dataset, load_csv
 from clusterviz.data.limits import ReadCancelled
@@ -22,7 +23,10 @@ from .names import printable, printable_dataset
 from .panels.inspector import InspectorPanel
 from .canvas.layers import BackgroundLayers
 from .canvas.pin_marker import PinMarker
+from .panels.formula import FormulaPanel
 from .panels.objective_plot import ObjectivePlot
+from .presenter import Presenter
+from .window_layout import build_central, build_layers_toolbar, fit_side_column
 from .panels.docks import ChoosingDocks
 from .settings import AppSettings, fill_recent_menu
 from .canvas.teaching import TeachingViews
@@ -44,6 +48,9 @@ SHORTCUTS = (
     ("V", "Decision regions on / off"),
     ("D", "Mixture density on / off (EM, soft K-Means)"),
     ("Ctrl+K", "Compare K-Means and EM side by side"),
+    ("Home", "Fit view: frame all the points again"),
+    ("F5", "Presenter mode on / off (larger text, markers and axes)"),
+    ("Ctrl+= / Ctrl+− / Ctrl+0", "Larger / smaller / normal text"),
     ("Esc", "Unpin the inspected point"),
     ("Shift+Right", "Half step (E or M)"),
     ("Left", "Step back"),
@@ -71,15 +78,6 @@ def default_session():
     from clusterviz.session import Session
 
     return Session(builtin_dataset("three_blobs"), algorithm="kmeans", n_clusters=3, init="random", seed=0)
-
-
-class _FittingScrollArea(QScrollArea):
-    """A scroll area that asks for its whole content, and scrolls only when
-    the window is too short to give it that."""
-
-    def sizeHint(self) -> QSize:  # Qt override
-        widget = self.widget()
-        return widget.sizeHint() if widget is not None else super().sizeHint()
 
 
 def default_window_size() -> QSize:
@@ -138,44 +136,19 @@ class MainWindow(QMainWindow):
         self.info_label.setFont(font)
         self.info_label.setContentsMargins(6, 2, 6, 4)
 
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 0, 0, 0)
-        # The settings scroll when the screen is short, so the objective plot
-        # and the inspector below them always stay in view.
-        controls_scroll = _FittingScrollArea()
-        controls_scroll.setObjectName("controlsScroll")
-        controls_scroll.setWidget(self.controls)
-        controls_scroll.setWidgetResizable(True)
-        controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width())
-        controls_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        right_layout.addWidget(controls_scroll)
-        right_layout.addWidget(self.controls.run_group)
-        self.objective_plot.setMinimumHeight(170)
-        right_layout.addWidget(self.objective_plot, 1)
         self.inspector = InspectorPanel()  # the hovered or pinned point (inspectorPanel)
         self.inspector_label = self.inspector.label
-        right_layout.addWidget(self.inspector)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.canvas)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setChildrenCollapsible(False)
-        splitter.setSizes([820, 360])
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(6, 6, 6, 2)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.info_label)
-        self.setCentralWidget(central)
+        self.formula_panel = FormulaPanel()
+        self.setCentralWidget(build_central(self))
         self.resize(default_window_size())
 
-        self.app_settings = AppSettings()  # recent files, last folder, window geometry (QSettings)
+        self.app_settings = AppSettings()  # recent files, last folder, window geometry, presenter mode (QSettings)
+        self.presenter = Presenter(self, self.app_settings, (self.canvas, self.objective_plot))
+        for widget in (self.info_label, self.inspector.caption):
+            self.presenter.keep_relative(widget)
         self._build_actions()
         self._build_menus()
+        self.layers_toolbar = build_layers_toolbar(self)
 
         c = self.controller
         c.stepped.connect(self._on_stepped)
@@ -205,6 +178,11 @@ class MainWindow(QMainWindow):
         self.tools = CanvasTools(self.canvas, self.controller, parent=self)
         self.edit_menu = self.tools.add_to_window(self)
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
+        self.insertToolBarBreak(self.tools.toolbar)  # the layers on their own row: both fit at 1280 px
+        self.inspector.shown.connect(self._show_formulas)
+        self.presenter.scale_changed.connect(lambda scale: fit_side_column(self, scale))
+        if self.presenter.scale != 1.0:
+            self.presenter.apply()
 
     @property
     def session(self):
@@ -264,6 +242,9 @@ class MainWindow(QMainWindow):
             "&PCA projection", "Ctrl+P", lambda *_: set_pca_view(self, self.pca_view_action.isChecked()),
             "Show the data on its first two principal axes (for more than two columns).", "pcaViewAction")
         self.pca_view_action.setCheckable(True)
+        self.fit_view_action = self._action("&Fit view", Qt.Key.Key_Home, self.fit_view,
+                                            "Frame all the points again after panning or zooming (Home).",
+                                            "fitViewAction")
         self.file_actions = FileActions(self)
         self.dataset_actions = QActionGroup(self)
         for name in BUILTIN_DATASETS:
@@ -300,6 +281,11 @@ class MainWindow(QMainWindow):
         view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addAction(self.compare_action)
         view_menu.addAction(self.pca_view_action)
+        view_menu.addAction(self.fit_view_action)
+        view_menu.addSeparator()
+        for action in self.presenter.actions:
+            view_menu.addAction(action)
+        view_menu.addSeparator()
         help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -350,11 +336,21 @@ class MainWindow(QMainWindow):
                                s.view_center)
         self.objective_plot.show_session(s)
         self.info_label.setText(self.teaching.info_line(s.info_text()))
+        self._show_formulas()
         self.layers.refresh()
         if self.layers.problem is not None:  # a layer is on but cannot be drawn: say why
             self.statusBar().showMessage(self.layers.problem, 5000)
         self.controls.sync_buttons()
         self._sync_actions()
+
+    def _show_formulas(self) -> None:
+        inspector = self.inspector
+        self.formula_panel.show_session(self.session, inspector.index if inspector.pinned else -1)
+
+    def fit_view(self) -> None:
+        """Frame the shown points again (after panning or zooming)."""
+        self.canvas.fit_view(self._view()[0])
+        self.canvas.set_equal_scales(self.controls.aspect_check.isChecked())
 
     def _on_playing(self, playing: bool) -> None:
         self.play_action.setText("&Pause" if playing else "&Play")

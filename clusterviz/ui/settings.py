@@ -1,11 +1,13 @@
 """What the app remembers between runs, in QSettings: window geometry, the
-last folder used in a file dialog, and the recently opened files.
+last folder used in a file dialog, the recently opened files, and presenter
+mode with its text scale.
 
 The store carries a version key; a store written by another version is
 cleared rather than misread.
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -58,6 +60,20 @@ class AppSettings:
 
     def clear_recent(self) -> None:
         self.settings.setValue("recent_files", [])
+
+    # ----------------------------------------------------------- presenter
+    def presenter_mode(self) -> tuple[bool, float]:
+        """(presenter mode on, text zoom) as last chosen; (False, 1.0) at first."""
+        on = str(self.settings.value("presenter_mode", "false")).lower() == "true"
+        try:
+            zoom = float(self.settings.value("text_zoom", 1.0))
+        except (TypeError, ValueError):
+            zoom = 1.0
+        return on, zoom if math.isfinite(zoom) and zoom > 0 else 1.0
+
+    def save_presenter_mode(self, on: bool, zoom: float) -> None:
+        self.settings.setValue("presenter_mode", "true" if on else "false")
+        self.settings.setValue("text_zoom", float(zoom))
 
     # ------------------------------------------------------------ geometry
     def restore_geometry(self, window: QWidget) -> bool:

@@ -131,7 +131,7 @@ def test_kmeans_distortion_never_rises_across_half_steps(seed):
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_half_steps_and_full_steps_end_on_the_same_state(blobs, algorithm):
     halves = Session(blobs, algorithm=algorithm, init="random", seed=6)
-    while halves.can_step:
+    while halves.can_step and not halves.met_tolerance:
         halves.half_step()
     fulls = Session(blobs, algorithm=algorithm, init="random", seed=6)
     fulls.run_to_convergence()
@@ -158,15 +158,23 @@ def test_gmm_log_likelihood_never_drops_across_steps(blobs):
 def test_run_to_convergence_on_three_blobs(blobs, algorithm):
     s = Session(blobs, algorithm=algorithm)
     state = s.run_to_convergence()
-    assert state.converged and s.converged and s.at_end and not s.can_step
+    assert state.converged and s.converged and s.at_end and s.met_tolerance
     assert state.iteration < s.max_iter
     assert "Converged after" in s.info_text()
     n = len(s.timeline)
-    # nothing more to do: step and half_step return the state and keep it converged
-    assert s.step() is s.state and s.half_step() is s.state
-    assert len(s.timeline) == n and s.converged
-    assert s.run_to_convergence() is s.state and len(s.timeline) == n
+    if not s.can_step:
+        # a fixed point: step and half_step return the state and keep it converged
+        assert "Fixed point" in s.info_text()
+        assert s.step() is s.state and s.half_step() is s.state
+        assert len(s.timeline) == n and s.converged
+        assert s.run_to_convergence() is s.state and len(s.timeline) == n
+    else:
+        # the tolerance met: Step goes on with the same run
+        assert "Step continues" in s.info_text()
+        s.step()
+        assert len(s.timeline) == n + 1 and s.cursor == n and s.entry.iteration == state.iteration + 1
     if algorithm == "kmeans":
+        assert not s.can_step  # no label changes any more: another step would repeat the last
         # three well separated blobs: each true blob is one cluster
         labels = state.labels
         for k in range(3):

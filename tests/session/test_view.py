@@ -62,3 +62,52 @@ def test_shown_points_refuses_points_of_the_wrong_width():
     s = Session(four_d(), n_clusters=3)
     with pytest.raises(ValueError):
         s.shown_points(np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------
+# The words of the shown entry: one vocabulary (iteration, E-/M-step), and
+# numbers only for what is drawn
+# ---------------------------------------------------------------------------
+def _labelled_blobs() -> Dataset:
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(c, 0.3, size=(15, 2)) for c in ((0, 0), (4, 0), (2, 4))])
+    return Dataset("labelled", X, ("x", "y"), labels=np.repeat(np.arange(3), 15))
+
+
+def test_timeline_position_uses_the_info_lines_iteration_and_half_step():
+    from clusterviz.session.text import position_text
+
+    s = Session(_labelled_blobs(), n_clusters=3, seed=1)
+    assert position_text(s) == "Iteration 0 of 0 · Initialisation"
+    s.half_step()
+    assert position_text(s) == "Iteration 1 of 1 · E-step" and s.info_text().startswith("Iteration 1 · E-step")
+    s.half_step()
+    s.half_step()
+    assert position_text(s) == "Iteration 2 of 2 · E-step"
+    s.seek(2)
+    assert position_text(s) == "Iteration 1 of 2 · M-step" and s.info_text().startswith("Iteration 1 · M-step")
+
+
+def test_kmeans_pick_positions_name_the_pick():
+    from clusterviz.session.text import position_text
+
+    s = Session(_labelled_blobs(), n_clusters=3, init="k-means++", show_seeding=True)
+    assert position_text(s) == "k-means++ pick 1 of 3"
+    assert "ARI" not in s.info_text() and "J =" not in s.info_text()
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "soft-kmeans"])
+def test_the_start_shows_no_ari_and_no_objective_that_needs_assignments(algorithm):
+    from clusterviz.model import registry
+
+    s = Session(_labelled_blobs(), algorithm=algorithm, n_clusters=3, seed=2)
+    entry = registry.get_algorithm(algorithm)
+    text = s.info_text()
+    assert s.entry.phase == "init" and s.adjusted_rand is not None  # the property still answers
+    assert "ARI" not in text
+    # K-Means' J sums over assignments the start has not made; a mixture's ℓ needs only its parameters
+    assert ("points not assigned yet" in text) == entry.hard
+    assert (f"{entry.objective_symbol} = -" in text) == (not entry.hard)
+    s.half_step()
+    text = s.info_text()
+    assert f"ARI vs true classes = {s.adjusted_rand:.3f}" in text and "not assigned" not in text

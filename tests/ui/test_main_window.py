@@ -380,6 +380,7 @@ def test_more_than_two_columns_shows_column_choice(make_window, tmp_path):
     path.write_text("a,b,c,d\n" + "\n".join(",".join(f"{v:.4f}" for v in row) for row in X) + "\n",
                     encoding="utf-8")
     xcombo, ycombo = find(window, "xColumnCombo", QComboBox), find(window, "yColumnCombo", QComboBox)
+    window.controls.tabs.setCurrentWidget(window.controls.view_group)  # the column choice is on the View tab
     assert not xcombo.isVisibleTo(window)  # two columns: nothing to choose
     assert window.open_csv(path)
     assert xcombo.isVisibleTo(window)
@@ -417,19 +418,22 @@ def test_hovering_a_point_shows_it_in_the_inspector(make_window, qtbot):
     window = make_window(show=True, algorithm="gmm")
     window.controller.step()
     x, y = window.session.X[4]
-    pos = viewport_pos(window.canvas, x, y)
     label = find(window, "inspectorLabel", QLabel)
+    jiggle = [0]
 
     def hovered() -> bool:
         # pyqtgraph's scene drops move events that come too soon after the
-        # last one, so keep moving until one gets through.
-        QTest.mouseMove(window.canvas.viewport(), pos)
+        # last one, so keep moving until one gets through; the point is looked
+        # up anew each time, as the first paint may still resize the axes.
+        jiggle[0] ^= 1
+        QTest.mouseMove(window.canvas.viewport(), viewport_pos(window.canvas, x, y) + QPoint(jiggle[0], 0))
         return "Point" in label.text()
 
     qtbot.waitUntil(hovered, timeout=3000)
     assert "r =" in label.text()
     # a click on an existing point does not add another one
     n = window.session.X.shape[0]
+    pos = viewport_pos(window.canvas, x, y)
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     assert window.session.X.shape[0] == n
 
@@ -440,9 +444,9 @@ def test_seed_entries_are_walked_by_step_back_slider_and_plot_and_drawn(make_win
     slider = find(window, "timelineSlider", QSlider)
     label = find(window, "timelineLabel", QLabel)
     assert s.phases[:4] == ("seed", "seed", "seed", "init") and s.cursor == 0
-    assert seeding.action.isChecked() and seeding.active and label.text() == "Pick 1 / 3"
+    assert seeding.action.isChecked() and seeding.active and label.text() == "k-means++ pick 1 of 3"
     qtbot.keyClick(window, Qt.Key.Key_Right)  # Step: the next pick
-    assert s.cursor == 1 and s.entry.seeding.number == 1 and label.text() == "Pick 2 / 3"
+    assert s.cursor == 1 and s.entry.seeding.number == 1 and label.text() == "k-means++ pick 2 of 3"
     assert len(seeding.centres.data) == 2 and seeding.prob_points.isVisible()
     np.testing.assert_allclose(seeding.prob_points.data["size"].argmin(), s.entry.seeding.indices[0])
     assert not window.canvas.points.isVisible()  # the overlay's D² sizes stand in for the points
@@ -453,7 +457,7 @@ def test_seed_entries_are_walked_by_step_back_slider_and_plot_and_drawn(make_win
     find(window, "stepButton", QAbstractButton).click()  # Step button: the last pick
     assert s.cursor == 2 and "Pick 3 of 3" in seeding.label.text()
     qtbot.keyClick(window, Qt.Key.Key_Right)  # the fit's start, step 0 of the curve
-    assert s.entry.phase == "init" and label.text().startswith("Step 0 /") and window.canvas.points.isVisible()
+    assert s.entry.phase == "init" and label.text().startswith("Iteration 0 of ") and window.canvas.points.isVisible()
     assert not plot.seed_note.isVisible() and plot.marker.data["x"][0] == 0
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert s.entry.iteration == 1 and plot.marker.data["x"][0] == 1

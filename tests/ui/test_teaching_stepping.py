@@ -229,15 +229,14 @@ def test_inspector_before_any_e_step_says_not_assigned(make_window):
 
 def _hover_until(window, qtbot, index: int) -> None:
     x, y = window.session.X[index]
-    pos = viewport_pos(window.canvas, x, y)
-
     jiggle = [0]
 
     def hovered() -> bool:
         # pyqtgraph drops move events that come too fast, and a move to where
-        # the mouse already is sends none: alternate between two nearby pixels.
+        # the mouse already is sends none: alternate between two nearby pixels
+        # (looked up anew each time: the canvas's first paint may resize its axes).
         jiggle[0] ^= 1
-        QTest.mouseMove(window.canvas.viewport(), pos + QPoint(jiggle[0], 0))
+        QTest.mouseMove(window.canvas.viewport(), viewport_pos(window.canvas, x, y) + QPoint(jiggle[0], 0))
         return window.teaching.hovered == index
 
     qtbot.waitUntil(hovered, timeout=3000)

@@ -1,13 +1,14 @@
-"""The control panel: algorithm, data set and settings, and the stepping
-buttons. Widgets write to the controller; :meth:`ControlPanel.sync` reads the
+"""The control panel: algorithm, data set and K always in view, the other
+settings in tabs (Setup, View), and the run bar of stepping buttons, which
+the window lays out under the canvas. Widgets write to the controller; :meth:`ControlPanel.sync` reads the
 session back with every widget's signals blocked, so the two never loop."""
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from clusterviz.data import BUILTIN_DATASETS, DATASET_DESCRIPTIONS
 from clusterviz.model import registry
@@ -16,7 +17,8 @@ from clusterviz.session import format_setting
 from ..canvas.layers import LayersBox
 from ..canvas.palette import MAX_CLUSTERS
 from .column_pair import ColumnPair
-from .teaching_controls import HalfStepRow, TimelineRow, ViewGroup, step_button_text
+from .teaching_controls import (FittedTabs, HalfStepRow, RunBar, SampleWidthLabel, StepButton, TimelineRow, ViewGroup,
+                                step_button_text, step_button_texts)
 
 INIT_ITEMS = (
     ("Random points", "random", "Start from K data points picked at random."),
@@ -108,17 +110,15 @@ class ControlPanel(QWidget):
         self.beta_slider.setObjectName("betaSlider")
         self.beta_slider.setRange(0, BETA_TICKS)
         self.beta_slider.setToolTip("Stiffness beta of soft K-Means, log scale 0.01 to 1000 (large = hard).")
-        self.beta_label = QLabel()
+        self.beta_label = SampleWidthLabel("β = 0.000")
         self.beta_label.setObjectName("betaLabel")
-        self.beta_label.setMinimumWidth(78)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
         self.speed_slider.setObjectName("speedSlider")
         self.speed_slider.setRange(1, 30)
         self.speed_slider.setValue(5)
         self.speed_slider.setToolTip("Play speed in steps per second.")
-        self.speed_label = QLabel()
+        self.speed_label = SampleWidthLabel("30 steps/s")
         self.speed_label.setObjectName("speedLabel")
-        self.speed_label.setMinimumWidth(78)
         self.columns_box = columns_box = ColumnPair(
             ("xColumnCombo", "yColumnCombo"),
             ("Data column on the horizontal axis (the fit uses every column).",
@@ -129,25 +129,50 @@ class ControlPanel(QWidget):
         self.aspect_check.setToolTip("Same scale on both axes so circles look round (on by default when the "
                                      "columns have similar spans).")
 
+        # ---- the live settings: always in view above the tabs
+        live = QGridLayout()
+        live.setContentsMargins(0, 0, 0, 0)
+        live.setHorizontalSpacing(6)
+        live.setVerticalSpacing(4)
+        for row, (text, widget) in enumerate((("&Algorithm", self.algorithm_combo), ("&Data set", self.dataset_combo))):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            live.addWidget(label, row, 0)
+            live.addWidget(widget, row, 1, 1, 3 if row == 0 else 1)
+        k_label = QLabel("&K")
+        k_label.setBuddy(self.k_spin)
+        live.addWidget(k_label, 1, 2)
+        live.addWidget(self.k_spin, 1, 3)
+        live.setColumnStretch(1, 1)
+
+        # ---- the rest, in tabs (never behind a scroll bar)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("&Algorithm", self.algorithm_combo)
-        form.addRow("&Data set", self.dataset_combo)
-        form.addRow("&K", self.k_spin)
         form.addRow("&Init", self.init_combo)
         form.addRow("S&eed", self.seed_spin)
         form.addRow("&Covariance", self.covariance_combo)
         form.addRow("&Beta", self._with_label(self.beta_slider, self.beta_label))
-        form.addRow("S&peed", self._with_label(self.speed_slider, self.speed_label))
-        form.addRow("Sho&w", columns_box)
-        form.addRow("", self.aspect_check)
         self.form = form
-        settings = QGroupBox("Settings")
-        settings.setLayout(form)
+        setup = QWidget()
+        setup.setObjectName("setupPage")
+        setup.setLayout(form)
+        self.view_group = ViewGroup()  # trailsCheck, ambiguityCheck (on the layers tool bar), colourModeCombo
+        self.view_group.form.addRow("Sho&w", columns_box)
+        self.view_group.form.addRow("", self.aspect_check)
+        self.tabs = FittedTabs()
+        self.tabs.setObjectName("sideTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(setup, "Setup")
+        self.tabs.setTabToolTip(0, "How the run starts: initialisation, seed and the algorithm's own settings.")
+        self.tabs.addTab(self.view_group, "View")
+        self.tabs.setTabToolTip(1, "How the points are coloured and which columns are shown.")
+        self.layers_box = LayersBox()  # regionsCheck, densityCheck: the window puts them on its layers tool bar
 
-        # ---- stepping
+        # ---- stepping: the run bar, laid out by the window under the canvas
         self.step_back_button = _button("stepBackButton", "◀ Back", "Show the previous step (Left).")
-        self.step_button = _button("stepButton", "Step ▶", "Run one full iteration: E then M (Right).")
+        self.step_button = StepButton("Step ▶")
+        self.step_button.setObjectName("stepButton")
+        self.step_button.setToolTip("Run one full iteration: E then M (Right).")
         self.half_step_button = _button("halfStepButton", "Half step",
                                         "Run one half-step: assign points (E) or move centroids (M) (Shift+Right).")
         self.play_button = _button("playButton", "Play", "Step repeatedly until converged (Space).")
@@ -155,30 +180,21 @@ class ControlPanel(QWidget):
         self.reset_button = _button("resetButton", "Reset", "Start again from the initial centroids (R).")
         self.converge_button = _button("convergeButton", "Run to convergence",
                                        "Step until the algorithm converges (Ctrl+Return).")
-        grid = QGridLayout()
-        grid.addWidget(self.step_back_button, 0, 0)
-        grid.addWidget(self.step_button, 0, 1)
         self.half_step_row = HalfStepRow(self.half_step_button)  # halfStepCheck + the one-off Half step
         self.half_step_check = self.half_step_row.check
-        grid.addWidget(self.half_step_row, 1, 0)
-        grid.addWidget(self.play_button, 1, 1)
-        grid.addWidget(self.reset_button, 2, 0)
-        grid.addWidget(self.converge_button, 2, 1)
         self.timeline_row = TimelineRow()
         self.timeline_slider = self.timeline_row.slider
-        grid.addWidget(self.timeline_row, 3, 0, 1, 2)
-        # The Run group is laid out by the window, outside the settings' scroll
-        # area, so Step and Play stay in view on a short screen.
-        self.run_group = QGroupBox("Run", self)
-        self.run_group.setLayout(grid)
+        self.run_bar = RunBar(
+            (self.step_back_button, self.step_button, self.half_step_row, self.play_button, self.reset_button,
+             self.converge_button),
+            (self.timeline_row, self._with_label(self.speed_slider, self.speed_label, "S&peed")))
+        self.run_group = self.run_bar  # the name earlier versions used
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(settings)
-        self.layers_box = LayersBox()
-        layout.addWidget(self.layers_box)
-        self.view_group = ViewGroup()  # trailsCheck, colourModeCombo, ambiguityCheck
-        layout.addWidget(self.view_group)
+        layout.setSpacing(4)
+        layout.addLayout(live)
+        layout.addWidget(self.tabs)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         # ---- widgets -> controller
@@ -207,10 +223,14 @@ class ControlPanel(QWidget):
         self._on_speed(self.speed_slider.value())
 
     @staticmethod
-    def _with_label(slider: QSlider, label: QLabel) -> QWidget:
+    def _with_label(slider: QSlider, label: QLabel, title: str | None = None) -> QWidget:
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
+        if title is not None:
+            caption = QLabel(title)
+            caption.setBuddy(slider)
+            row.addWidget(caption)
         row.addWidget(slider, 1)
         row.addWidget(label)
         return box
@@ -268,7 +288,7 @@ class ControlPanel(QWidget):
         self.form.setRowVisible(self.covariance_combo, covariances)
         self.beta_slider.setEnabled(beta)
         self.form.setRowVisible(self.beta_slider.parentWidget(), beta)
-        self.form.setRowVisible(self.columns_box, len(s.dataset.columns) > 2)
+        self.view_group.form.setRowVisible(self.columns_box, len(s.dataset.columns) > 2)
         self.layers_box.sync(s)
         self.view_group.sync(s)
         self.sync_buttons()
@@ -300,6 +320,7 @@ class ControlPanel(QWidget):
         self.converge_button.setEnabled(can_step)
         self.play_button.setEnabled(can_step or c.playing)
         self.reset_button.setEnabled(has_state and (len(s.timeline) > 1 or not s.at_start))
+        self.step_button.set_texts(step_button_texts(s.algorithm_entry))
         self.step_button.setText(step_button_text(s, c.half_steps))
         self.step_button.setToolTip("Run the half-step the button names (Right)." if c.half_steps
                                     else "Run one full iteration: E then M (Right).")

@@ -3,7 +3,7 @@ View-menu action brings it forward, and `ChoosingDocks`, which builds the
 Choosing K and Restarts docks and the k-means++ seeding mode."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QWidget
 
@@ -118,6 +118,77 @@ def make_dock(window, build, title: str, name: str, tooltip: str) -> LazyDock:
     return dock
 
 
+def canvas_shortfall(window) -> int:
+    """How many pixels the canvas of ``window`` lacks to fill half its width."""
+    return window.width() // 2 - window.canvas.width()
+
+
+class CanvasRoom(QObject):
+    """Keeps docked panels from squeezing ``window``'s canvas below half the
+    window's width: after a dock is docked, shown or the window resized, the
+    docks beside the canvas narrow to their minimum, then the side column
+    (``window.splitter``) to its; if that is still not enough (a narrow
+    window), the docks float again as tool windows."""
+
+    #: Passes after one change: each lets the layout settle, then looks again.
+    PASSES = 3
+
+    def __init__(self, window, docks) -> None:
+        super().__init__(window)
+        self.window, self.docks = window, list(docks)
+        self._passes = 0
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self._check)
+        window.installEventFilter(self)
+        for dock in self.docks:
+            dock.topLevelChanged.connect(self.request)
+            dock.dockLocationChanged.connect(self.request)
+            dock.visibilityChanged.connect(self.request)
+
+    def request(self, *_args) -> None:
+        """Look again once the layout has settled."""
+        self._passes = self.PASSES
+        self.timer.start()
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.window and event.type() == QEvent.Type.Resize:
+            self.request()
+        return False
+
+    def beside_canvas(self) -> list[QDockWidget]:
+        """The visible docks docked left or right of the canvas."""
+        sides = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        return [dock for dock in self.docks
+                if dock.isVisible() and not dock.isFloating() and self.window.dockWidgetArea(dock) in sides]
+
+    def _check(self) -> None:
+        self._passes -= 1
+        docks = self.beside_canvas()
+        short = canvas_shortfall(self.window)
+        if not docks or short <= 0:
+            return
+        width = max(dock.width() for dock in docks)
+        least = max(dock.minimumSizeHint().width() for dock in docks)
+        narrower = min(short, max(0, width - least))
+        if narrower > 0:
+            self.window.resizeDocks(docks, [width - narrower] * len(docks), Qt.Orientation.Horizontal)
+            short -= narrower
+        splitter = getattr(self.window, "splitter", None)
+        if short > 0 and splitter is not None:
+            sizes = splitter.sizes()
+            give = min(short, max(0, sizes[1] - splitter.widget(1).minimumSizeHint().width()))
+            if give > 0:
+                splitter.setSizes([sizes[0] + give, sizes[1] - give])
+                short -= give
+        if short > 0:  # a narrow window: no room beside the canvas
+            for dock in docks:
+                dock.setFloating(True)
+        elif self._passes > 0:
+            self.timer.start()  # the layout applies the new sizes later: look once more
+
+
 class ChoosingDocks:
     """The "Choosing K" and "Restarts" docks of ``window`` (hidden, toggled
     from the View menu) and the k-means++ seeding mode (Run menu).
@@ -125,9 +196,11 @@ class ChoosingDocks:
     The docks open as floating tool windows beside the main window, so the
     canvas keeps its size (on a 1024-px projector a docked panel would squeeze
     it); the title bar's float button, or a double-click on it, docks them on
-    the right, tabbed. The docks, their actions and menu entries exist from the
-    start; each panel is built the first time its dock is shown or the panel
-    is asked for (a window that never opens them never pays for their plots).
+    the right, tabbed, as narrow as leaves the canvas half the window
+    (`CanvasRoom`; they float again where even that is not possible). The
+    docks, their actions and menu entries exist from the start; each panel is
+    built the first time its dock is shown or the panel is asked for (a
+    window that never opens them never pays for their plots).
 
     Attributes
     ----------
@@ -174,6 +247,8 @@ class ChoosingDocks:
             window.addAction(action)
             window.view_menu.addAction(action)
             self.behaviours.append(_DockBehaviour(window, dock, action, offset))
+
+        self.canvas_room = CanvasRoom(window, (sel_dock, res_dock))
 
         window.run_menu.addSeparator()
         window.run_menu.addAction(seeding.action)

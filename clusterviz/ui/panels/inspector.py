@@ -4,8 +4,8 @@ chart in the cluster colours. For K-Means the vector is 0/1 -- the lesson."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from clusterviz.model.ambiguity import centroid_distances
@@ -134,7 +134,15 @@ class InspectorPanel(QWidget):
         Whether the point is pinned (hovering other points does not change it).
     responsibilities, distances : ndarray of shape (n_clusters,) or None
         What the bar chart shows.
+
+    Signals
+    -------
+    shown()
+        The inspected point or its pin changed (the formula panel shows a
+        pinned point's numbers).
     """
+
+    shown = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -176,12 +184,14 @@ class InspectorPanel(QWidget):
         objective plot above it jump."""
         self.index, self.pinned = -1, False
         self.responsibilities = self.distances = None
-        self.label.setText(f"<span style='color:#666'>{HINT}</span>")
+        hint_colour = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # readable on a dark palette too
+        self.label.setText(f"<span style='color:{hint_colour}'>{HINT}</span>")
         if n_clusters is not None:
             self.bars.reserve_rows(n_clusters)
         self.bars.set_values(None, None, False)
         self.bars.setAccessibleDescription("")
         self.caption.setText("")
+        self.shown.emit()
 
     def show_point(self, session, index: int, pinned: bool = False) -> None:
         """Inspect point ``index`` of ``session`` (the hint when out of range)."""
@@ -217,3 +227,4 @@ class InspectorPanel(QWidget):
         if pinned:
             caption += " · Esc unpins"
         self.caption.setText(caption if state is not None else "")
+        self.shown.emit()

@@ -1,16 +1,19 @@
-"""Controls of the teaching views: the half-step toggle and the
-timeline slider of the Run group, and the "View" group (centroid trails,
-colour mode, ambiguity layer). The control panel places them; these classes
-only build widgets and compute their labels. Each updates from the session
-with its signals blocked."""
+"""Controls of the teaching views: the run bar (stepping buttons, the
+half-step toggle, the timeline slider) and the "View" page (centroid trails
+and the ambiguity layer, which the window shows on its layers tool bar, and
+the colour mode). The control panel places them; these classes only build
+widgets and compute their labels. Each updates from the session with its
+signals blocked."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QSlider, QStyle, QStyleOptionButton, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from clusterviz.model import registry
+from clusterviz.session.text import position_text
 
 from ..canvas.point_colours import COLOUR_MODE_TIPS, COLOUR_MODES, ColourBar
 
@@ -46,20 +49,116 @@ def step_button_text(session, half: bool) -> str:
     return f"{e_text if phase == 'E' else m_text} ▶"
 
 
+def step_button_texts(entry) -> tuple[str, ...]:
+    """Every text the Step button can show for the registry ``entry``."""
+    return (FULL_STEP_TEXT, *(f"{label} ▶" for label in entry.half_step_labels))
+
+
+class StepButton(QPushButton):
+    """The Step button: as wide as the longest text it can show for the
+    algorithm (`set_texts`) in its current font, so the buttons beside it
+    do not jump as its text changes, and it grows with presenter mode."""
+
+    def __init__(self, text: str, parent=None) -> None:
+        super().__init__(text, parent)
+        self._texts: tuple[str, ...] = (text,)
+
+    def set_texts(self, texts: tuple[str, ...]) -> None:
+        if texts != self._texts:
+            self._texts = tuple(texts)
+            self.updateGeometry()
+
+    def _widest(self, size: QSize) -> QSize:
+        fm = self.fontMetrics()
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        text = QSize(max(fm.horizontalAdvance(t) for t in self._texts), fm.height())
+        widest = self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, text, self)
+        return QSize(max(size.width(), widest.width()), size.height())
+
+    def sizeHint(self) -> QSize:  # Qt override
+        return self._widest(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # Qt override
+        return self._widest(super().minimumSizeHint())
+
+
+class SampleWidthLabel(QLabel):
+    """A label at least as wide as ``sample`` in its current font (so it
+    does not jitter as its number changes, and grows with presenter mode)."""
+
+    def __init__(self, sample: str, parent=None) -> None:
+        super().__init__(parent)
+        self._sample = sample
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(self._sample) + 6)
+
+    def changeEvent(self, event) -> None:  # Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
+        super().changeEvent(event)
+
+
+class FittedTabs(QTabWidget):
+    """Tabs as tall as the page shown (a QTabWidget is as tall as its
+    tallest page), so what sits below gets the rest."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def _fitted(self, size: QSize, hint) -> QSize:
+        pages = [self.widget(i) for i in range(self.count())]
+        current = self.currentWidget()
+        if current is None:
+            return size
+        tallest = max(hint(page).height() for page in pages)
+        return QSize(size.width(), size.height() - tallest + hint(current).height())
+
+    def sizeHint(self) -> QSize:  # Qt override
+        return self._fitted(super().sizeHint(), lambda page: page.sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # Qt override
+        return self._fitted(super().minimumSizeHint(), lambda page: page.minimumSizeHint())
+
+
+class RunBar(QWidget):
+    """The run bar under the canvas (``runBar``): the stepping buttons on
+    one row, the timeline and the play speed on the next."""
+
+    def __init__(self, buttons, sliders, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runBar")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        for widgets, stretches in ((buttons, None), (sliders, (3, 1))):
+            row = QHBoxLayout()
+            row.setSpacing(4)
+            for i, widget in enumerate(widgets):
+                row.addWidget(widget, 0 if stretches is None else stretches[min(i, len(stretches) - 1)])
+            if stretches is None:
+                row.addStretch(1)
+            layout.addLayout(row)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+
 class TimelineRow(QWidget):
-    """"Step i / n" and a slider over the whole timeline (``timelineSlider``)."""
+    """"Iteration i of n · half-step" and a slider over the whole timeline
+    (``timelineSlider``)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("timelineSlider")
-        self.slider.setToolTip("Scrub through the run: show any earlier step (Home / End on the slider).")
+        self.slider.setToolTip("Scrub through the run: drag to show any earlier iteration or half-step.")
         self.slider.setRange(0, 0)
         self.slider.setPageStep(2)
-        self.label = QLabel()
+        self.label = SampleWidthLabel("Iteration 888 of 888 · Initialisation")
         self.label.setObjectName("timelineLabel")
-        self.label.setToolTip("The shown step and the number of steps computed.")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Step 888 / 888") + 4)
+        self.label.setToolTip("The shown iteration and half-step, and the number of iterations computed.")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.label)
@@ -74,14 +173,7 @@ class TimelineRow(QWidget):
             self.slider.setRange(0, max(0, n - 1))
             self.slider.setValue(cursor)
         self.slider.setEnabled(n > 1)
-        # The k-means++ picks that open the timeline are counted apart: step 0 is the fit's start.
-        seeds = 0 if session is None else int(session.n_seed_entries)
-        if not n:
-            self.label.setText("No steps")
-        elif cursor < seeds:
-            self.label.setText(f"Pick {cursor + 1} / {seeds}")
-        else:
-            self.label.setText(f"Step {cursor - seeds} / {max(0, n - 1 - seeds)}")
+        self.label.setText("No steps" if session is None else position_text(session))
 
 
 class HalfStepRow(QWidget):
@@ -108,11 +200,13 @@ class HalfStepRow(QWidget):
         self.button.setVisible(not half_steps)
 
 
-class ViewGroup(QGroupBox):
-    """The "View" group: trailsCheck, colourModeCombo, ambiguityCheck."""
+class ViewGroup(QWidget):
+    """The "View" page (``viewGroup``): colourModeCombo in ``form``; it also
+    makes trailsCheck, ambiguityCheck and the ambiguity colour key
+    (``legend``), which the window lays out on its layers tool bar."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__("View", parent)
+        super().__init__(parent)
         self.setObjectName("viewGroup")
         self.trails_check = QCheckBox("&Trails")
         self.trails_check.setObjectName("trailsCheck")
@@ -130,20 +224,11 @@ class ViewGroup(QGroupBox):
             self.colour_mode_combo.addItem(mode, mode)
             self.colour_mode_combo.setItemData(i, COLOUR_MODE_TIPS[mode], Qt.ItemDataRole.ToolTipRole)
         self.colour_mode_combo.setCurrentText("opacity")
-        colours_label = QLabel("Co&lours")
-        colours_label.setBuddy(self.colour_mode_combo)
+        #: The ambiguity colour key; the window shows it beside ambiguityCheck while that is on.
         self.legend = ColourBar()
-        self.legend.setVisible(False)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(8, 4, 8, 4)
-        grid.setVerticalSpacing(2)
-        grid.addWidget(self.trails_check, 0, 0)
-        grid.addWidget(self.ambiguity_check, 0, 1)
-        grid.addWidget(colours_label, 0, 2)
-        grid.addWidget(self.colour_mode_combo, 0, 3)
-        grid.setColumnStretch(3, 1)
-        grid.addWidget(self.legend, 1, 0, 1, 4)
-        self.ambiguity_check.toggled.connect(self.legend.setVisible)
+        self.form = form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Co&lours", self.colour_mode_combo)
 
     @property
     def colour_mode(self) -> str:

@@ -1,0 +1,258 @@
+"""The formula panel (``formulaPanel``): the equations of the half-step
+that made the shown state, highlighted, the other half-step in one line,
+and the objective; with a pinned point, that point's numbers.
+
+The equations of each algorithm are text in ONE table, `FORMULAS`, keyed
+by the registry entry's ``name``; an algorithm without an entry gets a
+panel built from its registry fields (`generic_formulas`: half-step labels,
+objective name and symbol), so a new algorithm needs nothing here. Rich
+text only (HTML sub/sup), no TeX. Equation numbers are those of Bishop,
+*Pattern Recognition and Machine Learning* (PRML), chapter 9.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser
+
+from clusterviz.model.ambiguity import centroid_distances
+from clusterviz.session import format_number, format_setting
+from clusterviz.session.text import PHASE_NAMES, iteration_number
+
+__all__ = ["FORMULAS", "FormulaPanel", "Formulas", "formula_html", "formulas_for", "generic_formulas"]
+
+#: The panel is this many lines high, at least that many before the side column scrolls.
+PREFERRED_LINES, MIN_LINES = 9, 4
+
+_X, _MU_J, _MU_K = "x<sub>n</sub>", "μ<sub>j</sub>", "μ<sub>k</sub>"
+_DIST_J = f"‖{_X} − {_MU_J}‖²"
+_DIST_K = f"‖{_X} − {_MU_K}‖²"
+_GAUSS_K = f"<i>N</i>({_X} | {_MU_K}, Σ<sub>k</sub>)"
+_GAMMA = "γ(z<sub>nk</sub>)"
+
+
+@dataclass(frozen=True)
+class Formulas:
+    """What the formula panel shows for one algorithm (rich text).
+
+    Attributes
+    ----------
+    e, m : tuple of str
+        The equations of the E and M half-steps, one per line, each with its
+        PRML number; ``{beta}`` and ``{epsilon}`` are filled in.
+    e_summary, m_summary : str
+        The half-step in one line, shown while the other one is highlighted.
+    objective : str
+        The objective's definition.
+    responsibility : str
+        The symbol of a responsibility in the pinned point's numbers ("r", "γ").
+    e_numbers : tuple of str
+        The pinned point's numbers shown with the E half-step: "d2" (squared
+        distances to the means), "r" (its responsibilities).
+    """
+
+    e: tuple[str, ...]
+    m: tuple[str, ...]
+    e_summary: str
+    m_summary: str
+    objective: str
+    responsibility: str = "r"
+    e_numbers: tuple[str, ...] = ("r",)
+
+
+#: The formulas of each algorithm, by its registry name (`generic_formulas` for the others).
+FORMULAS: dict[str, Formulas] = {
+    "kmeans": Formulas(
+        e=(f"r<sub>nk</sub> = 1 if k = argmin<sub>j</sub> {_DIST_J}, otherwise 0 &nbsp;(9.2)",),
+        m=(f"{_MU_K} = Σ<sub>n</sub> r<sub>nk</sub> {_X} / Σ<sub>n</sub> r<sub>nk</sub> &nbsp;(9.4)",),
+        e_summary="each point joins its nearest centroid (9.2)",
+        m_summary="each centroid moves to the mean of its points (9.4)",
+        objective=f"J = Σ<sub>n</sub> Σ<sub>k</sub> r<sub>nk</sub> {_DIST_K} &nbsp;(9.1)",
+        e_numbers=("d2", "r"),
+    ),
+    "gmm": Formulas(
+        e=(f"{_GAMMA} = π<sub>k</sub> {_GAUSS_K} / Σ<sub>j</sub> π<sub>j</sub> "
+           f"<i>N</i>({_X} | {_MU_J}, Σ<sub>j</sub>) &nbsp;(9.23)",),
+        m=(f"N<sub>k</sub> = Σ<sub>n</sub> {_GAMMA} &nbsp;(9.27)",
+           f"{_MU_K} = (1/N<sub>k</sub>) Σ<sub>n</sub> {_GAMMA} {_X} &nbsp;(9.24)",
+           f"Σ<sub>k</sub> = (1/N<sub>k</sub>) Σ<sub>n</sub> {_GAMMA} ({_X} − {_MU_K})({_X} − {_MU_K})<sup>T</sup>"
+           " &nbsp;(9.25)",
+           "π<sub>k</sub> = N<sub>k</sub> / N &nbsp;(9.26)"),
+        e_summary=f"responsibilities {_GAMMA} from π, μ, Σ (9.23)",
+        m_summary="N<sub>k</sub>, μ<sub>k</sub>, Σ<sub>k</sub>, π<sub>k</sub> from the responsibilities (9.24–9.27)",
+        objective=f"ℓ = ln p(X) = Σ<sub>n</sub> ln Σ<sub>k</sub> π<sub>k</sub> {_GAUSS_K} &nbsp;(9.28)",
+        responsibility="γ",
+    ),
+    "soft-kmeans": Formulas(
+        e=(f"r<sub>nk</sub> = exp(−β {_DIST_K}) / Σ<sub>j</sub> exp(−β {_DIST_J})",
+           "(9.23 with π<sub>k</sub> = 1/K, Σ<sub>k</sub> = εI, ε = 1/(2β) = {epsilon}, β = {beta})"),
+        m=(f"{_MU_K} = Σ<sub>n</sub> r<sub>nk</sub> {_X} / Σ<sub>n</sub> r<sub>nk</sub> &nbsp;(9.24)",),
+        e_summary="soft responsibilities, stiffness β = {beta} (9.23 with Σ<sub>k</sub> = εI)",
+        m_summary="each centroid moves to the r-weighted mean of all points (9.24)",
+        objective=(f"ℓ = Σ<sub>n</sub> ln (1/K) Σ<sub>k</sub> <i>N</i>({_X} | {_MU_K}, εI) &nbsp;(9.28); "
+                   "β → ∞: K-Means (§9.3.2)"),
+        e_numbers=("d2", "r"),
+    ),
+}
+
+
+def generic_formulas(entry) -> Formulas:
+    """Formulas of an algorithm without an entry in `FORMULAS`, from its
+    registry ``entry``: half-step labels, objective name and symbol."""
+    def literal(text: str) -> str:  # rich text, and no {placeholder} for str.format
+        return escape(text).replace("{", "{{").replace("}", "}}")
+
+    e_label, m_label = (literal(text) for text in entry.half_step_labels)
+    symbol, name = literal(entry.objective_symbol), literal(entry.objective_name)
+    return Formulas(
+        e=(f"{e_label}: responsibilities r<sub>nk</sub> of every point from the current parameters",),
+        m=(f"{m_label}: new parameters from the responsibilities r<sub>nk</sub>",),
+        e_summary=e_label,
+        m_summary=m_label,
+        objective=f"{name}: {symbol}, {'higher' if entry.higher_is_better else 'lower'} is better",
+    )
+
+
+def formulas_for(entry) -> Formulas:
+    """The formulas of the registry ``entry``: its `FORMULAS` row, else `generic_formulas`."""
+    found = FORMULAS.get(entry.name)
+    return found if found is not None else generic_formulas(entry)
+
+
+def _numbers(values: np.ndarray, digits: int | None = None) -> str:
+    return ", ".join(f"{v:.{digits}f}" if digits is not None else format_number(v) for v in values)
+
+
+def point_numbers(session, index: int, formulas: Formulas, half: str) -> str | None:
+    """The pinned point's numbers for the ``half`` ("E" or "M") shown, as
+    rich text, or None when there is no such point or state."""
+    state = session.state
+    X = np.asarray(session.X)
+    if state is None or not 0 <= index < X.shape[0]:
+        return None
+    head = f"point n = {index}: "
+    r = state.responsibility_row(index) if state.n_points == X.shape[0] else None
+    sym = formulas.responsibility
+    if half == "E":
+        parts = []
+        if "d2" in formulas.e_numbers:
+            d2 = centroid_distances(X[index:index + 1], np.asarray(state.means))[0] ** 2
+            parts.append(f"{_DIST_K} = {_numbers(d2)}")
+        if r is None:
+            parts.append("not assigned yet")
+        else:
+            parts.append(f"{sym}<sub>nk</sub> = {_numbers(r, 0 if session.algorithm_entry.hard else 3)}")
+        return head + "; ".join(parts)
+    R = state.responsibilities
+    if r is None or R is None:
+        return head + "not assigned yet"
+    totals = np.asarray(R, dtype=float).sum(axis=0)
+    share = np.divide(r, totals, out=np.zeros_like(r, dtype=float), where=totals > 0)
+    return (head + f"its weight in {_MU_K}: {sym}<sub>nk</sub> / Σ<sub>n</sub> {sym}<sub>nk</sub> = "
+            + _numbers(share, 3))
+
+
+def _other_half_when(session, shown: str, applied: str | None) -> str:
+    """When the half-step not written out runs, relative to the shown one."""
+    if applied is None or shown == "E":
+        return "then" if applied is None else "next"
+    cursor = int(session.cursor)
+    split = cursor > 0 and session.timeline[cursor - 1].phase == "E"
+    return "the half-step before" if split else "applied first, in the same step"
+
+
+def formula_html(session, pinned: int = -1, highlight: str = "#fff2b3", dim: str = "#777777") -> str:
+    """The panel's rich text for ``session``'s shown entry.
+
+    The half-step that made the shown state ("E" or "M") is written out and
+    highlighted with background ``highlight``; at the start, the E half-step
+    that comes next. The other half-step is one line in colour ``dim``.
+    ``pinned`` (a point index, -1 for none) adds that point's numbers.
+    """
+    entry = session.entry
+    if entry is None:
+        return f"<p style='color:{dim}'>{escape(session.problem or 'No fit yet.')}</p>"
+    algorithm = session.algorithm_entry
+    formulas = formulas_for(algorithm)
+    beta = float(session.beta)
+    fill = {"beta": format_setting(beta), "epsilon": format_setting(1.0 / (2.0 * beta)) if beta > 0 else "∞"}
+    if entry.phase == "seed":
+        return (f"<p><b>k-means++ seeding</b>: each new centre is a data point drawn with probability "
+                f"∝ D(x)², its squared distance to the nearest centre picked so far.</p>"
+                f"<p style='color:{dim}'>Then: {formulas.e_summary.format(**fill)}</p>")
+    applied = entry.phase if entry.phase in ("E", "M") else None
+    shown = applied or "E"
+    e_label, m_label = (escape(text) for text in algorithm.half_step_labels)
+    title = f"Iteration {iteration_number(entry)} · {PHASE_NAMES.get(entry.phase, entry.phase)}"
+    lines = [f"<p style='margin:0'><b>{title}</b></p>"]
+    if applied is None:
+        lines.append(f"<p style='margin:0; color:{dim}'>No half-step applied yet; Step applies the next:</p>")
+    label = e_label if shown == "E" else m_label
+    if not label.startswith(f"{shown}-step"):  # "Assign points" says less than "E-step: responsibilities"
+        label = f"{shown}: {label}"
+    label += " (applied)" if applied else " (next)"
+    block = formulas.e if shown == "E" else formulas.m
+    rows = "".join(f"<tr><td>{line.format(**fill)}</td></tr>" for line in block)
+    if shown == "M" and algorithm.covariance_types:
+        rows += f"<tr><td>covariance type: {escape(str(session.covariance_type))}</td></tr>"
+    numbers = point_numbers(session, pinned, formulas, shown) if pinned >= 0 else None
+    if numbers is not None:
+        rows += f"<tr><td><i>{numbers}</i></td></tr>"
+    lines.append(f"<table width='100%' cellspacing='0' cellpadding='3' style='background-color:{highlight}'>"
+                 f"<tr><td><b>{label}</b></td></tr>{rows}</table>")
+    other, other_label = ("M", m_label) if shown == "E" else ("E", e_label)
+    summary = (formulas.m_summary if other == "M" else formulas.e_summary).format(**fill)
+    lines.append(f"<p style='margin:2px 0 0 0; color:{dim}'>{other}: {other_label} "
+                 f"({_other_half_when(session, shown, applied)}) — {summary}</p>")
+    lines.append(f"<p style='margin:2px 0 0 0'>{formulas.objective.format(**fill)}</p>")
+    return "".join(lines)
+
+
+def _blend(a: QColor, b: QColor, t: float) -> str:
+    """``a`` mixed with ``t`` of ``b``, as #rrggbb."""
+    mix = [round((1 - t) * x + t * y) for x, y in zip(a.getRgb()[:3], b.getRgb()[:3])]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+class FormulaPanel(QTextBrowser):
+    """The formula panel; `show_session` fills it (rich text, read-only)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("formulaPanel")
+        self.setToolTip("The equations of the shown half-step (highlighted) with PRML numbers; "
+                        "pin a point to see its numbers.")
+        self.setOpenLinks(False)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.document().setDocumentMargin(3)
+        self.html = ""
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        self.setMinimumHeight(MIN_LINES * self.fontMetrics().lineSpacing() + 12)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # Qt override: room for a half-step's equations, not a page
+        return QSize(300, PREFERRED_LINES * self.fontMetrics().lineSpacing() + 12)
+
+    def changeEvent(self, event) -> None:  # Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
+        super().changeEvent(event)
+
+    def show_session(self, session, pinned: int = -1) -> None:
+        """Show the equations of ``session``'s shown entry (``pinned``: a point index or -1)."""
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        highlight = _blend(base, palette.color(QPalette.ColorRole.Highlight), 0.22)
+        dim = _blend(palette.color(QPalette.ColorRole.Text), base, 0.45)
+        html = formula_html(session, pinned, highlight, dim)
+        if html != self.html:
+            self.html = html
+            self.setHtml(html)
