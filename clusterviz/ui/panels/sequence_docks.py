@@ -16,9 +16,10 @@ moves the strip's cursor to its time.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QSizePolicy,
+                               QVBoxLayout, QWidget)
 from shiboken6 import isValid
 
 from clusterviz.model import ModelError
@@ -29,11 +30,13 @@ from .sequence_posterior import PosteriorPlot
 from .sequence_transitions import TransitionView
 
 #: Width (pixels) the transition dock opens with.
-TRANSITION_WIDTH = 330
+TRANSITION_WIDTH = 300
 #: From this many time steps on, the Viterbi path is decoded on a worker thread.
 VITERBI_BACKGROUND_STEPS = 20_000
-#: Share of the window's height the docks open with (the canvas keeps the rest, down to its minimum).
-DOCK_HEIGHT_SHARE = 0.25
+#: Share of the canvas area's height the docks open with (the canvas keeps the rest, down to its minimum).
+DOCK_HEIGHT_SHARE = 0.3
+#: ... and at most this many pixels (the strip reads well at 120 px; the canvas needs the height more).
+DOCK_MAX_HEIGHT = 200
 #: Up to this many time steps the canvas joins the points and draws the decoded path.
 CANVAS_PATH_LIMIT = 20_000
 TOO_LONG_TIP = ("{n} time steps: a path through them all would hide the points and slow every frame, so the "
@@ -70,6 +73,29 @@ def decoded_path(session, state) -> tuple[np.ndarray | None, bool]:
         else:
             return np.asarray(path, dtype=np.intp), True
     return np.argmax(gamma, axis=1), False
+
+
+def canvas_area(window) -> QMainWindow:
+    """Where the sequence docks dock: under the canvas only, so that the side
+    column beside it keeps its height (at 1280 x 720 it has none to spare).
+
+    The canvas's place in the window's splitter (``window.splitter``) is
+    taken by a small `QMainWindow` (``canvasArea``) with the canvas as its
+    central widget; its docks still float, close and move like the window's.
+    A window without that splitter docks them itself.
+    """
+    splitter = getattr(window, "splitter", None)
+    canvas = window.canvas
+    if splitter is None or splitter.indexOf(canvas) < 0:
+        return window
+    area = QMainWindow()
+    area.setObjectName("canvasArea")
+    area.setWindowFlags(Qt.WindowType.Widget)
+    area.setDockNestingEnabled(True)
+    splitter.replaceWidget(splitter.indexOf(canvas), area)  # the splitter unparents the canvas
+    area.setCentralWidget(canvas)
+    canvas.show()
+    return area
 
 
 class SequenceDocks(QObject):
@@ -109,15 +135,16 @@ class SequenceDocks(QObject):
         self.posterior = PosteriorPlot()
         self.transitions = TransitionView()
         self.path_layer = SequencePathLayer(window.canvas)
-        self.joined_check = QCheckBox("Join points in order")
+        self.joined_check = QCheckBox("Join in order")
         self.joined_check.setObjectName("joinedPathCheck")
         self.joined_check.setToolTip(JOINED_TIP)
         self.joined_check.setChecked(True)
-        self.decoded_check = QCheckBox("Decoded path on the canvas")
+        self.decoded_check = QCheckBox("Decoded path")
         self.decoded_check.setObjectName("decodedPathCheck")
         self.decoded_check.setToolTip(DECODED_TIP)
         self.caption = QLabel()
         self.caption.setObjectName("posteriorCaption")
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # cut, never widening
 
         strip = QWidget()
         header = QHBoxLayout()
@@ -135,8 +162,11 @@ class SequenceDocks(QObject):
                                          "γ_t(k) of every state over time, the decoded path and the time cursor.")
         self.transition_dock = self._dock("Transitions", "transitionDock", self.transitions,
                                           "The transition matrix and the start probabilities of the shown step.")
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)
-        window.splitDockWidget(self.posterior_dock, self.transition_dock, Qt.Orientation.Horizontal)
+        self.host = host = canvas_area(window)
+        self._pending_size = False
+        host.installEventFilter(self)
+        host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)
+        host.splitDockWidget(self.posterior_dock, self.transition_dock, Qt.Orientation.Horizontal)
         self.joined_action = self._check_action(self.joined_check, "J", "joinedPathAction")
         self.decoded_action = self._check_action(self.decoded_check, "Shift+J", "decodedPathAction")
         #: What the View menu offers while a sequence model is shown (hidden otherwise).
@@ -243,8 +273,8 @@ class SequenceDocks(QObject):
         sequences = "one sequence" if n_sequences <= 1 else f"{n_sequences} sequences"
         if not has_gamma:
             return f"{n} time steps, {sequences}"
-        path = "Viterbi path" if viterbi else "argmax γ (not the Viterbi path)"
-        return f"γ_t(k) over {n} time steps, {sequences}; top band: {path}"
+        path = "the Viterbi path" if viterbi else "argmax γ, not the Viterbi path"
+        return f"{n} steps, {sequences}; top band: {path}"
 
     def _decoded_path(self, s, state):
         """The decoded path of the shown step, cached per step. On a long
@@ -290,15 +320,31 @@ class SequenceDocks(QObject):
         # Switching to a sequence model offers its views; leaving it hides them.
         self.posterior_dock.setVisible(active)
         self.transition_dock.setVisible(active)
-        if active:  # the strip takes the width, the matrix what its numbers need
-            self.window.resizeDocks([self.posterior_dock, self.transition_dock],
-                                    [max(self.window.width() - TRANSITION_WIDTH, 300), TRANSITION_WIDTH],
-                                    Qt.Orientation.Horizontal)
-            self.window.resizeDocks([self.posterior_dock], [round(DOCK_HEIGHT_SHARE * self.window.height())],
-                                    Qt.Orientation.Vertical)
+        if active:
+            self._pending_size = True  # sized once the canvas area has its size (see eventFilter)
+            self._size_docks()
         self.path_layer.set_active(active)
         if not active:
             self.posterior.set_cursor(-1)
+
+    def _size_docks(self) -> None:
+        """The strip takes the width, the matrix what its numbers need (once,
+        when they appear); their height is a share of the canvas area's,
+        kept when the window is resized (a dragged separator holds until then)."""
+        host = self.host
+        if not host.isVisible() or host.width() < 2 * TRANSITION_WIDTH:
+            return
+        if self._pending_size:
+            self._pending_size = False
+            host.resizeDocks([self.posterior_dock, self.transition_dock],
+                             [host.width() - TRANSITION_WIDTH, TRANSITION_WIDTH], Qt.Orientation.Horizontal)
+        height = min(round(DOCK_HEIGHT_SHARE * host.height()), DOCK_MAX_HEIGHT)
+        host.resizeDocks([self.posterior_dock], [height], Qt.Orientation.Vertical)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.host and self.active and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
+            self._size_docks()
+        return False
 
     # ------------------------------------------------------------- toggles
     def _on_joined(self, on: bool) -> None:

@@ -125,7 +125,7 @@ class PosteriorPlot(pg.PlotWidget):
         self.setObjectName("posteriorPlot")
         self.setToolTip("γ_t(k): the posterior of each hidden state at each time t, stacked to 1. "
                         "Hover a time to find its point on the canvas; click to pin it in the inspector.")
-        self.setMinimumSize(300, 80)
+        self.setMinimumSize(220, 80)
         plot = self.getPlotItem()
         style_plot(plot, 0.0)
         plot.setMouseEnabled(x=True, y=False)  # a long sequence: zoom and pan in time

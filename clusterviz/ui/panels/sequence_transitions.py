@@ -110,7 +110,7 @@ class TransitionView(QWidget):
         self.setToolTip(TRANSITION_TIP)
         self.transition_table = _HeatTable("transitionTable", TRANSITION_TIP)
         self.start_table = _HeatTable("startTable", START_TIP)
-        self.transition_caption = QLabel("Transitions A (row: from, column: to)")
+        self.transition_caption = QLabel("A: from row to column")
         self.transition_caption.setToolTip(TRANSITION_TIP)
         self.start_caption = QLabel("Start π")
         self.start_caption.setToolTip(START_TIP)
@@ -138,7 +138,7 @@ class TransitionView(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(tables, 1)
         layout.addWidget(self.placeholder)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(200)
         self.transmat: np.ndarray | None = None
         self.startprob: np.ndarray | None = None
         self.show_parameters(None, None)
