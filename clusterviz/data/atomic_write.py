@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 try:  # POSIX only: on Windows an open temporary cannot be deleted anyway
@@ -37,7 +38,7 @@ def temporary_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{{_TOKEN_DIGITS}}}\.part")
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes | Iterable[bytes]) -> Path:
     """Replace the contents of ``path`` with ``data`` in one step.
 
     Parameters
@@ -45,9 +46,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     path : str or path-like
         The file to write. A symlink is followed (to the end of a chain), and
         the file it points to is replaced; the link itself stays.
-    data : bytes
-        The whole new contents (encode text before calling, so an encoding
-        error leaves nothing behind).
+    data : bytes or iterable of bytes
+        The whole new contents, or its chunks in order (made as they are
+        written, so a large file is never held whole). Encode text before
+        calling, so an encoding error leaves nothing behind; an exception
+        raised while the chunks are made (a cancel) leaves the old file
+        untouched and no temporary.
 
     Returns
     -------
@@ -82,9 +86,10 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
                     os.fchmod(fd, mode)
                 else:  # pragma: no cover - Windows
                     os.chmod(tmp, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for chunk in ([data] if isinstance(data, (bytes, bytearray, memoryview)) else data):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
             os.fsync(fd)
             if fcntl is None:  # pragma: no cover - Windows cannot rename an open file
                 os.close(fd)

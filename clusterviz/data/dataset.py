@@ -39,12 +39,19 @@ class Dataset:
     warnings : tuple of str, default ()
         Sentences about the data a user should see, e.g.
         ``"Column 'x' is constant."``.
+    lengths : tuple of int or None, default None
+        The rows as consecutive sequences in time order (hmmlearn's
+        ``lengths``): whole numbers >= 1 summing to ``n_samples``. None means
+        the rows are one sequence, in order. Only sequence models (hidden
+        Markov models) use it; see `appended_lengths` and `kept_lengths` for
+        how edits change it.
 
     Raises
     ------
     DataError
         If X is not a 2-D array of finite real numbers, the lengths of
-        `columns` or `labels` do not match X, or a label has no class name.
+        `columns` or `labels` do not match X, a label has no class name, or
+        `lengths` are not positive whole numbers summing to the rows.
     """
 
     name: str
@@ -54,6 +61,7 @@ class Dataset:
     class_names: tuple[str, ...] | None = None
     dropped_rows: int = 0
     warnings: tuple[str, ...] = ()
+    lengths: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         where = f"Data set {self.name!r}"
@@ -116,6 +124,14 @@ class Dataset:
             raise DataError(f"{where}: dropped_rows must be >= 0, got {self.dropped_rows}.")
         object.__setattr__(self, "dropped_rows", int(self.dropped_rows))
         object.__setattr__(self, "warnings", tuple(str(w) for w in self.warnings))
+        object.__setattr__(self, "lengths", _checked_lengths(self.lengths, X.shape[0], where))
+
+    @property
+    def n_sequences(self) -> int:
+        """Number of sequences the rows form (1 without `lengths`; 0 without rows)."""
+        if self.lengths is not None:
+            return len(self.lengths)
+        return 1 if self.n_samples else 0
 
     @property
     def n_samples(self) -> int:
@@ -179,4 +195,41 @@ class Dataset:
             class_names=self.class_names,
             dropped_rows=self.dropped_rows,
             warnings=self.warnings,
+            lengths=self.lengths,
         )
+
+
+def _checked_lengths(lengths, n_samples: int, where: str) -> tuple[int, ...] | None:
+    if lengths is None:
+        return None
+    values = np.asarray(lengths)
+    if values.ndim != 1 or (values.size and values.dtype.kind not in "iuf"):
+        raise DataError(f"{where}: lengths must be a flat list of whole numbers, got {lengths!r}.")
+    out = []
+    for i, v in enumerate(values.tolist()):
+        if isinstance(v, float) and not v.is_integer() or v < 1:
+            raise DataError(f"{where}: lengths[{i}] is {v!r}; every sequence needs a whole number >= 1 of rows.")
+        out.append(int(v))
+    if sum(out) != n_samples:
+        raise DataError(f"{where}: the sequence lengths add up to {sum(out)}, but there are {n_samples} rows.")
+    return tuple(out) if out else None
+
+
+def appended_lengths(lengths: tuple[int, ...] | None, n_new: int) -> tuple[int, ...] | None:
+    """Sequence lengths after ``n_new`` rows are appended: they join the last
+    sequence (None, one sequence, stays None)."""
+    if lengths is None:
+        return None
+    return lengths[:-1] + (lengths[-1] + int(n_new),)
+
+
+def kept_lengths(lengths: tuple[int, ...] | None, keep: np.ndarray) -> tuple[int, ...] | None:
+    """Sequence lengths after only the rows where ``keep`` (bool, one per row)
+    is True are kept: each row leaves its own sequence; emptied sequences
+    disappear."""
+    if lengths is None:
+        return None
+    ends = np.cumsum(lengths)
+    counts = np.add.reduceat(np.asarray(keep, dtype=np.int64), ends - np.asarray(lengths)) if len(keep) else []
+    out = tuple(int(c) for c in counts if c > 0)
+    return out or None

@@ -15,7 +15,7 @@ from pathlib import Path
 from .dataset import DataError
 
 __all__ = ["MAX_CLUSTERS", "MAX_CLASS_CODE", "MAX_FEATURES", "MAX_TIMELINE_ENTRIES",
-           "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_SESSION_BYTES", "ReadCancelled", "read_regular_file"]
+           "MAX_CSV_BYTES", "MAX_N_INIT", "MAX_CSV_COLUMNS", "MAX_SESSION_BYTES", "ReadCancelled", "read_regular_file"]
 
 #: Most clusters a fit may have (K): the number of colours the canvas tells apart.
 MAX_CLUSTERS = 12
@@ -24,6 +24,8 @@ MAX_CLUSTERS = 12
 MAX_CLASS_CODE = 9_999
 #: Most columns a session file's data may have (full covariances hold K x D x D numbers).
 MAX_FEATURES = 1_000
+#: Most starts (n_init) a (re)initialisation may try: each is a full run.
+MAX_N_INIT = 100
 #: Most timeline entries a session file may ask to replay.
 MAX_TIMELINE_ENTRIES = 10_000
 #: Largest CSV file read.

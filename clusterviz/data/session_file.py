@@ -8,26 +8,30 @@ pure functions of (data, state), so the timeline is replayed from its first
 entry and comes back bit for bit. Floats are written with Python's shortest
 round-trip representation, so every number reads back exactly.
 
-Format, version 1
+Format, version 2
 -----------------
 A UTF-8 JSON object::
 
     {
-      "clusterviz_session": 1,             # format version (required, int)
+      "clusterviz_session": 2,             # format version (required, int)
       "saved_by": "clusterviz 0.1.0",      # informative only
       "dataset": {
         "name": "iris",
         "columns": ["sepal_length", ...],  # D names
-        "X": [[5.1, 3.5, ...], ...],       # N rows of D finite numbers
-        "labels": [0, 0, 1, ...] | null,   # N class codes >= 0
-        "class_names": ["setosa", ...] | null
+        "X": {"dtype": "<f8", "shape": [N, D], "base64": "..."},
+                                           # N rows of D finite numbers
+        "labels": {"dtype": "<i8", "shape": [N], "base64": "..."} | null,
+                                           # N class codes >= 0
+        "class_names": ["setosa", ...] | null,
+        "lengths": [272] | null            # optional: sequence lengths (sum N)
       },
       "settings": {
         "algorithm": "kmeans",                 # a name from the algorithm registry
         "n_clusters": 3, "init": "k-means++", "seed": 0,
         "covariance_type": "full",
         "beta": 1.0, "max_iter": 300,
-        "show_seeding": false                  # optional (default false)
+        "show_seeding": false,                 # optional (default false)
+        "tol": null, "n_init": 1               # optional: null = the algorithm's tolerance
       },
       "initial_means": [[...], ...] | null,    # K rows of D numbers
       "view": {
@@ -39,6 +43,8 @@ A UTF-8 JSON object::
         "start": null | {                       # the first entry, when it is not
           "means": [[...]], "weights": [...],   # what the settings initialise
           "covariances": [[[...]]] | null,      # (after a data edit the fit
+          "startprob": [...] | null,            # optional: a hidden Markov model's
+          "transmat": [[...]] | null,           # start and transition probabilities
           "objective": 123.4,                   # restarts from the shown
           "notes": ["..."]                      # parameters)
         },
@@ -48,6 +54,17 @@ A UTF-8 JSON object::
         "cursor": 3                             # index of the shown entry
       }
     }
+
+The points and class codes are array blocks (`clusterviz.data.compact_arrays`):
+the raw little-endian bytes in base64 with their element type and shape, a
+third of the size of decimal text, written and read without a Python object
+per number, and bit-exact. A block's text must be exactly as long as its
+shape needs, checked before it is decoded. The reader also takes plain JSON
+lists in their place (how version 1 stored them, and what a person writes by
+hand).
+
+Version 1 is version 2 with lists for ``dataset.X`` and ``dataset.labels``;
+it is still read. `save_session_file` writes version 2 (or 1 when asked).
 
 Which text values the settings may take (algorithm names, inits, covariance
 types) is not known here: the session layer passes them in (``choices``),
@@ -75,21 +92,25 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
+
 from .atomic_write import write_bytes_atomic
+from .compact_arrays import block_chunks, decode_block, encode_block, is_block
 from .dataset import DataError
-from .limits import (MAX_CLASS_CODE, MAX_CLUSTERS, MAX_FEATURES, MAX_SESSION_BYTES, MAX_TIMELINE_ENTRIES,
+from .limits import (MAX_CLASS_CODE, MAX_CLUSTERS, MAX_FEATURES, MAX_N_INIT, MAX_SESSION_BYTES, MAX_TIMELINE_ENTRIES,
                      read_regular_file)
 
-__all__ = ["FORMAT_KEY", "FORMAT_VERSION", "FILE_SUFFIX", "save_session_file", "load_session_file",
-           "check_payload"]
+__all__ = ["FORMAT_KEY", "FORMAT_VERSION", "FILE_SUFFIX", "SaveCancelled", "save_session_file",
+           "load_session_file", "check_payload", "encode_session"]
 
 #: The key whose value is the format version; also marks the file as ours.
 FORMAT_KEY = "clusterviz_session"
 #: The version this code writes and the newest it reads.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Suggested file name suffix.
 FILE_SUFFIX = ".clusterviz"
 
@@ -99,47 +120,147 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 #: Largest whole number a field may hold (seed, K, max_iter, cursor, class
 #: codes): what the app's spin boxes (32-bit) can show.
 _MAX_INT = 2**31 - 1
+#: The fields stored as array blocks from version 2 on: (outer key, key, element type).
+_BLOCK_FIELDS = (("dataset", "X", "<f8"), ("dataset", "labels", "<i8"))
+
+Progress = Callable[[int, int], None]
 
 
-def save_session_file(path: str | os.PathLike[str], payload: dict, choices: Mapping[str, tuple[str, ...]] | None = None
-                      ) -> None:
-    """Write a session payload (see `Session.to_payload`) as JSON.
+class SaveCancelled(Exception):
+    """A save was cancelled (its ``is_cancelled()`` turned True); nothing was written."""
 
-    ``choices`` are the allowed values of text settings (see `check_payload`).
+
+def save_session_file(path: str | os.PathLike[str], payload: dict, choices: Mapping[str, tuple[str, ...]] | None = None,
+                      *, version: int = FORMAT_VERSION, progress: Progress | None = None,
+                      is_cancelled: Callable[[], bool] | None = None) -> None:
+    """Write a session payload (see `Session.to_payload`) as a session file.
+
+    Parameters
+    ----------
+    path : str or path-like
+    payload : dict
+        The session; ``dataset.X`` and ``dataset.labels`` may be lists or
+        numpy arrays (arrays are written without a Python object per number).
+    choices : mapping, optional
+        The allowed values of text settings (see `check_payload`).
+    version : int
+        The format version to write: 2 (array blocks) or 1 (JSON lists, for
+        older clusterviz versions).
+    progress : callable, optional
+        ``progress(done, total)`` in bytes, called as the file is written.
+    is_cancelled : callable, optional
+        Asked between chunks; True stops the save with `SaveCancelled`, and
+        the file is left as it was.
 
     The payload is checked first, so a file that cannot be read back is
-    never written. The whole text is encoded, then written to a new
-    temporary in the file's folder and renamed over it
-    (`clusterviz.data.atomic_write.write_bytes_atomic`), so a failure or a
-    kill never leaves half a file behind; a symlink's target is updated
-    (the link stays a link) and the file keeps its permission bits.
+    never written. The text is written to a new temporary in the file's
+    folder and renamed over it
+    (`clusterviz.data.atomic_write.write_bytes_atomic`), so a failure, a
+    cancel or a kill never leaves half a file behind; a symlink's target is
+    updated (the link stays a link) and the file keeps its permission bits.
 
     Raises
     ------
     DataError
         If the payload is malformed (a bug) or the file cannot be written.
+    SaveCancelled
+        If ``is_cancelled()`` turned True.
     """
     path = Path(path)
-    payload = dict(payload)
-    payload.setdefault(FORMAT_KEY, FORMAT_VERSION)
-    check_payload(payload, path.name, choices)
     try:
-        text = json.dumps(payload, indent=1, allow_nan=False, ensure_ascii=False)
-    except (TypeError, ValueError) as err:
-        raise DataError(f"{path.name}: the session cannot be written as JSON: {err}") from None
-    try:
-        data = (text + "\n").encode("utf-8")  # all of it, before any file is made
+        total, chunks = encode_session(payload, path.name, choices, version=version)
     except UnicodeEncodeError as err:
         raise DataError(f"{path.name}: the session cannot be written as UTF-8 text: {err.reason} "
                         f"at character {err.start}.") from None
     try:
-        write_bytes_atomic(path, data)
+        write_bytes_atomic(path, _watched(chunks, total, progress, is_cancelled))
     except OSError as err:
         raise DataError(f"{path.name}: cannot write the session file: {err.strerror or err}.") from None
 
 
+def _watched(chunks: Iterator[bytes], total: int, progress: Progress | None,
+             is_cancelled: Callable[[], bool] | None) -> Iterator[bytes]:
+    done = 0
+    for chunk in chunks:
+        if is_cancelled is not None and is_cancelled():
+            raise SaveCancelled("the save was cancelled")
+        yield chunk
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+
+
+def encode_session(payload: dict, name: str = "session", choices: Mapping[str, tuple[str, ...]] | None = None,
+                   *, version: int = FORMAT_VERSION) -> tuple[int, Iterator[bytes]]:
+    """The bytes of a session file for ``payload``, checked, as chunks.
+
+    Returns
+    -------
+    (int, iterator of bytes)
+        The file's length and its contents in chunks (the array blocks'
+        base64 text is made chunk by chunk as the iterator is consumed).
+
+    Raises
+    ------
+    DataError
+        If the payload is malformed or cannot be written as JSON.
+    UnicodeEncodeError
+        If a text cannot be written as UTF-8 (a lone surrogate).
+    """
+    if version not in (1, FORMAT_VERSION):
+        raise ValueError(f"cannot write session file version {version!r}; this clusterviz writes 1 or "
+                         f"{FORMAT_VERSION}")
+    payload = dict(payload)
+    payload[FORMAT_KEY] = version
+    payload["dataset"] = dict(payload.get("dataset") or {})
+    check_payload(payload, name, choices)
+    blocks: list[tuple[str, np.ndarray]] = []  # (placeholder text, array)
+    for outer, key, dtype in _BLOCK_FIELDS:
+        value = payload[outer][key]
+        if value is None:
+            continue
+        if version == 1:
+            payload[outer][key] = np.asarray(value).tolist()
+            continue
+        header, data = encode_block(value, dtype)
+        token = f"@block-{secrets.token_hex(16)}@"
+        payload[outer][key] = {**header, "base64": token}
+        blocks.append((token, data))
+    try:
+        text = json.dumps(payload, indent=1, allow_nan=False, ensure_ascii=False, default=_json_default) + "\n"
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{name}: the session cannot be written as JSON: {err}") from None
+    pieces: list[bytes | np.ndarray] = []
+    rest = text
+    for token, data in blocks:
+        before, found, rest = rest.partition(token)
+        if not found or token in rest:
+            raise DataError(f"{name}: the session cannot be written: an array block's marker is ambiguous.")
+        pieces += [before.encode("utf-8"), data]
+    pieces.append(rest.encode("utf-8"))  # every text is encoded before any file is made
+    total = sum(len(p) if isinstance(p, bytes) else 4 * ((p.nbytes + 2) // 3) for p in pieces)
+
+    def chunks() -> Iterator[bytes]:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                yield piece
+            else:
+                yield from block_chunks(piece)
+
+    return total, chunks()
+
+
+def _json_default(value):
+    """Small numpy arrays and scalars elsewhere in a payload, as JSON lists and numbers."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def load_session_file(path: str | os.PathLike[str], choices: Mapping[str, tuple[str, ...]] | None = None) -> dict:
-    """Read and check a session file.
+    """Read and check a session file (format version 1 or 2).
 
     ``choices`` are the allowed values of text settings (see `check_payload`).
 
@@ -147,14 +268,17 @@ def load_session_file(path: str | os.PathLike[str], choices: Mapping[str, tuple[
     -------
     dict
         The payload, with the structure, types and shapes checked (see the
-        module docstring); pass it to `Session.from_payload`.
+        module docstring); pass it to `Session.from_payload`. The array
+        blocks of a version 2 file are read-only numpy arrays
+        (``dataset.X`` float64 of shape (N, D), ``dataset.labels`` int64);
+        a version 1 file gives lists.
 
     Raises
     ------
     DataError
         If the file is missing, not JSON, truncated, from a newer version,
-        or a field is missing or has the wrong type or shape. The message
-        names the file and the field.
+        or a field is missing or has the wrong type or shape, or an array
+        block is corrupt. The message names the file and the field.
     """
     path = Path(path)
     name = path.name
@@ -165,6 +289,7 @@ def load_session_file(path: str | os.PathLike[str], choices: Mapping[str, tuple[
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(f"{name}: not a clusterviz session file (not UTF-8 text at byte {err.start}).") from None
+    del raw
     if not text.strip():
         raise DataError(f"{name}: the session file is empty.")
     try:
@@ -256,7 +381,9 @@ class _Checker:
             self.number(v, f"{field}[{i}]")
         return value
 
-    def matrix(self, value, field: str, rows: int | None, cols: int | None) -> list:
+    def matrix(self, value, field: str, rows: int | None, cols: int | None):
+        if isinstance(value, np.ndarray):
+            return self.array(value, field, (rows, cols))
         if not isinstance(value, list):
             raise self.fail(field, f"should be a list of rows; got {_kind(value)}.")
         if rows is not None and len(value) != rows:
@@ -269,6 +396,31 @@ class _Checker:
             for j, v in enumerate(row):
                 self.number(v, f"{field}[{i}][{j}]")
         return value
+
+    def array(self, value: np.ndarray, field: str, shape: tuple[int | None, ...]) -> np.ndarray:
+        """A numpy array of real numbers with ``shape`` (None: any size), all finite."""
+        if value.dtype.kind not in "fiu" or value.ndim != len(shape):
+            raise self.fail(field, f"should be a {len(shape)}-D array of numbers; got {_kind(value)}.")
+        for axis, (n, want) in enumerate(zip(value.shape, shape)):
+            if want is not None and n != want:
+                raise self.fail(field, f"has {n} entries along axis {axis}; expected {want}.")
+        if value.dtype.kind == "f":
+            bad = ~np.isfinite(value)
+            if bad.any():
+                where = "".join(f"[{i}]" for i in np.argwhere(bad)[0])
+                raise self.fail(f"{field}{where}", f"should be a finite number; got {value[tuple(np.argwhere(bad)[0])]}.")
+        return value
+
+    def block(self, parent: dict, key: str, field: str, dtype: str, shape: tuple[int | None, ...],
+              version: int):
+        """``parent[key]``; an array block (version 2 and later) is decoded and put in its place."""
+        value = parent[key]
+        if not is_block(value):
+            return value
+        if version < 2:
+            raise self.fail(field, f"is an array block, which needs format version 2; the file says {version}.")
+        parent[key] = decode_block(value, field, dtype, len(shape), self.fail, shape)
+        return parent[key]
 
 
 def _finite(value: int | float) -> bool:
@@ -294,6 +446,8 @@ def _kind(value) -> str:
         return f"a list of {len(value)} items"
     if isinstance(value, dict):
         return "an object"
+    if isinstance(value, np.ndarray):
+        return f"an array of {value.dtype} with shape {value.shape}"
     return type(value).__name__
 
 
@@ -304,6 +458,8 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     ----------
     payload : object
         What `json.loads` returned, or what `Session.to_payload` built.
+        Array blocks (format version 2) are decoded and replaced, in place,
+        by the read-only numpy arrays they hold.
     name : str
         The file name used in messages.
     choices : mapping of str to tuple of str, optional
@@ -340,28 +496,49 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     d = len(columns)
     if d > MAX_FEATURES:
         raise c.fail("dataset.columns", f"has {d} columns; clusterviz shows at most {MAX_FEATURES}.")
-    X = c.matrix(c.get(data, "X", "dataset.X"), "dataset.X", None, d)
+    c.get(data, "X", "dataset.X")
+    X = c.matrix(c.block(data, "X", "dataset.X", "<f8", (None, d), version), "dataset.X", None, d)
     n = len(X)
-    labels = c.get(data, "labels", "dataset.labels")
+    c.get(data, "labels", "dataset.labels")
+    labels = c.block(data, "labels", "dataset.labels", "<i8", (n,), version)
     class_names = c.get(data, "class_names", "dataset.class_names")
+    top_label = None
     if labels is not None:
         # Every code below the largest gets a name: without names given, codes stay small
         # (with names, each code must have one; checked below).
         top_code = _MAX_INT if isinstance(class_names, list) else MAX_CLASS_CODE
-        if not isinstance(labels, list) or len(labels) != n:
-            raise c.fail("dataset.labels", f"should be a list of {n} class codes; got {_kind(labels)}.")
-        for i, v in enumerate(labels):
-            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= top_code:
-                raise c.fail(f"dataset.labels[{i}]", f"should be a class code 0..{top_code}; got {_kind(v)}.")
+        if isinstance(labels, np.ndarray):
+            if labels.dtype.kind not in "iu" or labels.shape != (n,):
+                raise c.fail("dataset.labels", f"should be {n} class codes; got {_kind(labels)}.")
+            bad = np.flatnonzero((labels < 0) | (labels > top_code))
+            if bad.size:
+                raise c.fail(f"dataset.labels[{bad[0]}]", f"should be a class code 0..{top_code}; "
+                                                          f"got the number {labels[bad[0]]}.")
+            top_label = int(labels.max()) if n else None
+        else:
+            if not isinstance(labels, list) or len(labels) != n:
+                raise c.fail("dataset.labels", f"should be a list of {n} class codes; got {_kind(labels)}.")
+            for i, v in enumerate(labels):
+                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= top_code:
+                    raise c.fail(f"dataset.labels[{i}]", f"should be a class code 0..{top_code}; got {_kind(v)}.")
+            top_label = max(labels) if labels else None
     if class_names is not None:
         if labels is None:
             raise c.fail("dataset.class_names", "is given without 'dataset.labels'.")
         if not isinstance(class_names, list) or not all(isinstance(x, str) for x in class_names):
             raise c.fail("dataset.class_names", f"should be a list of names; got {_kind(class_names)}.")
         c.texts(class_names, "dataset.class_names")
-        if labels and max(labels) >= len(class_names):
-            raise c.fail("dataset.labels", f"holds class code {max(labels)} but there are only "
+        if top_label is not None and top_label >= len(class_names):
+            raise c.fail("dataset.labels", f"holds class code {top_label} but there are only "
                                            f"{len(class_names)} class names.")
+
+    lengths = data.get("lengths")
+    if lengths is not None:
+        if (not isinstance(lengths, list) or len(lengths) > max(n, 1)
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in lengths)
+                or sum(lengths) != n):
+            raise c.fail("dataset.lengths", f"should be a list of positive sequence lengths that add up to the "
+                                            f"{n} rows; got {_kind(lengths)}.")
 
     settings = c.obj(payload, "settings", "settings")
     choices = choices or {}
@@ -376,6 +553,12 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
     if beta <= 0:
         raise c.fail("settings.beta", f"is {beta!r}; expected a number > 0.")
     c.integer(settings, "max_iter", "settings.max_iter", 1)
+    if settings.get("tol") is not None and c.number(settings["tol"], "settings.tol") < 0:
+        raise c.fail("settings.tol", f"is {settings['tol']!r}; expected a number >= 0 (or null: the default).")
+    if "n_init" in settings:
+        n_init = c.integer(settings, "n_init", "settings.n_init", 1)
+        if n_init > MAX_N_INIT:
+            raise c.fail("settings.n_init", f"is {n_init}; clusterviz tries at most {MAX_N_INIT} starts.")
     if not isinstance(settings.get("show_seeding", False), bool):
         raise c.fail("settings.show_seeding", f"should be true or false; got {_kind(settings['show_seeding'])}.")
 
@@ -406,6 +589,14 @@ def check_payload(payload, name: str = "session", choices: Mapping[str, tuple[st
                 raise c.fail("timeline.start.covariances", f"should be a list of {k} matrices; got {_kind(covs)}.")
             for i, cov in enumerate(covs):
                 c.matrix(cov, f"timeline.start.covariances[{i}]", d, d)
+        for key, shape in (("startprob", (k,)), ("transmat", (k, k))):
+            chain = start.get(key)
+            if chain is None:
+                continue
+            field = f"timeline.start.{key}"
+            values = c.vector(chain, field, k) if len(shape) == 1 else c.matrix(chain, field, k, k)
+            if np.any(np.asarray(values, dtype=np.float64) < 0):
+                raise c.fail(field, "holds a negative probability.")
         c.number(c.get(start, "objective", "timeline.start.objective"), "timeline.start.objective")
         notes = start.get("notes", [])
         if not isinstance(notes, list) or not all(isinstance(x, str) for x in notes):

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "PC1_DOMINANCE",
     "explained_variance",
+    "pca_dominance_warning",
     "standardise",
     "pca_projection",
     "project_points",
@@ -130,6 +132,50 @@ def pca_projection(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     total = variances.sum()
     ratio = variances[:2] / total if total > 0 else np.zeros(2)
     return W, mean, ratio
+
+
+#: PC1 explaining at least this fraction of the variance is "about 100 %".
+PC1_DOMINANCE = 0.99
+
+
+def pca_dominance_warning(X, columns: Sequence[str] | None = None,
+                          threshold: float = PC1_DOMINANCE) -> str | None:
+    """A warning when the first principal axis explains about all the
+    variance of ``X`` (at least ``threshold``) because one column's units
+    dwarf the others' -- the usual sign of PCA on unstandardised columns:
+    PC1 is then that column and the picture shows nothing else.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features), n_features >= 2
+    columns : sequence of str, optional
+        Column names, to name the dominating column.
+
+    Returns
+    -------
+    str or None
+        E.g. "PC1 explains 100.0 % of the variance: the column 'body_mass_g'
+        (standard deviation 802) dwarfs the others (at most 14). PCA on
+        unstandardised columns shows little but that column; standardise the
+        columns first." None when PC1 explains less, or the columns have
+        comparable spreads (one real direction of variation).
+    """
+    X = _as_matrix(X)
+    n, d = X.shape
+    if n < 2 or d < 2:
+        return None
+    _, _, ratio = pca_projection(X)
+    if ratio[0] < threshold:
+        return None
+    std = X.std(axis=0)
+    order = np.argsort(std)[::-1]
+    top, rest = float(std[order[0]]), float(std[order[1]])
+    if not top > 3.0 * rest:  # comparable spreads: the data really lie along one direction
+        return None
+    names = tuple(columns) if columns is not None else tuple(f"column {j + 1}" for j in range(d))
+    return (f"PC1 explains {100 * ratio[0]:.1f} % of the variance: the column {names[order[0]]!r} "
+            f"(standard deviation {top:.3g}) dwarfs the others (at most {rest:.3g}). PCA on unstandardised "
+            "columns shows little but that column; standardise the columns first.")
 
 
 def _view_matrix(view, d: int) -> tuple[np.ndarray | None, list[int] | None]:

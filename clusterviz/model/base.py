@@ -72,11 +72,14 @@ class SteppableModel:
         """One full iteration: the E half-step, then the M half-step."""
         return self.step_halves(X, state)[1]
 
-    def iterate(self, X) -> Iterator[FitState]:
+    def iterate(self, X, lengths=None) -> Iterator[FitState]:
         """Yield the initial state, then one state per full iteration, until
         converged or ``max_iter`` iterations. The data are prepared (copied,
-        unless already prepared) once for the whole run."""
-        data = prepare(X)
+        unless already prepared) once for the whole run; ``lengths`` (the
+        rows as consecutive sequences, see
+        :func:`~clusterviz.model.prepared.check_lengths`) matter to sequence
+        models only."""
+        data = prepare(X, lengths)
         state = self.initialize(data)
         yield state
         while not state.converged and state.iteration < self.max_iter:

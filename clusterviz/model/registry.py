@@ -110,6 +110,10 @@ class Algorithm:
         Whether it models the order of the points (hidden Markov models).
     factory : Factory
         Builds the estimator from :class:`ModelSettings` and the data.
+    objective_formula : str
+        The objective's definition as rich text (HTML sub/sup) with its PRML
+        number, shown above the objective plot; "" lets the app write the
+        formula it knows for the objective's symbol (J, or a mixture's ℓ).
     start_note : callable or None
         ``start_note(settings) -> str``: where the initial state came from,
         in the app's words, when the app starts it differently from the
@@ -133,6 +137,7 @@ class Algorithm:
     uses_beta: bool = False
     has_density: bool = False
     supports_sequences: bool = False
+    objective_formula: str = ""
     start_note: Callable[[ModelSettings], str] | None = field(default=None, repr=False)
 
     def build(self, settings: ModelSettings, X) -> SteppableModel:
@@ -176,6 +181,12 @@ def _build_gmm(settings: ModelSettings, X: np.ndarray) -> SteppableModel:
     return app_gaussian_mixture(settings, X)
 
 
+def _build_hmm(settings: ModelSettings, X: np.ndarray) -> SteppableModel:
+    from .hmm import app_hidden_markov_model
+
+    return app_hidden_markov_model(settings, X)
+
+
 def _gmm_start_note(settings: ModelSettings) -> str:
     from .gmm import app_start_note
 
@@ -214,6 +225,19 @@ _ENTRIES = (
         responsibility_caption="Soft K-Means (β = {beta:.3g}): soft responsibilities",
         ambiguity_tip="Soft K-Means ambiguity: entropy of the responsibilities / ln K (1 = no preference).",
         factory=_build_soft_kmeans, uses_beta=True, has_density=True,
+    ),
+    Algorithm(
+        name="hmm", label="Hidden Markov model (HMM, Baum-Welch)", short_label="HMM",
+        description="Gaussian hidden Markov model fitted by Baum-Welch: the points are a sequence, each "
+                    "state depends on the one before (PRML 13.2).",
+        objective_name="Log-likelihood ℓ", objective_symbol="ℓ", higher_is_better=True, hard=False,
+        half_step_labels=("E-step: forward-backward", "M-step: re-estimate"),
+        responsibility_caption="HMM: state posteriors γ (they sum to 1; each point's neighbours in time count)",
+        ambiguity_tip="HMM ambiguity: entropy of the state posteriors γ / ln K "
+                      "(1 = equally likely in every state).",
+        factory=_build_hmm, covariance_types=COVARIANCE_TYPES, has_density=True, supports_sequences=True,
+        objective_formula="ℓ = ln Σ<sub>z</sub> p(X, Z) = ln Σ<sub>z<sub>N</sub></sub> α(z<sub>N</sub>)"
+                          "&nbsp;&nbsp;(PRML 13.11, 13.42)",
     ),
 )
 

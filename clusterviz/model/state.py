@@ -47,6 +47,18 @@ class FitState:
         For a "seed" entry, the k-means++ pick it shows (probabilities,
         candidates, chosen point); its means are the centres picked so far
         and its objective their potential (total D^2). None otherwise.
+    startprob : ndarray of shape (n_clusters,) or None
+        Hidden Markov models: p(z_1 = k), the probability that a sequence
+        starts in state k (PRML (13.8)). None for the i.i.d. algorithms.
+    transmat : ndarray of shape (n_clusters, n_clusters) or None
+        Hidden Markov models: A_jk = p(z_t = k | z_{t-1} = j), rows sum to 1
+        (PRML (13.7)). None for the i.i.d. algorithms. (``weights`` of a
+        hidden Markov model are the long-run share of time in each state.)
+    transition_counts : ndarray of shape (n_clusters, n_clusters) or None
+        Hidden Markov models after an E-step: the expected number of j -> k
+        transitions, sum_t xi_t(j, k) (PRML (13.43)), which the M-step turns
+        into ``transmat``. Kept by :meth:`without_assignments` (it is K x K,
+        not N x K). None otherwise.
     """
 
     iteration: int
@@ -60,6 +72,9 @@ class FitState:
     converged: bool = False
     notes: tuple[str, ...] = field(default=())
     seeding: object | None = None
+    startprob: np.ndarray | None = None
+    transmat: np.ndarray | None = None
+    transition_counts: np.ndarray | None = None
 
     @cached_property
     def responsibilities(self) -> np.ndarray | None:

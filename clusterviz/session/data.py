@@ -14,6 +14,13 @@ and passed to every step, so what an algorithm builds from the data
 thread computing a step therefore only reads the owner; see
 `clusterviz.session.Session.prepare_step` for what the step may add to the
 `Prepared` itself.
+
+Sequences (``dataset.lengths``, read by hidden Markov models through
+``prepared.lengths``) follow the edits too: added points join the last
+sequence, a removed point leaves its own, moved points stay where they are.
+New points given to `DataOwner.replace` without going through `with_added`
+or `without` (undo) keep the sequences when only rows at the end were added
+or removed, and otherwise become one sequence.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ import numbers
 import numpy as np
 
 from clusterviz.data import Dataset, builtin_dataset
+from clusterviz.data.dataset import appended_lengths, kept_lengths
 from clusterviz.model.prepared import Prepared, prepare
 
 from .settings import check_points
@@ -31,6 +39,11 @@ from .text import default_class_name
 __all__ = ["KEEP", "DataOwner", "check_dataset"]
 
 KEEP = object()  # "argument not given" for the classes of set_data
+
+
+def _prepared(dataset: Dataset) -> Prepared:
+    """The data set prepared for stepping, with its sequences when it has several."""
+    return prepare(dataset.X) if dataset.lengths is None else prepare(dataset.X, dataset.lengths)
 
 
 def check_dataset(dataset) -> Dataset:
@@ -64,7 +77,8 @@ class DataOwner:
 
     def __init__(self, dataset: Dataset | None = None) -> None:
         self._dataset = check_dataset(builtin_dataset("empty") if dataset is None else dataset)
-        self._prepared: Prepared = prepare(self._dataset.X)
+        self._prepared: Prepared = _prepared(self._dataset)
+        self._edited: tuple | None = None  # (X, lengths) made by the last with_added / without
 
     @property
     def dataset(self) -> Dataset:
@@ -88,8 +102,25 @@ class DataOwner:
         return self._prepared
 
     def _set(self, dataset: Dataset) -> None:
-        self._prepared = prepare(dataset.X)
+        self._prepared = _prepared(dataset)
         self._dataset = dataset
+        self._edited = None
+
+    def lengths_for(self, X: np.ndarray) -> tuple[int, ...] | None:
+        """The sequence lengths of new points ``X`` (see the module docstring)."""
+        if self._edited is not None and self._edited[0] is X:
+            return self._edited[1]
+        lengths, old = self._dataset.lengths, self.X
+        n, n_old = X.shape[0], old.shape[0]
+        if lengths is None or X.shape[1] != old.shape[1]:
+            return None
+        if n == n_old:
+            return lengths
+        if n > n_old and np.array_equal(X[:n_old], old):
+            return appended_lengths(lengths, n - n_old)
+        if n < n_old and np.array_equal(X, old[:n]):
+            return kept_lengths(lengths, np.arange(n_old) < n)
+        return None
 
     def load(self, dataset: Dataset) -> None:
         self._set(check_dataset(dataset))
@@ -99,12 +130,15 @@ class DataOwner:
         ``class_names`` the data set's names are kept."""
         if labels is None or class_names is KEEP:
             class_names = None if labels is None else self._dataset.class_names
-        self._set(dataclasses.replace(self._dataset, X=X, labels=labels, class_names=class_names))
+        lengths = self.lengths_for(X)
+        self._set(dataclasses.replace(self._dataset, X=X, labels=labels, class_names=class_names, lengths=lengths))
 
     def replace_columns(self, X: np.ndarray) -> None:
-        """Points with another number of columns (new column names, no classes)."""
+        """Points with another number of columns (new column names, no
+        classes; the sequences kept when the number of rows is)."""
         columns = tuple(f"x{j + 1}" for j in range(X.shape[1])) if X.shape[1] != 2 else ("x", "y")
-        self.load(Dataset(self._dataset.name, X, columns))
+        lengths = self._dataset.lengths if X.shape[0] == self.n_points else None
+        self.load(Dataset(self._dataset.name, X, columns, lengths=lengths))
 
     # -------------------------------------------------------------- checks
     def check_new_points(self, points) -> np.ndarray:
@@ -153,6 +187,7 @@ class DataOwner:
         if P.shape[0] == 0:
             return None
         X = np.vstack([self.X, P])
+        self._edited = (X, appended_lengths(self._dataset.lengths, P.shape[0]))
         if classes is None:
             return X, None, None
         return (X, *self.labels_with_added(classes, P.shape[0]))
@@ -163,7 +198,9 @@ class DataOwner:
         if keep is None:
             return None
         labels = None if self._dataset.labels is None else self._dataset.labels[keep]
-        return self.X[keep], labels
+        X = self.X[keep]
+        self._edited = (X, kept_lengths(self._dataset.lengths, keep))
+        return X, labels
 
     def with_moved(self, i, x, y, columns: tuple[int, int]) -> np.ndarray:
         """X with point ``i`` at (x, y) in ``columns``."""

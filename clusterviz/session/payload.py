@@ -44,16 +44,18 @@ def to_payload(session) -> dict:
         first = entries[session.n_seed_entries]
         start = {"means": _array(first.means), "weights": _array(first.weights),
                  "covariances": _array(first.covariances), "objective": float(first.objective),
+                 "startprob": _array(first.startprob), "transmat": _array(first.transmat),
                  "notes": list(first.notes)}
     return {
         FORMAT_KEY: FORMAT_VERSION,
         "saved_by": "clusterviz",
         "dataset": {"name": ds.name, "columns": list(ds.columns), "X": ds.X.tolist(),
-                    "labels": _array(ds.labels),
+                    "labels": _array(ds.labels), "lengths": None if ds.lengths is None else list(ds.lengths),
                     "class_names": None if ds.class_names is None else list(ds.class_names)},
         "settings": {"algorithm": settings.algorithm, "n_clusters": settings.n_clusters, "init": settings.init,
                      "seed": settings.seed, "covariance_type": settings.covariance_type, "beta": settings.beta,
-                     "max_iter": settings.max_iter, "show_seeding": settings.show_seeding},
+                     "max_iter": settings.max_iter, "show_seeding": settings.show_seeding,
+                     "tol": settings.tol, "n_init": settings.n_init},
         "initial_means": _array(settings.initial_means),
         "view": {"columns": list(session.view_columns), "projection": _array(session.view_projection),
                  "center": _array(session.view_center)},
@@ -72,7 +74,7 @@ def _dataset(d: dict) -> Dataset:
     labels = d["labels"]
     return Dataset(name=d["name"], X=np.array(d["X"], dtype=np.float64).reshape(len(d["X"]), len(d["columns"])),
                    columns=tuple(d["columns"]), labels=None if labels is None else np.array(labels, dtype=np.int64),
-                   class_names=None if d["class_names"] is None else tuple(d["class_names"]))
+                   class_names=None if d["class_names"] is None else tuple(d["class_names"]), lengths=d.get("lengths"))
 
 
 def _configured(cls, payload: dict, name: str):
@@ -82,7 +84,8 @@ def _configured(cls, payload: dict, name: str):
     try:
         session = cls(_dataset(payload["dataset"]), algorithm=st["algorithm"], n_clusters=st["n_clusters"],
                       init=st["init"], seed=st["seed"], covariance_type=st["covariance_type"], beta=st["beta"],
-                      max_iter=st["max_iter"], show_seeding=st.get("show_seeding", False))
+                      max_iter=st["max_iter"], show_seeding=st.get("show_seeding", False),
+                      tol=st.get("tol"), n_init=st.get("n_init", 1))
         field = "initial_means"
         if payload["initial_means"] is not None:
             session.set_initial_means(payload["initial_means"])
@@ -113,6 +116,8 @@ def _use_start(session, start: dict, n_seeds: int, name: str) -> None:
             iteration=0, phase="init", means=_frozen(start["means"]), weights=_frozen(start["weights"]),
             objective=float(start["objective"]), covariances=None if covs is None else _frozen(covs),
             converged=False, notes=tuple(start["notes"]) if "notes" in start else (),
+            startprob=None if start.get("startprob") is None else _frozen(start["startprob"]),
+            transmat=None if start.get("transmat") is None else _frozen(start["transmat"]),
         ), after_picks=n_seeds > 0)
         check = session.model.e_step(session.prepared, session.timeline[n_seeds])
     except ValueError as err:  # ModelError included

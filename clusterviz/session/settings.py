@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clusterviz.data.limits import MAX_CLUSTERS
+from clusterviz.data.limits import MAX_CLUSTERS, MAX_N_INIT
 from clusterviz.model import registry
 from clusterviz.model.registry import Algorithm, ModelSettings
 
@@ -31,8 +31,9 @@ ALGORITHM_NAMES: dict[str, str] = {name: entry.label for name, entry in registry
 INITS: tuple[str, ...] = registry.INITS
 #: Most clusters the app shows (session files above it are refused); from `clusterviz.data.limits`.
 MAX_CLUSTERS: int = MAX_CLUSTERS
-#: Most starts a (re)initialisation may try: each is a full run, on the thread that changes the settings.
-MAX_N_INIT: int = 100
+#: Most starts a (re)initialisation may try: each is a full run, on the thread that changes the settings
+#: (from `clusterviz.data.limits`, which session files are checked against).
+MAX_N_INIT: int = MAX_N_INIT
 #: Every covariance type some algorithm fits, in the registry's order.
 COVARIANCE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(
     t for entry in registry.ALGORITHMS.values() for t in entry.covariance_types))

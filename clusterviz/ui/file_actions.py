@@ -3,8 +3,11 @@ the objective plot as PNG/SVG, the points with their clustering as CSV, and
 the run so far as an animated GIF (or numbered PNG frames).
 
 The file formats live in Qt-free modules (`clusterviz.data.session_file`,
-`clusterviz.data.export`); here are only the menu actions, file dialogs and
-the offscreen rendering of animation frames.
+`clusterviz.data.export`); here are only the menu actions, file dialogs, the
+background saver and the offscreen rendering of animation frames.
+
+Saving runs off the GUI thread (`clusterviz.ui.session_saver`): the session
+is snapshot on the GUI thread and written by the window's `SessionSaver`.
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ import os
 from pathlib import Path
 
 import numpy as np
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 
 from clusterviz.data import DataError
@@ -21,6 +25,7 @@ from clusterviz.data.export import GifWriter, write_points_csv
 from clusterviz.data.session_file import FILE_SUFFIX, load_session_file, save_session_file
 
 from .names import printable
+from .session_saver import SessionSaver, session_snapshot
 
 SESSION_FILTER = f"clusterviz sessions (*{FILE_SUFFIX});;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG image (*.svg)"
@@ -29,6 +34,11 @@ ANIMATION_FILTER = "Animated GIF (*.gif);;PNG frames (*.png)"
 FRAME_DELAY_MS = 600
 #: The last frame (the shown step) stays longer before the loop restarts.
 LAST_FRAME_DELAY_MS = 2500
+#: The scales a PNG export may have (times the on-screen size), and the default (for slides).
+IMAGE_SCALES = (1, 2, 3)
+DEFAULT_IMAGE_SCALE = 2
+#: The QSettings key that remembers the chosen scale.
+IMAGE_SCALE_KEY = "export/image_scale"
 
 
 class FileActions:
@@ -36,7 +46,9 @@ class FileActions:
 
     Actions (objectNames): ``openSessionAction`` (Ctrl+Shift+O),
     ``saveSessionAction`` (Ctrl+Shift+S), ``exportImageAction`` (Ctrl+E),
-    ``exportPlotImageAction``, ``exportCsvAction``, ``exportAnimationAction``.
+    ``exportPlotImageAction``, ``exportCsvAction``, ``exportAnimationAction``,
+    and the PNG scale ``imageScale1xAction``, ``imageScale2xAction``,
+    ``imageScale3xAction`` (one checked; remembered in QSettings).
 
     Parameters
     ----------
@@ -50,8 +62,9 @@ class FileActions:
                                        lambda: open_session(window),
                                        "Open a saved session: data, settings and the shown step.",
                                        "openSessionAction")
+        self.saver = SessionSaver(window)
         self.save_session_action = act("Sa&ve session…", QKeySequence("Ctrl+Shift+S"),
-                                       lambda: save_session(window),
+                                       lambda: save_session(window, wait=False),
                                        "Save the data, settings, seed and shown step to a session file.",
                                        "saveSessionAction")
         self.export_image_action = act("Canvas as &image (PNG/SVG)…", QKeySequence("Ctrl+E"),
@@ -68,6 +81,20 @@ class FileActions:
                                            lambda: export_animation(window),
                                            "Save every step from the start to the shown one as an animated GIF.",
                                            "exportAnimationAction")
+        self.image_scale_group = QActionGroup(window)
+        self.image_scale_actions = []
+        chosen = image_scale(window)
+        for scale in IMAGE_SCALES:
+            action = QAction(f"{scale}× the on-screen size", window)
+            action.setObjectName(f"imageScale{scale}xAction")
+            action.setCheckable(True)
+            action.setChecked(scale == chosen)
+            action.setToolTip(f"PNG images of the canvas and the objective plot get {scale}× the pixels "
+                              f"shown on screen" + (" (for slides)" if scale == DEFAULT_IMAGE_SCALE else ""))
+            action.setData(scale)
+            action.triggered.connect(lambda checked=False, scale=scale: set_image_scale(window, scale))
+            self.image_scale_group.addAction(action)
+            self.image_scale_actions.append(action)
 
     def add_to_menu(self, menu) -> None:
         """Add the session actions and an Export submenu (``exportMenu``) to ``menu``."""
@@ -80,6 +107,31 @@ class FileActions:
         for action in (self.export_image_action, self.export_plot_image_action, self.export_csv_action,
                        self.export_animation_action):
             export_menu.addAction(action)
+        scale_menu = export_menu.addMenu("PNG image &scale")
+        scale_menu.setObjectName("imageScaleMenu")
+        scale_menu.setToolTipsVisible(True)
+        for action in self.image_scale_actions:
+            scale_menu.addAction(action)
+
+
+def image_scale(window) -> int:
+    """The remembered scale of PNG exports (1, 2 or 3; 2 by default)."""
+    value = window.app_settings.settings.value(IMAGE_SCALE_KEY, DEFAULT_IMAGE_SCALE)
+    try:
+        scale = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_IMAGE_SCALE
+    return scale if scale in IMAGE_SCALES else DEFAULT_IMAGE_SCALE
+
+
+def set_image_scale(window, scale: int) -> None:
+    """Use (and remember) ``scale`` for PNG exports; the menu shows it checked."""
+    if scale not in IMAGE_SCALES:
+        raise ValueError(f"the image scale must be one of {IMAGE_SCALES}; got {scale!r}")
+    window.app_settings.settings.setValue(IMAGE_SCALE_KEY, int(scale))
+    actions = getattr(getattr(window, "file_actions", None), "image_scale_actions", ())
+    for action in actions:
+        action.setChecked(action.data() == scale)
 
 
 def _ask_save(window, title: str, default: str, filters: str) -> tuple[str, str]:
@@ -99,23 +151,64 @@ def _with_suffix(path: str, selected_filter: str, allowed: tuple[str, ...]) -> P
 
 
 # ---------------------------------------------------------------- sessions
-def save_session(window, path: str | os.PathLike | None = None) -> bool:
-    """Save the window's session to a ``.clusterviz`` file (asks when ``path`` is None)."""
+def save_session(window, path: str | os.PathLike | None = None, wait: bool = True) -> bool:
+    """Save the window's session to a ``.clusterviz`` file (asks when ``path`` is None).
+
+    The session is snapshot now (`session_snapshot`) and written on the
+    window's `SessionSaver` worker; the window keeps processing events.
+
+    Parameters
+    ----------
+    wait : bool
+        True: return once the file is written (events are processed
+        meanwhile), with whether it was. False (the menu action): return at
+        once with True if the save started; the outcome shows in the status
+        bar, or in an error box.
+    """
     if path is None:
         name = f"{printable(window.session.dataset.name) or 'session'}{FILE_SUFFIX}"
         chosen, selected = _ask_save(window, "Save session", name, SESSION_FILTER)
         if not chosen:
             return False
         path = _with_suffix(chosen, selected, (FILE_SUFFIX,))
+    path = Path(path)
     try:
-        save_session_file(path, window.session.to_payload())
-    except (DataError, OSError, ValueError) as exc:  # ValueError: also a name no UTF-8 file can hold
+        payload = session_snapshot(window.session)
+    except (DataError, ValueError) as exc:
         window.show_error("Cannot save the session", str(exc))
         return False
+    saver = getattr(getattr(window, "file_actions", None), "saver", None)
+    if saver is None:  # a window without the File actions: write here
+        try:
+            save_session_file(path, payload)
+        except (DataError, OSError, ValueError) as exc:  # ValueError: also a name no UTF-8 file can hold
+            window.show_error("Cannot save the session", str(exc))
+            return False
+        _saved(window, path, payload)
+        return True
+    outcome: dict[str, bool] = {}
+
+    def ended(kind: str, detail) -> None:
+        outcome["ok"] = kind == "saved"
+        if kind == "saved":
+            _saved(window, path, payload)
+        elif kind == "failed":
+            window.show_error("Cannot save the session", detail)
+        else:
+            window.statusBar().showMessage(printable(f"Save cancelled: {path.name} was left as it was."), 5000)
+
+    saver.save(path, payload, on_end=ended)
+    if not wait:
+        return True
+    while "ok" not in outcome:
+        saver.wait()
+    return outcome["ok"]
+
+
+def _saved(window, path: Path, payload: dict) -> None:
     window.statusBar().showMessage(printable(f"Session saved to {os.fspath(path)}"), 5000)
     if getattr(window, "recovery", None) is not None:
-        window.recovery.mark_saved()  # no "unsaved points" question on quit
-    return True
+        window.recovery.mark_saved(payload["dataset"]["X"])  # no "unsaved points" question on quit
 
 
 def open_session(window, path: str | os.PathLike | None = None) -> bool:
@@ -150,19 +243,26 @@ def open_session(window, path: str | os.PathLike | None = None) -> bool:
 
 
 # ----------------------------------------------------------------- images
-def export_image(window, path: str | os.PathLike | None = None, target: str = "canvas") -> bool:
+def export_image(window, path: str | os.PathLike | None = None, target: str = "canvas",
+                 scale: int | None = None) -> bool:
     """Save the canvas (or, with ``target="objective"``, the objective plot)
-    as PNG or SVG, by the file's suffix, with pyqtgraph's exporters."""
+    as PNG or SVG, by the file's suffix, with pyqtgraph's exporters.
+
+    A PNG gets ``scale`` times the on-screen pixels (default: the remembered
+    `image_scale`, File ▸ Export ▸ PNG image scale); an SVG is vector graphics."""
     widget = window.canvas if target == "canvas" else window.objective_plot
+    scale = image_scale(window) if scale is None else scale
     if path is None:
         default = f"{window.session.dataset.name}{'' if target == 'canvas' else '_objective'}.png"
-        chosen, selected = _ask_save(window, "Export image", default, IMAGE_FILTER)
+        width, height = _png_size(widget, scale)
+        chosen, selected = _ask_save(window, f"Export image (PNG at {scale}×: {width} × {height} pixels)",
+                                     default, IMAGE_FILTER)
         if not chosen:
             return False
         path = _with_suffix(chosen, selected, (".png", ".svg"))
     path = Path(path)
     try:
-        write_plot_image(widget, path)
+        write_plot_image(widget, path, scale)
     except (OSError, ValueError) as exc:
         window.show_error("Cannot export the image", f"{path.name}: {exc}")
         return False
@@ -170,8 +270,17 @@ def export_image(window, path: str | os.PathLike | None = None, target: str = "c
     return True
 
 
-def write_plot_image(widget, path: Path) -> None:
-    """Write a ``pg.PlotWidget`` as ``.svg`` (vector) or a raster image."""
+def _png_size(widget, scale: int) -> tuple[int, int]:
+    """The pixel size of a PNG of ``widget`` at ``scale``: the on-screen size
+    (at least 640 wide, for a window never shown) times ``scale``."""
+    base = max(int(widget.width()), 640)
+    aspect = widget.height() / max(widget.width(), 1)
+    return base * scale, int(base * scale * aspect)
+
+
+def write_plot_image(widget, path: Path, scale: int = 1) -> None:
+    """Write a ``pg.PlotWidget`` as ``.svg`` (vector) or a raster image with
+    ``scale`` times its on-screen width in pixels."""
     import pyqtgraph.exporters as pg_exporters  # here, not at start-up: it is slow to import
 
     item = widget.getPlotItem()
@@ -185,8 +294,7 @@ def write_plot_image(widget, path: Path) -> None:
             _render_svg(widget, path)
     else:
         exporter = pg_exporters.ImageExporter(item)
-        # The on-screen size: scaling up would thin the cosmetic (1 px) pens of the ellipses.
-        exporter.parameters()["width"] = max(int(widget.width()), 640)
+        exporter.parameters()["width"] = _png_size(widget, scale)[0]  # the height follows the aspect
         exporter.export(os.fspath(path))
     if not path.exists() or path.stat().st_size == 0:
         folder = path.parent

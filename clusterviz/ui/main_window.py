@@ -28,6 +28,10 @@ from .panels.objective_plot import ObjectivePlot
 from .presenter import Presenter
 from .window_layout import build_central, build_layers_toolbar, fit_side_column
 from .panels.docks import ChoosingDocks
+from .panels.lessons import install_lessons
+from .panels.run_settings import RunSettings
+from .notebook_actions import install_notebook_export
+from .windows.sklearn_check import install_sklearn_check
 from .settings import AppSettings, fill_recent_menu
 from .canvas.teaching import TeachingViews
 from .tools.canvas_tools import CanvasTools
@@ -64,6 +68,8 @@ SHORTCUTS = (
     ("Ctrl+Shift+K", "Choosing K dock (elbow, BIC/AIC, silhouette)"),
     ("Ctrl+Shift+G", "Restarts gallery dock"),
     ("Ctrl+Shift+I", "Show k-means++ seeding step by step"),
+    ("Ctrl+L", "Lessons panel"),
+    ("PgUp / PgDn", "Previous / next chapter (Lessons open)"),
     ("F1", "Keyboard shortcuts"),
     ("Ctrl+Q", "Quit"),
     ("Left click", "Add a point on the canvas; on a point: pin it in the inspector"),
@@ -125,6 +131,10 @@ class MainWindow(QMainWindow):
         self.canvas = ClusterCanvas()
         self.objective_plot = ObjectivePlot()
         self.controls = ControlPanel(self.controller)
+        self.run_settings = RunSettings(self.controller)  # tolSpin, maxIterSpin, nInitSpin: the Run tab
+        self.controls.tabs.insertTab(1, self.run_settings, "Run")
+        self.controls.tabs.setTabToolTip(1, "When a run stops (tol, max_iter) and how many starts are tried "
+                                            "(n_init).")
         self.info_label = QLabel()
         self.info_label.setObjectName("infoLabel")
         self.info_label.setToolTip("The shown step: iteration, phase, objective and notes.")
@@ -180,6 +190,9 @@ class MainWindow(QMainWindow):
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
         self.insertToolBarBreak(self.tools.toolbar)  # the layers on their own row: both fit at 1280 px
         self.inspector.shown.connect(self._show_formulas)
+        self.sklearn_check_action = install_sklearn_check(self)  # Run ▸ Check against scikit-learn…
+        self.lessons_dock = install_lessons(self)  # Help ▸ Lessons (lessonsPanel), PgUp / PgDn
+        install_notebook_export(self)  # File ▸ Export as notebook / as script
         self.presenter.scale_changed.connect(lambda scale: fit_side_column(self, scale))
         if self.presenter.scale != 1.0:
             self.presenter.apply()

@@ -39,6 +39,8 @@ from clusterviz.data.atomic_write import remove_stale_temporaries
 from clusterviz.data.limits import read_regular_file
 from clusterviz.data.session_file import load_session_file, save_session_file
 
+from .file_actions import open_session, save_session
+from .session_saver import session_snapshot
 from .jobs import Worker
 from .names import printable
 
@@ -48,10 +50,10 @@ __all__ = ["RecoveryManager", "recovery_dir", "ENV_VAR", "AUTOSAVE_DELAY_MS"]
 ENV_VAR = "CLUSTERVIZ_RECOVERY_DIR"
 #: Autosave this long after the last edit (one single-shot timer, restarted by each edit).
 AUTOSAVE_DELAY_MS = 1000
-#: Up to this many points the recovery file is written at once (0.2 s); more on a worker thread.
+#: Up to this many points the recovery file is written at once (a few ms); more on a worker thread.
 SYNC_POINTS = 20_000
-#: No autosave above this (writing takes seconds; data this big come from a file).
-MAX_AUTOSAVE_POINTS = 500_000
+#: No autosave above this (each autosave writes 16 bytes a point, every second while playing).
+MAX_AUTOSAVE_POINTS = 2_000_000
 #: A lock file is a few hundred bytes; anything longer is not ours to parse.
 MAX_LOCK_BYTES = 4096
 
@@ -198,6 +200,9 @@ class RecoveryManager(QObject):
         self.timer.timeout.connect(self.autosave)
         self._worker = Worker("autosave")
         self._wrote_on_worker = False  # once a worker writes, it writes every time, in order
+        self._in_flight = False  # a write runs on the worker
+        self._again = False  # an autosave was asked for while one was in flight
+        self._finished = False
         self._clean_X = np.array(window.session.X, copy=True)  # the points as last loaded or saved
         c = window.controller
         c.dataset_loaded.connect(self.mark_saved)
@@ -284,6 +289,7 @@ class RecoveryManager(QObject):
     def finish(self) -> None:
         """A normal quit: no recovery needed, remove the marker and the file."""
         self.timer.stop()
+        self._finished = True
         self._worker.shutdown(wait=True)  # a write in flight ends before the file is removed
         try:
             self.path.unlink(missing_ok=True)
@@ -319,14 +325,18 @@ class RecoveryManager(QObject):
         if n > MAX_AUTOSAVE_POINTS:
             return self._written_now(f"Autosave is off for more than {MAX_AUTOSAVE_POINTS:,} points "
                                      f"({n:,} now); save the session to keep edits.")
+        if self._in_flight:  # one write at a time: the newest state follows when it ends
+            self._again = True
+            return True
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            payload = session.to_payload()
+            payload = session_snapshot(session)  # cheap: the arrays by reference
         except (DataError, OSError, ValueError) as exc:
             return self._written_now(str(exc))
         if n <= SYNC_POINTS and not self._wrote_on_worker:
             return self._written_now(self._write(payload))
         self._wrote_on_worker = True
+        self._in_flight = True
         self._worker.submit(self._write, payload, on_done=self._written_later)
         return True
 
@@ -339,8 +349,13 @@ class RecoveryManager(QObject):
         return ""
 
     def _written_later(self, error: str) -> None:
-        if isValid(self):  # not after the manager is gone
-            self._written_now(error)
+        if not isValid(self):  # not after the manager is gone
+            return
+        self._in_flight = False
+        self._written_now(error)
+        if self._again and not self._finished:
+            self._again = False
+            self.autosave()
 
     def _written_now(self, error: str) -> bool:
         self.last_error = error or None
@@ -379,8 +394,6 @@ class RecoveryManager(QObject):
             except OSError:
                 pass
             return False
-        from .file_actions import open_session
-
         if not open_session(self.window, path):
             return False
         try:
@@ -407,9 +420,10 @@ class RecoveryManager(QObject):
         return QMessageBox.StandardButton(box.exec())
 
     # ---------------------------------------------------------------- quit
-    def mark_saved(self) -> None:
-        """The points now shown are in a file (loaded or just saved)."""
-        self._clean_X = np.array(self.window.session.X, copy=True)
+    def mark_saved(self, X: np.ndarray | None = None) -> None:
+        """The points now shown -- or ``X``, the points a save just wrote (the
+        user may have edited since the save began) -- are in a file."""
+        self._clean_X = np.array(self.window.session.X if X is None else X, copy=True)
 
     @property
     def has_unsaved_points(self) -> bool:
@@ -438,7 +452,5 @@ class RecoveryManager(QObject):
         if answer == Discard:
             return True
         if answer == Save:
-            from .file_actions import save_session
-
-            return bool(save_session(self.window))
+            return bool(save_session(self.window, wait=True))
         return False

@@ -1,4 +1,6 @@
 """The built-in data sets: shapes, reproducibility, the documented recipe."""
+import re
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,8 @@ from clusterviz.data import (
 EXPECTED = {  # name: (n_samples, n_classes or None)
     "three_blobs": (300, 3),
     "old_faithful": (272, None),
+    "geyser": (298, None),
+    "regime_walk": (300, 3),
     "iris": (150, 3),
     "anisotropic": (300, 3),
     "unequal_sizes": (580, 3),
@@ -47,7 +51,9 @@ def test_builtin_shape_and_labels(name):
         assert ds.labels.shape == (n,)
         assert len(ds.class_names) == n_classes
         assert set(ds.labels.tolist()) == set(range(n_classes))
-    assert ds.warnings == () and ds.dropped_rows == 0
+    assert ds.dropped_rows == 0
+    assert ds.warnings == () or name == "geyser"  # its night-time codes are named, see below
+    assert ds.lengths is None  # every built-in is one sequence, in order
 
 
 @pytest.mark.parametrize("name", BUILTIN_DATASETS)
@@ -59,7 +65,7 @@ def test_builtin_is_reproducible(name):
 
 
 @pytest.mark.parametrize(
-    "name", [n for n in BUILTIN_DATASETS if n not in ("old_faithful", "iris", "empty")]
+    "name", [n for n in BUILTIN_DATASETS if n not in ("old_faithful", "geyser", "iris", "empty")]
 )
 def test_generated_sets_fit_the_plot(name):
     X = builtin_dataset(name).X
@@ -110,7 +116,7 @@ def test_shipped_tables_are_read_from_the_package():
     from clusterviz.data.datasets import RESOURCE_DIR
 
     assert RESOURCE_DIR == files("clusterviz.resources") / "datasets"
-    for name in ("iris.csv", "old_faithful.csv"):
+    for name in ("iris.csv", "old_faithful.csv", "geyser.csv"):
         assert (RESOURCE_DIR / name).is_file(), name
 
 
@@ -136,3 +142,45 @@ def test_a_checkout_that_is_not_installed_finds_its_data_sets():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert result.returncode == 0, result.stderr
+
+
+def test_geyser_pairs_each_eruption_with_the_wait_after_it():
+    """The file's waiting is the wait before each eruption; the built-in
+    pairs duration_t with waiting_{t+1}, in time order."""
+    import csv
+
+    from clusterviz.data.datasets import RESOURCE_DIR
+
+    with (RESOURCE_DIR / "geyser.csv").open() as f:
+        rows = [tuple(map(float, r)) for r in list(csv.reader(f))[1:]]
+    ds = builtin_dataset("geyser")
+    assert ds.columns == ("duration", "next_waiting")
+    np.testing.assert_array_equal(ds.X[:, 0], [r[1] for r in rows[:-1]])
+    np.testing.assert_array_equal(ds.X[:, 1], [r[2] for r in rows[1:]])
+    coded = int(np.isin(ds.X[:, 0], (2.0, 3.0, 4.0)).sum())
+    assert coded == 77 and f"{coded} of the 298 durations" in ds.warnings[0]
+    assert "2/3/4" in DATASET_DESCRIPTIONS["geyser"]
+
+
+def test_regime_walk_stays_in_a_regime_for_a_while():
+    ds = builtin_dataset("regime_walk")
+    switches = np.count_nonzero(np.diff(ds.labels))
+    assert 5 <= switches <= 40  # about 5 % of the steps switch
+    assert ds.class_names == ("regime 1", "regime 2", "regime 3")
+
+
+def test_sequence_lengths_are_checked_and_follow_edits():
+    from clusterviz.data.dataset import appended_lengths, kept_lengths
+
+    X = np.arange(12.0).reshape(6, 2)
+    ds = Dataset("walk", X, ("x", "y"), lengths=[2, 4])
+    assert ds.lengths == (2, 4) and ds.n_sequences == 2
+    assert ds.with_columns(["y"]).lengths == (2, 4)
+    assert Dataset("one", X, ("x", "y")).n_sequences == 1
+    for bad, words in (([2, 3], "add up to 5"), ([0, 6], "lengths[0] is 0"), ([2.5, 3.5], "2.5")):
+        with pytest.raises(DataError, match=re.escape(words)):
+            Dataset("walk", X, ("x", "y"), lengths=bad)
+    assert appended_lengths((2, 4), 3) == (2, 7) and appended_lengths(None, 3) is None
+    keep = np.array([False, False, True, False, True, True])
+    assert kept_lengths((2, 4), keep) == (3,)  # the emptied first sequence disappears
+    assert kept_lengths((2, 4), np.zeros(6, dtype=bool)) is None

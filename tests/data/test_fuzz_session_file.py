@@ -313,7 +313,7 @@ START = {"means": [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], "weights": [0.2, 0.3, 0.
          "covariances": [[[1.0, 0.0], [0.0, 1.0]]] * 3, "objective": -5.0, "notes": []}
 
 EDITS = {
-    "huge-int-in-X": lambda p: p["dataset"]["X"][0].__setitem__(0, 10**400),
+    "huge-int-in-X": lambda p: p["dataset"].update(X=[[10**400] * len(p["dataset"]["columns"])]),
     "huge-class-code": lambda p: p["dataset"].update(labels=[2**40] * len(p["dataset"]["X"]), class_names=None),
     "huge-seed": lambda p: p["settings"].__setitem__("seed", 10**30),
     "huge-max-iter": lambda p: p["settings"].__setitem__("max_iter", 10**30),

@@ -127,3 +127,20 @@ def test_pca_never_nan(X):
     np.testing.assert_allclose(W @ W.T, np.eye(2), atol=1e-9)
     Z, _, scale = standardise(X)
     assert np.isfinite(Z).all() and (scale > 0).all()
+
+
+def test_pca_on_unstandardised_columns_warns_when_pc1_is_one_column():
+    from clusterviz.data.transform import pca_dominance_warning
+
+    rng = np.random.default_rng(0)
+    n = 300
+    X = np.column_stack([rng.normal(44, 5, n), rng.normal(17, 2, n), rng.normal(200, 14, n),
+                         rng.normal(4200, 800, n)])  # penguins: body mass in grams dwarfs the rest
+    warning = pca_dominance_warning(X, ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"])
+    assert warning is not None and "'body_mass_g'" in warning and "standardise" in warning
+    assert "PC1 explains 99." in warning or "PC1 explains 100." in warning
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    assert pca_dominance_warning(Z) is None  # standardised: no column dominates
+    # points on one line with comparable spreads: PC1 is ~100 % for a real reason, no warning
+    t = rng.normal(size=n)
+    assert pca_dominance_warning(np.column_stack([t, 1.5 * t + 1e-3 * rng.normal(size=n)])) is None

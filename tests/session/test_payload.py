@@ -8,6 +8,7 @@ import pytest
 
 from clusterviz.data import DataError, Dataset, builtin_dataset, load_csv, load_session_file, save_session_file
 from clusterviz.data.transform import pca_projection
+from clusterviz.data.session_file import FORMAT_VERSION
 from clusterviz.session import Session
 
 
@@ -73,6 +74,43 @@ def test_classes_settings_and_initial_means_survive(tmp_path):
     assert back.dataset.class_names == ds.class_names
 
 
+def test_tolerance_and_starts_survive(tmp_path):
+    s = Session(builtin_dataset("three_blobs"), algorithm="gmm", seed=4, tol=1e-6, n_init=3)
+    s.step()
+    back = round_trip(s, tmp_path)
+    assert (back.tol, back.n_init, back.start_seed) == (1e-6, 3, s.start_seed)
+    assert_same(s, back)
+
+
+def test_hmm_after_an_edit_keeps_its_chain_and_sequences(tmp_path):
+    ds = builtin_dataset("geyser")
+    s = Session(ds, algorithm="hmm", n_clusters=2, seed=3)
+    s.step()
+    s.step()
+    s.add_point(3.0, 70.0)  # the fit restarts from the shown parameters, transitions included
+    s.step()
+    back = round_trip(s, tmp_path)
+    assert_same(s, back)
+    np.testing.assert_array_equal(back.state.transmat, s.state.transmat)
+    np.testing.assert_array_equal(back.state.startprob, s.state.startprob)
+    assert back.dataset.lengths == s.dataset.lengths
+
+
+@pytest.mark.parametrize("where, value, words", [
+    (("settings", "tol"), -1.0, "settings.tol"),
+    (("settings", "n_init"), 10**6, "settings.n_init"),
+    (("dataset", "lengths"), [5, 5], "dataset.lengths"),
+])
+def test_bad_run_settings_and_lengths_are_refused_by_name(tmp_path, where, value, words):
+    s = Session(builtin_dataset("three_blobs"), algorithm="gmm")
+    payload = json.loads(json.dumps(s.to_payload(), default=lambda a: a.tolist()))
+    payload[where[0]][where[1]] = value
+    path = tmp_path / "bad.clusterviz"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(DataError, match=words.replace(".", r"\.")):
+        load_session_file(path)
+
+
 def test_restart_after_data_edit_is_restored(tmp_path):
     """After an edit the fit restarts from the shown parameters, which the
     seed alone cannot reproduce: the file stores that first entry."""
@@ -107,7 +145,7 @@ def test_payload_is_plain_json():
     s = Session(iris(), algorithm="gmm", n_clusters=3)
     s.step()
     text = json.dumps(s.to_payload(), allow_nan=False)
-    assert '"clusterviz_session": 1' in text
+    assert f'"clusterviz_session": {FORMAT_VERSION}' in text
 
 
 def test_tampered_objectives_raise_data_error(tmp_path):

@@ -11,8 +11,9 @@ from clusterviz.session import ALGORITHM_NAMES, ALGORITHMS, COVARIANCE_TYPES, IN
 
 
 def test_the_lists_come_from_the_registry():
-    assert ALGORITHMS == registry.algorithm_names() == ("kmeans", "gmm", "soft-kmeans")
-    assert ALGORITHM_NAMES == {"kmeans": "K-Means", "gmm": "Gaussian mixture (EM)", "soft-kmeans": "Soft K-Means"}
+    assert ALGORITHMS == registry.algorithm_names() == ("kmeans", "gmm", "soft-kmeans", "hmm")
+    assert ALGORITHM_NAMES == {"kmeans": "K-Means", "gmm": "Gaussian mixture (EM)", "soft-kmeans": "Soft K-Means",
+                               "hmm": "Hidden Markov model (HMM, Baum-Welch)"}
     assert INITS == ("random", "k-means++")
     assert COVARIANCE_TYPES == ("full", "tied", "diag", "spherical")
 

@@ -457,3 +457,57 @@ def test_no_axis_of_the_charts_shows_an_si_prefix(make_window, qtbot):
 def job_threads(name: str) -> list[threading.Thread]:
     """The live worker threads of the background job ``name``."""
     return [t for t in threading.enumerate() if t.name == f"clusterviz-{name}"]
+
+
+def test_chart_titles_wrap_in_a_narrow_dock_instead_of_being_cut(make_window, qtbot):
+    from clusterviz.ui.panels.objective_plot import title_text
+
+    window = make_window(builtin_dataset("uniform"), show=True)
+    dock = window.findChild(QDockWidget, "selectionPanel")
+    dock.show()
+    dock.resize(300, 800)
+    panel = window.docks.choosing_k
+    _run_sweep(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.elbow_chart.width() < 320)
+    for chart in (panel.elbow_chart, panel.criterion_chart, panel.silhouette_chart):
+        plot = chart.getPlotItem()
+        label = plot.titleLabel
+        qtbot.waitUntil(lambda: label.item.boundingRect().width() <= label.rect().width() + 1)
+        text = title_text(plot)
+        assert text.endswith(("method)", ")", "4", "3", "2", "5", "6", "7", "8", "9", "10")), text
+        # every line of the title lies inside the chart
+        box = label.item.sceneBoundingRect()
+        assert box.left() >= -1 and box.right() <= chart.width() + 1
+        # the title row grows to the height of its lines
+        qtbot.waitUntil(lambda: label.item.boundingRect().height() <= label.rect().height() + 1)
+    long_title = title_text(panel.elbow_chart.getPlotItem())
+    assert "Kneedle" in long_title and (long_title.endswith("method)") or long_title.endswith("?)")
+                                        or "K =" in long_title)
+
+
+def _drawn_ticks(chart, side: str) -> list[str]:
+    from PySide6.QtGui import QImage, QPainter
+
+    axis = chart.getPlotItem().getAxis(side)
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+
+
+def test_before_a_sweep_the_charts_show_a_placeholder_not_made_up_axes(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"), show=True)
+    dock = window.findChild(QDockWidget, "selectionPanel")
+    dock.show()
+    panel = window.docks.choosing_k
+    charts = (panel.elbow_chart, panel.criterion_chart, panel.silhouette_chart)
+    for chart in charts:
+        assert chart.placeholder.isVisible() and "Run the sweep" in chart.placeholder.toPlainText()
+        assert _drawn_ticks(chart, "left") == [] and _drawn_ticks(chart, "bottom") == []
+    _run_sweep(qtbot, panel)
+    for chart in charts:
+        assert not chart.placeholder.isVisible()
+        qtbot.waitUntil(lambda: len(_drawn_ticks(chart, "bottom")) > 0)

@@ -86,7 +86,8 @@ def test_one_step_button_steps_both_sides_together(compare, qtbot):
         assert km.entry.iteration == em.entry.iteration == expected
         assert view.step_index == expected
     # each side has its own objective curve and readout
-    assert len(view.plots["kmeans"].curve.xData) == len(view.plots["gmm"].curve.xData) == 3
+    assert len(view.plots["gmm"].curve.xData) == 3  # the start's ℓ and two steps
+    assert len(view.plots["kmeans"].curve.xData) == 2  # no J before the first assignment
     assert "J =" in view.readouts["kmeans"].full_text() and "ℓ =" in view.readouts["gmm"].full_text()
     qtbot.mouseClick(_button(view, "compareStepBackButton"), Qt.MouseButton.LeftButton)
     assert km.cursor == em.cursor == 1

@@ -187,3 +187,41 @@ def test_pca_action_toggles_the_view_without_refitting(make_window):
     assert window.controls.columns_box.isEnabled()
     assert window.canvas.getPlotItem().getAxis("bottom").labelText == "sepal_length"
     assert (window.session.cursor, window.session.version) == (cursor, version)
+
+
+def _penguins(tmp_path) -> Path:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "penguins.csv"
+    rows = ["bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g"]
+    rows += [f"{rng.normal(44, 5):.1f},{rng.normal(17, 2):.1f},{rng.normal(200, 14):.0f},{rng.normal(4200, 800):.0f}"
+             for _ in range(200)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_column_names_are_never_cut_even_at_the_smallest_size(make_window, qtbot, tmp_path):
+    window = make_window(show=True)
+    dialog = open_dialog(window, _penguins(tmp_path))
+    dialog.resize(10, 10)  # as small as the dialog lets itself be
+    qtbot.waitUntil(lambda: dialog.width() >= dialog.minimumWidth())
+    for combo in (dialog.x_combo, dialog.y_combo):
+        widest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+        assert combo.width() >= widest + 16  # the text and the drop-down arrow
+    fm = dialog.column_list.fontMetrics()
+    for i in range(dialog.column_list.count()):
+        text = dialog.column_list.item(i).text()
+        assert dialog.column_list.viewport().width() >= fm.horizontalAdvance(text)
+
+
+def test_pca_of_unstandardised_penguins_warns_that_one_column_is_pc1(make_window, qtbot, tmp_path):
+    window = make_window(show=True)
+    dialog = open_dialog(window, _penguins(tmp_path))
+    assert not dialog.pca_label.isVisible()
+    dialog.set_view_mode(VIEW_PCA)
+    assert dialog.pca_label.isVisible() and "'body_mass_g'" in dialog.pca_label.text()
+    dialog.standardise_check.setChecked(True)
+    assert not dialog.pca_label.isVisible()
+    dialog.standardise_check.setChecked(False)
+    ok_button(dialog).click()
+    qtbot.waitUntil(lambda: window.session.view_projection is not None)
+    assert "PC1 explains" in window.statusBar().currentMessage()

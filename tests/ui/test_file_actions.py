@@ -95,7 +95,7 @@ def test_session_save_and_open_round_trip(make_window, tmp_path):
     path = tmp_path / "lesson.clusterviz"
     assert ex.save_session(window, path)
     saved = json.loads(path.read_text(encoding="utf-8"))
-    assert saved["clusterviz_session"] == 1
+    assert saved["clusterviz_session"] == 2
 
     other = make_window()
     session_object = other.session
@@ -260,3 +260,28 @@ def test_command_line_export_gif(tmp_path):
     assert result.returncode == 0, result.stderr
     assert QImageReader(str(gif)).imageCount() == 4  # the start and three steps
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_png_export_scale_multiplies_the_pixels_and_is_remembered(make_window, tmp_path):
+    window = make_window(algorithm="gmm")
+    window.resize(900, 640)
+    window.controller.step()
+    sizes = {}
+    for scale in (1, 2, 3):
+        path = tmp_path / f"x{scale}.png"
+        assert ex.export_image(window, path, scale=scale)
+        sizes[scale] = QImageReader(str(path)).size()
+    assert sizes[2].width() == 2 * sizes[1].width() and sizes[3].width() == 3 * sizes[1].width()
+    assert abs(sizes[2].height() - 2 * sizes[1].height()) <= 2  # the aspect stays
+    # The default is 2x (slides); a choice from the menu is remembered by the next window.
+    window.app_settings.settings.remove(ex.IMAGE_SCALE_KEY)
+    assert ex.image_scale(window) == 2
+    action(window, "imageScale3xAction").trigger()
+    assert action(window, "imageScale3xAction").isChecked() and not action(window, "imageScale2xAction").isChecked()
+    other = make_window()
+    assert ex.image_scale(other) == 3 and action(other, "imageScale3xAction").isChecked()
+    path = tmp_path / "remembered.png"
+    other.resize(900, 640)
+    assert ex.export_image(other, path)
+    assert QImageReader(str(path)).size().width() == 3 * max(other.canvas.width(), 640)
+    other.app_settings.settings.remove(ex.IMAGE_SCALE_KEY)

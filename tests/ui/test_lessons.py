@@ -17,13 +17,7 @@ from clusterviz.data.lessons import LESSON_DIR
 
 @pytest.fixture
 def window(make_window):
-    from clusterviz.ui.notebook_actions import install_notebook_export
-    from clusterviz.ui.panels.lessons import install_lessons
-
-    window = make_window(show=True)
-    install_lessons(window)
-    install_notebook_export(window)
-    return window
+    return make_window(show=True)  # MainWindow installs the Lessons dock and the notebook exports
 
 
 def lessons(window):

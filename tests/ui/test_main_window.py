@@ -338,13 +338,14 @@ def test_objective_plot_tracks_timeline(make_window):
     plot = window.objective_plot
     window.controller.step()
     window.controller.step()
-    np.testing.assert_allclose(plot.curve.yData, window.session.objectives)
-    np.testing.assert_array_equal(plot.curve.xData, np.arange(len(window.session.timeline)))
+    # K-Means' start has no J (no point is assigned yet): the curve starts at iteration 1
+    np.testing.assert_allclose(plot.curve.yData, window.session.objectives[1:])
+    np.testing.assert_array_equal(plot.curve.xData, np.arange(1, len(window.session.timeline)))
     window.controller.step_back()
     x, y = plot.marker.getData()
     assert list(x) == [window.session.cursor]
     axis = plot.getPlotItem().getAxis("bottom")
-    assert axis.labelText == "Step"
+    assert axis.labelText == "Iteration"
     assert plot.getPlotItem().getAxis("left").labelText == window.session.objective_name
     window.controller.set_algorithm("gmm")
     assert plot.getPlotItem().getAxis("left").labelText == window.session.objective_name
@@ -452,13 +453,13 @@ def test_seed_entries_are_walked_by_step_back_slider_and_plot_and_drawn(make_win
     assert not window.canvas.points.isVisible()  # the overlay's D² sizes stand in for the points
     # the objective plot leaves the picks off its curve and names the pick shown
     plot = window.objective_plot
-    assert len(plot.curve.xData) == len(s.timeline) - s.n_seed_entries
+    assert plot.curve.xData is None or len(plot.curve.xData) == 0  # neither picks nor the start have a J
     assert plot.seed_note.isVisible() and "pick 2 of 3" in plot.seed_note.textItem.toPlainText()
     find(window, "stepButton", QAbstractButton).click()  # Step button: the last pick
     assert s.cursor == 2 and "Pick 3 of 3" in seeding.label.text()
     qtbot.keyClick(window, Qt.Key.Key_Right)  # the fit's start, step 0 of the curve
     assert s.entry.phase == "init" and label.text().startswith("Iteration 0 of ") and window.canvas.points.isVisible()
-    assert not plot.seed_note.isVisible() and plot.marker.data["x"][0] == 0
+    assert not plot.seed_note.isVisible() and len(plot.marker.data) == 0  # no J at the start: nothing to mark
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert s.entry.iteration == 1 and plot.marker.data["x"][0] == 1
     slider.setValue(1)  # the timeline slider walks the picks like any entry

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from clusterviz.data import builtin_dataset
 from clusterviz.session import Session
@@ -42,3 +43,96 @@ def test_seed_note_never_covers_the_curve(qtbot, algorithm):
     note = plot.seed_note.sceneBoundingRect()
     for x, y in zip(plot.curve.xData, plot.curve.yData):
         assert not note.contains(vb.mapViewToScene(QPointF(float(x), float(y))))
+
+
+def _tick_labels(plot) -> list[str]:
+    """The tick labels the left axis draws now."""
+    from PySide6.QtGui import QImage, QPainter
+
+    QApplication.processEvents()
+    axis = plot.getPlotItem().getAxis("left")
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+
+
+def test_tens_of_millions_read_as_millions_without_exponents(qtbot):
+    plot = ObjectivePlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 260)
+    plot.show()
+    values = np.array([3.95e7, 3.84e7, 3.81e7, 3.8012e7])
+    plot.show_objectives(values, 3, "Distortion J")
+    labels = _tick_labels(plot)
+    assert labels and not any("e+" in t or "e-" in t for t in labels)
+    assert all(37.0 <= float(t.replace(",", "")) <= 41.0 for t in labels), labels
+    assert plot.getPlotItem().getAxis("left").labelText == "Distortion J (millions)"
+    # a thousand-scale objective is written in full, with a thousands separator
+    plot.show_objectives(np.array([-1130.25, -1010.5]), 1, "Log-likelihood ℓ")
+    labels = _tick_labels(plot)
+    assert labels and all(t.startswith("-1,") for t in labels), labels
+    assert plot.getPlotItem().getAxis("left").labelText == "Log-likelihood ℓ"
+
+
+@pytest.mark.parametrize("algorithm, symbol", [("kmeans", "J ="), ("gmm", "ℓ =")])
+def test_the_formula_of_the_objective_is_above_the_plot(qtbot, algorithm, symbol):
+    plot = ObjectivePlot()
+    qtbot.addWidget(plot)
+    plot.show_session(Session(builtin_dataset("three_blobs"), algorithm=algorithm))
+    formula = plot.formula_text()
+    assert formula.startswith(symbol) and "Σ" in formula and "PRML" in formula
+
+
+def test_an_empty_plot_says_what_will_appear_instead_of_made_up_ticks(qtbot):
+    plot = ObjectivePlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 260)
+    plot.show()
+    plot.show_session(Session(builtin_dataset("empty")))
+    assert plot.empty_note.isVisible() and "appears here" in plot.empty_note.toPlainText()
+    assert _tick_labels(plot) == []
+    plot.show_session(Session(builtin_dataset("three_blobs")))
+    assert not plot.empty_note.isVisible() and _tick_labels(plot)
+
+
+def _plot(qtbot) -> ObjectivePlot:
+    plot = ObjectivePlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 240)
+    return plot
+
+
+def test_k_means_start_has_no_distortion_point_and_half_steps_sit_between_iterations(qtbot):
+    s = Session(builtin_dataset("three_blobs"), algorithm="kmeans", seed=42)
+    plot = _plot(qtbot)
+    plot.show_session(s)
+    assert plot.curve.xData is None or len(plot.curve.xData) == 0  # no J before any assignment
+    assert len(plot.marker.data) == 0
+    s.half_step()  # E of iteration 1
+    s.half_step()  # M of iteration 1
+    s.step()  # iteration 2
+    plot.show_session(s)
+    assert plot.curve.xData.tolist() == [0.5, 1.0, 2.0]
+    assert plot.getPlotItem().getAxis("bottom").labelText == "Iteration"
+    assert plot.marker.data["x"].tolist() == [2.0]
+
+
+def test_a_mixture_start_has_its_log_likelihood_and_a_click_finds_the_nearest_entry(qtbot):
+    s = Session(builtin_dataset("three_blobs"), algorithm="gmm", seed=1)
+    s.half_step()
+    s.half_step()
+    plot = _plot(qtbot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.show_session(s)
+    assert plot.curve.xData.tolist() == [0.0, 0.5, 1.0]
+    vb = plot.getPlotItem().getViewBox()
+    y = float(plot.curve.yData[1])
+    pos = vb.mapViewToScene(QPointF(0.55, y)).toPoint()
+    with qtbot.waitSignal(plot.step_clicked) as blocker:
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(pos))
+    assert blocker.args == [1]  # the E half-step's entry

@@ -83,8 +83,8 @@ def test_k_means_at_its_fixed_point_disables_step(make_window, qtbot):
 # --------------------------------------------------------------- run settings
 @pytest.fixture
 def settings_group(em_window, qtbot):
-    group = RunSettings(em_window.controller)
-    qtbot.addWidget(group)
+    group = em_window.run_settings  # the window's Run tab
+    assert isinstance(group, RunSettings)
     return em_window, group
 
 

@@ -487,3 +487,39 @@ def test_stepping_autosaves_once_after_a_pause_even_while_playing(recovering, qt
     assert manager.timer.remainingTime() <= remaining, "a later step does not postpone the autosave"
     qtbot.waitUntil(lambda: manager.path.exists(), timeout=3000)
     assert load_session_file(manager.path)["timeline"]["cursor"] == window.session.cursor
+
+
+def test_autosaves_during_a_slow_write_are_folded_into_one_with_the_newest_points(make_window, tmp_path, qtbot,
+                                                                                   monkeypatch):
+    import threading
+
+    from clusterviz.ui import recovery
+
+    monkeypatch.setattr(recovery, "SYNC_POINTS", 10)  # 21 points count as big here: written on the worker
+    release, writes = threading.Event(), []
+    real = recovery.save_session_file
+
+    def held(path, payload, *args, **kwargs):
+        writes.append(len(payload["dataset"]["X"]))
+        release.wait(10)
+        return real(path, payload, *args, **kwargs)
+
+    monkeypatch.setattr(recovery, "save_session_file", held)
+    window = make_window()
+    manager = install(window, tmp_path, delay_ms=60_000)
+    try:
+        assert manager.autosave()
+        qtbot.waitUntil(lambda: writes == [21], timeout=5000)
+        for i in range(3):  # edits while the first write is held: no write queues behind it yet
+            add_points(window, [(20.0 + i, 20.0)])
+            assert manager.autosave()
+        assert writes == [21]
+        release.set()
+        qtbot.waitUntil(lambda: len(writes) == 2 and not manager._worker.busy, timeout=10_000)
+        assert writes == [21, 24], "one more write, with the newest points"
+        qtbot.waitUntil(lambda: manager.last_error is None and manager.path.exists(), timeout=5000)
+        assert len(load_session_file(manager.path)["dataset"]["X"]) == 24
+    finally:
+        release.set()
+        manager.ask = no_questions
+        manager.finish()

@@ -9,13 +9,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QTableWidget
 
 from clusterviz.data import builtin_dataset
 from clusterviz.session.sklearn_check import INSTALL_HINT
-from clusterviz.ui.windows.sklearn_check import SklearnCheckDialog, install_sklearn_check
+from clusterviz.ui.windows.sklearn_check import SklearnCheckDialog
 
 pytest.importorskip("sklearn")
 
 
 def open_check(window, qtbot) -> SklearnCheckDialog:
-    action = install_sklearn_check(window)
+    action = window.sklearn_check_action
     action.trigger()
     dialog = window.findChild(SklearnCheckDialog, "sklearnCheckDialog")
     assert dialog is not None and dialog.isVisible()
@@ -25,7 +25,7 @@ def open_check(window, qtbot) -> SklearnCheckDialog:
 
 def test_the_action_is_in_the_run_menu(make_window):
     window = make_window()
-    action = install_sklearn_check(window)
+    action = window.sklearn_check_action
     assert action.objectName() == "sklearnCheckAction" and action.toolTip()
     assert action in window.run_menu.actions() and action in window.actions()
 
@@ -74,7 +74,7 @@ def test_an_algorithm_without_a_counterpart_says_so(make_window, qtbot):
 
 def test_a_result_after_closing_is_dropped(make_window, qtbot):
     window = make_window(builtin_dataset("old_faithful"), algorithm="gmm")
-    install_sklearn_check(window).trigger()
+    window.sklearn_check_action.trigger()
     dialog = window.findChild(SklearnCheckDialog, "sklearnCheckDialog")
     dialog.close()
     qtbot.waitUntil(lambda: not dialog._worker.busy, timeout=20000)
@@ -84,7 +84,7 @@ def test_a_result_after_closing_is_dropped(make_window, qtbot):
 
 def test_opening_it_again_replaces_the_dialog(make_window, qtbot):
     window = make_window()
-    action = install_sklearn_check(window)
+    action = window.sklearn_check_action
     action.trigger()
     first = window.sklearn_check_dialog
     action.trigger()

@@ -58,8 +58,9 @@ def test_half_step_mode_alternates_e_and_m_and_names_the_next_half(make_window, 
             qtbot.mouseClick(step, Qt.MouseButton.LeftButton)
         phases.append(window.session.phases[window.session.cursor])
     assert phases == ["E", "M", "E", "M"]
-    # the objective plot has a point after every half-step: 2 per iteration (+ the start)
-    assert len(window.objective_plot.curve.xData) == 5
+    # the objective plot has a point after every half-step: 2 per iteration (+ the start, whose J
+    # K-Means cannot have: no point is assigned yet)
+    assert len(window.objective_plot.curve.xData) == 5 - window.session.algorithm_entry.hard
     check.setChecked(False)
     assert step.text() == "Step ▶"
     assert find(window, "halfStepButton").isVisibleTo(window)
@@ -304,12 +305,12 @@ def test_ambiguity_layer_colours_points_by_values_in_unit_interval(make_window, 
     assert a is not None and a.shape == (window.session.n_points,)
     assert np.all(np.isfinite(a)) and a.min() >= 0.0 and a.max() <= 1.0
     assert find(window, "ambiguityLegend").isVisibleTo(window)
-    after = _brush_rgba(window)
-    assert not np.array_equal(before, after)
-    # the most ambiguous point is drawn darker than the surest one
-    lum = after[:, :3] @ np.array([0.299, 0.587, 0.114])
-    assert lum[int(np.argmax(a))] < lum[int(np.argmin(a))]
+    # every point keeps its cluster's colour; a halo behind it shows the ambiguity
+    np.testing.assert_array_equal(_brush_rgba(window), before)
+    halos = np.array([b.color().alpha() for b in window.canvas.halos.scatter.data["brush"]])
+    assert halos[int(np.argmax(a))] > halos[int(np.argmin(a))]
     check.setChecked(False)
+    assert len(window.canvas.halos.scatter.data) == 0
     assert window.canvas.ambiguity is None
     np.testing.assert_array_equal(_brush_rgba(window), before)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data.transform import project_gaussians
 
 from ..names import escaped
+from .ambiguity_halo import AmbiguityHalos
+from .legend import CanvasLegend, CentroidNumbers, class_symbol, legend_rows
 from .limits import drawable, spans, view_limits
-from .palette import MAX_CLUSTERS, BrushTable, cosmetic_pen, ellipse_pens, outline_pen, style_plot
-from .point_colours import COLOUR_MODES, RgbaBrushCache, ambiguity_rgba, point_rgba
+from .palette import MAX_CLUSTERS, BrushTable, cosmetic_pen, ellipse_pens, outline_pen, scaled_pen, style_plot
+from .point_colours import COLOUR_MODES, RgbaBrushCache, point_rgba
 from .point_raster import PointRaster, brush_rgba, raster_colours
 from .trails import CentroidTrails
 
@@ -28,6 +30,17 @@ ASPECT_RATIO_LIMIT = 3.0
 #: points, raster 30 / 31 / 43 ms (nearly flat: it costs per pixel), so they
 #: cross near 10^4.
 RASTER_THRESHOLD = 10_000
+
+#: Marker sizes in pixels at scale 1 (see `ClusterCanvas.set_scale`).
+POINT_SIZE = 9.0
+CENTROID_SIZE = 28.0
+#: Clusters C1 ... C7 (the Okabe-Ito colours) are discs; later ones squares
+#: (without true classes, which take the shapes).
+SHAPE_SPAN = 7
+#: The hint the canvas shows while there are no points.
+EMPTY_HINT = ("Click to add points here (Add tool, P),\n"
+              "or spray many with the Brush (B);\n"
+              "or open a CSV file (Ctrl+O) or a data set (File ▸ Data sets).")
 
 _ELLIPSE_POINTS = 121
 _UNIT_CIRCLE = np.stack([np.cos(np.linspace(0.0, 2.0 * np.pi, _ELLIPSE_POINTS)),
@@ -86,6 +99,8 @@ class ClusterCanvas(pg.PlotWidget):
     point_selected = Signal(int)
 
     def __init__(self, parent=None) -> None:
+        # Light on purpose, also under a dark system palette: the cluster
+        # colours and every text drawn on the canvas are chosen for white.
         super().__init__(parent, background="w")
         self.setObjectName("canvas")
         self.setToolTip("Click a point to inspect it; drag to pan, wheel to zoom.")
@@ -94,7 +109,7 @@ class ClusterCanvas(pg.PlotWidget):
         style_plot(plot, 0.15, still=False, si_prefix=True)
 
         self.brushes = BrushTable()
-        self.points = pg.ScatterPlotItem(size=9, pen=outline_pen(), brush=self.brushes.unassigned,
+        self.points = pg.ScatterPlotItem(size=POINT_SIZE, pen=outline_pen(), brush=self.brushes.unassigned,
                                          antialias=True, pxMode=True)
         self.points.setZValue(10)
         self.ellipses: list[tuple[pg.PlotCurveItem, pg.PlotCurveItem]] = []
@@ -107,11 +122,12 @@ class ClusterCanvas(pg.PlotWidget):
                 plot.addItem(item)
             self.ellipses.append((one, two))
         centroid_pen = cosmetic_pen("black", 2.0)
-        self.centroids = pg.ScatterPlotItem(size=28, symbol="star", pen=centroid_pen, antialias=True, pxMode=True)
+        self.centroids = pg.ScatterPlotItem(size=CENTROID_SIZE, symbol="star", pen=centroid_pen, antialias=True,
+                                            pxMode=True)
         self.centroids.setZValue(30)
         # A white halo behind each star keeps it visible among points of its own colour.
         halo_pen = cosmetic_pen(QColor(255, 255, 255, 230), 5.0)
-        self.centroid_halos = pg.ScatterPlotItem(size=28, symbol="star", pen=halo_pen,
+        self.centroid_halos = pg.ScatterPlotItem(size=CENTROID_SIZE, symbol="star", pen=halo_pen,
                                                  brush=pg.mkBrush(255, 255, 255, 230), antialias=True, pxMode=True)
         self.centroid_halos.setZValue(29)
         plot.addItem(self.centroid_halos)
@@ -123,6 +139,27 @@ class ClusterCanvas(pg.PlotWidget):
         self.rgba_brushes = RgbaBrushCache()
         self.points.sigClicked.connect(self._on_points_clicked)
         self.raster = PointRaster(self.view_box, z_value=self.points.zValue(), follow=self.points)
+        self.halos = AmbiguityHalos(plot, z_value=self.points.zValue() - 1)  # the ambiguity layer
+        self.numbers = CentroidNumbers(plot)  # "C1" ... "CK" beside the stars
+        self.legend = CanvasLegend(self.view_box)
+        self.class_names: tuple[str, ...] | None = None  # names of the classes drawn as shapes
+        self._classes: np.ndarray | None = None  # class code of every point, drawn as marker shapes
+        self._shapes_drawn = False
+        self._cluster_shapes = False  # clusters past SHAPE_SPAN drawn as squares
+        self._n_clusters = 0
+        self._soft = False
+        self._ellipses_shown = False
+        self._legend_key = None  # what the legend shows now
+        self._ellipse_contrast = False
+        self.scale_factor = 1.0
+        #: Shown while there are no points (``canvasHint``): what to do first.
+        self.hint = pg.TextItem(EMPTY_HINT, color="#333333", anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 230),
+                                border=pg.mkPen("#AAAAAA"))
+        self.hint.setObjectName("canvasHint")
+        self.hint.setZValue(50)
+        self.hint.setVisible(False)
+        plot.addItem(self.hint, ignoreBounds=True)
+        self.view_box.sigRangeChanged.connect(self._place_hint)
         for name in ("left", "bottom"):  # axes repaint from a pixmap until they change: 17 ms less a frame
             plot.getAxis(name).setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -166,10 +203,74 @@ class ClusterCanvas(pg.PlotWidget):
         X = np.asarray(X, dtype=np.float64)
         big = X.shape[0] >= RASTER_THRESHOLD  # big data: an image, and an empty scatter
         shown = drawable(X[:0 if big else None, :2])
-        self.points.setData(x=shown[:, 0], y=shown[:, 1], brush=self.brushes.unassigned)
+        self.points.setData(x=shown[:, 0], y=shown[:, 1], brush=self.brushes.unassigned,
+                            size=POINT_SIZE * self.scale_factor)
+        self._set_uniform_brush(self.brushes.unassigned)
         self.raster.set_points(X[:, 0], X[:, 1], brush_rgba(self.brushes.unassigned), active=big)
+        halo_points = drawable(X[:, :2]) if big else shown
+        self.halos.set_points(halo_points[:, 0], halo_points[:, 1], big=big)
+        self._apply_classes()
+        self.hint.setVisible(X.shape[0] == 0)
         if not self._has_fitted_view:
             self.fit_view(X)
+        self._place_hint()
+
+    def set_classes(self, classes, class_names) -> None:
+        """Draw each point's true class as its marker shape.
+
+        Parameters
+        ----------
+        classes : ndarray of shape (n_samples,) or None
+            Class code of every point (None: all discs).
+        class_names : sequence of str or None
+            Name of every class code (shown in the legend).
+        """
+        names = None if classes is None or class_names is None else tuple(str(n) for n in class_names)
+        codes = None if classes is None else np.asarray(classes)
+        same = (codes is None and self._classes is None) or (
+            codes is not None and self._classes is not None and np.array_equal(codes, self._classes))
+        if same and names == self.class_names:
+            return
+        self._classes, self.class_names = codes, names
+        self._apply_classes()
+
+    def _apply_classes(self) -> None:
+        n = len(self.points.data)
+        codes = self._classes
+        shapes = not (codes is None or codes.shape[0] != n or n == 0 or self.class_names is None
+                      or len(self.class_names) < 2)
+        if shapes:
+            self.points.setSymbol([class_symbol(c) for c in codes.tolist()])
+        elif n and self.points.data["symbol"][0] is not None:  # drop the shapes: every point a disc
+            self.points.data["symbol"] = None
+            self.points.setSymbol("o")
+        self._shapes_drawn = shapes
+        self._update_legend()
+
+    def _shape_clusters(self, state, n_points: int) -> None:
+        """Past the first `SHAPE_SPAN` colours, points of clusters C8 ... are
+        squares (when no true classes take the shapes), so clusters whose
+        colours look alike -- the palette's second round, or colour-blind
+        eyes -- still differ."""
+        labels = None
+        k = 0 if state is None else np.shape(state.means)[0]
+        if (state is not None and not self._shapes_drawn and not self.raster.active
+                and k > SHAPE_SPAN and n_points == len(self.points.data)):
+            labels, _ = self._assignment(state)
+        if labels is None or labels.shape[0] != n_points:
+            if self._cluster_shapes:
+                self._cluster_shapes = False
+                self._apply_classes()  # back to discs (or the class shapes)
+            return
+        self.points.setSymbol(np.where(np.asarray(labels) >= SHAPE_SPAN, "s", "o").tolist())
+        self._cluster_shapes = True
+
+    def _set_uniform_brush(self, brush) -> None:
+        """One brush for every point, replacing per-point brushes (a single
+        brush passed to ``setBrush`` is only a default under them): the
+        per-point brushes are dropped, so the default shows everywhere."""
+        self.points.data["brush"] = None
+        self.points.setBrush(brush)
 
     def show_state(self, state, n_points: int, columns: tuple[int, int] = (0, 1), projection=None,
                    centre=None) -> None:
@@ -191,14 +292,21 @@ class ClusterCanvas(pg.PlotWidget):
         centre : ndarray of shape (n_features,), optional
             Subtracted before ``projection``.
         """
+        ambiguous = self.ambiguity is not None and self.ambiguity.shape[0] == n_points
+        self.halos.show(self.ambiguity if ambiguous and state is not None else None)
         if state is None:
-            self.points.setBrush(self.brushes.unassigned)
+            self._set_uniform_brush(self.brushes.unassigned)
+            self._shape_clusters(None, n_points)
             self.raster.set_colours(*raster_colours(self, None, n_points))
             self.centroids.setData(x=[], y=[])
             self.centroid_halos.setData(x=[], y=[])
+            self.numbers.show(None)
             self._show_ellipses(None, None)
+            self._n_clusters, self._soft = 0, False
+            self._update_legend()
             return
         self._colour_points(state, n_points)
+        self._shape_clusters(state, n_points)
         # A column pair gives the marginal block; a (2, D) projection W gives W Sigma W^T.
         view = columns if projection is None else projection
         means, covariances = project_gaussians(state.means, state.covariances, view, centre)
@@ -207,7 +315,70 @@ class ClusterCanvas(pg.PlotWidget):
         self.centroid_halos.setData(x=means[:, 0], y=means[:, 1])
         self.centroids.setData(x=means[:, 0], y=means[:, 1],
                                brush=[self.brushes.solid[i % MAX_CLUSTERS] for i in range(k)])
+        self.numbers.show(means)
         self._show_ellipses(means, covariances)
+        self._n_clusters = k
+        self._soft = getattr(state, "soft_responsibilities", None) is not None
+        self._update_legend()
+
+    def grab(self, *args):  # Qt override
+        """The widget's picture, after laying out what changed since the last
+        event loop pass (a title set just before, as the animation export
+        does, would otherwise be drawn in the old layout, cut at the top)."""
+        layout = self.getPlotItem().layout
+        layout.invalidate()
+        layout.activate()
+        return super().grab(*args)
+
+    # ------------------------------------------------------- legend, hint
+    def _update_legend(self) -> None:
+        key = (self._n_clusters, self.class_names if self._shapes_drawn else None, self._soft,
+               self.colour_mode == "opacity", self._ellipses_shown, self.halos.values is not None,
+               SHAPE_SPAN if self._cluster_shapes else None)
+        if key != self._legend_key:  # most steps change none of it
+            self._legend_key = key
+            self.legend.set_rows(legend_rows(key[0], key[1], soft=key[2], opacity=key[3], ellipses=key[4],
+                                             ambiguity=key[5], squares_from=key[6]))
+
+    def _place_hint(self, *_args) -> None:
+        if self.hint.isVisible():
+            (x0, x1), (y0, y1) = self.view_box.viewRange()
+            self.hint.setPos(0.5 * (x0 + x1), 0.5 * (y0 + y1))
+
+    def hint_text(self) -> str:
+        """The on-canvas hint shown now ("" when none is shown)."""
+        return self.hint.toPlainText() if self.hint.isVisible() else ""
+
+    # ---------------------------------------------------------------- scale
+    def set_scale(self, factor: float) -> None:
+        """Draw markers, centroid stars and their numbers, ellipses, trails,
+        the legend and the axis tick labels ``factor`` times their normal
+        size (1.0: normal; presenter mode uses more)."""
+        f = float(factor)
+        if not f > 0:
+            raise ValueError(f"scale factor should be positive; got {factor!r}.")
+        self.scale_factor = f
+        self.points.setSize(POINT_SIZE * f)
+        self.points.setPen(scaled_pen(outline_pen(), f))
+        self.centroids.setSize(CENTROID_SIZE * f)
+        self.centroids.setPen(scaled_pen(cosmetic_pen("black", 2.0), f))
+        self.centroid_halos.setSize(CENTROID_SIZE * f)
+        self.centroid_halos.setPen(scaled_pen(cosmetic_pen(QColor(255, 255, 255, 230), 5.0), f))
+        self.set_ellipse_contrast(self._ellipse_contrast)
+        self.raster.radius = 2.5 * f
+        self.raster.hit_radius = max(4.0, self.raster.radius + 1.0)
+        self.raster.render()
+        self.trails.set_scale(f)
+        self.halos.set_scale(f)
+        self.numbers.set_scale(f)
+        self.legend.set_scale(f)
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * f)
+        self.hint.setFont(font)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+            plot.getAxis(name).label.setFont(font)
 
     # ------------------------------------------------- point colours
     def set_colour_mode(self, mode: str) -> None:
@@ -218,9 +389,8 @@ class ClusterCanvas(pg.PlotWidget):
 
     def point_rgba(self, state, n_points: int) -> np.ndarray | None:
         """(n_points, 4) uint8 RGBA of every point for ``state`` in the current
-        colour mode, or by ambiguity when `ambiguity` is set; None = unassigned."""
-        if self.ambiguity is not None and self.ambiguity.shape[0] == n_points:
-            return ambiguity_rgba(self.ambiguity)
+        colour mode; None = unassigned. (The ambiguity layer draws halos
+        behind the points and leaves their colours alone.)"""
         R = None if state is None else state.responsibilities
         if R is None or R.shape[0] != n_points:
             return None
@@ -230,13 +400,16 @@ class ClusterCanvas(pg.PlotWidget):
         if self.raster.active:  # big data: the same colours, drawn as an image
             self.raster.set_colours(*raster_colours(self, state, n_points))
             return
-        if self.colour_mode == "blend" or (self.ambiguity is not None and self.ambiguity.shape[0] == n_points):
+        if self.colour_mode == "blend":
             rgba = self.point_rgba(state, n_points)
-            self.points.setBrush(self.brushes.unassigned if rgba is None else self.rgba_brushes.brushes(rgba))
+            if rgba is None:
+                self._set_uniform_brush(self.brushes.unassigned)
+            else:
+                self.points.setBrush(self.rgba_brushes.brushes(rgba))
             return
         labels, strength = self._assignment(state)  # hard and opacity: the shared BrushTable
         if labels is None or labels.shape[0] != n_points:
-            self.points.setBrush(self.brushes.unassigned)
+            self._set_uniform_brush(self.brushes.unassigned)
         elif self.colour_mode == "hard":
             self.points.setBrush(self.brushes.point_brushes(labels, np.ones(labels.shape[0])))
         else:
@@ -255,12 +428,13 @@ class ClusterCanvas(pg.PlotWidget):
     def set_ellipse_contrast(self, on: bool) -> None:
         """Draw the ellipses in a darker, thicker shade of their cluster's colour
         (on), so they stand out over points of that colour; off: the usual pens."""
+        self._ellipse_contrast = bool(on)
         for k, items in enumerate(self.ellipses):
             for item, pen in zip(items, ellipse_pens(k)):
                 if on:
                     pen.setColor(pen.color().darker(165))
                     pen.setWidthF(pen.widthF() + 0.6)
-                item.setPen(pen)
+                item.setPen(scaled_pen(pen, self.scale_factor))
 
     def _show_ellipses(self, means, covariances) -> None:
         k_shown = 0
@@ -274,6 +448,7 @@ class ClusterCanvas(pg.PlotWidget):
             for item in self.ellipses[k]:
                 if item.xData is not None and len(item.xData):
                     item.setData(x=np.empty(0), y=np.empty(0))
+        self._ellipses_shown = k_shown > 0
 
     # --------------------------------------------------------------- clicks
     def point_at(self, scene_pos) -> int:

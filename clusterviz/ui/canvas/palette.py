@@ -137,3 +137,10 @@ def ellipse_pens(k: int) -> tuple[QPen, QPen]:
     """(1-sigma solid, 2-sigma dashed) pens for the ellipses of cluster ``k``."""
     return (cosmetic_pen(cluster_colour(k), 2.2),
             cosmetic_pen(cluster_colour(k), 1.6, Qt.PenStyle.DashLine))
+
+
+def scaled_pen(pen: QPen, factor: float) -> QPen:
+    """A copy of ``pen`` ``factor`` times as wide (presenter mode)."""
+    out = QPen(pen)
+    out.setWidthF(pen.widthF() * float(factor))
+    return out

@@ -2,8 +2,8 @@
 for the ambiguity layer, and a cache of shared brushes for them.
 
 The colour of every point is computed as an (n_samples, 4) uint8 RGBA array
-(`point_rgba`, `ambiguity_rgba`), so a scatter item (via `RgbaBrushCache`)
-and a raster drawing path can both use it.
+(`point_rgba`; `halo_rgba` for the ambiguity layer's halos), so a scatter
+item (via `RgbaBrushCache`) and a raster drawing path can both use it.
 
 Colour modes
 ------------
@@ -19,7 +19,6 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
-import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from .palette import ALPHA_LEVELS, CLUSTER_COLOURS, MAX_CLUSTERS, MIN_ALPHA, alpha_levels
 
@@ -30,12 +29,14 @@ COLOUR_MODE_TIPS: dict[str, str] = {
     "blend": "The responsibility-weighted mix of the cluster colours.",
 }
 
-#: Perceptual colormap of the ambiguity layer, and the part of it used: from
-#: pale yellow (sure) to dark purple (on the fence), so that the ambiguous
-#: points -- the interesting ones -- stand out on the white canvas.
-AMBIGUITY_COLOURMAP = "viridis"
-AMBIGUITY_RANGE = (1.0, 0.0)  # colormap position of ambiguity 0 and of ambiguity 1
 _LUT_SIZE = 256
+
+#: The ambiguity layer draws a halo behind each point (the point keeps its
+#: cluster's colour): this dark purple, with an opacity rising as
+#: HALO_ALPHA * ambiguity**HALO_GAMMA, so sure points get none.
+HALO_COLOUR = (68, 1, 84)
+HALO_ALPHA = 235.0
+HALO_GAMMA = 1.5
 
 #: Levels per channel of the brush cache (32 levels: steps of about 8 / 255,
 #: below what the eye tells apart on small markers).
@@ -85,33 +86,19 @@ def point_rgba(responsibilities: np.ndarray, mode: str) -> np.ndarray:
     return np.clip(np.rint(rgba), 0, 255).astype(np.uint8)
 
 
-def _ambiguity_lut() -> np.ndarray:
-    cmap = pg.colormap.get(AMBIGUITY_COLOURMAP)
-    return np.asarray(cmap.getLookupTable(AMBIGUITY_RANGE[0], AMBIGUITY_RANGE[1], _LUT_SIZE, alpha=True),
-                      dtype=np.uint8)
-
-
-_LUT: np.ndarray | None = None
-
-
-def ambiguity_lut() -> np.ndarray:
-    """ndarray of shape (256, 4), uint8: colours of ambiguity 0 .. 1."""
-    global _LUT
-    if _LUT is None:
-        _LUT = _ambiguity_lut()
-    return _LUT
-
-
-def ambiguity_rgba(values: np.ndarray) -> np.ndarray:
-    """Heat colours of per-point ambiguities in [0, 1] (NaN is drawn as 0).
+def halo_rgba(values: np.ndarray) -> np.ndarray:
+    """Halo colours of per-point ambiguities in [0, 1] (NaN counts as 0).
 
     Returns
     -------
     ndarray of shape (n_samples, 4), uint8
+        `HALO_COLOUR` with an opacity rising with the ambiguity.
     """
-    a = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
-    index = np.rint(np.clip(a, 0.0, 1.0) * (_LUT_SIZE - 1)).astype(np.intp)
-    return ambiguity_lut()[index]
+    a = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0), 0.0, 1.0)
+    rgba = np.empty(a.shape + (4,), dtype=np.uint8)
+    rgba[..., :3] = HALO_COLOUR
+    rgba[..., 3] = np.rint(HALO_ALPHA * a ** HALO_GAMMA).astype(np.uint8)
+    return rgba
 
 
 def quantise_rgba(rgba: np.ndarray) -> np.ndarray:
@@ -159,15 +146,16 @@ class RgbaBrushCache:
 
 
 class ColourBar(QWidget):
-    """A small horizontal legend of the ambiguity colours, "sure" to "on the fence"."""
+    """A small horizontal legend of the ambiguity halos, "sure" to "on the fence"."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ambiguityLegend")
-        self.setToolTip("Ambiguity colours: left = sure of its cluster, right = on the fence.")
+        self.setToolTip("Ambiguity halo behind each point: left = sure of its cluster (no halo), "
+                        "right = on the fence (dark halo). The point keeps its cluster's colour.")
         self.setMinimumHeight(self.fontMetrics().height() + 12)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        lut = np.ascontiguousarray(ambiguity_lut()[None, :, :])
+        lut = np.ascontiguousarray(halo_rgba(np.linspace(0.0, 1.0, _LUT_SIZE))[None, :, :])
         self._image = QImage(lut.data, lut.shape[1], 1, 4 * lut.shape[1], QImage.Format.Format_RGBA8888).copy()
 
     def paintEvent(self, event) -> None:  # Qt override
@@ -178,6 +166,7 @@ class ColourBar(QWidget):
         x0 = fm.horizontalAdvance(left_text) + 2 * pad
         x1 = self.width() - fm.horizontalAdvance(right_text) - 2 * pad
         bar = QRectF(x0, 4, max(10, x1 - x0), self.height() - 8)
+        painter.fillRect(bar, QColor("white"))  # the halos are seen on the white canvas
         painter.drawImage(bar, self._image)
         painter.setPen(QColor("#555555"))
         painter.drawRect(bar)

@@ -268,8 +268,8 @@ class PointRaster:
 def raster_colours(canvas, state, n_points: int) -> tuple[np.ndarray, np.ndarray | None]:
     """The colours the canvas's scatter would get for ``state``, as raster input.
 
-    Mirrors ``ClusterCanvas._colour_points``: "blend" and the ambiguity
-    layer give per-point RGBA (``canvas.point_rgba``); "hard" and "opacity"
+    Mirrors ``ClusterCanvas._colour_points``: "blend" gives per-point
+    RGBA (``canvas.point_rgba``); "hard" and "opacity"
     give rows of the brush table's colours (`rgba_table`) and each point's
     row, so no per-point colour array is built.
 
@@ -281,11 +281,10 @@ def raster_colours(canvas, state, n_points: int) -> tuple[np.ndarray, np.ndarray
     from .palette import ALPHA_LEVELS, MAX_CLUSTERS
 
     unassigned = brush_rgba(canvas.brushes.unassigned)
-    ambiguity = getattr(canvas, "ambiguity", None)
     mode = getattr(canvas, "colour_mode", "opacity")
     if state is None:
         return unassigned, None
-    if mode == "blend" or (ambiguity is not None and ambiguity.shape[0] == n_points):
+    if mode == "blend":
         rgba = canvas.point_rgba(state, n_points)
         return (unassigned if rgba is None else rgba), None
     labels, strength = _assignment(state)

@@ -83,6 +83,8 @@ class TeachingViews(QObject):
             R = state.soft_responsibilities
             values = ambiguity(X, np.asarray(state.means), R, hard=R is None)
         w.canvas.ambiguity = values
+        dataset = s.dataset  # true classes as marker shapes (the legend names them)
+        w.canvas.set_classes(dataset.labels, dataset.class_names)
         trails = w.canvas.trails
         if view.trails_check.isChecked() and state is not None:
             trails.show(trail_points(s.timeline, s.cursor, s.view, s.view_center))

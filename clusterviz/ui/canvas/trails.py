@@ -1,5 +1,6 @@
 """Centroid trails: the path each mean took from the start of the run up to
-the shown step, thin lines in the cluster colours with a small dot per step."""
+the shown step: lines in the cluster colours over a darker casing (so a
+trail stands out among points of its own colour), with a dot per step."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,6 +13,12 @@ from clusterviz.data.transform import project_points
 
 from .limits import DRAW_LIMIT
 from .palette import MAX_CLUSTERS, cluster_colour, cosmetic_pen
+
+#: Widths (pixels, at scale 1) of a trail's line, of the dark casing under it, and its dots' size.
+TRAIL_WIDTH = 2.4
+CASING_WIDTH = 5.0
+DOT_SIZE = 6.0
+CASING_COLOUR = QColor(30, 30, 30, 200)
 
 
 def trail_points(timeline: Sequence, cursor: int, view=(0, 1), centre=None) -> np.ndarray:
@@ -64,21 +71,33 @@ class CentroidTrails:
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self.items: list[pg.PlotCurveItem] = []  # the lines
+        self.casings: list[pg.PlotCurveItem] = []  # a dark, wider line under each
         self.dots: list[ClickThroughScatter] = []  # one small dot per step
-        dot_pen = pg.mkPen(40, 40, 40, 160)
+        self.scale_factor = 1.0
         for k in range(MAX_CLUSTERS):
             colour = cluster_colour(k)
-            line = pg.PlotCurveItem(pen=cosmetic_pen(colour, 1.6), antialias=True)
-            dots = ClickThroughScatter(size=5, symbol="o", pen=dot_pen, brush=pg.mkBrush(QColor(colour)),
-                                       antialias=True, pxMode=True)
-            for item, z in ((line, 25), (dots, 26)):
+            casing = pg.PlotCurveItem(antialias=True)
+            line = pg.PlotCurveItem(antialias=True)
+            dots = ClickThroughScatter(symbol="o", brush=pg.mkBrush(QColor(colour)), antialias=True, pxMode=True)
+            for item, z in ((casing, 24), (line, 25), (dots, 26)):
                 item.setZValue(z)
                 item.setVisible(False)
                 plot.addItem(item)
+            self.casings.append(casing)
             self.items.append(line)
             self.dots.append(dots)
         self._visible = False
         self._n_shown = 0
+        self.set_scale(1.0)
+
+    def set_scale(self, factor: float) -> None:
+        """Lines and dots ``factor`` times their normal width and size."""
+        f = self.scale_factor = float(factor)
+        for k, (casing, line, dots) in enumerate(zip(self.casings, self.items, self.dots)):
+            casing.setPen(cosmetic_pen(CASING_COLOUR, CASING_WIDTH * f))
+            line.setPen(cosmetic_pen(cluster_colour(k), TRAIL_WIDTH * f))
+            dots.setSize(DOT_SIZE * f)
+            dots.setPen(cosmetic_pen(CASING_COLOUR, 1.2 * f))
 
     @property
     def visible(self) -> bool:
@@ -86,9 +105,9 @@ class CentroidTrails:
 
     def set_visible(self, on: bool) -> None:
         self._visible = bool(on)
-        for k, (line, dots) in enumerate(zip(self.items, self.dots)):
-            line.setVisible(self._visible and k < self._n_shown)
-            dots.setVisible(self._visible and k < self._n_shown)
+        for k, (casing, line, dots) in enumerate(zip(self.casings, self.items, self.dots)):
+            for item in (casing, line, dots):
+                item.setVisible(self._visible and k < self._n_shown)
 
     def show(self, paths: np.ndarray | None) -> None:
         """Draw ``paths`` (shape (n_steps, n_clusters, 2), see `trail_points`);
@@ -96,9 +115,11 @@ class CentroidTrails:
         n_clusters = 0 if paths is None or paths.size == 0 else min(paths.shape[1], MAX_CLUSTERS)
         for k in range(n_clusters):
             path = np.clip(paths[:, k, :2], -DRAW_LIMIT, DRAW_LIMIT)  # drawable: no overflowing extent
+            self.casings[k].setData(x=path[:, 0], y=path[:, 1])
             self.items[k].setData(x=path[:, 0], y=path[:, 1])
             self.dots[k].setData(x=path[:, 0], y=path[:, 1])
         for k in range(n_clusters, self._n_shown):
+            self.casings[k].setData(x=np.empty(0), y=np.empty(0))
             self.items[k].setData(x=np.empty(0), y=np.empty(0))
             self.dots[k].setData(x=[], y=[])
         self._n_shown = n_clusters

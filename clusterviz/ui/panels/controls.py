@@ -60,6 +60,10 @@ def _combo(name: str, tooltip: str, items) -> QComboBox:
     combo = QComboBox()
     combo.setObjectName(name)
     combo.setToolTip(tooltip)
+    # As wide as the column gives, not as its longest entry (a long algorithm
+    # name must not widen the side column); the list shows whole names.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(14)
     for i, (text, data, tip) in enumerate(items):
         combo.addItem(text, data)
         combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)

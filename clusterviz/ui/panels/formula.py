@@ -97,6 +97,26 @@ FORMULAS: dict[str, Formulas] = {
                    "β → ∞: K-Means (§9.3.2)"),
         e_numbers=("d2", "r"),
     ),
+    "hmm": Formulas(
+        e=(f"α(z<sub>n</sub>) = p({_X} | z<sub>n</sub>) Σ<sub>z<sub>n−1</sub></sub> α(z<sub>n−1</sub>) "
+           "p(z<sub>n</sub> | z<sub>n−1</sub>) &nbsp;(13.36, forward)",
+           "β(z<sub>n</sub>) = Σ<sub>z<sub>n+1</sub></sub> β(z<sub>n+1</sub>) p(x<sub>n+1</sub> | z<sub>n+1</sub>) "
+           "p(z<sub>n+1</sub> | z<sub>n</sub>) &nbsp;(13.38, backward)",
+           "γ(z<sub>n</sub>) = α(z<sub>n</sub>) β(z<sub>n</sub>) / p(X) &nbsp;(13.33)",
+           "ξ(z<sub>n−1</sub>, z<sub>n</sub>) = α(z<sub>n−1</sub>) p(x<sub>n</sub> | z<sub>n</sub>) "
+           "p(z<sub>n</sub> | z<sub>n−1</sub>) β(z<sub>n</sub>) / p(X) &nbsp;(13.43)"),
+        m=("π<sub>k</sub> = γ(z<sub>1k</sub>) / Σ<sub>j</sub> γ(z<sub>1j</sub>) &nbsp;(13.18)",
+           "A<sub>jk</sub> = Σ<sub>n</sub> ξ(z<sub>n−1,j</sub>, z<sub>nk</sub>) / Σ<sub>l</sub> Σ<sub>n</sub> "
+           "ξ(z<sub>n−1,j</sub>, z<sub>nl</sub>) &nbsp;(13.19)",
+           f"{_MU_K} = Σ<sub>n</sub> {_GAMMA} {_X} / Σ<sub>n</sub> {_GAMMA} &nbsp;(13.20)",
+           f"Σ<sub>k</sub> = Σ<sub>n</sub> {_GAMMA} ({_X} − {_MU_K})({_X} − {_MU_K})<sup>T</sup> / "
+           f"Σ<sub>n</sub> {_GAMMA} &nbsp;(13.21)"),
+        e_summary="forward-backward: α, β, then γ and ξ (13.33–13.43)",
+        m_summary="start π, transitions A, then μ<sub>k</sub>, Σ<sub>k</sub> weighted by γ (13.18–13.21)",
+        objective="ℓ = ln p(X) = ln Σ<sub>z<sub>N</sub></sub> α(z<sub>N</sub>) &nbsp;(13.42), summed over "
+                  "the sequences",
+        responsibility="γ",
+    ),
 }
 
 

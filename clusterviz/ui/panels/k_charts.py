@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
@@ -13,7 +14,7 @@ from clusterviz.model.selection import CLEAR_KNEE, COVARIANCE_TYPES, WEAK_SILHOU
 
 from ..canvas.palette import (AXIS_TEXT_COLOUR, CLUSTER_COLOURS, MAX_CLUSTERS, cluster_colour, cosmetic_pen,
                               style_plot)
-from .objective_plot import StepAxis
+from .objective_plot import StepAxis, wrap_title
 
 #: Silhouettes of more points than this are computed on a seeded subsample.
 SILHOUETTE_SAMPLE = 5000
@@ -31,24 +32,6 @@ def _wrapping_policy() -> QSizePolicy:
     policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     policy.setHeightForWidth(True)
     return policy
-
-
-def _narrow_title(plot) -> None:
-    """Let ``plot``'s title be wider than the chart (it is clipped) instead of
-    widening the chart past a narrow dock: pyqtgraph sets the title's minimum
-    width to its text's width on every change and resize."""
-    label = plot.titleLabel
-    label.updateMin = lambda: (label.setMinimumWidth(0), label.setMinimumHeight(0))
-    label.setMinimumWidth(0)
-    centre = label.resizeEvent
-
-    def resize(event):  # centred while it fits; too long, its start stays in view
-        centre(event)
-        r = label.itemRect()
-        if r.width() > label.rect().width():
-            label.item.moveBy(label.rect().left() - r.left(), 0.0)
-
-    label.resizeEvent = resize
 
 
 def _count(n: int) -> str:
@@ -117,18 +100,59 @@ class KChart(pg.PlotWidget):
         plot = self.getPlotItem()
         style_plot(plot)
         plot.getViewBox().setDefaultPadding(0.06)
-        _narrow_title(plot)
+        wrap_title(plot)
         plot.setLabel("bottom", "K (click to use it)", color=AXIS_TEXT_COLOUR)
         plot.setLabel("left", y_label, color=AXIS_TEXT_COLOUR)
         self.current_line = pg.InfiniteLine(angle=90, movable=False,
                                             pen=cosmetic_pen("#888888", 1.2, Qt.PenStyle.DashLine))
         self.current_line.setVisible(False)
         plot.addItem(self.current_line, ignoreBounds=True)
+        #: Shown instead of made-up axes before a sweep (``kChartPlaceholder``).
+        self.placeholder = pg.TextItem("Run the sweep to fill this chart.", color="#555555", anchor=(0.5, 0.5))
+        self.placeholder.setObjectName("kChartPlaceholder")
+        plot.addItem(self.placeholder, ignoreBounds=True)
         self.ks = np.empty(0)
+        self.scale_factor = 1.0
+        self._title = ""
         self.scene().sigMouseClicked.connect(self._on_clicked)
 
     def set_title(self, text: str) -> None:
-        self.getPlotItem().setTitle(text, size="9pt", color="#222222")
+        self._title = text
+        self.getPlotItem().setTitle(text, size=f"{9 * self.scale_factor:.1f}pt", color="#222222")
+
+    def show_empty(self, empty: bool) -> None:
+        """Before a sweep: a placeholder instead of the curves' axes."""
+        plot = self.getPlotItem()
+        self.placeholder.setVisible(empty)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setTicks([[], []] if empty else None)
+        if empty:
+            plot.getViewBox().setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
+            self.placeholder.setPos(0.5, 0.5)
+        else:
+            plot.getViewBox().enableAutoRange()
+
+    def set_scale(self, factor: float) -> None:
+        """Curves, markers, tick labels and the title ``factor`` times their
+        normal size (1.0: normal)."""
+        previous, self.scale_factor = self.scale_factor, float(factor)
+        ratio = self.scale_factor / previous
+        plot = self.getPlotItem()
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * self.scale_factor)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setStyle(tickFont=font)
+            plot.getAxis(side).label.setFont(font)
+        self.placeholder.setFont(font)
+        for item in plot.items:
+            if isinstance(item, pg.PlotDataItem):
+                pen = pg.mkPen(item.opts["pen"])
+                pen.setWidthF(pen.widthF() * ratio)
+                item.setPen(pen)
+                item.setSymbolSize(item.opts["symbolSize"] * ratio)
+            elif isinstance(item, pg.ScatterPlotItem):
+                item.setSize(item.opts["size"] * ratio)
+        self.set_title(self._title)
 
     def set_current_k(self, k: int) -> None:
         self.current_line.setValue(float(k))
@@ -174,6 +198,7 @@ class ElbowChart(KChart):
         self.set_title(f"Elbow: {hard} distortion")
 
     def show_result(self, r: SweepResult | None) -> None:
+        self.show_empty(r is None)
         if r is None:
             self.ks = np.empty(0)
             for item in (self.curve, self.marker):
@@ -239,6 +264,7 @@ class CriterionChart(KChart):
 
     def show_result(self, r: SweepResult | None) -> None:
         self.result = r
+        self.show_empty(r is None)
         self.ks = np.empty(0) if r is None else np.asarray(r.ks)
         values = {} if r is None else (r.bic if self.criterion == "BIC" else r.aic)
         minima = self.minima()
@@ -278,6 +304,7 @@ class SilhouetteChart(KChart):
         self.set_title("Mean silhouette")
 
     def show_result(self, r: SweepResult | None) -> None:
+        self.show_empty(r is None)
         if r is None:
             self.ks = np.empty(0)
             self.curve.setData(x=[], y=[])
@@ -314,7 +341,7 @@ class SilhouetteDiagram(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.showGrid(x=True, y=False, alpha=0.2)
         plot.hideAxis("left")
-        _narrow_title(plot)
+        wrap_title(plot)
         for side in ("left", "bottom"):
             axis = plot.getAxis(side)
             axis.setPen(pg.mkPen("#444444"))

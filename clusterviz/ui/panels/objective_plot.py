@@ -5,18 +5,122 @@ When the k-means++ picks open the timeline ("seed" entries, see
 `clusterviz.session.seeding`), their potentials are not on the curve (for EM
 they are not even in the objective's units): the curve starts at the fit's
 "init" entry, step 0, and while a pick is shown the plot says which pick it
-is instead of marking a step."""
+is instead of marking a step.
+
+Tick labels are plain numbers with thousands separators ("-1,130.25"); from
+a million on they count millions (or billions, ...) and the axis title says
+so ("Distortion J (millions)"). The formula of the objective sits above the
+plot.
+"""
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from ..canvas.palette import AXIS_TEXT_COLOUR, cosmetic_pen, style_plot
 
+#: The formula of each objective, by its symbol (rich text), with the PRML
+#: equation it is. An algorithm's registry entry may give its own
+#: (``objective_formula``).
+OBJECTIVE_FORMULAS = {
+    "J": "J = Σ<sub>n</sub> Σ<sub>k</sub> r<sub>nk</sub> ‖x<sub>n</sub> − μ<sub>k</sub>‖²"
+         "&nbsp;&nbsp;(PRML 9.1)",
+    "ℓ": "ℓ = Σ<sub>n</sub> ln Σ<sub>k</sub> π<sub>k</sub> N(x<sub>n</sub> | μ<sub>k</sub>, Σ<sub>k</sub>)"
+         "&nbsp;&nbsp;(PRML 9.14)",
+}
+#: Names of the powers of a thousand the axis counts in (10**6: "millions").
+UNIT_NAMES = {6: "millions", 9: "billions", 12: "trillions"}
+#: Shown instead of an empty plot.
+EMPTY_TEXT = "The objective of every step\nappears here once there\nare points to fit."
+
+
+def unit_power(values: np.ndarray) -> int:
+    """The power of ten tick labels are divided by: 0 below a million, else
+    the multiple of 3 at or below the largest magnitude (6: millions)."""
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size == 0 or finite.max() < 1e6:
+        return 0
+    return int(3 * math.floor(math.log10(float(finite.max())) / 3))
+
+
+def unit_label(name: str, power: int) -> str:
+    """The axis title ``name`` with the unit its tick labels count in."""
+    if power == 0:
+        return name
+    return f"{name} ({UNIT_NAMES.get(power, f'× 10^{power}')})"
+
+
+def tick_text(value: float, spacing: float, power: int = 0) -> str:
+    """One tick label: ``value / 10**power`` with thousands separators and
+    as many decimals as the tick ``spacing`` needs (never "e+07")."""
+    scale = 10.0 ** power
+    step = abs(spacing) / scale
+    decimals = 0 if step >= 1 or step == 0 else min(8, int(math.ceil(-math.log10(step) - 1e-9)))
+    text = f"{value / scale:,.{decimals}f}"
+    return "0" if text.lstrip("-").strip("0.,") == "" else text
+
+
+class ReadableAxis(pg.AxisItem):
+    """A left axis whose labels are `tick_text` (thousands separators; a
+    power of ten named in the title, never "e+07")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.power = 0
+
+    def tickStrings(self, values, scale, spacing):  # pyqtgraph override
+        return [tick_text(v * scale, spacing * scale, self.power) for v in values]
+
+
+def wrap_title(plot) -> None:
+    """Let ``plot``'s title wrap onto more lines when it is wider than the
+    chart (instead of being cut, "Kneedle methoc"), centred: pyqtgraph sets
+    the title's minimum size to its one-line text on every change and
+    resize; here the text is broken at the chart's width and the title row
+    grows to the lines' height."""
+    label = plot.titleLabel
+    option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    label.item.document().setDefaultTextOption(option)
+
+    def update_min():
+        width = label.rect().width()
+        if width <= 0:
+            width = max(plot.size().width() - 8.0, 50.0)
+        label.item.setTextWidth(width)
+        height = label.item.boundingRect().height() if label.text and label.isVisible() else 0.0
+        label.setMinimumWidth(0)
+        label._sizeHint = {Qt.SizeHint.MinimumSize: (0, height), Qt.SizeHint.PreferredSize: (width, height),
+                           Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
+        if abs(label.minimumHeight() - height) > 0.5 or abs(label.maximumHeight() - height) > 0.5:
+            label.setMinimumHeight(height)
+            label.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
+            label.updateGeometry()
+
+    label.updateMin = update_min
+    label.setMinimumWidth(0)
+    centre = label.resizeEvent
+
+    def resize(event):
+        update_min()
+        centre(event)
+        label.item.setPos(label.rect().left(), label.item.pos().y())  # the text is as wide as the title
+
+    label.resizeEvent = resize
+
+
+def title_text(plot) -> str:
+    """The plain text of ``plot``'s title as drawn."""
+    return plot.titleLabel.item.toPlainText()
+
 
 class StepAxis(pg.AxisItem):
-    """A bottom axis with whole-number ticks only (steps are integers)."""
+    """A bottom axis with whole-number ticks only (iterations; E half-steps sit between)."""
 
     def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph override
         levels = [(max(spacing, 1.0), offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size)]
@@ -70,16 +174,16 @@ class ObjectivePlot(pg.PlotWidget):
     step_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
+        super().__init__(parent, background="w",
+                         axisItems={"bottom": StepAxis("bottom"), "left": ReadableAxis("left")})
         self.setObjectName("objectivePlot")
         self.setToolTip("The objective at every step; the orange ring marks the step shown. Click a step to show it.")
         self.setMinimumSize(260, 190)
         plot = self.getPlotItem()
         style_plot(plot)  # no "(x0.001)" scale factors on a one-step run
         plot.getViewBox().setDefaultPadding(0.08)  # room for the ring on the first and last step
-        plot.setLabel("bottom", "Step", color=AXIS_TEXT_COLOUR)
-        # Room for tick labels like "-1130.25" beside the axis title.
-        plot.getAxis("left").setWidth(self.fontMetrics().horizontalAdvance("-00000.00") + 24)
+        plot.setLabel("bottom", "Iteration", color=AXIS_TEXT_COLOUR)
+        wrap_title(plot)  # the formula breaks onto two lines in a narrow plot
         self.curve = pg.PlotDataItem(pen=cosmetic_pen("#0072B2", 1.8), symbol="o", symbolSize=5,
                                      symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None, antialias=True)
         self.marker = pg.ScatterPlotItem(size=14, symbol="o", pen=cosmetic_pen("#D55E00", 2.5),
@@ -92,36 +196,103 @@ class ObjectivePlot(pg.PlotWidget):
         self.seed_note.setZValue(20)
         self.seed_note.setVisible(False)
         plot.addItem(self.seed_note, ignoreBounds=True)
-        self._name = ""
-        self._n_seeds = 0  # timeline entries before the curve's step 0
+        #: Shown while there is nothing to plot (``objectiveEmptyNote``).
+        self.empty_note = pg.TextItem(EMPTY_TEXT, color="#555555", anchor=(0.5, 0.5))
+        self.empty_note.setObjectName("objectiveEmptyNote")
+        self.empty_note.setZValue(20)
+        self.empty_note.setVisible(False)
+        plot.addItem(self.empty_note, ignoreBounds=True)
+        self._label = None
+        self._formula = None
+        self._n_seeds = 0  # timeline entries before the curve's first point
+        self._positions = np.zeros(0)  # the fit entries' places on the iteration axis
+        self.scale_factor = 1.0
+        self.set_scale(1.0)
         self.scene().sigMouseClicked.connect(self._on_clicked)
 
-    def show_session(self, session) -> None:
-        """Plot ``session``'s fit (its entries after the k-means++ picks) and mark its shown entry."""
-        self.show_objectives(session.objectives, session.cursor, session.objective_name,
-                             n_seeds=session.n_seed_entries)
+    def set_scale(self, factor: float) -> None:
+        """Draw the curve, its dots, the ring, the tick labels and titles
+        ``factor`` times their normal size (1.0: normal)."""
+        f = self.scale_factor = float(factor)
+        plot = self.getPlotItem()
+        self.curve.setPen(cosmetic_pen("#0072B2", 1.8 * f))
+        self.curve.setSymbolSize(5 * f)
+        self.marker.setSize(14 * f)
+        self.marker.setPen(cosmetic_pen("#D55E00", 2.5 * f))
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * f)
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+            plot.getAxis(name).label.setFont(font)
+        for note in (self.seed_note, self.empty_note):
+            note.setFont(font)
+        # Room for tick labels like "-1,130.25" beside the axis title.
+        metrics = QFontMetrics(font)
+        plot.getAxis("left").setWidth(metrics.horizontalAdvance("-000,000.00") + int(1.6 * metrics.height()) + 6)
+        if self._formula is not None:
+            self._show_formula(self._formula)
 
-    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str, n_seeds: int = 0) -> None:
+    def _show_formula(self, formula: str) -> None:
+        self._formula = formula
+        self.getPlotItem().setTitle(formula, size=f"{8.5 * self.scale_factor:.1f}pt", color=AXIS_TEXT_COLOUR)
+
+    def formula_text(self) -> str:
+        """The formula above the plot as plain text ("" before the first session)."""
+        return title_text(self.getPlotItem())
+
+    def show_session(self, session) -> None:
+        """Plot ``session``'s fit (its entries after the k-means++ picks) against
+        the iteration, E half-steps half-way between, and mark its shown entry."""
+        entry = session.algorithm_entry
+        formula = getattr(entry, "objective_formula", None) or OBJECTIVE_FORMULAS.get(entry.objective_symbol, "")
+        if formula != self._formula:
+            self._show_formula(formula)
+        n_seeds = session.n_seed_entries
+        phases = np.array(session.phases[n_seeds:], dtype=object)
+        objectives = np.array(session.objectives, dtype=np.float64)
+        if entry.hard:  # J sums over assignments (PRML 9.1): a start has none to plot
+            objectives[n_seeds:][phases == "init"] = np.nan
+        positions = session.iterations[n_seeds:] + 0.5 * (phases == "E")
+        self.show_objectives(objectives, session.cursor, session.objective_name, n_seeds=n_seeds,
+                             positions=positions)
+
+    def show_objectives(self, objectives: np.ndarray, cursor: int, name: str, n_seeds: int = 0,
+                        positions: np.ndarray | None = None) -> None:
         """Plot ``objectives`` (one per timeline entry) and mark ``cursor``.
 
         The first ``n_seeds`` entries are k-means++ picks: left off the
-        curve, whose step 0 is entry ``n_seeds``; while ``cursor`` is on one,
-        a note names the pick instead of a marker.
+        curve, whose first point is entry ``n_seeds``; while ``cursor`` is on
+        one, a note names the pick instead of a marker. ``positions`` are the
+        fit entries' places on the iteration axis (default 0, 1, 2, ...); a
+        NaN objective (a value not defined yet) is left out of the curve.
         """
-        if name != self._name:
-            self.getPlotItem().setLabel("left", name, color=AXIS_TEXT_COLOUR)
-            self._name = name
         self._n_seeds = n_seeds = int(n_seeds)
         values = np.asarray(objectives, dtype=np.float64)[n_seeds:]
+        axis = self.getPlotItem().getAxis("left")
+        empty = values.shape[0] == 0 and n_seeds == 0
+        power = unit_power(values)
+        label = unit_label(name, power)
+        if label != self._label or power != axis.power:
+            axis.power = power
+            self.getPlotItem().setLabel("left", label, color=AXIS_TEXT_COLOUR)
+            self._label = label
+            axis.picture = None  # the tick labels depend on the power too
+            axis.update()
+        if empty != self.empty_note.isVisible():
+            axis.setTicks([[], []] if empty else None)  # no made-up numbers on an empty plot
+            self.empty_note.setVisible(empty)
         cursor = int(cursor) - n_seeds
-        steps = np.arange(values.shape[0], dtype=np.float64)
-        self.curve.setData(x=steps, y=values)
-        # At least steps 0-4 on the axis, so a fresh run is not one lonely dot.
-        last = max(values.shape[0] - 1, 4)
+        steps = (np.arange(values.shape[0], dtype=np.float64) if positions is None
+                 else np.asarray(positions, dtype=np.float64))
+        self._positions = steps
+        shown = np.isfinite(values)
+        self.curve.setData(x=steps[shown], y=values[shown])
+        # At least iterations 0-4 on the axis, so a fresh run is not one lonely dot.
+        last = max(float(steps[-1]) if steps.size else 0.0, 4.0)
         view = self.getPlotItem().getViewBox()
         view.setXRange(-0.04 * last, 1.04 * last, padding=0)
-        if 0 <= cursor < values.shape[0]:
-            self.marker.setData(x=[float(cursor)], y=[values[cursor]])
+        if 0 <= cursor < values.shape[0] and shown[cursor]:
+            self.marker.setData(x=[float(steps[cursor])], y=[values[cursor]])
         else:
             self.marker.setData(x=[], y=[])
         picking = cursor < 0
@@ -134,6 +305,8 @@ class ObjectivePlot(pg.PlotWidget):
             band = self.seed_note.textItem.boundingRect().height() + 4
             y_range = with_headroom(y_range, band, view.height())
         view.setYRange(*y_range, padding=0)
+        if empty:
+            self.empty_note.setPos(0.5 * last, 0.5 * (y_range[0] + y_range[1]))
         if picking:
             (x0, _), (_, y1) = view.viewRange()
             self.seed_note.setPos(x0, y1)
@@ -146,9 +319,9 @@ class ObjectivePlot(pg.PlotWidget):
         vb = self.getPlotItem().getViewBox()
         if event.double() or not vb.sceneBoundingRect().contains(event.scenePos()):
             return
-        x = self.curve.xData
-        if x is None or len(x) == 0:
+        x = self._positions
+        if x.size == 0:
             return
-        step = int(round(vb.mapSceneToView(event.scenePos()).x()))
+        step = int(np.argmin(np.abs(x - vb.mapSceneToView(event.scenePos()).x())))  # the nearest entry
         event.accept()
-        self.step_clicked.emit(self.entry_index(max(0, min(step, len(x) - 1))))
+        self.step_clicked.emit(self.entry_index(step))

@@ -1,35 +1,40 @@
 """The restarts gallery: R runs of the current algorithm from random and from
-k-means++ starts, computed on a worker thread. Small pictures of the final
-clusterings sorted by objective, a histogram of the final objectives per start
-method, and "best objective reached in x / R runs". Clicking a picture loads
-that run's start (its init method and seed) into the session, ready to step.
+k-means++ starts, from seeds 0 ... R-1, computed on a worker thread (which
+also draws the thumbnails, see :mod:`.restart_runs`).
+
+Above the fold: how many runs of each start reached the best objective and a
+summary of the distinct outcomes (so the bad runs are seen at once); then a
+gallery of small pictures of the final clusterings -- coloured as the best
+run (clusters matched by the Hungarian method), best first and then one of
+every worse outcome -- beside the seeds table (`SeedsTable`); below, a
+histogram of the final objectives per start method. Clicking a picture (or
+double-clicking a table cell) loads that run's start (its init method and
+seed) into the session, ready to step.
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QTabWidget, QToolButton, QVBoxLayout, QWidget)
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.model import registry
-from clusterviz.model.selection import RestartRun, best_reached, run_restarts
+from clusterviz.model.selection import RestartRun, best_reached
 from clusterviz.session import format_number
 
-from ..canvas.palette import AXIS_TEXT_COLOUR, CLUSTER_COLOURS, MAX_CLUSTERS, cosmetic_pen, style_plot
+from ..canvas.palette import AXIS_TEXT_COLOUR, cosmetic_pen, style_plot
 from ..jobs import BackgroundJob, job_controls
+from .restart_runs import (METHOD_COLOURS, RTOL, START_METHODS, THUMB, draw_thumbnails, outcome_groups,
+                           restarts_work)
+from .restarts_table import SeedsTable
 
-#: The session's start methods (every algorithm takes these names).
-START_METHODS = ("random", "k-means++")
-METHOD_COLOURS = {"random": "#D55E00", "k-means++": "#0072B2"}
-#: Runs count as reaching the best objective within this relative
-#: tolerance: the algorithms stop on a tolerance, so runs that found the
-#: same clustering end a few parts in 10^5 apart (J = 991.50 vs 991.51 on
-#: unequal_sizes).
-RTOL = 1e-3
-THUMB = 104
-_THUMB_POINTS = 1500
+__all__ = ["RestartsPanel", "START_METHODS", "METHOD_COLOURS", "RTOL", "THUMB", "histogram_title"]
+
+#: Shown in the gallery before a run.
+GALLERY_HINT = ("Run the restarts: a small picture of every run's final clustering appears here,\n"
+                "coloured like the best run, with the worse outcomes on the first row.")
 
 
 def histogram_title(entry) -> str:
@@ -39,57 +44,34 @@ def histogram_title(entry) -> str:
     return f"Final {name} ({'higher' if entry.higher_is_better else 'lower'} is better)"
 
 
-def render_thumbnail(P: np.ndarray, labels: np.ndarray, means: np.ndarray, bounds, best: bool,
-                     method_colour: str) -> QImage:
-    """A small picture of one final clustering.
+def method_key() -> str:
+    """The histogram's key as rich text: each start method in its colour."""
+    return " &nbsp; ".join(f"<span style='color:{METHOD_COLOURS[m]}'>■ {m}</span>" for m in START_METHODS)
 
-    Parameters
-    ----------
-    P : ndarray of shape (n, 2)
-        Shown coordinates of (a subsample of) the points.
-    labels : ndarray of shape (n,)
-    means : ndarray of shape (K, 2)
-    bounds : (xmin, xmax, ymin, ymax)
-    best : bool
-        Draw a gold frame (the run reached the best objective).
-    method_colour : str
-        Colour of the stripe that tells the start method.
-    """
-    image = QImage(THUMB, THUMB, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    xmin, xmax, ymin, ymax = bounds
-    pad = 7.0
-    sx = (THUMB - 2 * pad) / (xmax - xmin if xmax > xmin else 1.0)
-    sy = (THUMB - 2 * pad) / (ymax - ymin if ymax > ymin else 1.0)
-    u = pad + (P[:, 0] - xmin) * sx
-    v = THUMB - pad - (P[:, 1] - ymin) * sy
-    painter.setPen(Qt.PenStyle.NoPen)
-    for k in np.unique(labels):
-        colour = QColor(CLUSTER_COLOURS[int(k) % MAX_CLUSTERS])
-        colour.setAlphaF(0.75)
-        painter.setBrush(colour)
-        sel = labels == k
-        for a, b in zip(u[sel], v[sel]):
-            painter.drawEllipse(QPointF(float(a), float(b)), 1.7, 1.7)
-    pen = QPen(QColor("black"))
-    pen.setWidthF(2.0)
-    painter.setPen(pen)
-    mu = pad + (means[:, 0] - xmin) * sx
-    mv = THUMB - pad - (means[:, 1] - ymin) * sy
-    for a, b in zip(mu, mv):
-        painter.drawLine(QPointF(a - 4, b - 4), QPointF(a + 4, b + 4))
-        painter.drawLine(QPointF(a - 4, b + 4), QPointF(a + 4, b - 4))
-    painter.fillRect(QRectF(THUMB - 14, THUMB - 14, 10, 10), QColor(method_colour))  # the start method
-    if best:
-        frame = QPen(QColor("#C8A000"))
-        frame.setWidthF(3.0)
-        painter.setPen(frame)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(QRectF(1.5, 1.5, THUMB - 3, THUMB - 3))
-    painter.end()
-    return image
+
+def outcomes_text(runs, symbol: str) -> str:
+    """"2 outcomes: J = 322.00 (17 runs) · J = 1,541.60 (3 runs: random seeds 2, 3, 8)"."""
+    if not runs:
+        return ""
+    objectives = np.array([run.objective for run in runs])
+    groups = outcome_groups(objectives, runs[0].higher_is_better)
+    parts = []
+    for g in range(int(groups.max()) + 1):
+        members = [run for run, gr in zip(runs, groups) if gr == g]
+        value = format_number(members[0].objective)
+        if g == 0:
+            parts.append(f"{symbol} = {value} ({len(members)} runs)")
+            continue
+        by_method = []
+        for method in START_METHODS:
+            seeds = sorted(run.seed for run in members if run.init == method)
+            if seeds:
+                shown = ", ".join(map(str, seeds[:8])) + (", …" if len(seeds) > 8 else "")
+                by_method.append(f"{method} seed{'s' if len(seeds) > 1 else ''} {shown}")
+        parts.append(f"{symbol} = {value} ({len(members)} run{'s' if len(members) > 1 else ''}: "
+                     + "; ".join(by_method) + ")")
+    head = "One outcome" if len(parts) == 1 else f"{len(parts)} outcomes, best first"
+    return f"{head}: " + " · ".join(parts)
 
 
 class RestartsPanel(QWidget):
@@ -98,7 +80,10 @@ class RestartsPanel(QWidget):
     Attributes
     ----------
     runs : list of RestartRun
-        Best first, as returned by ``run_restarts``.
+        Best first, then one run of every worse outcome, then the rest
+        (`restart_runs.gallery_order`); seeds 0 ... R-1 for each start method.
+    colour_maps : list of ndarray
+        For each run, the colour of each of its clusters (matched to the best run's).
     settings : dict
         The session settings the runs were made with.
     thumbnails : list of QToolButton
@@ -109,6 +94,7 @@ class RestartsPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.runs: list[RestartRun] = []
+        self.colour_maps: list[np.ndarray] = []
         self.settings: dict = {}
         self.thumbnails: list[QToolButton] = []
         self.job = BackgroundJob("restarts", self)
@@ -120,10 +106,11 @@ class RestartsPanel(QWidget):
         self.restarts_spin.setRange(1, 200)
         self.restarts_spin.setValue(20)
         self.restarts_spin.setSuffix(" runs each")
-        self.restarts_spin.setToolTip("Number of restarts R for each start method (random and k-means++).")
+        self.restarts_spin.setToolTip("Number of restarts R for each start method (random and k-means++): "
+                                      "the runs use seeds 0 … R-1.")
         self.run_button, self.cancel_button, self.progress = job_controls(
             "Run restarts", "restarts",
-            "Run the current algorithm to convergence from R random and R k-means++ starts.",
+            "Run the current algorithm to convergence from R random and R k-means++ starts (seeds 0 … R-1).",
             "Stop the restarts.", "How many of the runs are done.")
         self.seeding_check = QCheckBox("Show k-means++ seeding step by step")
         self.seeding_check.setObjectName("seedingCheck")
@@ -149,19 +136,41 @@ class RestartsPanel(QWidget):
             label.setSizePolicy(policy)
             self.best_labels[method] = label
 
+        self.outcomes_label = QLabel("")
+        self.outcomes_label.setObjectName("restartsOutcomes")
+        self.outcomes_label.setToolTip("The distinct final objectives the runs reached, and which seeds "
+                                       "stopped at the worse ones.")
+        self.outcomes_label.setWordWrap(True)
+        self.outcomes_label.setSizePolicy(policy)
+        self.outcomes_label.hide()
+
         self.gallery = QWidget()
         self.gallery.setObjectName("restartsGallery")
         self.gallery_layout = QGridLayout(self.gallery)
         self.gallery_layout.setContentsMargins(2, 2, 2, 2)
         self.gallery_layout.setSpacing(3)
+        self.gallery_hint = QLabel(GALLERY_HINT)
+        self.gallery_hint.setObjectName("restartsGalleryHint")
+        self.gallery_hint.setWordWrap(True)
+        self.gallery_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.gallery_hint.setEnabled(False)  # drawn in the palette's muted text colour
+        self.gallery_layout.addWidget(self.gallery_hint, 0, 0)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.gallery)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.viewport().installEventFilter(self)  # re-grid the thumbnails when the width changes
         self.scroll.setMinimumWidth(2 * (THUMB + 14) + 20)  # two columns and a scroll bar
-        self.scroll.setToolTip("Final clusterings, best objective first; gold frame: reached the best. "
-                               "Caption and corner colour: start method. Click one to load its start.")
+        self.scroll.setToolTip("Final clusterings, coloured like the best run; best first, then one of every "
+                               "worse outcome. Gold frame: reached the best. Caption and corner colour: start "
+                               "method. Click one to load its start.")
+        self.table = SeedsTable(self.load_run)
+        self.views = QTabWidget()
+        self.views.setObjectName("restartsViews")
+        self.views.addTab(self.scroll, "Pictures")
+        self.views.addTab(self.table, "Seeds table")
+        self.views.setTabToolTip(0, "A picture of every run's final clustering.")
+        self.views.setTabToolTip(1, "Final objective per seed and start method, and how many reached the best.")
 
         self.histogram = pg.PlotWidget(background="w")
         self.histogram.setObjectName("restartsHistogram")
@@ -170,7 +179,7 @@ class RestartsPanel(QWidget):
         plot = self.histogram.getPlotItem()
         style_plot(plot)
         plot.setLabel("left", "Runs", color=AXIS_TEXT_COLOUR)
-        self.legend = plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
+        plot.setTitle(method_key(), size="8pt")  # the key above the plot, where it covers no bar
         self.bars = {}
         for method in START_METHODS:
             colour = QColor(METHOD_COLOURS[method])
@@ -184,9 +193,10 @@ class RestartsPanel(QWidget):
                                          pen=pg.mkPen("#C8A000", width=2, style=Qt.PenStyle.DashLine))
         self.best_line.setVisible(False)
         plot.addItem(self.best_line)
-        self.empty_text = pg.TextItem("Final objectives appear here.", color="#777777", anchor=(0.5, 0.5))
+        self.empty_text = pg.TextItem("Final objectives appear here.", color="#555555", anchor=(0.5, 0.5))
         self.empty_text.setPos(0.5, 0.5)
         plot.addItem(self.empty_text, ignoreBounds=True)
+        self._show_axes_ticks(False)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -199,10 +209,11 @@ class RestartsPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.progress)
         layout.addWidget(self.seeding_check)
-        layout.addWidget(self.scroll, 3)
-        layout.addWidget(self.histogram, 2)
-        for method in START_METHODS:
+        for method in START_METHODS:  # above the fold: what the runs found
             layout.addWidget(self.best_labels[method])
+        layout.addWidget(self.outcomes_label)
+        layout.addWidget(self.views, 3)
+        layout.addWidget(self.histogram, 2)
         layout.addWidget(self.status_label)
 
         self.run_button.clicked.connect(self.run)
@@ -212,7 +223,7 @@ class RestartsPanel(QWidget):
                                                         else "Restarts cancelled."))
         self.job.failed.connect(lambda text: self._status(f"The restarts could not run: {text}", error=True))
         controller.data_changed.connect(self._on_data_changed)
-        controller.view_changed.connect(lambda: self.runs and self.show_runs(self.runs))  # same runs, new view
+        controller.view_changed.connect(self._redraw)  # same runs, new view
 
     @property
     def session(self):
@@ -254,13 +265,13 @@ class RestartsPanel(QWidget):
             params["beta"] = float(s.beta)
         self.settings = {"algorithm": algorithm, "n_clusters": K, "n_restarts": R, **params}
         self._stale = False
-        seed = int(s.seed)
+        view = s.view if s.view_projection is None else np.array(s.view_projection)
+        centre = None if s.view_center is None else np.array(s.view_center)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self._status(f"Running {R} + {R} restarts of {entry.label} with K = {K} …")
-        self.job.start(lambda progress, is_cancelled: run_restarts(
-            X, algorithm, K, R, inits=START_METHODS, random_state=seed, progress=progress,
-            is_cancelled=is_cancelled, **params))
+        self._status(f"Running {R} + {R} restarts of {entry.label} with K = {K} (seeds 0 … {R - 1}) …")
+        self.job.start(lambda progress, is_cancelled: restarts_work(
+            X, algorithm, K, R, params, view, centre, progress=progress, is_cancelled=is_cancelled))
         return True
 
     def shutdown(self) -> None:
@@ -289,42 +300,50 @@ class RestartsPanel(QWidget):
         """(x, R): runs of the start ``method`` that reached the best objective."""
         return best_reached(self.runs, rtol=RTOL, init=method)
 
-    def _on_finished(self, runs: list[RestartRun]) -> None:
-        self.show_runs(runs)
+    def _on_finished(self, result) -> None:
+        self.show_runs(result.runs, result.colour_maps, result.images)
 
-    def show_runs(self, runs: list[RestartRun]) -> None:
-        """Fill the gallery, the histogram and the counts."""
+    def _redraw(self) -> None:
+        """The same runs seen through a new view (another column pair, PCA)."""
+        if self.runs:
+            s = self.session
+            images = draw_thumbnails(self.runs, self.colour_maps, s.X, s.view, s.view_center)
+            self.show_runs(self.runs, self.colour_maps, images)
+
+    def show_runs(self, runs: list[RestartRun], colour_maps=None, images=None) -> None:
+        """Fill the gallery (``images``: one QImage per run, drawn on the
+        worker), the seeds table, the histogram and the counts."""
         self.runs = list(runs)
+        self.colour_maps = list(colour_maps) if colour_maps is not None else [np.arange(len(r.final_means))
+                                                                              for r in self.runs]
         for button in self.thumbnails:
             self.gallery_layout.removeWidget(button)
             button.deleteLater()
         self.thumbnails = []
+        self.gallery_hint.setVisible(not self.runs)
+        symbol = registry.get_algorithm(self.settings["algorithm"]).objective_symbol if self.settings else "J"
+        self.table.show_runs(self.runs, symbol)
         if not self.runs:
             for item in self.bars.values():
                 item.setData(x=[], y=[])
             self.best_line.setVisible(False)
             self.empty_text.setVisible(True)
+            self._show_axes_ticks(False)
             self.histogram.getPlotItem().getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             for label in self.best_labels.values():
                 label.setText("")
+            self.outcomes_label.hide()
             return
+        if images is None:
+            s = self.session
+            images = draw_thumbnails(self.runs, self.colour_maps, s.X, s.view, s.view_center)
         entry = registry.get_algorithm(self.settings["algorithm"])
         best = self.best_objective()
-        shown = self.session.shown_points()  # the canvas's coordinates, a PCA view too
-        idx = np.arange(shown.shape[0])
-        if shown.shape[0] > _THUMB_POINTS:
-            idx = np.sort(np.random.default_rng(0).choice(shown.shape[0], _THUMB_POINTS, replace=False))
-        P = shown[idx]
-        lo, hi = P.min(axis=0), P.max(axis=0)
-        bounds = (lo[0], hi[0], lo[1], hi[1])
         name = entry.objective_symbol
         columns = self._grid_columns = self._columns()
-        for i, run in enumerate(self.runs):
+        self.gallery.setUpdatesEnabled(False)  # one layout pass for all the buttons
+        for i, (run, image) in enumerate(zip(self.runs, images)):
             method = run.init
-            is_best = abs(run.objective - best) <= RTOL * abs(best)
-            image = render_thumbnail(P, np.asarray(run.labels)[idx], self.session.shown_points(run.final_means),
-                                     bounds,
-                                     is_best, METHOD_COLOURS.get(method, "#888888"))
             button = QToolButton()
             button.setObjectName(f"restartThumb_{i}")
             button.setIcon(QIcon(QPixmap.fromImage(image)))
@@ -341,6 +360,9 @@ class RestartsPanel(QWidget):
             button.clicked.connect(lambda _checked=False, r=run: self.load_run(r))
             self.gallery_layout.addWidget(button, i // columns, i % columns)
             self.thumbnails.append(button)
+        self.gallery.setUpdatesEnabled(True)
+        self.outcomes_label.setText(outcomes_text(self.runs, name))
+        self.outcomes_label.show()
         self._show_histogram(entry, best)
         counts = []
         for method in START_METHODS:
@@ -388,6 +410,7 @@ class RestartsPanel(QWidget):
             counts, _ = np.histogram(values, bins=edges)
             self.bars[method].setData(x=edges, y=counts.astype(float))
         self.empty_text.setVisible(False)
+        self._show_axes_ticks(True)
         self.best_line.setVisible(True)  # first: a hidden line does not follow its value
         self.best_line.setValue(best)
         vb = self.histogram.getPlotItem().getViewBox()
@@ -397,6 +420,12 @@ class RestartsPanel(QWidget):
         else:
             vb.enableAutoRange()
         self.histogram.getPlotItem().setLabel("bottom", histogram_title(entry), color=AXIS_TEXT_COLOUR)
+
+    def _show_axes_ticks(self, on: bool) -> None:
+        """Tick labels only on a histogram with runs (no made-up 0 … 1 axes)."""
+        plot = self.histogram.getPlotItem()
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setTicks(None if on else [[], []])
 
     # -------------------------------------------------------------- loading
     def load_run(self, run: RestartRun) -> bool:

@@ -107,7 +107,23 @@ class FittedTabs(QTabWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.currentChanged.connect(lambda _index: self.updateGeometry())
+        self._policies: dict[int, QSizePolicy.Policy] = {}  # each page's own vertical policy
+        self.currentChanged.connect(self._follow_current)
+
+    def tabInserted(self, index: int) -> None:  # Qt override
+        super().tabInserted(index)
+        self._follow_current(self.currentIndex())
+
+    def _follow_current(self, index: int) -> None:
+        # The stack underneath is at least as tall as its tallest page's
+        # minimum; pages out of sight ignore their height so it can shrink.
+        for i in range(self.count()):
+            page = self.widget(i)
+            policy = page.sizePolicy()
+            own = self._policies.setdefault(id(page), policy.verticalPolicy())
+            policy.setVerticalPolicy(own if i == index else QSizePolicy.Policy.Ignored)
+            page.setSizePolicy(policy)
+        self.updateGeometry()
 
     def _fitted(self, size: QSize, hint) -> QSize:
         pages = [self.widget(i) for i in range(self.count())]

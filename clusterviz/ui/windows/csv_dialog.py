@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
 
 from clusterviz.data import Dataset
-from clusterviz.data.transform import explained_variance, pca_projection, standardise
+from clusterviz.data.transform import explained_variance, pca_dominance_warning, pca_projection, standardise
 
 from ..names import escaped, printable
 from ..panels.column_pair import ColumnPair
@@ -19,6 +19,10 @@ VIEW_COLUMNS, VIEW_PCA = "columns", "pca"
 
 #: Suggest standardising when the column spreads differ by more than this factor.
 SPREAD_RATIO_HINT = 5.0
+
+#: Hints and warnings sit on a light box with dark text, readable under a light or a dark palette.
+NOTE_STYLE = ("QLabel { background: #FFF4D6; color: #5A3A00; border: 1px solid #E0B050; border-radius: 3px;"
+              " padding: 3px; }")
 
 STANDARDISE_TIP = ("Rescale every column to mean 0 and standard deviation 1; unscaled, the column in the "
                    "largest units dominates the distance (Old Faithful: waiting time swamps eruption length).")
@@ -67,7 +71,7 @@ class CsvDialog(QDialog):
         self.warnings_label.setTextFormat(Qt.TextFormat.PlainText)  # they quote the file's cells
         self.warnings_label.setToolTip("What the loader skipped or noticed in the file.")
         self.warnings_label.setWordWrap(True)
-        self.warnings_label.setStyleSheet("color: #8a5300;")
+        self.warnings_label.setStyleSheet(NOTE_STYLE)
         self.warnings_label.setVisible(bool(notes))
 
         self.column_list = QListWidget()
@@ -81,6 +85,8 @@ class CsvDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, j)
             self.column_list.addItem(item)
         self.column_list.setMaximumHeight(min(8, max(d, 2)) * self.column_list.sizeHintForRow(0) + 8)
+        # as wide as the longest entry (with its check box and a scroll bar), so no name is cut
+        self.column_list.setMinimumWidth(min(self.column_list.sizeHintForColumn(0) + 40, 900))
         self._spans = spans
 
         self.standardise_check = QCheckBox("&Standardise columns (mean 0, standard deviation 1)")
@@ -89,7 +95,15 @@ class CsvDialog(QDialog):
         self.spread_label = QLabel()
         self.spread_label.setObjectName("csvSpreadHint")
         self.spread_label.setWordWrap(True)
-        self.spread_label.setStyleSheet("color: #555;")
+        self.spread_label.setStyleSheet(NOTE_STYLE)
+        self.pca_label = QLabel()
+        self.pca_label.setObjectName("csvPcaWarning")
+        self.pca_label.setTextFormat(Qt.TextFormat.PlainText)  # it names the file's columns
+        self.pca_label.setWordWrap(True)
+        self.pca_label.setStyleSheet(NOTE_STYLE)
+        self.pca_label.setToolTip("PCA finds the directions of largest variance: in unstandardised data that "
+                                  "is the column in the largest units.")
+        self._pca_warnings: dict = {}  # fitted columns -> warning (or None), computed once each
 
         self.view_combo = QComboBox()
         self.view_combo.setObjectName("csvViewCombo")
@@ -100,6 +114,8 @@ class CsvDialog(QDialog):
         self.pair_box = pair = ColumnPair(("csvXCombo", "csvYCombo"), ("Fitted column on the horizontal axis.",
                                                                        "Fitted column on the vertical axis."))
         self.x_combo, self.y_combo = pair.x_combo, pair.y_combo
+        for combo in (self.x_combo, self.y_combo):  # wide enough for the longest column name, never cut
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         self.problem_label = QLabel()
         self.problem_label.setObjectName("csvProblem")
@@ -121,6 +137,7 @@ class CsvDialog(QDialog):
         view_form = QFormLayout(view_box)
         view_form.addRow("&View", self.view_combo)
         view_form.addRow("&Axes", pair)
+        view_form.addRow(self.pca_label)
         self.view_form = view_form
 
         layout = QVBoxLayout(self)
@@ -137,6 +154,7 @@ class CsvDialog(QDialog):
         self.x_combo.currentIndexChanged.connect(lambda _i: self._sync_ok())
         self.y_combo.currentIndexChanged.connect(lambda _i: self._sync_ok())
         self._sync()
+        self.setMinimumWidth(self.minimumSizeHint().width())
         self.resize(max(self.sizeHint().width(), 460), self.sizeHint().height())
 
     # ------------------------------------------------------------- choices
@@ -246,7 +264,20 @@ class CsvDialog(QDialog):
                     f"{wide!r} dominates the distance. Consider standardising.")
         self.spread_label.setText(hint)
         self.spread_label.setVisible(bool(hint))
+        warning = self.pca_warning() if self.view_mode == VIEW_PCA and not self.standardised else None
+        self.pca_label.setText(warning or "")
+        self.view_form.setRowVisible(self.pca_label, bool(warning))
         self._sync_ok()
+
+    def pca_warning(self) -> str | None:
+        """`pca_dominance_warning` for the checked columns (unstandardised)."""
+        fitted = self.fitted_columns()
+        if len(fitted) < 2 or self.source.X.shape[0] < 2:
+            return None
+        if fitted not in self._pca_warnings:
+            self._pca_warnings[fitted] = pca_dominance_warning(
+                self.source.X[:, list(fitted)], [self.source.columns[j] for j in fitted])
+        return self._pca_warnings[fitted]
 
     def _sync_ok(self) -> None:
         problem = self.problem()
@@ -295,7 +326,11 @@ def set_pca_view(window, on: bool) -> bool:
         controller.report(str(exc))
         sync_projection_view(window)
         return False
-    return controller.set_view_projection(W, mean)
+    warning = pca_dominance_warning(session.X, session.dataset.columns)
+    shown = controller.set_view_projection(W, mean)
+    if shown and warning is not None:  # e.g. PCA on unstandardised columns: PC1 is the column in the largest units
+        window.statusBar().showMessage(warning, 20000)
+    return shown
 
 
 def sync_projection_view(window) -> None:
