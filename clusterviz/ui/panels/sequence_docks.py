@@ -29,8 +29,8 @@ from ..jobs import Worker
 from .sequence_posterior import PosteriorPlot
 from .sequence_transitions import TransitionView
 
-#: Width (pixels) the transition dock opens with.
-TRANSITION_WIDTH = 300
+#: The transition dock opens at least this wide (pixels), more if its numbers need it.
+TRANSITION_MIN_WIDTH = 260
 #: From this many time steps on, the Viterbi path is decoded on a worker thread.
 VITERBI_BACKGROUND_STEPS = 20_000
 #: Share of the canvas area's height the docks open with (the canvas keeps the rest, down to its minimum).
@@ -230,6 +230,8 @@ class SequenceDocks(QObject):
         ``factor`` times their normal size (the tables follow the window's font)."""
         self.posterior.set_scale(factor)
         self.path_layer.set_scale(factor)
+        self._pending_size = True  # the matrix's numbers changed size: give it the width they need
+        self._size_docks()
 
     # ------------------------------------------------------------ following
     @property
@@ -332,12 +334,14 @@ class SequenceDocks(QObject):
         when they appear); their height is a share of the canvas area's,
         kept when the window is resized (a dragged separator holds until then)."""
         host = self.host
-        if not host.isVisible() or host.width() < 2 * TRANSITION_WIDTH:
+        if not host.isVisible() or host.width() < 2 * TRANSITION_MIN_WIDTH:
             return
         if self._pending_size:
             self._pending_size = False
-            host.resizeDocks([self.posterior_dock, self.transition_dock],
-                             [host.width() - TRANSITION_WIDTH, TRANSITION_WIDTH], Qt.Orientation.Horizontal)
+            # the matrix as wide as its numbers need (up to 45 % of the width), the strip the rest
+            width = min(max(self.transitions.needed_width(), TRANSITION_MIN_WIDTH), round(0.45 * host.width()))
+            host.resizeDocks([self.posterior_dock, self.transition_dock], [host.width() - width, width],
+                             Qt.Orientation.Horizontal)
         height = min(round(DOCK_HEIGHT_SHARE * host.height()), DOCK_MAX_HEIGHT)
         host.resizeDocks([self.posterior_dock], [height], Qt.Orientation.Vertical)
 

@@ -8,7 +8,7 @@ shown step, so stepping and stepping back show them change.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -160,10 +160,33 @@ class TransitionView(QWidget):
             lambda j, k, p: f"p(z_t = {k + 1} | z_t−1 = {j + 1}) = {p:.6g}")
         self.start_table.show_values(self.startprob[:, None], [f"{n}" for n in names], ["π"], True, False,
                                      lambda k, _j, p: f"p(z_1 = {k + 1}) = {p:.6g}")
-        # as wide as its numbers need ("<0.01"), the matrix takes the rest
+        self.fit_widths()
+
+    def cell_width(self) -> int:
+        """Pixels a cell needs for its number ("<0.01") in the current font."""
+        return self.transition_table.fontMetrics().horizontalAdvance("<0.01") + 16
+
+    def fit_widths(self) -> None:
+        """The start column as wide as its numbers need; the matrix takes the
+        rest (call again when the font changes, e.g. presenter mode)."""
         table = self.start_table
-        cell = table.fontMetrics().horizontalAdvance("<0.01") + 16
-        table.setFixedWidth(table.verticalHeader().sizeHint().width() + cell + 2 * table.frameWidth() + 2)
+        table.setFixedWidth(table.verticalHeader().sizeHint().width() + self.cell_width() + 2 * table.frameWidth() + 2)
+        self.updateGeometry()
+
+    def needed_width(self) -> int:
+        """The width that shows every number of the matrix and of π uncut."""
+        if self.transmat is None:
+            return self.placeholder.sizeHint().width()
+        table = self.transition_table
+        K = self.transmat.shape[0]
+        matrix = table.verticalHeader().sizeHint().width() + K * self.cell_width() + 2 * table.frameWidth() + 2
+        margins = self.layout().contentsMargins()
+        return matrix + self.start_table.width() + 12 + margins.left() + margins.right()
+
+    def changeEvent(self, event) -> None:  # Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.transmat is not None:
+            self.fit_widths()
 
     def cell_text(self, j: int, k: int) -> str:
         """The text shown in row ``j``, column ``k`` of the transition heat map."""
