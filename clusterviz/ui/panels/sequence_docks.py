@@ -31,6 +31,8 @@ from .sequence_transitions import TransitionView
 
 #: The transition dock opens at least this wide (pixels), more if its numbers need it.
 TRANSITION_MIN_WIDTH = 260
+#: ... leaving the posterior strip at least this wide.
+POSTERIOR_MIN_WIDTH = 380
 #: From this many time steps on, the Viterbi path is decoded on a worker thread.
 VITERBI_BACKGROUND_STEPS = 20_000
 #: Share of the canvas area's height the docks open with (the canvas keeps the rest, down to its minimum).
@@ -338,8 +340,8 @@ class SequenceDocks(QObject):
             return
         if self._pending_size:
             self._pending_size = False
-            # the matrix as wide as its numbers need (up to 45 % of the width), the strip the rest
-            width = min(max(self.transitions.needed_width(), TRANSITION_MIN_WIDTH), round(0.45 * host.width()))
+            # the matrix as wide as its numbers need, the strip the rest (at least POSTERIOR_MIN_WIDTH)
+            width = min(max(self.transitions.needed_width(), TRANSITION_MIN_WIDTH), host.width() - POSTERIOR_MIN_WIDTH)
             host.resizeDocks([self.posterior_dock, self.transition_dock], [host.width() - width, width],
                              Qt.Orientation.Horizontal)
         height = min(round(DOCK_HEIGHT_SHARE * host.height()), DOCK_MAX_HEIGHT)

@@ -64,9 +64,10 @@ class _HeatTable(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setShowGrid(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        for header in (self.horizontalHeader(), self.verticalHeader()):
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)  # a number cut to "0…" would say nothing
+        for header, least in ((self.horizontalHeader(), 34), (self.verticalHeader(), 20)):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            header.setMinimumSectionSize(34)
+            header.setMinimumSectionSize(least)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def show_values(self, values: np.ndarray, row_labels, column_labels, icons_on_rows: bool,
@@ -110,7 +111,7 @@ class TransitionView(QWidget):
         self.setToolTip(TRANSITION_TIP)
         self.transition_table = _HeatTable("transitionTable", TRANSITION_TIP)
         self.start_table = _HeatTable("startTable", START_TIP)
-        self.transition_caption = QLabel("A: from row to column")
+        self.transition_caption = QLabel("A: from state (row) → to state (column)")
         self.transition_caption.setToolTip(TRANSITION_TIP)
         self.start_caption = QLabel("Start π")
         self.start_caption.setToolTip(START_TIP)
@@ -156,7 +157,7 @@ class TransitionView(QWidget):
         K = self.transmat.shape[0]
         names = [str(k + 1) for k in range(K)]
         self.transition_table.show_values(
-            self.transmat, [f"from {n}" for n in names], [f"to {n}" for n in names], True, True,
+            self.transmat, [f"{n} →" for n in names], [f"→ {n}" for n in names], True, True,
             lambda j, k, p: f"p(z_t = {k + 1} | z_t−1 = {j + 1}) = {p:.6g}")
         self.start_table.show_values(self.startprob[:, None], [f"{n}" for n in names], ["π"], True, False,
                                      lambda k, _j, p: f"p(z_1 = {k + 1}) = {p:.6g}")
@@ -164,13 +165,19 @@ class TransitionView(QWidget):
 
     def cell_width(self) -> int:
         """Pixels a cell needs for its number ("<0.01") in the current font."""
-        return self.transition_table.fontMetrics().horizontalAdvance("<0.01") + 16
+        return self.transition_table.fontMetrics().horizontalAdvance("<0.01") + 14
+
+    def header_width(self, label: str) -> int:
+        """Pixels a row header needs for ``label`` and its colour square."""
+        return self.transition_table.fontMetrics().horizontalAdvance(label) + 34
 
     def fit_widths(self) -> None:
         """The start column as wide as its numbers need; the matrix takes the
         rest (call again when the font changes, e.g. presenter mode)."""
         table = self.start_table
-        table.setFixedWidth(table.verticalHeader().sizeHint().width() + self.cell_width() + 2 * table.frameWidth() + 2)
+        K = 0 if self.startprob is None else self.startprob.shape[0]
+        header = max(table.verticalHeader().sizeHint().width(), self.header_width(str(K)))
+        table.setFixedWidth(header + self.cell_width() + 2 * table.frameWidth() + 2)
         self.updateGeometry()
 
     def needed_width(self) -> int:
@@ -179,7 +186,8 @@ class TransitionView(QWidget):
             return self.placeholder.sizeHint().width()
         table = self.transition_table
         K = self.transmat.shape[0]
-        matrix = table.verticalHeader().sizeHint().width() + K * self.cell_width() + 2 * table.frameWidth() + 2
+        header = max(table.verticalHeader().sizeHint().width(), self.header_width(f"{K} →"))
+        matrix = header + K * self.cell_width() + 2 * table.frameWidth() + 2
         margins = self.layout().contentsMargins()
         return matrix + self.start_table.width() + 12 + margins.left() + margins.right()
 
