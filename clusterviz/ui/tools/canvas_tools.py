@@ -1,5 +1,6 @@
 """Editing the data on the canvas: the tool bar (Add, Brush, Erase, Move,
-Blob, Centroid, Clear all, the class palette), the mouse handling behind it
+Blob, Centroid, Path, Clear all, the option boxes of the chosen tool, the
+class palette), the mouse handling behind it
 and the undo stack with its Edit menu.
 
 Mouse handling
@@ -27,10 +28,15 @@ import pyqtgraph as pg  # after PySide6
 from clusterviz.session import default_class_name
 
 from ..canvas.cluster_canvas import ellipse_outline
-from .edit_tools import TOOL_CLASSES, Tool
+from . import edit_tools
+from .edit_tools import Tool
+from .path_tool import PathTool
 from .undo import DataEditCommand
 
-__all__ = ["TOOLS", "CLASS_SYMBOLS", "CanvasTools", "class_symbols"]
+__all__ = ["TOOLS", "TOOL_CLASSES", "CLASS_SYMBOLS", "CanvasTools", "class_symbols"]
+
+#: Every tool in tool-bar order.
+TOOL_CLASSES: tuple[type[Tool], ...] = edit_tools.TOOL_CLASSES + (PathTool,)
 
 #: The tool names in tool-bar order ("add", "brush", ...).
 TOOLS: tuple[str, ...] = tuple(cls.name for cls in TOOL_CLASSES)
@@ -144,18 +150,24 @@ class CanvasTools(QObject):
         self.density_spin = self._spin("densitySpin", 1, 100, 6, "",
                                        "Points the brush sprays per dab (one dab every half radius dragged).")
         self.blob_spin = self._spin("blobSpin", 1, 5000, 100, "", "Number of points in a blob.")
+        self.spacing_spin = self._spin("pathSpacingSpin", 2, 200, 18, " px",
+                                       "Distance between consecutive points of a drawn path, in screen pixels.")
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("classCombo")
         self.class_combo.setToolTip("True class of new points (drawn with its marker); the info line then "
                                     "shows the adjusted Rand index.")
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        for label, widget in (("Radius", self.radius_spin), ("Density", self.density_spin),
-                              ("Blob", self.blob_spin), ("Class", self.class_combo)):
+        #: The tool-bar actions of each option box (its caption and its widget), by the `Tool` flag that uses it.
+        self._options: dict[str, tuple[QAction, QAction]] = {}
+        for flag, label, widget in (("uses_radius", "Radius", self.radius_spin),
+                                    ("uses_density", "Density", self.density_spin),
+                                    ("uses_blob_size", "Blob", self.blob_spin),
+                                    ("uses_spacing", "Spacing", self.spacing_spin),
+                                    ("uses_class", "Class", self.class_combo)):
             caption = QLabel(f" {label} ")
             caption.setBuddy(widget)
             caption.setToolTip(widget.toolTip())
-            self.toolbar.addWidget(caption)
-            self.toolbar.addWidget(widget)
+            self._options[flag] = (self.toolbar.addWidget(caption), self.toolbar.addWidget(widget))
 
         # Feedback drawn on the canvas: the brush/eraser circle and the blob outline.
         plot = canvas.getPlotItem()
@@ -212,10 +224,9 @@ class CanvasTools(QObject):
         if not action.isChecked():
             action.setChecked(True)
         tool = self._tools[name]
-        self.radius_spin.setEnabled(tool.uses_radius)
-        self.density_spin.setEnabled(tool.uses_density)
-        self.blob_spin.setEnabled(tool.uses_blob_size)
-        self.class_combo.setEnabled(tool.uses_class)
+        for flag, actions in self._options.items():  # only the boxes this tool reads
+            for option in actions:
+                option.setVisible(bool(getattr(tool, flag)))
         self.canvas.setToolTip(tool.tip.rsplit(" (", 1)[0] + ". Right-drag pans, the wheel zooms.")
         self.cursor_outline.setVisible(False)
         self.tool_changed.emit(name)

@@ -1,5 +1,5 @@
 """One class per canvas editing tool: Add, Brush, Erase, Move, Blob and
-Centroid.
+Centroid (the Path tool lives in :mod:`.path_tool`).
 
 A tool turns one press-drag-release gesture, in data coordinates, into edits
 through the controller. The `CanvasTools` that owns the tools gives them what
@@ -45,7 +45,8 @@ class Tool:
     tip = ""
     #: Undo text of the data edits of one gesture (recorded by the host on release).
     undo_text = "Edit"
-    uses_radius = uses_density = uses_blob_size = uses_class = False
+    #: Which option boxes of the tool bar the tool reads (only those are shown while it is chosen).
+    uses_radius = uses_density = uses_blob_size = uses_spacing = uses_class = False
     #: Works only on a view of two columns (not a projection).
     needs_columns = False
     #: Works only when the two axes show different columns.
@@ -298,5 +299,5 @@ class CentroidTool(Tool):
         return M
 
 
-#: The tools in tool-bar order.
+#: The tools of this module in tool-bar order (`canvas_tools.TOOL_CLASSES` adds the Path tool).
 TOOL_CLASSES: tuple[type[Tool], ...] = (AddTool, BrushTool, EraseTool, MoveTool, BlobTool, CentroidTool)

@@ -14,6 +14,11 @@ The shared step number is the furthest cursor; a side that has converged waits
 at its last step. Only full iterations are taken, so timeline entry ``t`` is
 iteration ``t`` on both sides. Titles, labels and objective symbols come from
 the sides' registry entries.
+
+When the main window shows a sequence model (its registry entry has
+``supports_sequences``), the pair is a Gaussian mixture beside it on the same
+sequence from the same start, with the gain Δℓ and "Shuffle the order"
+(:mod:`.compare_sequence`).
 """
 from __future__ import annotations
 
@@ -33,6 +38,9 @@ from ..controller import SessionController
 from ..canvas.layers import BackgroundLayers, layer_problem
 from ..panels.objective_plot import ObjectivePlot
 from ..canvas.palette import CLUSTER_COLOURS, cosmetic_pen
+from .compare_sequence import LESSON_TEXT as SEQUENCE_LESSON_TEXT
+from .compare_sequence import LESSON_TITLE as SEQUENCE_LESSON_TITLE
+from .compare_sequence import AlgorithmPair, SequenceCompare
 
 LESSON_TITLE = "K-Means is EM with hard 0/1 responsibilities"
 LESSON_TEXT = (
@@ -119,6 +127,9 @@ class CompareView(QWidget):
         Play speed.
     parent : QWidget or None
         The window stays on top of its parent and closes with it.
+    hand_placed : bool or None
+        Whether the shared start was placed by hand in the main window
+        (default: whether the left side has hand-placed means).
 
     Attributes
     ----------
@@ -132,6 +143,8 @@ class CompareView(QWidget):
         By algorithm name, like ``sessions``.
     inspected : int
         Index of the point inspected in both canvases (-1: none).
+    sequence : SequenceCompare or None
+        The Δℓ line and "Shuffle the order", when the right side models the order.
 
     Signals
     -------
@@ -142,7 +155,7 @@ class CompareView(QWidget):
     stepped = Signal()
 
     def __init__(self, pair: SessionPair, *, view_columns: tuple[int, int] = (0, 1), steps_per_second: int = 3,
-                 projection=None, centre=None, parent=None) -> None:
+                 projection=None, centre=None, parent=None, hand_placed: bool | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("compareView")
         self.inspected = -1
@@ -158,13 +171,14 @@ class CompareView(QWidget):
         self.entries = {name: get_algorithm(name) for name in self.sessions}
         left, right = (entry.short_label for entry in self.entries.values())
         self.setWindowTitle(f"clusterviz — {left} beside {right} — {dataset.name}")
-        self._hand_placed = pair.sides[0].initial_means is not None
+        self._hand_placed = pair.sides[0].initial_means is not None if hand_placed is None else bool(hand_placed)
         self._failure: str | None = None  # why the last step of every side that tried failed
         self.controller = c = SessionController(self.pair, self)
         c.set_speed(steps_per_second)
         c.stepped.connect(self._on_changed)
         c.reset.connect(self._on_changed)
         c.failed.connect(self._on_failed)
+        c.session_replaced.connect(self._on_pair_replaced)
         c.busy_changed.connect(lambda _busy: self._sync_buttons())
         c.playing_changed.connect(lambda _playing: self._sync_buttons())
 
@@ -240,14 +254,21 @@ class CompareView(QWidget):
             buttons.addWidget(w)
         buttons.addSpacing(12)
         buttons.addWidget(self.regions_check)
+        self.sequence = SequenceCompare(self) if self.entries_model_order() else None
+        if self.sequence is not None:
+            buttons.addSpacing(12)
+            buttons.addWidget(self.sequence.button)
+            buttons.addSpacing(12)
+            buttons.addWidget(self.sequence.delta_label)
         buttons.addStretch(1)
 
-        lesson_title = QLabel(f"<b>{LESSON_TITLE}</b>")
+        title, text = (SEQUENCE_LESSON_TITLE, SEQUENCE_LESSON_TEXT) if self.sequence else (LESSON_TITLE, LESSON_TEXT)
+        lesson_title = QLabel(f"<b>{title}</b>")
         lesson_title.setObjectName("compareLessonTitle")
         font = lesson_title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         lesson_title.setFont(font)
-        self.lesson_label = QLabel(LESSON_TEXT)
+        self.lesson_label = QLabel(text)
         self.lesson_label.setObjectName("compareLesson")
         self.lesson_label.setWordWrap(True)
         self.lesson_label.setToolTip("What the two sides show.")
@@ -303,10 +324,34 @@ class CompareView(QWidget):
         """A compare view on ``session``'s data, K, init and seed (and its
         hand-placed initial means, if it has them): the left side starts
         exactly where the main window's K-Means would, and EM from the same
-        means."""
-        return cls(SessionPair.from_session(session), view_columns=tuple(session.view_columns),
-                   steps_per_second=steps_per_second, projection=session.view_projection,
-                   centre=session.view_center, parent=parent)
+        means. For a sequence model: a Gaussian mixture beside it, from the
+        mixture's start (see :mod:`.compare_sequence`)."""
+        sequences = session.algorithm_entry.supports_sequences
+        pair = AlgorithmPair.from_session(session) if sequences else SessionPair.from_session(session)
+        return cls(pair, view_columns=tuple(session.view_columns), steps_per_second=steps_per_second,
+                   projection=session.view_projection, centre=session.view_center, parent=parent,
+                   hand_placed=session.initial_means is not None)
+
+    def entries_model_order(self) -> bool:
+        """Whether the right side's algorithm models the order of the points."""
+        return bool(list(self.entries.values())[-1].supports_sequences)
+
+    def replace_pair(self, pair) -> bool:
+        """Show and step ``pair`` (the same algorithms on other data or from
+        another start) instead of the current pair; back at step 0."""
+        return self.controller.adopt(pair)
+
+    def _on_pair_replaced(self, pair) -> None:
+        self.pair = pair
+        self.sessions = pair.sessions
+        self.inspected = -1
+        view = self._columns if self._projection is None else self._projection
+        self._shown_X = project_points(pair.dataset.X, view, self._centre)
+        for side, canvas in self.canvases.items():
+            canvas.set_points(self._shown_X)
+            self.layers[side].set_session(self.sessions[side])
+        self.setWindowTitle(self.windowTitle().rsplit(" — ", 1)[0] + f" — {pair.dataset.name}")
+        self._on_changed()
 
     @staticmethod
     def _button(name: str, text: str, tooltip: str) -> QPushButton:
@@ -409,6 +454,8 @@ class CompareView(QWidget):
         for side, entry in self.entries.items():
             lines = self.readout_lines(side)
             self.readouts[side].set_lines(lines, f"{entry.short_label}: this side's step, objective and notes.")
+        if self.sequence is not None:
+            self.sequence.refresh()
         self._show_inspected()
         self._sync_buttons()
         self.stepped.emit()
