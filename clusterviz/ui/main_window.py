@@ -28,6 +28,7 @@ from .panels.objective_plot import ObjectivePlot
 from .presenter import Presenter
 from .window_layout import build_central, build_layers_toolbar, fit_side_column
 from .panels.docks import ChoosingDocks
+from .panels.sequence_docks import SequenceDocks
 from .panels.lessons import install_lessons
 from .panels.run_settings import RunSettings
 from .notebook_actions import install_notebook_export
@@ -73,7 +74,8 @@ SHORTCUTS = (
     ("F1", "Keyboard shortcuts"),
     ("Ctrl+Q", "Quit"),
     ("Left click", "Add a point on the canvas; on a point: pin it in the inspector"),
-    ("P B E M G C", "Canvas tool: Add, Brush, Erase, Move, Blob, Centroid"),
+    ("P B E M G C W", "Canvas tool: Add, Brush, Erase, Move, Blob, Centroid, Path"),
+    ("J / Shift+J", "Points joined in order / decoded path (HMM)"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit of the data or the centroids"),
     ("Right drag / wheel", "Pan / zoom the canvas"),
 )
@@ -188,6 +190,9 @@ class MainWindow(QMainWindow):
         self.tools = CanvasTools(self.canvas, self.controller, parent=self)
         self.edit_menu = self.tools.add_to_window(self)
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
+        # Posterior strip and transition matrix: shown for algorithms that model the order (supports_sequences).
+        self.sequence_docks = SequenceDocks(self)
+        self.presenter.scaled.append(self.sequence_docks)
         self.insertToolBarBreak(self.tools.toolbar)  # the layers on their own row: both fit at 1280 px
         self.inspector.shown.connect(self._show_formulas)
         self.sklearn_check_action = install_sklearn_check(self)  # Run ▸ Check against scikit-learn…
@@ -558,6 +563,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.docks.shutdown()  # no Choosing K or restarts job outlives the window
+        self.sequence_docks.shutdown()
         if not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):  # not a --screenshot window
             self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:

@@ -244,7 +244,7 @@ def test_compare_plays_through_the_one_controller(compare, qtbot):
     km, em = view.sessions["kmeans"], view.sessions["gmm"]
     c.step()  # the controller steps both sides, and the view follows its signals
     assert km.cursor == em.cursor == view.step_index == 1
-    assert "Step 1" in _readout(view, "kmeans") and "Step 1" in _readout(view, "gmm")
+    assert "Iteration 1" in _readout(view, "kmeans") and "Iteration 1" in _readout(view, "gmm")
     c.play()
     assert view.playing and _button(view, "comparePlayButton").text() == "Pause"
     qtbot.waitUntil(lambda: not c.playing, timeout=20000)

@@ -111,7 +111,7 @@ class TransitionView(QWidget):
         self.setToolTip(TRANSITION_TIP)
         self.transition_table = _HeatTable("transitionTable", TRANSITION_TIP)
         self.start_table = _HeatTable("startTable", START_TIP)
-        self.transition_caption = QLabel("A: from state (row) → to state (column)")
+        self.transition_caption = QLabel("A: row → column")  # the full wording is in the tooltip
         self.transition_caption.setToolTip(TRANSITION_TIP)
         self.start_caption = QLabel("Start π")
         self.start_caption.setToolTip(START_TIP)

@@ -32,6 +32,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 from clusterviz.data.transform import project_points
 from clusterviz.model.registry import get_algorithm
 from clusterviz.session import SessionPair
+from clusterviz.session.text import ARI_LABEL, objective_shown
 
 from ..canvas.cluster_canvas import ClusterCanvas, equal_scales_suit
 from ..controller import SessionController
@@ -57,10 +58,6 @@ _FIRST_STEP = {True: "Each step: points go wholly to their nearest mean; each me
                       "among them."}
 #: Lines every readout reserves, so both canvases keep the same height.
 READOUT_LINES = 3
-
-
-def _number(value: float) -> str:
-    return f"{value:.2f}" if value == 0 or 1e-2 <= abs(value) < 1e9 else f"{value:.4g}"
 
 
 class _ElidedLabel(QLabel):
@@ -436,7 +433,7 @@ class CompareView(QWidget):
     def error_of(self, side: str) -> str | None:
         """Why ``side``'s last step failed, or None."""
         error = self.pair.errors.get(side)
-        if error is None and self._failure is not None and self.sessions[side].can_step:
+        if error is None and self._failure is not None and self.pair.goes_on(side):
             error = self._failure
         return error
 
@@ -480,11 +477,11 @@ class CompareView(QWidget):
         if not s.timeline:
             return [s.problem or "No fit.", error or ""]
         entry = s.timeline[s.cursor]
-        status = [f"Step {entry.iteration}" + (" (start)" if entry.phase == "init" else ""),
-                  f"{algorithm.objective_symbol} = {_number(float(entry.objective))}"]
+        status = [f"Iteration {entry.iteration}" + (" (start)" if entry.phase == "init" else ""),
+                  objective_shown(s, entry)]
         ari = s.adjusted_rand
         if ari is not None:
-            status.append(f"agreement with the true classes (ARI) = {ari:.3f}")
+            status.append(f"{ARI_LABEL} = {ari:.3f}")
         other_side = self._other(side)
         other, other_name = self.sessions[other_side], self.entries[other_side].short_label
         if error:
@@ -492,8 +489,8 @@ class CompareView(QWidget):
         elif entry.phase == "init":
             note = _FIRST_STEP[algorithm.hard]
         elif entry.converged:
-            note = f"Converged after {entry.iteration} {'step' if entry.iteration == 1 else 'steps'}"
-            if other.can_step:
+            note = f"Converged after {entry.iteration} {'iteration' if entry.iteration == 1 else 'iterations'}"
+            if self.pair.goes_on(other_side):
                 note += f"; waits here while {other_name} goes on."
             elif other.cursor > s.cursor and other.converged:
                 note += f", {other_name} after {other.entry.iteration}."
