@@ -172,8 +172,9 @@ def save_session(window, path: str | os.PathLike | None = None, wait: bool = Tru
             return False
         path = _with_suffix(chosen, selected, (FILE_SUFFIX,))
     path = Path(path)
+    session = window.session
     try:
-        payload = session_snapshot(window.session)
+        payload = session_snapshot(session)
     except (DataError, ValueError) as exc:
         window.show_error("Cannot save the session", str(exc))
         return False
@@ -184,14 +185,14 @@ def save_session(window, path: str | os.PathLike | None = None, wait: bool = Tru
         except (DataError, OSError, ValueError) as exc:  # ValueError: also a name no UTF-8 file can hold
             window.show_error("Cannot save the session", str(exc))
             return False
-        _saved(window, path, payload)
+        _saved(window, path, payload, session)
         return True
     outcome: dict[str, bool] = {}
 
     def ended(kind: str, detail) -> None:
         outcome["ok"] = kind == "saved"
         if kind == "saved":
-            _saved(window, path, payload)
+            _saved(window, path, payload, session)
         elif kind == "failed":
             window.show_error("Cannot save the session", detail)
         else:
@@ -205,9 +206,10 @@ def save_session(window, path: str | os.PathLike | None = None, wait: bool = Tru
     return outcome["ok"]
 
 
-def _saved(window, path: Path, payload: dict) -> None:
+def _saved(window, path: Path, payload: dict, session) -> None:
     window.statusBar().showMessage(printable(f"Session saved to {os.fspath(path)}"), 5000)
-    if getattr(window, "recovery", None) is not None:
+    # A save that ends after other data were opened (a lesson, a file) says nothing about them.
+    if getattr(window, "recovery", None) is not None and window.session is session:
         window.recovery.mark_saved(payload["dataset"]["X"])  # no "unsaved points" question on quit
 
 

@@ -142,3 +142,22 @@ def test_a_quick_save_shows_no_progress(make_window, qtbot, tmp_path):
     assert not saver.busy and True not in shows
     box = window.findChild(QWidget, "saveProgressBox")
     assert box is None or not box.isVisibleTo(window)
+
+
+def test_a_save_ending_after_other_data_were_opened_leaves_them_clean(make_window, qtbot, tmp_path, held_save):
+    release, started, _ = held_save
+    window = make_window()
+    manager = window.start_crash_recovery(tmp_path / "recovery", delay_ms=60_000)
+    manager.ask = lambda question, text: pytest.fail(f"asked {question!r}")
+    try:
+        assert file_actions.save_session(window, tmp_path / "s.clusterviz", wait=False)
+        qtbot.waitUntil(started.is_set, timeout=5000)
+        panel = window.lessons_dock.panel
+        assert panel.open_chapter(8)  # other data (anisotropic) while the save runs
+        assert window.session.dataset.name != "three_blobs" and not manager.has_unsaved_points
+        with qtbot.waitSignal(window.file_actions.saver.saved, timeout=10_000):
+            release.set()
+        assert not manager.has_unsaved_points, "the save of the old points said nothing about the new ones"
+    finally:
+        manager.finish()
+        window.recovery = None
