@@ -70,6 +70,9 @@ class ExportRun:
         The objective the app held after each step.
     settings : str
         One line: "K = 3 · init random · seed 7".
+    lengths : tuple of int or None
+        The data's sequence lengths (`Dataset.lengths`); None: one sequence,
+        or data whose order the estimator does not use.
     """
 
     title: str
@@ -85,6 +88,7 @@ class ExportRun:
     objective_name: str
     objectives: tuple[float, ...]
     settings: str
+    lengths: tuple[int, ...] | None = None
 
 
 def _one_line(text) -> str:
@@ -154,7 +158,8 @@ def export_run(session) -> ExportRun:
                      columns=tuple(_one_line(c) for c in dataset.columns), X=np.array(session.X, dtype=np.float64),
                      estimator=exported, module=module, params=_constructor_params(model),
                      start=_start_fields(start), steps=len(objectives), symbol=entry.objective_symbol,
-                     objective_name=entry.objective_name, objectives=objectives, settings=" · ".join(settings))
+                     objective_name=entry.objective_name, objectives=objectives, settings=" · ".join(settings),
+                     lengths=None if dataset.lengths is None else tuple(int(n) for n in dataset.lengths))
 
 
 # ---------------------------------------------------------------- literals
@@ -214,9 +219,14 @@ def _data_code(run: ExportRun, data_file: str | None) -> str:
     n, d = run.X.shape
     head = f"# {run.dataset}: {n} points x {d} columns ({', '.join(run.columns)})\n"
     if data_file is None:
-        return head + f"X = {_array(run.X)}"
-    return (head + "HERE = Path(__file__).resolve().parent if \"__file__\" in globals() else Path.cwd()\n"
-            f"X = np.loadtxt(HERE / {data_file!r}, delimiter=\",\", skiprows=1, ndmin=2)")
+        code = head + f"X = {_array(run.X)}"
+    else:
+        code = (head + "HERE = Path(__file__).resolve().parent if \"__file__\" in globals() else Path.cwd()\n"
+                f"X = np.loadtxt(HERE / {data_file!r}, delimiter=\",\", skiprows=1, ndmin=2)")
+    if run.lengths is None:
+        return code + "\ndata = X"
+    return (code + f"\n# the rows are {len(run.lengths)} sequence(s), one after another, of these lengths\n"
+            f"data = prepare(X, lengths={list(run.lengths)!r})")
 
 
 def _start_code(run: ExportRun) -> str:
@@ -231,7 +241,7 @@ def _steps_code(run: ExportRun) -> str:
             "state = start\n"
             "objectives = []\n"
             "for i in range(1, STEPS + 1):\n"
-            "    state = model.step(X, state)  # one E-step, then one M-step\n"
+            "    state = model.step(data, state)  # one E-step, then one M-step\n"
             "    objective = float(state.objective)\n"
             "    objectives.append(objective)\n"
             f"    print(f\"step {{i}}: {run.symbol} = {{objective!r}}\")")
@@ -295,9 +305,9 @@ def _cells(run: ExportRun, data_file: str | None) -> list[tuple[str, str]]:
     if data_file is not None:
         imports += "from pathlib import Path\n"
     if run.module == "clusterviz.model":
-        imports += f"\nfrom clusterviz.model import FitState, {run.estimator}"
+        imports += f"\nfrom clusterviz.model import FitState, {run.estimator}, prepare"
     else:
-        imports += f"\nfrom clusterviz.model import FitState\nfrom {run.module} import {run.estimator}"
+        imports += f"\nfrom clusterviz.model import FitState, prepare\nfrom {run.module} import {run.estimator}"
     cells = [("markdown", _intro(run, data_file)),
              ("code", imports),
              ("code", _data_code(run, data_file)),

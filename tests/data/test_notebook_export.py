@@ -101,6 +101,22 @@ def test_script_and_notebook_print_the_objectives_the_session_holds(tmp_path, da
     assert (tmp_path / "run.py").read_text(encoding="utf-8").count("# %%") >= 6
 
 
+def test_an_hmm_on_several_sequences_is_exported_with_their_lengths(tmp_path):
+    from clusterviz.data import Dataset
+
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(size=(20, 2)) + [4.0 * (i % 2), 0.0] for i in range(3)])
+    data = Dataset(name="three runs", X=X, columns=("x", "y"), lengths=(20, 25, 15))
+    session = stepped(data, 4, algorithm="hmm", n_clusters=2, seed=2)
+    expected = held_objectives(session)
+    one_sequence = stepped(Dataset(name="one run", X=X, columns=("x", "y")), 4, algorithm="hmm", n_clusters=2,
+                           seed=2)
+    assert not np.allclose(held_objectives(one_sequence), expected)  # the lengths matter here
+    write_export(tmp_path / "run.py", export_run(session))
+    output = run_python(["run.py"], tmp_path)
+    np.testing.assert_allclose(printed_steps(output), expected, rtol=0, atol=1e-8)
+
+
 def test_the_script_has_cells_and_the_start_in_full_precision():
     session = stepped(builtin_dataset("three_blobs"), 2, algorithm="kmeans", init="random", seed=42)
     run = export_run(session)
