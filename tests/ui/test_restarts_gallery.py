@@ -123,3 +123,19 @@ def test_histogram_key_covers_no_bar(make_window, qtbot, algorithm):
     title = plot.titleLabel.sceneBoundingRect()
     assert title.bottom() <= plot.getViewBox().sceneBoundingRect().top() + 1
     assert "random" in plot.titleLabel.text and "k-means++" in plot.titleLabel.text
+
+
+def test_hmm_restarts_fit_the_data_as_the_sequences_it_holds(make_window, qtbot):
+    from clusterviz.data import Dataset
+    from clusterviz.session import Session
+
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(size=(20, 2)) + [4.0 * (i % 2), 0.0] for i in range(3)])
+    data = Dataset(name="three runs", X=X, columns=("x", "y"), lengths=(20, 25, 15))
+    window = make_window(data, algorithm="hmm", n_clusters=2, init="random")
+    runs = _run(qtbot, window.restarts_panel, R=2)
+    run = next(r for r in runs if r.init == "random" and r.seed == 0)
+    # the same start in the window, run to the end, gives the same log-likelihood
+    alone = Session(data, algorithm="hmm", n_clusters=2, init="random", seed=0)
+    alone.run_to_convergence()
+    assert run.objective == pytest.approx(alone.objectives[-1], rel=1e-9)

@@ -93,7 +93,7 @@ def seeded_runs(X, algorithm: str, n_clusters: int, n_restarts: int, inits=START
         If the data or a setting is invalid.
     """
     params = dict(params or {})
-    X = prepare(np.asarray(X, dtype=np.float64))
+    X = prepare(X)  # a session's Prepared keeps its sequence lengths (the HMM)
     total = n_restarts * len(inits)
     runs = []
     for init in inits:
@@ -246,7 +246,9 @@ def restarts_work(X, algorithm: str, n_clusters: int, n_restarts: int, params: d
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features) or Prepared
+        The data; pass the session's `Prepared` so that sequence lengths
+        reach the runs.
     view, centre
         How the canvas shows the data (`Session.view`, `Session.view_center`).
     """

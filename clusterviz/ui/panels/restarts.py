@@ -253,7 +253,7 @@ class RestartsPanel(QWidget):
         if s.state is None:
             self._status(s.problem or "There is nothing to fit.", error=True)
             return False
-        X = np.array(s.X, dtype=np.float64)
+        X = s.prepared  # read-only, with the sequence lengths an HMM's runs need
         entry = s.algorithm_entry
         algorithm, K, R = entry.name, int(s.n_clusters), int(self.restarts_spin.value())
         # Fields of ModelSettings, as the session's model has them (reg_covar:
