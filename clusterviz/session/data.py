@@ -192,6 +192,11 @@ class DataOwner:
             return X, None, None
         return (X, *self.labels_with_added(classes, P.shape[0]))
 
+    def with_lengths(self, X: np.ndarray, lengths) -> None:
+        """The next replacement by exactly ``X`` gets sequence ``lengths``
+        (None: one sequence), as undo and redo restore them."""
+        self._edited = (X, None if lengths is None else tuple(int(n) for n in lengths))
+
     def without(self, indices) -> tuple | None:
         """(X, labels) after removing ``indices``; None when none is removed."""
         keep = self.kept_after_removing(indices)

@@ -45,15 +45,20 @@ class DataEdits:
         self._view.check_movable()
         return self._edit(self._data.with_moved(i, x, y, self.view_columns), self.dataset.labels)
 
-    def set_data(self, X, classes=KEEP, class_names=None) -> FitState | None:
+    def set_data(self, X, classes=KEEP, class_names=None, lengths=KEEP) -> FitState | None:
         """Replace all points (used by undo/redo).
 
         ``classes`` (n_samples codes, or None for no classes) restores the
         true classes exactly, with ``class_names`` (default: the data set's,
         extended by `default_class_name`). Without ``classes`` the labels are
         kept when the number of points is unchanged, dropped otherwise.
+        ``lengths`` (positive ints adding up to n_samples, or None for one
+        sequence) restores the sequences exactly; without it they are kept
+        where the edit only added or removed points at the end.
         """
         X = check_points("X", X)
+        if lengths is not KEEP:
+            self._data.with_lengths(X, lengths)
         if classes is not KEEP:
             return self._edit(*self._data.exactly(X, classes, class_names))
         if X.shape[1] != self.n_features:

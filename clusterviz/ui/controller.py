@@ -429,10 +429,10 @@ class SessionController(QObject):
     def move_point(self, i: int, x: float, y: float) -> bool:
         return self._call(lambda: self.session.move_point(i, x, y), self.data_changed)
 
-    def set_data(self, X, classes, class_names=None) -> bool:
-        """Replace all points and their classes exactly (undo/redo)."""
-        return self._call(lambda: self.session.set_data(X, classes=classes, class_names=class_names),
-                          self.data_changed)
+    def set_data(self, X, classes, class_names=None, lengths=None) -> bool:
+        """Replace all points, their classes and sequence lengths exactly (undo/redo)."""
+        return self._call(lambda: self.session.set_data(X, classes=classes, class_names=class_names,
+                                                        lengths=lengths), self.data_changed)
 
     def set_initial_means(self, means) -> bool:
         """Hand-placed initial means (K follows), or None for the chosen init; emits reset."""

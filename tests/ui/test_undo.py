@@ -86,3 +86,25 @@ def test_a_failed_replay_reports_and_keeps_the_data(controller):
     assert controller.set_data(np.array([[np.nan, 1.0]]), None) is False
     assert errors and "finite" in errors[0]
     np.testing.assert_array_equal(s.X, X)
+
+
+def test_undo_and_redo_of_an_erase_in_the_middle_keep_the_sequences(qtbot):
+    from clusterviz.data import Dataset
+
+    X = np.random.default_rng(1).normal(size=(60, 2))
+    c = SessionController(Session(Dataset(name="runs", X=X, columns=("x", "y"), lengths=(20, 20, 20)),
+                                  algorithm="hmm", n_clusters=2))
+    try:
+        s = c.session
+        before = s.dataset
+        c.remove_points([25])  # from the middle of the second sequence
+        after = s.dataset
+        assert after.lengths == (20, 19, 20)
+        stack = QUndoStack()
+        stack.push(DataEditCommand(c, "Erase", before, after, applied=True))
+        stack.undo()
+        assert s.dataset.lengths == (20, 20, 20) and tuple(s.prepared.lengths) == (20, 20, 20)
+        stack.redo()
+        assert s.dataset.lengths == (20, 19, 20)
+    finally:
+        c.shutdown()

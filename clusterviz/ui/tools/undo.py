@@ -49,7 +49,7 @@ class DataEditCommand(QUndoCommand):
         self._apply(self.before)
 
     def _apply(self, dataset) -> None:
-        self._controller.set_data(dataset.X, dataset.labels, dataset.class_names)
+        self._controller.set_data(dataset.X, dataset.labels, dataset.class_names, dataset.lengths)
 
 
 class InitialMeansCommand(QUndoCommand):
