@@ -47,12 +47,16 @@ def _really_visible(widget: QWidget) -> bool:
 
 
 def _views(window):
+    """The posterior strip and the transition view (the strip is built on first use, see
+    `SequenceDocks.posterior`: a K-Means window starts without it)."""
+    window.sequence_docks.posterior  # noqa: B018 (builds it)
     return [window.findChild(QWidget, name) for name in ("posteriorPlot", "transitionView")]
 
 
 @pytest.mark.parametrize("algorithm", IID_MODELS)
 def test_views_are_hidden_for_iid_algorithms_and_shown_for_a_sequence_model(sequence_window, qtbot, algorithm):
     window = sequence_window(algorithm)
+    assert window.findChild(QWidget, "posteriorPlot") is None  # not built for an i.i.d. algorithm
     posterior, transitions = _views(window)
     assert posterior is not None and transitions is not None
     qtbot.waitUntil(lambda: not posterior.isVisible() and not transitions.isVisible())

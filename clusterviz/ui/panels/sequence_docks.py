@@ -134,7 +134,8 @@ class SequenceDocks(QObject):
         self._worker = Worker("viterbi")  # long sequences decode off the GUI thread
         self._task = None
 
-        self.posterior = PosteriorPlot()
+        self._posterior: PosteriorPlot | None = None  # built when first shown (a plot widget costs start-up)
+        self._scale = 1.0
         self.transitions = TransitionView()
         self.path_layer = SequencePathLayer(window.canvas)
         self.joined_check = QCheckBox("Join in order")
@@ -158,7 +159,7 @@ class SequenceDocks(QObject):
         layout.setContentsMargins(4, 0, 4, 2)
         layout.setSpacing(0)
         layout.addLayout(header)
-        layout.addWidget(self.posterior, 1)
+        self._strip_layout = layout
 
         self.posterior_dock = self._dock("Posterior over time", "posteriorDock", strip,
                                          "γ_t(k) of every state over time, the decoded path and the time cursor.")
@@ -189,8 +190,6 @@ class SequenceDocks(QObject):
         controller.data_changed.connect(self.refresh)
         controller.view_changed.connect(self.refresh)
         controller.session_replaced.connect(lambda _session: self.refresh())
-        self.posterior.time_hovered.connect(self._on_time_hovered)
-        self.posterior.time_clicked.connect(self._on_time_clicked)
         window.canvas.point_hovered.connect(self._on_point_hovered)
         self.posterior_dock.hide()
         self.transition_dock.hide()
@@ -227,10 +226,23 @@ class SequenceDocks(QObject):
         dock.setWidget(widget)
         return dock
 
+    @property
+    def posterior(self) -> PosteriorPlot:
+        """The posterior strip (``posteriorPlot``), built on first use."""
+        if self._posterior is None:
+            self._posterior = plot = PosteriorPlot()
+            plot.set_scale(self._scale)
+            self._strip_layout.addWidget(plot, 1)
+            plot.time_hovered.connect(self._on_time_hovered)
+            plot.time_clicked.connect(self._on_time_clicked)
+        return self._posterior
+
     def set_scale(self, factor: float) -> None:
         """Presenter mode: the strip's and the canvas layer's text and lines
         ``factor`` times their normal size (the tables follow the window's font)."""
-        self.posterior.set_scale(factor)
+        self._scale = float(factor)
+        if self._posterior is not None:
+            self._posterior.set_scale(factor)
         self.path_layer.set_scale(factor)
         self._pending_size = True  # the matrix's numbers changed size: give it the width they need
         self._size_docks()
@@ -328,8 +340,8 @@ class SequenceDocks(QObject):
             self._pending_size = True  # sized once the canvas area has its size (see eventFilter)
             self._size_docks()
         self.path_layer.set_active(active)
-        if not active:
-            self.posterior.set_cursor(-1)
+        if not active and self._posterior is not None:
+            self._posterior.set_cursor(-1)
 
     def _size_docks(self) -> None:
         """The strip takes the width, the matrix what its numbers need (once,
