@@ -165,11 +165,22 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
 
         # One-hot K x N times the data: every point's row added in order, as
         # np.bincount adds them (the same bits), in one pass over the rows.
-        one_hot = csc_matrix((np.ones(n), np.asarray(labels, dtype=np.int32), np.arange(n + 1)),
-                             shape=(n_clusters, n))
+        ones, starts = data.derived("one_hot_columns", _one_hot_columns)
+        one_hot = csc_matrix((ones, np.asarray(labels, dtype=np.int32), starts), shape=(n_clusters, n), copy=False)
         sums = np.asarray(one_hot @ xc)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
-    return counts, sums, float(row_norms(data).sum())
+    return counts, sums, data.derived("total_sq", lambda d: float(row_norms(d).sum()))
+
+
+def _one_hot_columns(data: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The values and column starts of a one-hot K x N matrix in CSC form
+    (one 1 per column), the same for every labelling: built once per data.
+    int32 starts, as the labels are int32, so scipy converts nothing."""
+    n = data.n_samples
+    ones, starts = np.ones(n), np.arange(n + 1, dtype=np.int32)
+    ones.flags.writeable = False
+    starts.flags.writeable = False
+    return ones, starts
 
 
 def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):

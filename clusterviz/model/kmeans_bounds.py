@@ -35,7 +35,7 @@ from .prepared import Prepared
 #: Fewest points for which bounds are kept (below, measuring all is as quick).
 MIN_POINTS = 2048
 #: Sets of bounds kept per data (for the numbers of centres stepped last;
-#: each holds 20 bytes a point).
+#: each holds 12 bytes a point).
 _MAX_SETS = 2
 #: Most rows per block of the expansion (the K x block matrix stays in cache).
 _CHUNK = 8192
@@ -142,15 +142,16 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray 
 
 
 class _Bounds:
-    """Labels and Hamerly bounds of every point for ``centres_c``."""
+    """Labels of every point for ``centres_c`` and the gap l - u between
+    its Hamerly bounds (only the gap decides whether a point is settled, so
+    only the gap is kept: one array to update instead of two)."""
 
-    __slots__ = ("centres_c", "labels", "upper", "lower")
+    __slots__ = ("centres_c", "labels", "gap")
 
-    def __init__(self, centres_c, labels, upper, lower):
+    def __init__(self, centres_c, labels, gap):
         self.centres_c = centres_c
         self.labels = labels
-        self.upper = upper
-        self.lower = lower
+        self.gap = gap
 
 
 class _Store:
@@ -166,9 +167,21 @@ def bounds_of(data: Prepared) -> _Store:
     return data.derived("kmeans_bounds", lambda _data: _Store())
 
 
+def _gap(d1: np.ndarray, d2: np.ndarray, tol: float) -> np.ndarray:
+    """l - u from :func:`measure`'s squared distances (each within ``tol``):
+    sqrt(max(d2 - tol, 0)) - sqrt(d1 + tol), computed in place in ``d2``."""
+    d2 -= tol
+    np.maximum(d2, 0.0, out=d2)
+    np.sqrt(d2, out=d2)
+    d1 += tol
+    np.sqrt(d1, out=d1)
+    d2 -= d1
+    return d2
+
+
 def _fresh(xc, norms, centres_c, tol) -> _Bounds:
     labels, d1, d2 = measure(xc, centres_c, tol, norms=norms)
-    return _Bounds(centres_c.copy(), labels, np.sqrt(d1 + tol), np.sqrt(np.maximum(d2 - tol, 0.0)))
+    return _Bounds(centres_c.copy(), labels, _gap(d1, d2, tol))
 
 
 @_quiet
@@ -195,12 +208,12 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
             order = np.argsort(shift)
             nearer[:] = shift[order[-1]]
             nearer[order[-1]] = shift[order[-2]]
-        upper, lower = old.upper, old.lower
-        upper += shift[old.labels]
-        lower -= nearer[old.labels]
+        # u grows by the shift of the point's centre, l shrinks by `nearer`.
+        gap = old.gap
+        gap -= (shift + nearer).take(old.labels)
         # Settled: l - u > sqrt(2 tol), so l^2 - u^2 > 2 tol and the expansion
-        # decides the point the same way (a negative l is never settled).
-        unsure = np.flatnonzero(lower - upper <= np.sqrt(2.0 * tol))
+        # decides the point the same way (then l > 0 too).
+        unsure = np.flatnonzero(gap <= np.sqrt(2.0 * tol))
         if 2 * unsure.size > old.labels.size:  # most points: measuring all in order is quicker
             new = _fresh(xc, norms, centres_c, tol)
             with store.lock:
@@ -210,9 +223,8 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
         if unsure.size:
             lab, d1, d2 = measure(xc, centres_c, tol, unsure, norms)
             labels[unsure] = lab
-            upper[unsure] = np.sqrt(d1 + tol)
-            lower[unsure] = np.sqrt(np.maximum(d2 - tol, 0.0))
-        new = _Bounds(centres_c.copy(), labels, upper, lower)
+            gap[unsure] = _gap(d1, d2, tol)
+        new = _Bounds(centres_c.copy(), labels, gap)
     with store.lock:
         _keep(store, k, new)
     return new.labels
