@@ -98,14 +98,13 @@ def _labels_by_expansion(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
 
 @quiet
 def _distortion_of_sums(data: Prepared, centres_c, labels, sums: Sums) -> float:
-    """sum_n ||x_n - c_{label_n}||^2 from the cluster sums: per cluster,
-    sum ||x||^2 - 2 c.sum x + n ||c||^2; computed point by point
+    """sum_n ||x_n - c_{label_n}||^2 from the cluster sums: sum_n ||x_n||^2
+    - sum_k (2 c_k.sum_{n in k} x_n - n_k ||c_k||^2); computed point by point
     (:func:`_distortion`) when that would cancel to a few digits."""
-    counts, centred_sums, _ = sums
-    squares = np.bincount(labels, weights=row_norms(data), minlength=centres_c.shape[0])
+    counts, centred_sums, squares = sums  # sum_n ||x_n||^2 over all clusters: one number, whatever the labels
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
-    distortion = float(squares.sum() - 2.0 * np.einsum("ij,ij->", centres_c, centred_sums) + counts @ cc)
-    if not distortion >= 1e3 * _EXPANSION_ERROR * float(squares.sum() + counts @ cc):
+    distortion = float(squares - 2.0 * np.einsum("ij,ij->", centres_c, centred_sums) + counts @ cc)
+    if not distortion >= 1e3 * _EXPANSION_ERROR * float(squares + counts @ cc):
         distortion = _distortion(data, centres_c, labels)
     return distortion
 
