@@ -154,6 +154,28 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
     if _uses_grid(data, n_clusters):
         grid = grid_of(data)
         return (*cluster_sums(grid, labels, n_clusters), grid.total_sq)
+    if data.reusable and data.n_samples >= _SPARSE_SUMS:
+        return _kept_sums(data, labels, n_clusters)
+    return _sums_of(data, labels, n_clusters)
+
+
+def _kept_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
+    """:func:`_sums_of`, reused when the labels are those of the last call on
+    these data (the first step after a start or a restart, and every step
+    once the labels have settled): a pure function of the labels, so the
+    same numbers either way."""
+    last = data.derived("kmeans_last_sums", lambda _data: [None])
+    kept = last[0]  # (labels, sums): replaced whole, never changed in place
+    if kept is not None and kept[1][0].size == n_clusters and np.array_equal(kept[0], labels):
+        return kept[1]
+    sums = _sums_of(data, labels, n_clusters)
+    for part in sums[:2]:
+        part.flags.writeable = False
+    last[0] = (np.array(labels), sums)
+    return sums
+
+
+def _sums_of(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
     xc = data.centred()
     n = data.n_samples
     if n < _SPARSE_SUMS:  # few points: a bincount per column, no scipy.sparse to import
