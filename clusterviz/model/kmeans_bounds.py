@@ -82,10 +82,12 @@ def _direct(rows: np.ndarray, centres_c: np.ndarray) -> np.ndarray:
 
 @_quiet
 def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray | None = None,
-            norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            norms: np.ndarray | None = None, out: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest and second-nearest centres of the rows of ``xc`` (all, or
     those indexed by ``rows``), measuring every distance; ``norms``, if
-    given, are the squared norms of all rows of ``xc`` (`row_norms`).
+    given, are the squared norms of all rows of ``xc`` (`row_norms`);
+    ``out``, if given, two arrays of the rows' length for the distances.
 
     Returns
     -------
@@ -98,8 +100,7 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray 
     n_clusters, n_features = centres_c.shape
     m = xc.shape[0] if rows is None else rows.size
     labels = np.empty(m, dtype=np.int32)
-    nearest = np.empty(m)
-    second = np.empty(m)
+    nearest, second = (np.empty(m), np.empty(m)) if out is None else out
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
     W = -2.0 * centres_c
     # The product in slices that OpenBLAS computes on this thread (block_rows),
@@ -201,9 +202,11 @@ def _gap(d1: np.ndarray, d2: np.ndarray, tol: float) -> np.ndarray:
     return d2
 
 
-def _fresh(xc, norms, centres_c, tol, scratch=None) -> _Bounds:
-    labels, d1, d2 = measure(xc, centres_c, tol, norms=norms)
-    return _Bounds(centres_c.copy(), labels, _gap(d1, d2, tol), scratch)
+def _fresh(xc, norms, centres_c, tol, old: _Bounds | None = None) -> _Bounds:
+    """Bounds from measuring every point (into the arrays of ``old``, if given)."""
+    out = None if old is None else (old.scratch, old.gap)
+    labels, d1, d2 = measure(xc, centres_c, tol, norms=norms, out=out)
+    return _Bounds(centres_c.copy(), labels, _gap(d1, d2, tol), d1)
 
 
 @_quiet
@@ -236,7 +239,7 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
         # u grows by the shift of the point's centre, l shrinks by `nearer`.
         gap, decrement = old.gap, old.scratch
         if _mostly_unsure(gap, old.labels, shift + nearer, np.sqrt(2.0 * tol)):
-            new = _fresh(xc, norms, centres_c, tol, decrement)
+            new = _fresh(xc, norms, centres_c, tol, old)
             with store.lock:
                 _keep(store, k, new)
             return new.labels
@@ -246,7 +249,7 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
         # decides the point the same way (then l > 0 too).
         unsure = np.flatnonzero(gap <= np.sqrt(2.0 * tol))
         if 2 * unsure.size > old.labels.size:  # most points: measuring all in order is quicker
-            new = _fresh(xc, norms, centres_c, tol, old.scratch)
+            new = _fresh(xc, norms, centres_c, tol, old)
             with store.lock:
                 _keep(store, k, new)
             return new.labels
