@@ -98,14 +98,13 @@ def _labels_by_expansion(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
 
 @quiet
 def _distortion_of_sums(data: Prepared, centres_c, labels, sums: Sums) -> float:
-    """sum_n ||x_n - c_{label_n}||^2 from the cluster sums: per cluster,
-    sum ||x||^2 - 2 c.sum x + n ||c||^2; computed point by point
+    """sum_n ||x_n - c_{label_n}||^2 from the cluster sums: sum_n ||x_n||^2
+    - sum_k (2 c_k.sum_{n in k} x_n - n_k ||c_k||^2); computed point by point
     (:func:`_distortion`) when that would cancel to a few digits."""
-    counts, centred_sums, _ = sums
-    squares = np.bincount(labels, weights=row_norms(data), minlength=centres_c.shape[0])
+    counts, centred_sums, squares = sums  # sum_n ||x_n||^2 over all clusters: one number, whatever the labels
     cc = np.einsum("ij,ij->i", centres_c, centres_c)
-    distortion = float(squares.sum() - 2.0 * np.einsum("ij,ij->", centres_c, centred_sums) + counts @ cc)
-    if not distortion >= 1e3 * _EXPANSION_ERROR * float(squares.sum() + counts @ cc):
+    distortion = float(squares - 2.0 * np.einsum("ij,ij->", centres_c, centred_sums) + counts @ cc)
+    if not distortion >= 1e3 * _EXPANSION_ERROR * float(squares + counts @ cc):
         distortion = _distortion(data, centres_c, labels)
     return distortion
 
@@ -155,6 +154,28 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
     if _uses_grid(data, n_clusters):
         grid = grid_of(data)
         return (*cluster_sums(grid, labels, n_clusters), grid.total_sq)
+    if data.reusable and data.n_samples >= _SPARSE_SUMS:
+        return _kept_sums(data, labels, n_clusters)
+    return _sums_of(data, labels, n_clusters)
+
+
+def _kept_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
+    """:func:`_sums_of`, reused when the labels are those of the last call on
+    these data (the first step after a start or a restart, and every step
+    once the labels have settled): a pure function of the labels, so the
+    same numbers either way."""
+    last = data.derived("kmeans_last_sums", lambda _data: [None])
+    kept = last[0]  # (labels, sums): replaced whole, never changed in place
+    if kept is not None and kept[1][0].size == n_clusters and np.array_equal(kept[0], labels):
+        return kept[1]
+    sums = _sums_of(data, labels, n_clusters)
+    for part in sums[:2]:
+        part.flags.writeable = False
+    last[0] = (np.array(labels), sums)
+    return sums
+
+
+def _sums_of(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
     xc = data.centred()
     n = data.n_samples
     if n < _SPARSE_SUMS:  # few points: a bincount per column, no scipy.sparse to import
@@ -165,11 +186,22 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
 
         # One-hot K x N times the data: every point's row added in order, as
         # np.bincount adds them (the same bits), in one pass over the rows.
-        one_hot = csc_matrix((np.ones(n), np.asarray(labels, dtype=np.int32), np.arange(n + 1)),
-                             shape=(n_clusters, n))
+        ones, starts = data.derived("one_hot_columns", _one_hot_columns)
+        one_hot = csc_matrix((ones, np.asarray(labels, dtype=np.int32), starts), shape=(n_clusters, n), copy=False)
         sums = np.asarray(one_hot @ xc)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
-    return counts, sums, float(row_norms(data).sum())
+    return counts, sums, data.derived("total_sq", lambda d: float(row_norms(d).sum()))
+
+
+def _one_hot_columns(data: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The values and column starts of a one-hot K x N matrix in CSC form
+    (one 1 per column), the same for every labelling: built once per data.
+    int32 starts, as the labels are int32, so scipy converts nothing."""
+    n = data.n_samples
+    ones, starts = np.ones(n), np.arange(n + 1, dtype=np.int32)
+    ones.flags.writeable = False
+    starts.flags.writeable = False
+    return ones, starts
 
 
 def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):

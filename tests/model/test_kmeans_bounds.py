@@ -2,6 +2,7 @@
 steps: the same labels, means and distortion as measuring every distance,
 bounds that skip most points once the centres settle, and bounds that stay
 valid whatever run steps next on the same data."""
+import dataclasses
 from contextlib import contextmanager
 
 import numpy as np
@@ -18,9 +19,11 @@ from clusterviz.model.prepared import prepare
 
 @contextmanager
 def bounds_from_few_points():
-    """Keep bounds on prepared data of any size (not only from MIN_POINTS on)."""
+    """Keep bounds on prepared data of any size (not only from MIN_POINTS on),
+    and the cluster sums of the last labels too."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kmeans_module, "BOUNDS_MIN_POINTS", 1)
+        patch.setattr(kmeans_module, "_SPARSE_SUMS", 1)
         yield
 
 
@@ -144,3 +147,39 @@ def test_a_sweep_over_k_keeps_bounds_for_the_latest_two_only():
         model = KMeans(n_clusters=k, init=X[:k].copy(), tol=0)
         model.step(data, model.initialize(data))
     assert sorted(kmeans_bounds.bounds_of(data).sets) == [5, 6]
+
+
+def test_runs_of_other_numbers_of_clusters_taking_turns_keep_the_results():
+    """Runs with K = 3, 4 and again 3 step in turn on one Prepared (as the
+    choosing-K panel and the main run would): bounds and the cluster sums
+    kept for the last labels never leak from one run into another."""
+    X = blobs(3000, 6, 4, seed=7)
+    data = prepare(X)
+    with bounds_from_few_points():
+        runs = [KMeans(n_clusters=k, init=X[i:i + k].copy(), tol=0) for i, k in ((0, 3), (50, 4), (90, 3))]
+        states = [m.initialize(data) for m in runs]
+        plains = [m.initialize(X) for m in runs]
+        for _ in range(8):
+            for i, model in enumerate(runs):
+                e_state, states[i] = model.step_halves(data, states[i])
+                e_plain, plains[i] = model.step_halves(X, plains[i])
+                assert_same_state(e_state, e_plain)
+                assert_same_state(states[i], plains[i])
+        assert all(state.converged for state in states)
+
+
+
+def test_the_same_labels_with_more_clusters_get_sums_for_every_cluster():
+    """Labels that leave the last cluster empty, given with K = 3 and then
+    K = 4: the M-step sees four clusters (and relocates the empty one)."""
+    X = blobs(3000, 5, 3, seed=8)
+    data = prepare(X)
+    labels = np.arange(3000, dtype=np.int32) % 3
+    means = {}
+    with bounds_from_few_points():
+        models = {k: KMeans(n_clusters=k, init=X[:k].copy()) for k in (3, 4)}
+        states = {k: dataclasses.replace(model.initialize(data), labels=labels) for k, model in models.items()}
+        for k, model in models.items():
+            means[k] = model.m_step(data, states[k])
+    assert means[3].means.shape == (3, 5) and means[4].means.shape == (4, 5)
+    assert np.bincount(means[4].labels, minlength=4).min() == 1  # the empty cluster took one point
