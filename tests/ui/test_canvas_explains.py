@@ -127,6 +127,7 @@ def test_ambiguity_halos_keep_each_points_cluster_colour(make_window, qtbot):
 def test_set_scale_enlarges_markers_stars_numbers_and_ticks(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"), show=True)
     window.controller.step()
+    window.controls.view_group.trails_check.setChecked(True)
     canvas = window.canvas
     sizes = (canvas.points.opts["size"], canvas.centroids.opts["size"], canvas.numbers.labels[0].boundingRect().height(),
              canvas.getPlotItem().getAxis("left").style["tickFont"])

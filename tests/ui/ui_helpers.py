@@ -26,5 +26,7 @@ def regions_rgba_at(layers, x: float, y: float) -> tuple[int, int, int, int] | N
 
 
 def trail_lengths(trails, n_clusters: int) -> list[int]:
-    """Number of vertices of the first ``n_clusters`` centroid trails."""
-    return [0 if item.xData is None else len(item.xData) for item in trails.items[:n_clusters]]
+    """Number of vertices of the first ``n_clusters`` centroid trails (a trail
+    whose line is not made yet has none)."""
+    made = [0 if item.xData is None else len(item.xData) for item in trails.items[:n_clusters]]
+    return made + [0] * (n_clusters - len(made))

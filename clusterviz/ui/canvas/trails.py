@@ -60,7 +60,7 @@ class ClickThroughScatter(pg.ScatterPlotItem):
 
 
 class CentroidTrails:
-    """One line item per cluster colour, created once and updated with ``setData``.
+    """One line item per cluster colour, created when first needed and updated with ``setData``.
 
     Parameters
     ----------
@@ -70,34 +70,43 @@ class CentroidTrails:
     """
 
     def __init__(self, plot: pg.PlotItem) -> None:
+        self._plot = plot
+        # One per cluster shown so far (made on first use: 36 items cost start-up).
         self.items: list[pg.PlotCurveItem] = []  # the lines
         self.casings: list[pg.PlotCurveItem] = []  # a dark, wider line under each
         self.dots: list[ClickThroughScatter] = []  # one small dot per step
         self.scale_factor = 1.0
-        for k in range(MAX_CLUSTERS):
-            colour = cluster_colour(k)
+        self._visible = False
+        self._n_shown = 0
+
+    def _ensure(self, n_clusters: int) -> None:
+        """Items for the first ``n_clusters`` clusters."""
+        for k in range(len(self.items), n_clusters):
             casing = pg.PlotCurveItem(antialias=True)
             line = pg.PlotCurveItem(antialias=True)
-            dots = ClickThroughScatter(symbol="o", brush=pg.mkBrush(QColor(colour)), antialias=True, pxMode=True)
+            dots = ClickThroughScatter(symbol="o", brush=pg.mkBrush(QColor(cluster_colour(k))), antialias=True,
+                                       pxMode=True)
             for item, z in ((casing, 24), (line, 25), (dots, 26)):
                 item.setZValue(z)
                 item.setVisible(False)
-                plot.addItem(item)
+                self._plot.addItem(item)
             self.casings.append(casing)
             self.items.append(line)
             self.dots.append(dots)
-        self._visible = False
-        self._n_shown = 0
-        self.set_scale(1.0)
+            self._style(k)
+
+    def _style(self, k: int) -> None:
+        f = self.scale_factor
+        self.casings[k].setPen(cosmetic_pen(CASING_COLOUR, CASING_WIDTH * f))
+        self.items[k].setPen(cosmetic_pen(cluster_colour(k), TRAIL_WIDTH * f))
+        self.dots[k].setSize(DOT_SIZE * f)
+        self.dots[k].setPen(cosmetic_pen(CASING_COLOUR, 1.2 * f))
 
     def set_scale(self, factor: float) -> None:
         """Lines and dots ``factor`` times their normal width and size."""
-        f = self.scale_factor = float(factor)
-        for k, (casing, line, dots) in enumerate(zip(self.casings, self.items, self.dots)):
-            casing.setPen(cosmetic_pen(CASING_COLOUR, CASING_WIDTH * f))
-            line.setPen(cosmetic_pen(cluster_colour(k), TRAIL_WIDTH * f))
-            dots.setSize(DOT_SIZE * f)
-            dots.setPen(cosmetic_pen(CASING_COLOUR, 1.2 * f))
+        self.scale_factor = float(factor)
+        for k in range(len(self.items)):
+            self._style(k)
 
     @property
     def visible(self) -> bool:
@@ -113,6 +122,7 @@ class CentroidTrails:
         """Draw ``paths`` (shape (n_steps, n_clusters, 2), see `trail_points`);
         None or an empty array clears the trails."""
         n_clusters = 0 if paths is None or paths.size == 0 else min(paths.shape[1], MAX_CLUSTERS)
+        self._ensure(0 if paths is None or paths.ndim != 3 else min(paths.shape[1], MAX_CLUSTERS))
         for k in range(n_clusters):
             path = np.clip(paths[:, k, :2], -DRAW_LIMIT, DRAW_LIMIT)  # drawable: no overflowing extent
             self.casings[k].setData(x=path[:, 0], y=path[:, 1])
