@@ -36,8 +36,14 @@ def _array(values) -> list | None:
     return None if values is None else np.asarray(values).tolist()
 
 
-def to_payload(session) -> dict:
-    """Everything needed to rebuild ``session``, as JSON-ready data."""
+def to_payload(session, arrays: bool = False) -> dict:
+    """Everything needed to rebuild ``session``, as JSON-ready data.
+
+    ``arrays`` True leaves the data set's points and classes as its own
+    read-only arrays (by reference, no copy: cheap enough for the GUI thread
+    at 10**6 points; the session file writer stores them as array blocks)
+    instead of lists.
+    """
     ds, settings, entries = session.dataset, session.settings, session.timeline
     start = None
     if entries:
@@ -49,8 +55,8 @@ def to_payload(session) -> dict:
     return {
         FORMAT_KEY: FORMAT_VERSION,
         "saved_by": "clusterviz",
-        "dataset": {"name": ds.name, "columns": list(ds.columns), "X": ds.X.tolist(),
-                    "labels": _array(ds.labels), "lengths": None if ds.lengths is None else list(ds.lengths),
+        "dataset": {"name": ds.name, "columns": list(ds.columns), "X": ds.X if arrays else ds.X.tolist(),
+                    "labels": ds.labels if arrays else _array(ds.labels), "lengths": None if ds.lengths is None else list(ds.lengths),
                     "class_names": None if ds.class_names is None else list(ds.class_names)},
         "settings": {"algorithm": settings.algorithm, "n_clusters": settings.n_clusters, "init": settings.init,
                      "seed": settings.seed, "covariance_type": settings.covariance_type, "beta": settings.beta,

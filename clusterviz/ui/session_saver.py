@@ -34,17 +34,16 @@ def session_snapshot(session) -> dict:
     """What saving ``session`` writes, taken now, cheaply enough for the GUI thread.
 
     `Session.to_payload` spells the points out as lists (half a second for
-    10**6 points); here it sees an empty stand-in for the data set's arrays,
-    and the arrays themselves -- read-only, so they cannot change under a
-    worker -- are put in afterwards, by reference. Everything else is small.
+    10**6 points); here the data set's arrays go in by reference
+    (``to_payload(session, arrays=True)``): read-only, so they cannot change
+    under a worker. Everything else is small.
     """
     from clusterviz.session.payload import to_payload
 
-    ds = session.dataset
-    empty = _Overlay(ds, X=ds.X[:0], labels=None if ds.labels is None else ds.labels[:0])
-    payload = to_payload(_Overlay(session, dataset=empty))
-    payload["dataset"]["X"] = _frozen(ds.X)
-    payload["dataset"]["labels"] = None if ds.labels is None else _frozen(ds.labels)
+    payload = to_payload(session, arrays=True)
+    data = payload["dataset"]
+    data["X"] = _frozen(data["X"])
+    data["labels"] = None if data["labels"] is None else _frozen(data["labels"])
     return payload
 
 
@@ -54,17 +53,6 @@ def _frozen(array: np.ndarray) -> np.ndarray:
         array = array.copy()
         array.setflags(write=False)
     return array
-
-
-class _Overlay:
-    """``base`` with some attributes replaced (every other one is ``base``'s)."""
-
-    def __init__(self, base, **replaced) -> None:
-        self._base = base
-        self.__dict__.update(replaced)
-
-    def __getattr__(self, name: str):
-        return getattr(self._base, name)
 
 
 def _write_session(progress, is_cancelled, path: Path, payload: dict) -> Path:  # on the worker
