@@ -49,6 +49,13 @@ def chunk_rows(n_samples: int, n_components: int, n_features: int) -> int:
     return int(max(256, min(n_samples, rows)))
 
 
+def check_covariance_type(covariance_type) -> None:
+    """Raise ModelError unless ``covariance_type`` is one of `COVARIANCE_TYPES`."""
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ModelError(f"covariance_type={covariance_type!r} should be one of "
+                         f"{', '.join(map(repr, COVARIANCE_TYPES))}.")
+
+
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
     """Number of free parameters, as scikit-learn counts them."""
     K, D = n_components, n_features

@@ -128,9 +128,7 @@ class GaussianMixture(SteppableModel):
 
     def _check_settings(self) -> None:
         check_n_clusters(self.n_components, "n_components")
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ModelError(f"covariance_type={self.covariance_type!r} should be one of "
-                             f"{', '.join(map(repr, COVARIANCE_TYPES))}.")
+        g.check_covariance_type(self.covariance_type)
         if self.init_params not in INIT_PARAMS:
             raise ModelError(f"init_params={self.init_params!r} should be one of "
                              f"{', '.join(map(repr, INIT_PARAMS))}.")

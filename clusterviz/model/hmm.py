@@ -232,9 +232,7 @@ class GaussianHMM(SteppableModel):
 
     def _check_settings(self) -> None:
         check_n_clusters(self.n_components, "n_components")
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ModelError(f"covariance_type={self.covariance_type!r} should be one of "
-                             f"{', '.join(map(repr, COVARIANCE_TYPES))}.")
+        g.check_covariance_type(self.covariance_type)
         if self.init not in INITS:
             raise ModelError(f"init={self.init!r} should be one of {', '.join(map(repr, INITS))}.")
         tol = self.tol
