@@ -475,7 +475,8 @@ def _one_run(X, algorithm: str, n_clusters: int, init: str, seed: int, params: d
 
 def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: int = 20,
                  inits: Sequence[str] = ("random", "k-means++"), random_state=0,
-                 progress: Progress = None, is_cancelled: IsCancelled = None, **params) -> list[RestartRun]:
+                 progress: Progress = None, is_cancelled: IsCancelled = None, seeds: Sequence[int] | None = None,
+                 **params) -> list[RestartRun]:
     """Run an algorithm from ``n_restarts`` starts for each init method.
 
     Run r of every init method uses the same seed (drawn from
@@ -485,12 +486,13 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features) or Prepared
+        A `Prepared` keeps its sequence lengths (for the HMM).
     algorithm : str
-        A name in the registry ("kmeans", "gmm", "soft-kmeans").
+        A name in the registry ("kmeans", "gmm", "soft-kmeans", "hmm").
     n_clusters : int
     n_restarts : int
-        Runs per init method.
+        Runs per init method (ignored with ``seeds``).
     inits : sequence of str
         "random", "k-means++": the app's starts (mixtures start from the
         means K-Means would, with broad components: ``broad_start``).
@@ -498,6 +500,9 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
     random_state : None, int or np.random.Generator
     progress, is_cancelled : callables, optional
         As in :func:`sweep_k`; one unit of work is one run.
+    seeds : sequence of int, optional
+        The seeds of the runs of every init method, instead of ``n_restarts``
+        seeds drawn from ``random_state`` (the exercise "seeds 0 ... 9").
     **params
         Further fields of :class:`~clusterviz.model.registry.ModelSettings`
         (``max_iter``, ``tol``, ``beta``, ``covariance_type``, ``reg_covar`` ...).
@@ -517,13 +522,15 @@ def run_restarts(X, algorithm: str = "kmeans", n_clusters: int = 3, n_restarts: 
     """
     entry = get_algorithm(algorithm)
     n_clusters = check_n_clusters(n_clusters)
-    n_restarts = check_n_clusters(n_restarts, "n_restarts")
     inits = tuple(inits)
     if not inits:
         raise ModelError("inits is empty; give at least one init method, e.g. ('k-means++',).")
-    X = prepare(check_data(X, n_clusters))
-    base = _seed_int(random_state)
-    seeds = [int(s) for s in np.random.default_rng(base).integers(0, 2 ** 31 - 1, size=n_restarts)]
+    X = prepare(check_data(X, n_clusters), lengths=getattr(X, "lengths", None))
+    if seeds is None:
+        n_restarts = check_n_clusters(n_restarts, "n_restarts")
+        seeds = np.random.default_rng(_seed_int(random_state)).integers(0, 2 ** 31 - 1, size=n_restarts)
+    seeds = [int(s) for s in seeds]
+    n_restarts = len(seeds)
     work = _Work(n_restarts * len(inits), progress, is_cancelled)
     runs = []
     for init in inits:

@@ -2,8 +2,8 @@
 seeds 0 ... R-1 for each start method, cluster colours matched to the best
 run, and the thumbnails drawn as images (`RestartsResult`).
 
-Everything here runs off the GUI thread: the model's public stepping
-(``initialize``, ``step``, ``e_step``), ``scipy.optimize.linear_sum_assignment``,
+Everything here runs off the GUI thread: the model's restarts
+(`clusterviz.model.selection.run_restarts`), ``scipy.optimize.linear_sum_assignment``,
 the canvas's numpy rasteriser and ``QPainter`` on a ``QImage`` (which, unlike
 widgets and pixmaps, may be painted on any thread). The GUI thread only
 wraps the finished images in buttons.
@@ -18,9 +18,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from scipy.optimize import linear_sum_assignment
 
 from clusterviz.data.transform import project_points
-from clusterviz.model import ModelError, registry
-from clusterviz.model.prepared import prepare
-from clusterviz.model.selection import Cancelled, RestartRun
+from clusterviz.model import ModelError
+from clusterviz.model.selection import RestartRun, run_restarts
 
 from ..canvas.palette import CLUSTER_COLOURS, MAX_CLUSTERS
 from ..canvas.rasterize import RasterGeometry
@@ -63,27 +62,11 @@ class RestartsResult:
     images: list
 
 
-def one_run(X, algorithm: str, n_clusters: int, init: str, seed: int, params: dict, index: int) -> RestartRun:
-    """Run ``algorithm`` from the start ``init`` with ``seed`` to convergence
-    (or ``max_iter``): the run the session makes with those settings."""
-    entry = registry.get_algorithm(algorithm)
-    model = entry.build(registry.ModelSettings(n_clusters=n_clusters, init=init, seed=seed, **params), X)
-    first = state = model.initialize(X)
-    while not state.converged and state.iteration < model.max_iter:
-        state = model.step(X, state)
-    # an E-step gives the final labels; K-Means' distortion is that of the
-    # final centres, a mixture's log-likelihood does not change in it
-    final = model.e_step(X, state)
-    return RestartRun(algorithm=algorithm, init=init, seed=int(seed), initial_means=np.asarray(first.means),
-                      final_means=np.asarray(state.means), labels=np.asarray(final.labels),
-                      objective=float(final.objective), higher_is_better=entry.higher_is_better,
-                      n_iter=int(state.iteration), converged=bool(state.converged), index=index)
-
-
 def seeded_runs(X, algorithm: str, n_clusters: int, n_restarts: int, inits=START_METHODS, params=None,
                 progress=None, is_cancelled=None) -> list[RestartRun]:
     """Runs from seeds 0 ... ``n_restarts`` - 1 for every start method in
-    ``inits`` (the exercise "run it with 10 seeds"), in that order.
+    ``inits`` (the exercise "run it with 10 seeds"; `run_restarts` with
+    those seeds); a session's `Prepared` keeps its sequence lengths.
 
     Raises
     ------
@@ -92,18 +75,8 @@ def seeded_runs(X, algorithm: str, n_clusters: int, n_restarts: int, inits=START
     ModelError
         If the data or a setting is invalid.
     """
-    params = dict(params or {})
-    X = prepare(X)  # a session's Prepared keeps its sequence lengths (the HMM)
-    total = n_restarts * len(inits)
-    runs = []
-    for init in inits:
-        for seed in range(n_restarts):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled()
-            runs.append(one_run(X, algorithm, n_clusters, init, seed, params, len(runs)))
-            if progress is not None:
-                progress(len(runs), total)
-    return runs
+    return run_restarts(X, algorithm, n_clusters, inits=inits, seeds=range(n_restarts), progress=progress,
+                        is_cancelled=is_cancelled, **dict(params or {}))
 
 
 def reached_best(runs, rtol: float = RTOL) -> np.ndarray:
