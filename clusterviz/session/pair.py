@@ -76,6 +76,14 @@ class SessionPair:
     initial_means : array_like of shape (n_clusters, n_features) or None
         Hand-placed means for both sides (K follows).
     max_iter : int >= 1
+    algorithms : (str, str)
+        Registry names, left side first (default: K-Means and EM).
+    covariance_type : str
+        For sides whose algorithm fits covariances (default: full).
+    share_start : bool
+        Without ``initial_means``: start the right side from the left
+        side's initial means (for a pair whose algorithms would not draw
+        the same start from the same seed).
 
     Raises
     ------
@@ -84,13 +92,18 @@ class SessionPair:
     """
 
     def __init__(self, dataset: Dataset, n_clusters: int = 3, *, init: str = "k-means++", seed: int = 0,
-                 initial_means=None, max_iter: int = 300) -> None:
+                 initial_means=None, max_iter: int = 300, algorithms: tuple[str, str] = PAIR_ALGORITHMS,
+                 covariance_type: str = PAIR_COVARIANCE, share_start: bool = False) -> None:
         self.sessions: dict[str, Session] = {}
-        for name in PAIR_ALGORITHMS:
+        for name in algorithms:
             session = Session(dataset, algorithm=name, n_clusters=n_clusters, init=init, seed=seed,
-                              covariance_type=PAIR_COVARIANCE, max_iter=max_iter)
+                              covariance_type=covariance_type, max_iter=max_iter)
             if initial_means is not None:
                 session.set_initial_means(initial_means)
+            elif share_start and self.sessions:
+                first = next(iter(self.sessions.values()))
+                if first.timeline:
+                    session.set_initial_means(first.timeline[first.n_seed_entries].means)
             self.sessions[name] = session
         #: Why each side's last step failed, or None (cleared by every step, seek and reset).
         self.errors: dict[str, str | None] = {name: None for name in self.sessions}

@@ -22,7 +22,7 @@ import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
 from clusterviz.data import Dataset
 from clusterviz.model import registry
-from clusterviz.session import Session, SessionPair
+from clusterviz.session import SessionPair
 
 from ..canvas.palette import cosmetic_pen
 from ..panels.objective_plot import objective_range
@@ -78,18 +78,9 @@ class AlgorithmPair(SessionPair):
     def __init__(self, dataset: Dataset, algorithms: tuple[str, str], n_clusters: int = 3, *,
                  init: str = "k-means++", seed: int = 0, covariance_type: str = "full", initial_means=None,
                  max_iter: int = 300) -> None:
-        self.sessions = {}
-        for name in algorithms:
-            session = Session(dataset, algorithm=name, n_clusters=n_clusters, init=init, seed=seed,
-                              covariance_type=covariance_type, max_iter=max_iter)
-            if initial_means is not None:
-                session.set_initial_means(initial_means)
-            elif self.sessions:  # the right side starts from the left side's initial means
-                first = next(iter(self.sessions.values()))
-                if first.timeline:
-                    session.set_initial_means(first.timeline[first.n_seed_entries].means)
-            self.sessions[name] = session
-        self.errors = {name: None for name in self.sessions}
+        # the right side starts from the left side's initial means
+        super().__init__(dataset, n_clusters, init=init, seed=seed, initial_means=initial_means, max_iter=max_iter,
+                         algorithms=algorithms, covariance_type=covariance_type, share_start=True)
 
     @classmethod
     def from_session(cls, session, dataset: Dataset | None = None, initial_means=None) -> "AlgorithmPair":
