@@ -14,7 +14,7 @@ from clusterviz.model.metrics import adjusted_rand_index
 from .timeline import hard_labels
 
 __all__ = ["ARI_LABEL", "PHASE_NAMES", "default_class_name", "format_number", "format_setting", "info_text",
-           "iteration_number", "plural", "position_text", "shown_adjusted_rand"]
+           "iteration_number", "objective_defined", "plural", "position_text", "shown_adjusted_rand"]
 
 PHASE_NAMES = {"seed": "k-means++ seeding", "init": "Initialisation", "E": "E-step", "M": "M-step"}
 #: How the app names the adjusted Rand index against the data's true classes, everywhere.
@@ -89,13 +89,21 @@ def position_text(session) -> str:
     return f"Iteration {iteration_number(entry)} of {last} · {PHASE_NAMES.get(entry.phase, entry.phase)}"
 
 
+def objective_defined(algorithm, phase: str) -> bool:
+    """Whether an entry of ``phase`` has an objective to show: K-Means' J sums
+    over the assignments r_nk (PRML 9.1), which a start ("init") has not made
+    yet; a mixture's ℓ is a function of the drawn parameters alone.
+    ``algorithm`` is the registry entry."""
+    return not (phase == "init" and algorithm.hard)
+
+
 def objective_shown(session, entry: FitState) -> str:
     """The objective of ``entry`` as the status line writes it: "J = 123.45";
     for an entry without assignments ("init") only an objective of the
     parameters alone (a mixture's ℓ) has a value: K-Means' J sums over the
     assignments r_nk (PRML 9.1), which the start has not made yet."""
     algorithm = session.settings.entry
-    if entry.phase == "init" and algorithm.hard:
+    if not objective_defined(algorithm, entry.phase):
         return f"{algorithm.objective_symbol} = {NOT_ASSIGNED}"
     return f"{algorithm.objective_symbol} = {format_number(float(entry.objective))}"
 

@@ -21,6 +21,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
 
+from clusterviz.session.text import objective_defined
+
 from ..canvas.palette import AXIS_TEXT_COLOUR, cosmetic_pen, style_plot
 
 #: The formula of each objective, by its symbol (rich text), with the PRML
@@ -250,7 +252,7 @@ class ObjectivePlot(pg.PlotWidget):
         n_seeds = session.n_seed_entries
         phases = np.array(session.phases[n_seeds:], dtype=object)
         objectives = np.array(session.objectives, dtype=np.float64)
-        if entry.hard:  # J sums over assignments (PRML 9.1): a start has none to plot
+        if not objective_defined(entry, "init"):  # K-Means' start has no J to plot
             objectives[n_seeds:][phases == "init"] = np.nan
         positions = session.iterations[n_seeds:] + 0.5 * (phases == "E")
         self.show_objectives(objectives, session.cursor, session.objective_name, n_seeds=n_seeds,
