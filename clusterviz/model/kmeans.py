@@ -18,8 +18,9 @@ their digits. Large 2-D data made by
 (:mod:`.kmeans_grid`), built on first use and kept on the Prepared, that
 settles most points a cell at a time, with the same labels. The M-step is a
 pure function of the data and the E-step's state: its cluster sums have one
-definition (:func:`.kmeans_grid.cluster_sums` on the grid, block sums
-otherwise); :meth:`KMeans.step` and :meth:`KMeans.step_halves` reuse the
+definition (:func:`.kmeans_grid.cluster_sums` on the grid, exact
+fixed-point sums (:mod:`.kmeans_sums`) for many points, a bincount per
+column for few); :meth:`KMeans.step` and :meth:`KMeans.step_halves` reuse the
 identical sums their E-step made.
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .base import SteppableModel
 from .kmeans_bounds import MIN_POINTS as BOUNDS_MIN_POINTS
 from .kmeans_bounds import measure, nearest_with_bounds, row_norms, tolerance
 from .kmeans_grid import MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid, usable
+from .kmeans_sums import kept_sums, sums_of
 from .prepared import Prepared, prepare
 from .seeding import kmeans_plusplus, random_init
 from .state import FitState, ModelError
@@ -43,9 +45,9 @@ __all__ = ["KMeans", "kmeans_plusplus", "random_init", "assign_labels", "update_
 
 # Rows per block of the exact distortion.
 _CHUNK = 8192
-# Fewest points whose cluster sums go through one sparse product (below, a
-# bincount per column is as quick and scipy.sparse is not imported).
-_SPARSE_SUMS = 1 << 15
+# Fewest points whose cluster sums are kept in fixed point (kmeans_sums; below,
+# a bincount per column is as quick and scipy.sparse is not imported).
+_FIXED_POINT_SUMS = 1 << 15
 _EPS = float(np.finfo(np.float64).eps)
 _EXPANSION_ERROR = 4 * _EPS
 
@@ -149,59 +151,23 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
     sum of the squared centred coordinates (n_samples x the mean variance).
 
     On the grid: :func:`kmeans_grid.cluster_sums`, the numbers the E-step's
-    pass gives too; else block by block over the points.
+    pass gives too; else a bincount per column for few points, and for
+    many the exact fixed-point sums of :mod:`.kmeans_sums` (on prepared
+    data updated from the last labels' sums when few points moved).
     """
     if _uses_grid(data, n_clusters):
         grid = grid_of(data)
         return (*cluster_sums(grid, labels, n_clusters), grid.total_sq)
-    if data.reusable and data.n_samples >= _SPARSE_SUMS:
-        return _kept_sums(data, labels, n_clusters)
-    return _sums_of(data, labels, n_clusters)
-
-
-def _kept_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
-    """:func:`_sums_of`, reused when the labels are those of the last call on
-    these data (the first step after a start or a restart, and every step
-    once the labels have settled): a pure function of the labels, so the
-    same numbers either way."""
-    last = data.derived("kmeans_last_sums", lambda _data: [None])
-    kept = last[0]  # (labels, sums): replaced whole, never changed in place
-    if kept is not None and kept[1][0].size == n_clusters and np.array_equal(kept[0], labels):
-        return kept[1]
-    sums = _sums_of(data, labels, n_clusters)
-    for part in sums[:2]:
-        part.flags.writeable = False
-    last[0] = (np.array(labels), sums)
-    return sums
-
-
-def _sums_of(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
-    xc = data.centred()
-    n = data.n_samples
-    if n < _SPARSE_SUMS:  # few points: a bincount per column, no scipy.sparse to import
+    if data.n_samples < _FIXED_POINT_SUMS:  # few points: a bincount per column, no scipy.sparse to import
+        xc = data.centred()
         sums = np.stack([np.bincount(labels, weights=xc[:, j], minlength=n_clusters)
                          for j in range(data.n_features)], axis=1)
+        counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    elif data.reusable:
+        counts, sums = kept_sums(data, labels, n_clusters)
     else:
-        from scipy.sparse import csc_matrix  # here: importing scipy.sparse costs start-up time
-
-        # One-hot K x N times the data: every point's row added in order, as
-        # np.bincount adds them (the same bits), in one pass over the rows.
-        ones, starts = data.derived("one_hot_columns", _one_hot_columns)
-        one_hot = csc_matrix((ones, np.asarray(labels, dtype=np.int32), starts), shape=(n_clusters, n), copy=False)
-        sums = np.asarray(one_hot @ xc)
-    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+        counts, sums = sums_of(data, labels, n_clusters)
     return counts, sums, data.derived("total_sq", lambda d: float(row_norms(d).sum()))
-
-
-def _one_hot_columns(data: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """The values and column starts of a one-hot K x N matrix in CSC form
-    (one 1 per column), the same for every labelling: built once per data.
-    int32 starts, as the labels are int32, so scipy converts nothing."""
-    n = data.n_samples
-    ones, starts = np.ones(n), np.arange(n + 1, dtype=np.int32)
-    ones.flags.writeable = False
-    starts.flags.writeable = False
-    return ones, starts
 
 
 def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):

@@ -63,8 +63,11 @@ def row_norms(data: Prepared) -> np.ndarray:
 
 
 def largest_norm(data: Prepared) -> float:
-    norms = row_norms(data)
-    return float(norms.max()) if norms.size else 0.0
+    """max ||x - mean||^2 over the rows, computed once per data."""
+    def build(d: Prepared) -> float:
+        norms = row_norms(d)
+        return float(norms.max()) if norms.size else 0.0
+    return data.derived("largest_norm", build)
 
 
 @_quiet
@@ -112,11 +115,11 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray 
     columns = np.arange(values_all.shape[1])
     for start in range(0, m, _CHUNK):
         stop = min(start + _CHUNK, m)
-        block = xc[start:stop] if rows is None else xc[rows[start:stop]]
+        block = xc[start:stop] if rows is None else np.take(xc, rows[start:stop], axis=0)
         if norms is None:
             xx = np.einsum("ij,ij->i", block, block)
         else:
-            xx = norms[start:stop] if rows is None else norms[rows[start:stop]]
+            xx = norms[start:stop] if rows is None else np.take(norms, rows[start:stop])
         s = float(xx.max()) if xx.size else 0.0
         values = values_all[:, :stop - start]
         for i in range(0, stop - start, part):

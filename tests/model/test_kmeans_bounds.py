@@ -23,7 +23,7 @@ def bounds_from_few_points():
     and the cluster sums of the last labels too."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kmeans_module, "BOUNDS_MIN_POINTS", 1)
-        patch.setattr(kmeans_module, "_SPARSE_SUMS", 1)
+        patch.setattr(kmeans_module, "_FIXED_POINT_SUMS", 1)
         yield
 
 
