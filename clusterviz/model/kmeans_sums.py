@@ -4,8 +4,9 @@ changed for few points updates them instead of adding every point again.
 
 Every centred column j is kept in fixed point, q = rint(x 2^s_j), with the
 largest s_j for which n max|q| stays below 2^61: a value is off by at most
-2^-(62 - log2 n) of its column's largest |x| (2^-42 at 10^6 points, less
-than adding the floats in order can lose). Integer sums are exact in any
+2^-(61 - b) of its column's largest |x|, b the bit length of n (2^-41 at
+10^6 points; a sum of n such values, far less than adding the floats in
+order can lose in the worst case). Integer sums are exact in any
 order, so the sums of a labelling are one number whether every point was
 added (:func:`sums_of`) or another labelling's sums were updated by the
 points that moved (:func:`kept_sums`): the M-step stays a pure function of
@@ -23,8 +24,9 @@ Sums = tuple[np.ndarray, np.ndarray]
 #: Largest share of points that may change cluster for the kept sums to be
 #: updated (more: adding every point again is as quick).
 _UPDATE_SHARE = 0.125
-#: Rows read as one by :func:`_largest_magnitudes`.
-_ROWS = 256
+#: Rows read as one long row by :func:`_largest_magnitudes` and
+#: :func:`fixed_point`.
+_ROWS = 4096
 
 
 class _Kept:
@@ -41,11 +43,22 @@ def fixed_point(data: Prepared) -> tuple[np.ndarray, np.ndarray]:
     ``q[:, j] = rint(xc[:, j] * 2**shifts[j])``, built once per data."""
     def build(d: Prepared) -> tuple[np.ndarray, np.ndarray]:
         xc = d.centred()
+        n, n_features = xc.shape
         largest = _largest_magnitudes(xc)
-        shifts = 61 - int(d.n_samples).bit_length() - np.frexp(largest)[1]  # largest < 2**(61 - shift)
-        scaled = _times_power_of_two(xc, shifts)
-        np.rint(scaled, out=scaled)
-        q = scaled.astype(np.int64)
+        shifts = 61 - int(n).bit_length() - np.frexp(largest)[1]  # largest < 2**(61 - shift)
+        q = np.empty(xc.shape, dtype=np.int64)
+        # a block at a time, as one long row times the factors repeated
+        # (quicker than broadcasting a short row over many rows)
+        factors = [np.tile(f, _ROWS) for f in _powers_of_two(shifts)]
+        scaled = np.empty(_ROWS * n_features)
+        for start in range(0, n, _ROWS):
+            block = xc[start:start + _ROWS].reshape(-1)
+            out = scaled[:block.size]
+            np.multiply(block, factors[0][:block.size], out=out)
+            for factor in factors[1:]:
+                out *= factor[:block.size]
+            np.rint(out, out=out)
+            q[start:start + _ROWS] = out.reshape(-1, n_features)
         q.flags.writeable = False
         shifts.flags.writeable = False
         return q, shifts
@@ -84,20 +97,20 @@ def _product(rows: np.ndarray, labels: np.ndarray, n_clusters: int, away: np.nda
     return np.asarray(matrix @ rows)
 
 
-def _times_power_of_two(values: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-    """``values * 2**shifts`` (a new array): one product while every factor
-    is a normal float64, else two (shifts beyond +-1022 come with columns
-    of subnormal or of huge values)."""
+def _powers_of_two(shifts: np.ndarray) -> list[np.ndarray]:
+    """Factors whose product is 2**shifts, each a normal float64: one, or
+    two for shifts beyond +-1022 (columns of subnormal or of huge values)."""
     if np.all(np.abs(shifts) <= 1022):
-        return values * np.exp2(shifts)
+        return [np.exp2(shifts)]
     half = shifts // 2
-    scaled = values * np.exp2(half)
-    scaled *= np.exp2(shifts - half)
-    return scaled
+    return [np.exp2(half), np.exp2(shifts - half)]
 
 
 def _as_floats(counts: np.ndarray, sums: np.ndarray, shifts: np.ndarray) -> Sums:
-    counts_f, sums_f = counts.astype(np.float64), _times_power_of_two(sums, -shifts)
+    sums_f = sums.astype(np.float64)
+    for factor in _powers_of_two(-shifts):
+        sums_f *= factor
+    counts_f = counts.astype(np.float64)
     counts_f.flags.writeable = False
     sums_f.flags.writeable = False
     return counts_f, sums_f
