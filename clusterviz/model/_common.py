@@ -24,6 +24,12 @@ quiet = np.errstate(over="ignore", invalid="ignore")
 SINGLE_THREAD_PRODUCT = 1 << 18
 
 
+def cluster_name(k: int) -> str:
+    """How notes name cluster (component, state) ``k``: C1 ... CK, as the
+    canvas labels the means."""
+    return f"C{int(k) + 1}"
+
+
 def block_rows(most: int, per_row: int) -> int:
     """Rows per block: at most ``most``, and few enough that a product of
     ``per_row`` multiply-adds a row stays on the calling thread (at least 256)."""

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._common import cluster_name
 from .state import ModelError
 
 #: Covariance structures of a Gaussian mixture (scikit-learn's names), in the
@@ -134,7 +135,7 @@ def lower_triangular_inverse(L: np.ndarray) -> np.ndarray:
 
 
 def _cholesky_error(k: int | None, reg_covar: float) -> ModelError:
-    who = "the shared covariance" if k is None else f"the covariance of component {k}"
+    who = "the shared covariance" if k is None else f"the covariance of component {cluster_name(k)}"
     suggestion = max(10.0 * reg_covar, 1e-6)
     return ModelError(
         f"EM cannot go on: {who} is not positive definite (its Cholesky factorisation failed), "

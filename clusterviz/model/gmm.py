@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import gaussian as g
+from ._common import cluster_name
 from .base import SteppableModel
 from .prepared import Prepared, as_prepared
 from .state import FitState, ModelError
@@ -237,7 +238,7 @@ class GaussianMixture(SteppableModel):
         r = self.reg_covar
         empty = np.flatnonzero(est.counts < _EMPTY_COUNT)
         for k in empty:
-            notes.append(f"Component {k} received (almost) no responsibility from any point (in total "
+            notes.append(f"Component {cluster_name(k)} received (almost) no responsibility from any point (in total "
                          f"{est.counts[k]:.2g}), so its weight became practically 0; a tiny constant "
                          "(10 machine epsilons, as in scikit-learn) keeps its mean and covariance finite "
                          "instead of dividing by zero.")
@@ -260,7 +261,7 @@ class GaussianMixture(SteppableModel):
             left = D - int(np.sum(lams[k] <= limit))
             shape = {0: "collapsed onto a single point", 1: "flattened onto a line",
                      2: "flattened onto a plane"}.get(left, f"flattened onto a {left}-dimensional subspace")
-            who = "The shared covariance" if ct == "tied" else f"Component {k}"
+            who = "The shared covariance" if ct == "tied" else f"Component {cluster_name(k)}"
             what = "its" if ct != "tied" else "the"
             reference = max(lams_reg[k, -1], est.data_variance)
             if not single_points and not lams_reg[k, 0] > _SINGULAR_RATIO * reference:

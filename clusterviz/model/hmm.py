@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import gaussian as g
-from ._common import INITS
+from ._common import INITS, cluster_name
 from .base import SteppableModel
 from .hmm_scan import Posterior, forward_backward, viterbi
 from .prepared import Prepared, as_prepared, prepare
@@ -472,7 +472,7 @@ class GaussianHMM(SteppableModel):
         transmat[moving] = counts[moving] / out[moving, None]
         for k in np.flatnonzero(~moving):
             if old_trans[k, k] < 1.0:
-                notes.append(f"State {k} is never left in any expected transition, so its row of transition "
+                notes.append(f"State {cluster_name(k)} is never left in any expected transition, so its row of transition "
                              "probabilities is kept as it was.")
         est = g.estimate_parameters(data.X, data.mean, gamma.T, self.covariance_type, 0.0)
         means = est.means_c + data.mean
@@ -482,7 +482,7 @@ class GaussianHMM(SteppableModel):
             means[k] = state.means[k]
             if self.covariance_type != "tied":
                 covariances[k] = state.covariances[k]
-            notes.append(f"State {k} received (almost) no posterior probability at any time (in total "
+            notes.append(f"State {cluster_name(k)} received (almost) no posterior probability at any time (in total "
                          f"{est.counts[k]:.2g}), so its mean and covariance are kept as they were instead of "
                          "being estimated from nothing.")
         new = self._parameters_state(data, iteration=state.iteration + 1, phase="M", startprob=startprob,

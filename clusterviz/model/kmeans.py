@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from ._common import INITS, check_centres, checked_data, quiet
+from ._common import INITS, check_centres, checked_data, cluster_name, quiet
 from .base import SteppableModel
 from .kmeans_bounds import MIN_POINTS as BOUNDS_MIN_POINTS
 from .kmeans_bounds import measure, nearest_with_bounds, row_norms, tolerance
@@ -185,7 +185,7 @@ def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):
     xc = data.centred()
     distances = ((xc - centres_c[labels]) ** 2).sum(axis=1)
     if np.max(distances) == 0:
-        names = ", ".join(str(k) for k in empty)
+        names = ", ".join(cluster_name(k) for k in empty)
         return (f"Cluster{'s' if n_empty > 1 else ''} {names} lost all {'their' if n_empty > 1 else 'its'} "
                 "points, but every point already sits exactly on its centre (there are more clusters than "
                 "different points), so it stays on the largest cluster's centre.",), 0.0
@@ -200,8 +200,8 @@ def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):
         counts[old] -= 1.0
         labels[idx] = new
         change += float(((xc[idx] - centres_c[new]) ** 2).sum()) - float(distances[idx])
-        notes.append(f"Cluster {new} lost all its points and was moved to the point farthest from its "
-                     f"centre (point {idx}, which belonged to cluster {old}).")
+        notes.append(f"Cluster {cluster_name(new)} lost all its points and was moved to the point farthest from "
+                     f"its centre (point {idx}, which belonged to {cluster_name(old)}).")
     return tuple(notes), change
 
 

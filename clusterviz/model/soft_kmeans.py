@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ._common import INITS, block_rows, check_centres, checked_data, quiet
+from ._common import INITS, block_rows, check_centres, checked_data, cluster_name, quiet
 from .base import SteppableModel
 from .prepared import Prepared
 from .seeding import kmeans_plusplus, random_init
@@ -121,7 +121,7 @@ def _coincident_note(means: np.ndarray, beta: float) -> tuple[str, ...]:
     same = [g for g in groups.values() if len(g) > 1]
     if not same:
         return ()
-    names = "; ".join(", ".join(str(j) for j in g) for g in same)
+    names = "; ".join(", ".join(cluster_name(j) for j in g) for g in same)
     return (f"Components {names} sit at exactly the same place, so they share their points equally and will "
             "stay together: the data have fewer separate places than components, or beta = "
             f"{beta:g} is too small for distances this short (beta × distance² is far below 1).",)
@@ -268,7 +268,7 @@ class SoftKMeans(SteppableModel):
         the centres of their clusters (as K-Means does), taking that point's
         whole responsibility. Works in place on resp, labels, mass, sums."""
         distances = ((xc - centres_c[labels]) ** 2).sum(axis=1)
-        names = ", ".join(str(j) for j in empty)
+        names = ", ".join(cluster_name(j) for j in empty)
         if np.max(distances) == 0:
             return (f"Component {names} got no responsibility at all, but every point already sits exactly "
                     "on its centre, so it stays on the heaviest component's mean.",)
@@ -283,8 +283,8 @@ class SoftKMeans(SteppableModel):
             sums[new] = xc[idx]
             mass[new] = 1.0
             labels[idx] = new
-            notes.append(f"Component {new} got no responsibility from any point and was moved to the point "
-                         f"farthest from its centre (point {idx}, which belonged to cluster {old}).")
+            notes.append(f"Component {cluster_name(new)} got no responsibility from any point and was moved to "
+                         f"the point farthest from its centre (point {idx}, which belonged to {cluster_name(old)}).")
         return tuple(notes)
 
     # -- what the layers show ---------------------------------------------------

@@ -333,11 +333,11 @@ def test_collapse_onto_a_point_is_kept_finite_and_explained():
     gm = GaussianMixture(2, means_init=means, weights_init=[0.9, 0.1], precisions_init=np.ones(2),
                          covariance_type="spherical", reg_covar=1e-6, init_params="random")
     s = gm.step(X, gm.initialize(X))
-    assert any("Component 1 collapsed onto a single point" in n and "reg_covar" in n for n in s.notes), s.notes
+    assert any("Component C2 collapsed onto a single point" in n and "reg_covar" in n for n in s.notes), s.notes
     assert s.covariances[1, 0, 0] == pytest.approx(1e-6, rel=1e-6)
     check_state_finite(gm.step(X, s))
     gm.reg_covar = 0.0
-    with pytest.raises(ModelError, match=r"Component 1 collapsed onto a single point: its variance shrank to "
+    with pytest.raises(ModelError, match=r"Component C2 collapsed onto a single point: its variance shrank to "
                                          r".*Set reg_covar > 0"):
         gm.step(X, gm.initialize(X))
 
@@ -348,7 +348,7 @@ def test_a_singular_covariance_asks_for_a_larger_reg_covar():
     s = gm.initialize(X)
     bad = FitState(iteration=0, phase="init", means=s.means, weights=s.weights, objective=s.objective,
                    covariances=np.stack([np.eye(2), np.ones((2, 2)), np.eye(2)]))
-    with pytest.raises(ModelError, match=r"the covariance of component 1 is not positive definite .* "
+    with pytest.raises(ModelError, match=r"the covariance of component C2 is not positive definite .* "
                                          r"Try a larger reg_covar \(now 1e-06\), for example 1e-05"):
         gm.e_step(X, bad)
 
@@ -361,7 +361,7 @@ def test_collinear_component_is_flattened_onto_a_line():
     s = gm.initialize(X)
     for _ in range(3):
         s = gm.step(X, s)
-    assert any("Component 0 flattened onto a line" in n for n in s.notes), s.notes
+    assert any("Component C1 flattened onto a line" in n for n in s.notes), s.notes
     check_state_finite(s)
 
 
@@ -371,7 +371,7 @@ def test_a_component_nobody_wants_gets_weight_zero_without_nan():
     gm = GaussianMixture(3, means_init=means, precisions_init=np.ones(3), covariance_type="spherical",
                          init_params="random", random_state=0)
     s = gm.step(X, gm.initialize(X))
-    assert any("Component 2 received (almost) no responsibility" in n for n in s.notes), s.notes
+    assert any("Component C3 received (almost) no responsibility" in n for n in s.notes), s.notes
     assert s.weights[2] < 1e-15
     check_state_finite(s)
     check_state_finite(gm.step(X, s))

@@ -235,7 +235,7 @@ def test_a_state_without_posterior_mass_is_frozen_with_a_note():
     e = model.e_step(data, model.initialize(data))
     m = model.m_step(data, e)
     np.testing.assert_array_equal(m.means[2], means[2])
-    assert any("State 2" in note and "kept" in note for note in m.notes)
+    assert any("State C3" in note and "kept" in note for note in m.notes)
     assert np.all(np.isfinite(m.covariances)) and np.isfinite(m.objective)
 
 

@@ -89,7 +89,7 @@ def test_empty_cluster_is_relocated_with_a_note():
     e = model.e_step(X, model.initialize(X))
     assert not np.any(e.labels == 2)
     m = model.m_step(X, e)
-    assert any("Cluster 2 lost all its points and was moved to the point farthest from its centre" in note
+    assert any("Cluster C3 lost all its points and was moved to the point farthest from its centre" in note
                for note in m.notes)
     moved = int(np.flatnonzero(m.labels == 2)[0])
     np.testing.assert_allclose(m.means[2], X[moved], rtol=1e-12)
