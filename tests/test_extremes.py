@@ -41,7 +41,7 @@ ALGORITHMS = (
 ALGORITHM_NAMES = ("kmeans", "gmm", "soft-kmeans")
 
 # Notes that are routine, not about a degenerate situation.
-_ROUTINE = re.compile(r"^(Initialised|Started from)|has converged|Restarted from")
+_ROUTINE = re.compile(r"^(Initialised|Started from|No point changed its cluster|The centres moved by less|The means no longer move|The log-likelihood changed by less)|Restarted from")
 
 
 def _blobs(n_per: int = 15, seed: int = 0) -> np.ndarray:

@@ -396,7 +396,7 @@ class KMeans(SteppableModel):
         labels, distortion, sums = _nearest(data, means - data.mean)
         counts = np.bincount(labels, minlength=k) if sums is None else sums[0]
         converged = state.labels is not None and np.array_equal(labels, state.labels)
-        notes = ("No point changed its cluster, so K-Means has converged.",) if converged else ()
+        notes = ("No point changed its cluster.",) if converged else ()
         new = FitState(iteration=state.iteration, phase="E", means=means, weights=counts / data.n_samples,
                        objective=distortion, labels=labels, converged=converged, notes=notes)
         check_state_finite(new)
@@ -424,11 +424,9 @@ class KMeans(SteppableModel):
         shift = float(shift_sq.sum())
         converged = state.converged or shift <= self.tol * mean_var
         if state.converged:
-            notes = notes + ("No point changed its cluster, so the centres stay where they are: "
-                             "K-Means has converged.",)
+            notes = notes + ("No point changed its cluster, so the centres stay where they are.",)
         elif converged:
-            notes = notes + (f"The centres moved by less than the tolerance (total squared shift {shift:.3g}), "
-                             "so K-Means has converged.",)
+            notes = notes + (f"The centres moved by less than the tolerance (total squared shift {shift:.3g}).",)
         new = FitState(iteration=state.iteration + 1, phase="M", means=new_c + data.mean,
                        weights=counts / data.n_samples, objective=distortion, labels=labels,
                        converged=converged, notes=notes)

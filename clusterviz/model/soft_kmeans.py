@@ -257,7 +257,7 @@ class SoftKMeans(SteppableModel):
         if converged and not state.converged:
             moved = ("The means no longer move" if np.array_equal(new_c, old_c)
                      else f"The log-likelihood changed by less than {self.tol:g} per point")
-            notes = notes + (f"{moved}, so soft K-Means has converged.",)
+            notes = notes + (f"{moved}.",)
         return self._state(data, k, beta, iteration=state.iteration + 1, phase="M", means=means,
                            objective=loglik, labels=labels, soft_responsibilities=resp,
                            converged=converged, notes=notes)

@@ -16,7 +16,8 @@ def run_note(session) -> str | None:
       and that Step goes on with the run while Play and Run to convergence
       stop there.
     - At ``max_iter`` after meeting the tolerance: how to go further.
-    - Converged on a fixed point: nothing is left to gain.
+    - Converged on a fixed point: nothing is left to gain (unless the
+      model's notes, shown before, already say so).
     """
     entry = session.entry
     if entry is None or not session.met_tolerance:
@@ -29,4 +30,6 @@ def run_note(session) -> str | None:
         return None
     if session.reached_max_iter:
         return f"{met}; max_iter = {session.max_iter} reached: raise max_iter to go on"
+    if entry.notes:  # the model's note already says why nothing moves
+        return None
     return "Fixed point: another step would change nothing"

@@ -260,16 +260,19 @@ class Timeline:
         while len(self._shown) > CACHE_SIZE:
             self._shown.popitem(last=False)
 
-    def n_changed(self, model, X) -> int | None:
-        """How many points changed cluster versus the previous entry whose
-        shown state has labels; None if there is none."""
-        if not self.entries or self.cursor == 0:
+    def n_changed(self, model, X, index: int | None = None) -> int | None:
+        """How many points changed cluster at entry ``index`` (default: the
+        cursor) versus the entry before it; None if that has no labels. An
+        M entry after its E entry reports the E's change: it moves the
+        parameters, the E-step moved the points."""
+        index = self.cursor if index is None else index
+        if not self.entries or index == 0:
             return None
-        entry, previous = self.entries[self.cursor], self.entries[self.cursor - 1]
+        entry, previous = self.entries[index], self.entries[index - 1]
         if entry.phase == "M" and previous.phase == "E":
-            return 0  # an M entry shows the assignments of the E entry before it
-        now = hard_labels(self.state_at(self.cursor, model, X))
-        before = hard_labels(self.state_at(self.cursor - 1, model, X))
+            return self.n_changed(model, X, index - 1)
+        now = hard_labels(self.state_at(index, model, X))
+        before = hard_labels(self.state_at(index - 1, model, X))
         if now is None or before is None:
             return None
         return int(np.count_nonzero(now != before))
