@@ -21,7 +21,7 @@ kind                           fields
 =============================  ===============================================
 
 `check_goal` reads the session it is given through its public properties
-only (``algorithm``, ``n_clusters``, ``entry``, ``objectives``, ...), so this
+only (``algorithm``, ``n_clusters``, ``entry``, ``shown_objective``, ``objectives``, ...), so this
 module imports nothing from the session layer.
 """
 from __future__ import annotations
@@ -103,16 +103,17 @@ def _number(value: float) -> str:
 
 
 def _objective(session) -> tuple[str, float] | None:
-    entry = session.entry
-    if entry is None or entry.phase == "seed":
-        return None
-    return session.algorithm_entry.objective_symbol, float(entry.objective)
+    """(symbol, value) of the objective the window shows, or None."""
+    value = session.shown_objective
+    return None if value is None else (session.algorithm_entry.objective_symbol, value)
 
 
 def _no_fit(session) -> str:
     if session.entry is None:
         return f"no fit yet: {session.problem}" if getattr(session, "problem", None) else "no fit yet"
-    return "a k-means++ pick is shown: step on to the fit"
+    if session.entry.phase == "seed":
+        return "a k-means++ pick is shown: step on to the fit"
+    return f"no point is assigned yet, so there is no {session.algorithm_entry.objective_symbol}: take a step"
 
 
 def check_goal(goal: dict, session, labels: dict[str, str] | None = None) -> GoalCheck:
@@ -128,7 +129,8 @@ def check_goal(goal: dict, session, labels: dict[str, str] | None = None) -> Goa
     kind = goal["kind"]
     if kind == "all":
         parts = [check_goal(part, session, labels) for part in goal["goals"]]
-        return GoalCheck(all(p.met for p in parts), " · ".join(p.text for p in parts))
+        met = all(p.met for p in parts)  # while not met, the parts already done carry a tick
+        return GoalCheck(met, " · ".join(("✓ " if p.met and not met else "") + p.text for p in parts))
     return _CHECKS[kind](goal, session, labels or {})
 
 
@@ -183,10 +185,10 @@ def _different_local_minimum(goal, session, labels) -> GoalCheck:
     if not session.converged:
         return GoalCheck(False, f"not converged yet ({symbol} = {_number(value)}); run it to the end")
     if abs(value - reference) <= tolerance:
-        return GoalCheck(False, f"{symbol} = {_number(value)}: the same minimum as {_number(reference)} "
-                                f"(seed {session.seed}); try another start")
-    return GoalCheck(True, f"you found a different local minimum: {symbol} = {_number(value)} against "
-                           f"{_number(reference)} (seed {session.seed})")
+        return GoalCheck(False, f"seed {session.seed} reaches {symbol} = {_number(value)}, the same minimum as "
+                                f"{_number(reference)}; try another start")
+    return GoalCheck(True, f"you found a different local minimum: seed {session.seed} stops at "
+                           f"{symbol} = {_number(value)}, against {_number(reference)}")
 
 
 def _ari_above(goal, session, labels) -> GoalCheck:
@@ -204,7 +206,7 @@ def _max_responsibility_above(goal, session, labels) -> GoalCheck:
         return GoalCheck(False, "no responsibilities yet: take a step")
     top = float(np.mean(np.max(r, axis=1)))
     met = top > goal["value"]
-    beta = f" at β = {session.beta:g}" if session.algorithm_entry.uses_beta else ""
+    beta = f" at β = {session.beta:.3g}" if session.algorithm_entry.uses_beta else ""
     return GoalCheck(met, f"mean top responsibility {top:.4f}{beta}, {'' if met else 'not yet '}"
                           f"above {goal['value']:g}")
 

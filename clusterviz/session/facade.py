@@ -51,7 +51,7 @@ from .showing import Showing
 from .settings import SessionSettings, check_initial_means
 from .start import beta_restarted, build_model, choose_start, initial_entries, restarted, too_few_points
 from .convergence import run_note
-from .text import info_text, shown_adjusted_rand
+from .text import info_text, objective_defined, shown_adjusted_rand
 from .timeline import PendingStep, Timeline, run_steps
 from .view import View
 
@@ -191,6 +191,16 @@ class Session(Showing, DataEdits):
     def problem(self) -> str | None:
         """Why there is no state (e.g. "Add at least 3 points to fit K = 3 clusters."), or None."""
         return None if self._timeline.entries else self._problem
+
+    @property
+    def shown_objective(self) -> float | None:
+        """The shown entry's objective as the window shows it; None for a
+        k-means++ pick and where there is none to show (K-Means' start:
+        J sums over assignments the points do not have yet)."""
+        entry = self._timeline.entry
+        if entry is None or entry.phase == "seed" or not objective_defined(self._settings.entry, entry.phase):
+            return None
+        return float(entry.objective)
 
     objectives = property(lambda self: self._timeline.objectives,
                           doc="ndarray of shape (len(timeline),): the objective of every entry "

@@ -161,7 +161,7 @@ def test_08_seeds_0_to_9_give_seven_good_runs_and_kmeanspp_ten():
     session.run_to_convergence()
     result = goal("08-initialisation", session)
     assert result.met
-    assert result.text == "you found a different local minimum: J = 1541.66 against 322.00 (seed 2)"
+    assert result.text == "you found a different local minimum: seed 2 stops at J = 1541.66, against 322.00"
 
 
 def test_09_em_recovers_the_anisotropic_clusters_kmeans_cuts():
@@ -326,3 +326,20 @@ def test_key_line_points_at_the_line_holding_the_key(document, data):
     line = text.split("\n")[key_line(text, (outer, inner)) - 1]
     assert line.strip().startswith(json.dumps(inner) + ":")
     assert text.split("\n")[key_line(text, (outer,)) - 1].strip().startswith(json.dumps(outer) + ":")
+
+
+def test_feedback_at_k_means_start_quotes_no_j_the_window_does_not_show():
+    """At K-Means' start the window shows "J = —" (no point is assigned):
+    the Try-it feedback does not quote the J of an assignment not made yet."""
+    session = opened("01-kmeans-three-blobs")
+    result = goal("01-kmeans-three-blobs", session)
+    assert not result.met and "827.05" not in result.text and "no point is assigned yet" in result.text
+
+
+def test_a_goal_of_several_parts_marks_the_parts_already_met():
+    session = opened("09-when-kmeans-fails")
+    session.set_algorithm("gmm")
+    spec = {"kind": "all", "goals": [{"kind": "algorithm_is", "algorithm": "gmm"}, {"kind": "ari_above", "value": 0.99}]}
+    from clusterviz.data.lesson_goals import check_goal
+    result = check_goal(spec, session)
+    assert not result.met and result.text.startswith("✓ algorithm:") and "✓ ARI" not in result.text

@@ -91,13 +91,13 @@ def test_try_it_feedback_quotes_the_numbers(window, qtbot):
     panel = open_lessons(window, qtbot)
     names = [c.name for c in panel.chapters]
     panel.open_chapter(names.index("08-initialisation"))
-    assert "the same minimum as 322.00 (seed 0)" in panel.feedback.text()
+    assert "seed 0 reaches J = 322.00, the same minimum as 322.00" in panel.feedback.text()
     window.controls.seed_spin.setValue(2)  # the student's gesture: the Seed box
     assert window.session.seed == 2
     window.controls.converge_button.click()
     qtbot.waitUntil(lambda: panel.feedback.text().startswith("✓ Done"))
     assert panel.feedback.text() == (
-        "✓ Done: you found a different local minimum: J = 1541.66 against 322.00 (seed 2)")
+        "✓ Done: you found a different local minimum: seed 2 stops at J = 1541.66, against 322.00")
     window.controls.seed_spin.setValue(0)  # once done, done
     assert panel.feedback.text().startswith("✓ Done")
     qtbot.keyClick(window.canvas, Qt.Key.Key_PageDown)
