@@ -24,11 +24,17 @@ NOT_ASSIGNED = "— (points not assigned yet)"
 
 
 def format_number(value: float) -> str:
-    """Two decimals for ordinary magnitudes (123.45), four significant
-    digits with an exponent beyond them (1.234e+12, 3.2e-05)."""
+    """Two decimals for ordinary magnitudes (123.45, 8901.77), with
+    thousands separators from 10^4 (-323,357.51, as the plots' axes write
+    them), whole from 10^9 (51,290,000,000); four significant digits with
+    an exponent beyond (1.234e+16, 3.2e-05)."""
     value = float(value)
-    if value == 0 or 1e-2 <= abs(value) < 1e9:
+    if value == 0 or 1e-2 <= abs(value) < 1e4:
         return f"{value:.2f}"
+    if 1e4 <= abs(value) < 1e9:
+        return f"{value:,.2f}"
+    if 1e9 <= abs(value) < 1e15:
+        return f"{value:,.0f}"
     return f"{value:.4g}"
 
 
