@@ -101,7 +101,7 @@ class ClusterCanvas(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         # Light on purpose, also under a dark system palette: the cluster
         # colours and every text drawn on the canvas are chosen for white.
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", enableMenu=False)
         self.setObjectName("canvas")
         self.setToolTip("Click a point to inspect it; drag to pan, wheel to zoom.")
         self.setMinimumSize(420, 360)
