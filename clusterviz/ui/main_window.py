@@ -191,8 +191,8 @@ class MainWindow(QMainWindow):
         self.controls.layers_box.regions_check.toggled.connect(self.layers.set_regions_visible)
         self.controls.layers_box.density_check.toggled.connect(self.layers.set_density_visible)
 
-        self._on_dataset_loaded()
-        self._on_data_changed()
+        self._on_dataset_loaded()  # frames and draws the points
+        self._on_reset()
         # Choosing K, the restarts gallery and k-means++ seeding: docks, View and Run menu entries.
         self.docks = ChoosingDocks(self)
         self.restarts_dock = self.docks.restarts_dock
