@@ -10,7 +10,6 @@ unchanged.
 from __future__ import annotations
 
 import dataclasses
-import html
 
 __all__ = ["printable", "printable_dataset", "escaped"]
 
@@ -52,4 +51,5 @@ def printable_dataset(dataset):
 
 def escaped(text: str) -> str:
     """``text`` (from a file) for a widget that shows rich text: printable, markup escaped."""
-    return html.escape(printable(text), quote=False)
+    # html.escape(..., quote=False), without importing html (and its entity table) at start-up
+    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
