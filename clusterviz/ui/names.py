@@ -51,5 +51,11 @@ def printable_dataset(dataset):
 
 def escaped(text: str) -> str:
     """``text`` (from a file) for a widget that shows rich text: printable, markup escaped."""
-    # html.escape(..., quote=False), without importing html (and its entity table) at start-up
-    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_markup(printable(text), quote=False)
+
+
+def escape_markup(text: str, quote: bool = True) -> str:
+    """``html.escape``: &, < and > (and with ``quote`` " and ') as character
+    references; here so that start-up needs no ``html`` module and its entity table."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;").replace("'", "&#x27;") if quote else text
