@@ -365,8 +365,8 @@ class MainWindow(QMainWindow):
         names = tuple(self.session.dataset.columns)
         self.canvas.set_axis_labels(tuple(names[c] if c < len(names) else f"column {c}" for c in columns))
         sync_projection_view(self)  # PCA axis titles, the PCA action, the column choice
+        self.canvas.fit_view(X)  # first: set_points would frame the first points itself, then again here
         self.canvas.set_points(X)
-        self.canvas.fit_view(X)
         self.controls.aspect_check.setChecked(equal_scales_suit(X))
         self.canvas.set_equal_scales(self.controls.aspect_check.isChecked())
 
