@@ -280,7 +280,7 @@ def _run(argv: list[str] | None, collect_when_shown: bool) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
-    given = _given_options(build_parser(), argv)
+    given = _given_options(build_parser(), argv) if argv else set()
     if args.file is not None and "dataset" in given:
         parser.error(f"give either FILE or --dataset, not both (got {args.file!r} and {args.dataset!r})")
     if args.screenshot or args.export_gif:
