@@ -334,6 +334,8 @@ def _run(argv: list[str] | None, collect_when_shown: bool) -> int:
     from clusterviz.ui import MainWindow
 
     window = MainWindow(session)
+    if steps and collect_when_shown:
+        gc.enable()  # the steps make garbage of their own; the first paint comes after them anyway
     for _ in range(steps):
         while window.controller.busy:  # big data step on a worker thread: wait for it to land
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.recovery = None  # crash recovery and autosave, once `start_crash_recovery` ran
         self.exception_handler = None  # the error dialog, once `show_exceptions_in_dialog` ran
         self._csv_job = None
+        self._sequence_docks = None  # built when first needed (see `sequence_docks`)
 
         self.canvas = ClusterCanvas()
         self.objective_plot = ObjectivePlot()
@@ -204,7 +205,6 @@ class MainWindow(QMainWindow):
         # Posterior strip and transition matrix (docked in canvas_area): built when an algorithm that models
         # the order is first shown.
         self.canvas_area = canvas_area(self)
-        self._sequence_docks = None
         self._offer_sequence_views()
         for signal in (c.reset, c.data_changed, c.view_changed):  # an algorithm change resets
             signal.connect(self._offer_sequence_views)
@@ -224,9 +224,7 @@ class MainWindow(QMainWindow):
 
     @property
     def sequence_docks(self):
-        """The posterior and transition docks (`SequenceDocks`), built the first
-        time an algorithm that models the order (``supports_sequences``) is
-        shown, or when asked for."""
+        """The posterior and transition docks (`SequenceDocks`), built when first asked for or needed."""
         if self._sequence_docks is None:
             from .panels.sequence_docks import SequenceDocks
 
@@ -237,8 +235,7 @@ class MainWindow(QMainWindow):
         return self._sequence_docks
 
     def _offer_sequence_views(self) -> None:
-        """Build the sequence docks once the session's algorithm models the order
-        (they follow the controller themselves from then on)."""
+        """Build the sequence docks once the algorithm models the order (``supports_sequences``)."""
         if self._sequence_docks is None and self.session.algorithm_entry.supports_sequences:
             self.sequence_docks  # noqa: B018 (builds them)
 
