@@ -26,7 +26,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QPushButton
 
-from clusterviz.model.selection import Cancelled
 
 #: Prefix of every worker thread's name.
 THREAD_PREFIX = "clusterviz-"
@@ -364,6 +363,9 @@ class BackgroundJob(QObject):
         self._task = None
         self._worker.shutdown(wait=True)  # the task has returned; this only waits for the thread to exit
         self.running_changed.emit(False)
+        # Here, not at the top: the selection module (the sweeps that raise it) is not needed at start-up.
+        from clusterviz.model.selection import Cancelled
+
         if outcome == "finished":
             self.finished.emit(payload)
         elif isinstance(payload, Cancelled):

@@ -26,17 +26,16 @@ from .canvas.pin_marker import PinMarker
 from .panels.formula import FormulaPanel
 from .panels.objective_plot import ObjectivePlot
 from .presenter import Presenter
-from .window_layout import build_central, build_layers_toolbar, fit_side_column
+from .window_layout import build_central, build_layers_toolbar, canvas_area, fit_side_column
 from .panels.docks import ChoosingDocks
-from .panels.sequence_docks import SequenceDocks
-from .panels.lessons import install_lessons
+from .panels.lessons_dock import install_lessons
 from .panels.run_settings import RunSettings
 from .notebook_actions import install_notebook_export
 from .windows.sklearn_check import install_sklearn_check
 from .settings import AppSettings, fill_recent_menu
 from .canvas.teaching import TeachingViews
 from .tools.canvas_tools import CanvasTools
-from .windows.csv_dialog import open_csv_dialog, set_pca_view, sync_projection_view
+from .projection_view import set_pca_view, sync_projection_view
 
 #: CSV files of this size or more are read on a worker thread (10**6 rows,
 #: 17 MB, take 2.6 s to parse; 2 MB about 0.3 s), with a progress dialog
@@ -79,6 +78,18 @@ SHORTCUTS = (
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit of the data or the centroids"),
     ("Right drag / wheel", "Pan / zoom the canvas"),
 )
+
+
+#: Help ▸ About: what the app is, and soft K-Means as the bridge from EM to K-Means.
+ABOUT_TEXT = ("<b>clusterviz</b><p>Step K-Means and EM for Gaussian mixtures one iteration at a "
+              "time, and see that K-Means is EM with hard responsibilities.</p>"
+              "<p><b>Soft K-Means, the bridge.</b> Soft K-Means is EM for a mixture of K Gaussians "
+              "with equal weights and one fixed covariance εI, where ε = 1/(2β): a point's "
+              "responsibilities are exp(−β‖x−μ<sub>k</sub>‖²) normalised over the clusters. "
+              "As β → ∞ (ε → 0) the responsibilities snap to 0 and 1, every point belongs to its "
+              "nearest centre alone, and soft K-Means becomes K-Means (Bishop, <i>PRML</i> §9.3.2). "
+              "Raise β with the slider during a run to watch it happen: the fit goes on from the "
+              "current means.</p>")
 
 
 def default_session():
@@ -129,6 +140,7 @@ class MainWindow(QMainWindow):
         self.recovery = None  # crash recovery and autosave, once `start_crash_recovery` ran
         self.exception_handler = None  # the error dialog, once `show_exceptions_in_dialog` ran
         self._csv_job = None
+        self._sequence_docks = None  # built when first needed (see `sequence_docks`)
 
         self.canvas = ClusterCanvas()
         self.objective_plot = ObjectivePlot()
@@ -180,8 +192,8 @@ class MainWindow(QMainWindow):
         self.controls.layers_box.regions_check.toggled.connect(self.layers.set_regions_visible)
         self.controls.layers_box.density_check.toggled.connect(self.layers.set_density_visible)
 
-        self._on_dataset_loaded()
-        self._on_data_changed()
+        self._on_dataset_loaded()  # frames and draws the points
+        self._on_reset()
         # Choosing K, the restarts gallery and k-means++ seeding: docks, View and Run menu entries.
         self.docks = ChoosingDocks(self)
         self.restarts_dock = self.docks.restarts_dock
@@ -190,9 +202,12 @@ class MainWindow(QMainWindow):
         self.tools = CanvasTools(self.canvas, self.controller, parent=self)
         self.edit_menu = self.tools.add_to_window(self)
         self.tools.empty_click = self.teaching.unpin  # a click on empty canvas while a point is pinned only unpins
-        # Posterior strip and transition matrix: shown for algorithms that model the order (supports_sequences).
-        self.sequence_docks = SequenceDocks(self)
-        self.presenter.scaled.append(self.sequence_docks)
+        # Posterior strip and transition matrix (docked in canvas_area): built when an algorithm that models
+        # the order is first shown.
+        self.canvas_area = canvas_area(self)
+        self._offer_sequence_views()
+        for signal in (c.reset, c.data_changed, c.view_changed):  # an algorithm change resets
+            signal.connect(self._offer_sequence_views)
         self.insertToolBarBreak(self.tools.toolbar)  # the layers on their own row: both fit at 1280 px
         self.inspector.shown.connect(self._show_formulas)
         self.sklearn_check_action = install_sklearn_check(self)  # Run ▸ Check against scikit-learn…
@@ -208,12 +223,30 @@ class MainWindow(QMainWindow):
         return self.controller.session
 
     @property
+    def sequence_docks(self):
+        """The posterior and transition docks (`SequenceDocks`), built when first asked for or needed."""
+        if self._sequence_docks is None:
+            from .panels.sequence_docks import SequenceDocks
+
+            self._sequence_docks = docks = SequenceDocks(self)
+            self.presenter.scaled.append(docks)
+            if self.presenter.scale != 1.0:
+                docks.set_scale(self.presenter.scale)
+        return self._sequence_docks
+
+    def _offer_sequence_views(self) -> None:
+        """Build the sequence docks once the algorithm models the order (``supports_sequences``)."""
+        if self._sequence_docks is None and self.session.algorithm_entry.supports_sequences:
+            self.sequence_docks  # noqa: B018 (builds them)
+
+    @property
     def restarts_panel(self):
         """The restarts panel (built on first use, see `ChoosingDocks`)."""
         return self.docks.restarts
 
     def _on_session_replaced(self, session) -> None:
         self.layers.set_session(session)
+        self._offer_sequence_views()
 
     # -------------------------------------------------------------- actions
     def _action(self, text: str, shortcut, slot, tip: str, name: str) -> QAction:
@@ -329,8 +362,8 @@ class MainWindow(QMainWindow):
         names = tuple(self.session.dataset.columns)
         self.canvas.set_axis_labels(tuple(names[c] if c < len(names) else f"column {c}" for c in columns))
         sync_projection_view(self)  # PCA axis titles, the PCA action, the column choice
+        self.canvas.fit_view(X)  # first: set_points would frame the first points itself, then again here
         self.canvas.set_points(X)
-        self.canvas.fit_view(X)
         self.controls.aspect_check.setChecked(equal_scales_suit(X))
         self.canvas.set_equal_scales(self.controls.aspect_check.isChecked())
 
@@ -424,6 +457,8 @@ class MainWindow(QMainWindow):
             return False
         self.app_settings.remember_file(path)
         if ask_columns:
+            from .windows.csv_dialog import open_csv_dialog  # the dialog is built only when a file is opened
+
             open_csv_dialog(self, dataset)
             return True
         return self.controller.load_dataset(dataset, request=request)
@@ -470,6 +505,8 @@ class MainWindow(QMainWindow):
             if not self.controller.is_latest_request(request):
                 return  # other data were chosen while the file was read
             if ask_columns:
+                from .windows.csv_dialog import open_csv_dialog
+
                 open_csv_dialog(self, dataset)
             else:
                 self.controller.load_dataset(dataset, request=request)
@@ -517,16 +554,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About clusterviz",
-                          "<b>clusterviz</b><p>Step K-Means and EM for Gaussian mixtures one iteration at a "
-                          "time, and see that K-Means is EM with hard responsibilities.</p>"
-                          "<p><b>Soft K-Means, the bridge.</b> Soft K-Means is EM for a mixture of K Gaussians "
-                          "with equal weights and one fixed covariance εI, where ε = 1/(2β): a point's "
-                          "responsibilities are exp(−β‖x−μ<sub>k</sub>‖²) normalised over the clusters. "
-                          "As β → ∞ (ε → 0) the responsibilities snap to 0 and 1, every point belongs to its "
-                          "nearest centre alone, and soft K-Means becomes K-Means (Bishop, <i>PRML</i> §9.3.2). "
-                          "Raise β with the slider during a run to watch it happen: the fit goes on from the "
-                          "current means.</p>",
+        box = QMessageBox(QMessageBox.Icon.Information, "About clusterviz", ABOUT_TEXT,
                           QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -563,7 +591,8 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.docks.shutdown()  # no Choosing K or restarts job outlives the window
-        self.sequence_docks.shutdown()
+        if self._sequence_docks is not None:
+            self._sequence_docks.shutdown()
         if not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):  # not a --screenshot window
             self.app_settings.save_geometry(self)
         if getattr(self, "compare_view", None) is not None:

@@ -10,7 +10,6 @@ unchanged.
 from __future__ import annotations
 
 import dataclasses
-import html
 
 __all__ = ["printable", "printable_dataset", "escaped"]
 
@@ -52,4 +51,11 @@ def printable_dataset(dataset):
 
 def escaped(text: str) -> str:
     """``text`` (from a file) for a widget that shows rich text: printable, markup escaped."""
-    return html.escape(printable(text), quote=False)
+    return escape_markup(printable(text), quote=False)
+
+
+def escape_markup(text: str, quote: bool = True) -> str:
+    """``html.escape``: &, < and > (and with ``quote`` " and ') as character
+    references; here so that start-up needs no ``html`` module and its entity table."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;").replace("'", "&#x27;") if quote else text

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
 from clusterviz.data import DataError
-from clusterviz.data.notebook_export import export_run, write_export
 
 from .names import printable
 
@@ -26,6 +25,8 @@ def export_notebook(window, path: str | os.PathLike | None = None, notebook: boo
     """Write the window's fit as a notebook (or, with ``notebook=False``, a
     script) to ``path`` (asks for one when None). Returns True if written;
     shows the error and returns False otherwise."""
+    from clusterviz.data.notebook_export import export_run, write_export  # only when exporting: spares start-up
+
     suffix = ".ipynb" if notebook else ".py"
     if path is None:
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in window.session.dataset.name) or "clusterviz"

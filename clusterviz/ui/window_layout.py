@@ -15,10 +15,10 @@ it has room for everything and shows no scroll bar.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
 __all__ = ["CANVAS_MIN_SIZE", "OBJECTIVE_PLOT_MIN_HEIGHT", "SIDE_COLUMN_MAX_SHARE", "SIDE_COLUMN_WIDTH",
-           "build_central", "build_layers_toolbar", "fit_side_column"]
+           "build_central", "build_layers_toolbar", "canvas_area", "fit_side_column"]
 
 #: Width of the side column at the default window size (the canvas gets the rest).
 SIDE_COLUMN_WIDTH = 360
@@ -153,3 +153,27 @@ def build_layers_toolbar(window) -> QToolBar:
         window.addAction(action)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return bar
+
+
+def canvas_area(window) -> QMainWindow:
+    """Where the sequence docks dock (``window.canvas_area``, made with the
+    window): under the canvas only, so that the side column beside it keeps
+    its height (at 1280 x 720 it has none to spare).
+
+    The canvas's place in the window's splitter (``window.splitter``) is
+    taken by a small `QMainWindow` (``canvasArea``) with the canvas as its
+    central widget; its docks still float, close and move like the window's.
+    A window without that splitter docks them itself.
+    """
+    splitter = getattr(window, "splitter", None)
+    canvas = window.canvas
+    if splitter is None or splitter.indexOf(canvas) < 0:
+        return window
+    area = QMainWindow()
+    area.setObjectName("canvasArea")
+    area.setWindowFlags(Qt.WindowType.Widget)
+    area.setDockNestingEnabled(True)
+    splitter.replaceWidget(splitter.indexOf(canvas), area)  # the splitter unparents the canvas
+    area.setCentralWidget(canvas)
+    canvas.show()
+    return area

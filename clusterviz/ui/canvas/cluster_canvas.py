@@ -101,7 +101,7 @@ class ClusterCanvas(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         # Light on purpose, also under a dark system palette: the cluster
         # colours and every text drawn on the canvas are chosen for white.
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", enableMenu=False)
         self.setObjectName("canvas")
         self.setToolTip("Click a point to inspect it; drag to pan, wheel to zoom.")
         self.setMinimumSize(420, 360)
@@ -112,15 +112,9 @@ class ClusterCanvas(pg.PlotWidget):
         self.points = pg.ScatterPlotItem(size=POINT_SIZE, pen=outline_pen(), brush=self.brushes.unassigned,
                                          antialias=True, pxMode=True)
         self.points.setZValue(10)
+        #: The 1- and 2-sigma outlines of cluster k at [k]: made when a cluster first has them (start-up
+        #: and K-Means make none).
         self.ellipses: list[tuple[pg.PlotCurveItem, pg.PlotCurveItem]] = []
-        for k in range(MAX_CLUSTERS):
-            solid_pen, dashed_pen = ellipse_pens(k)
-            one = pg.PlotCurveItem(pen=solid_pen, antialias=True)
-            two = pg.PlotCurveItem(pen=dashed_pen, antialias=True)
-            for item in (one, two):
-                item.setZValue(20)
-                plot.addItem(item)
-            self.ellipses.append((one, two))
         centroid_pen = cosmetic_pen("black", 2.0)
         self.centroids = pg.ScatterPlotItem(size=CENTROID_SIZE, symbol="star", pen=centroid_pen, antialias=True,
                                             pxMode=True)
@@ -430,21 +424,37 @@ class ClusterCanvas(pg.PlotWidget):
         (on), so they stand out over points of that colour; off: the usual pens."""
         self._ellipse_contrast = bool(on)
         for k, items in enumerate(self.ellipses):
-            for item, pen in zip(items, ellipse_pens(k)):
-                if on:
-                    pen.setColor(pen.color().darker(165))
-                    pen.setWidthF(pen.widthF() + 0.6)
-                item.setPen(scaled_pen(pen, self.scale_factor))
+            for item, pen in zip(items, self._ellipse_pens(k)):
+                item.setPen(pen)
+
+    def _ellipse_pens(self, k: int):
+        """The solid and dashed pens of cluster ``k``'s ellipses at the current contrast and scale."""
+        pens = ellipse_pens(k)
+        for pen in pens:
+            if self._ellipse_contrast:
+                pen.setColor(pen.color().darker(165))
+                pen.setWidthF(pen.widthF() + 0.6)
+        return tuple(scaled_pen(pen, self.scale_factor) for pen in pens)
+
+    def _ellipse_items(self, k: int) -> tuple[pg.PlotCurveItem, pg.PlotCurveItem]:
+        """Cluster ``k``'s outlines, made (with those of the clusters before it) if they are not yet."""
+        while len(self.ellipses) <= k:
+            pair = tuple(pg.PlotCurveItem(pen=pen, antialias=True) for pen in self._ellipse_pens(len(self.ellipses)))
+            for item in pair:
+                item.setZValue(20)
+                self.getPlotItem().addItem(item)
+            self.ellipses.append(pair)
+        return self.ellipses[k]
 
     def _show_ellipses(self, means, covariances) -> None:
         k_shown = 0
         if means is not None and covariances is not None:
             k_shown = min(means.shape[0], MAX_CLUSTERS)
             for k in range(k_shown):
-                for n_sigma, item in zip((1.0, 2.0), self.ellipses[k]):
+                for n_sigma, item in zip((1.0, 2.0), self._ellipse_items(k)):
                     outline = drawable(ellipse_outline(means[k], covariances[k], n_sigma))
                     item.setData(x=outline[:, 0], y=outline[:, 1])
-        for k in range(k_shown, MAX_CLUSTERS):
+        for k in range(k_shown, len(self.ellipses)):
             for item in self.ellipses[k]:
                 if item.xData is not None and len(item.xData):
                     item.setData(x=np.empty(0), y=np.empty(0))

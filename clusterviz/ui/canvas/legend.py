@@ -227,7 +227,8 @@ def legend_rows(n_clusters: int, class_names, *, soft: bool, opacity: bool, elli
 
 
 class CentroidNumbers:
-    """"C1" ... "CK" beside the centroid stars (created once, `MAX_CLUSTERS` labels).
+    """"C1" ... "CK" beside the centroid stars (each label made the first time
+    its cluster is shown, then kept: ``labels[k]`` is cluster k's).
 
     Parameters
     ----------
@@ -237,18 +238,25 @@ class CentroidNumbers:
     def __init__(self, plot: pg.PlotItem) -> None:
         self.labels: list[pg.TextItem] = []
         self.scale_factor = 1.0
-        for k in range(MAX_CLUSTERS):
-            label = pg.TextItem(f"C{k + 1}", color=LEGEND_TEXT, fill=pg.mkBrush(255, 255, 255, 210),
-                                border=cosmetic_pen(cluster_colour(k), 1.5), anchor=(0, 1))
-            label.setZValue(31)
-            label.setVisible(False)
-            plot.addItem(label, ignoreBounds=True)
-            self.labels.append(label)
-        self.set_scale(1.0)
+        self._plot = plot
+        self._font = self._scaled_font()
+
+    def _add_label(self) -> None:
+        k = len(self.labels)
+        label = pg.TextItem(f"C{k + 1}", color=LEGEND_TEXT, fill=pg.mkBrush(255, 255, 255, 210),
+                            border=cosmetic_pen(cluster_colour(k), 1.5), anchor=(0, 1))
+        label.setZValue(31)
+        label.setVisible(False)
+        label.setFont(self._font)
+        self._plot.addItem(label, ignoreBounds=True)
+        self.labels.append(label)
+        self._place_anchors([label])
 
     def show(self, means) -> None:
         """Label the centroids at ``means`` (K, 2) in data coordinates; None hides them."""
         k_shown = 0 if means is None else min(len(means), MAX_CLUSTERS)
+        while len(self.labels) < k_shown:
+            self._add_label()
         for k in range(k_shown):
             self.labels[k].setPos(float(means[k][0]), float(means[k][1]))
             self.labels[k].setVisible(True)
@@ -261,16 +269,20 @@ class CentroidNumbers:
 
     def set_scale(self, factor: float) -> None:
         self.scale_factor = float(factor)
+        self._font = self._scaled_font()
+        for label in self.labels:
+            label.setFont(self._font)
+        self._place_anchors(self.labels)
+
+    def _scaled_font(self) -> QFont:
         font = QFont()
         font.setPointSizeF(font.pointSizeF() * 0.85 * self.scale_factor)
         font.setBold(True)
-        for label in self.labels:
-            label.setFont(font)
-        self._place_anchors()
+        return font
 
-    def _place_anchors(self) -> None:
+    def _place_anchors(self, labels) -> None:
         # Up and to the right of the star (half its 28 px size), whatever the text's size.
         offset = 10.0 * self.scale_factor
-        for label in self.labels:
+        for label in labels:
             rect = label.textItem.boundingRect()
             label.setAnchor((-offset / max(rect.width(), 1.0), 1.0 + 0.4 * offset / max(rect.height(), 1.0)))

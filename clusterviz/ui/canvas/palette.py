@@ -107,7 +107,9 @@ def cosmetic_pen(colour, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
 def style_plot(plot: pg.PlotItem, grid_alpha: float = 0.2, *, still: bool = True,
                si_prefix: bool = False) -> None:
     """Give ``plot`` the app's look on white: a faint grid, no context menu
-    or auto-range button, grey axes with dark tick labels.
+    or auto-range button, grey axes with dark tick labels. (Make its
+    PlotWidget with ``enableMenu=False``: the menus pyqtgraph would build
+    are dropped here, and building them costs start-up time.)
 
     Parameters
     ----------

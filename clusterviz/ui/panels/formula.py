@@ -12,7 +12,6 @@ text only (HTML sub/sup), no TeX. Equation numbers are those of Bishop,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt
@@ -22,6 +21,8 @@ from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser
 from clusterviz.model.ambiguity import centroid_distances
 from clusterviz.session import format_number, format_setting
 from clusterviz.session.text import PHASE_NAMES, iteration_number
+
+from ..names import escape_markup as escape
 
 __all__ = ["FORMULAS", "FormulaPanel", "Formulas", "formula_html", "formulas_for", "generic_formulas"]
 

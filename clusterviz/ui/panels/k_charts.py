@@ -93,7 +93,7 @@ class KChart(pg.PlotWidget):
     k_clicked = Signal(int)
 
     def __init__(self, name: str, y_label: str, tooltip: str, parent=None) -> None:
-        super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")})
+        super().__init__(parent, background="w", axisItems={"bottom": StepAxis("bottom")}, enableMenu=False)
         self.setObjectName(name)
         self.setToolTip(tooltip)
         self.setMinimumSize(200, 100)
@@ -330,7 +330,7 @@ class SilhouetteDiagram(pg.PlotWidget):
     and sorted, in the cluster colours, with the mean as a dashed line."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", enableMenu=False)
         self.setObjectName("silhouetteDiagram")
         self.setToolTip("Silhouette of every point of the shown clustering, grouped by cluster and sorted; "
                         "the dashed line is the mean. Bars left of 0 sit closer to another cluster.")

@@ -1,9 +1,8 @@
-"""The Lessons dock: guided chapters that set up the window and pose a task.
+"""The Lessons panel: guided chapters that set up the window and pose a task.
 
-`install_lessons(window)` adds the dock (``lessonsPanel``), its action
-(``lessonsAction``, Help menu, Ctrl+L) and the presenter's PgUp / PgDn
-(``lessonPreviousAction`` / ``lessonNextAction``, active while the dock is
-shown). Selecting a chapter in ``lessonList`` opens it at once: a new session
+`LessonsPanel` is what the Lessons dock shows; `lessons_dock.install_lessons`
+adds the dock and its actions and builds the panel the first time the dock
+opens. Selecting a chapter in ``lessonList`` opens it at once: a new session
 with the chapter's data, algorithm, K, seed and start (through the
 controller's ``adopt``, so edited points are offered for saving first), its
 layers and view, and the text in ``lessonText``. The "Try it" goal is checked
@@ -18,8 +17,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QListWidget,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
 
 from clusterviz.data import builtin_dataset
@@ -33,8 +31,6 @@ from ..names import printable
 #: The check boxes a chapter's layers turn on or off, by objectName.
 LAYER_CHECKS = {"regions": "regionsCheck", "density": "densityCheck", "ambiguity": "ambiguityCheck",
                 "trails": "trailsCheck"}
-#: Narrowest the lessons dock gets, and about its width when it first opens.
-DOCK_WIDTH = 280
 MET_STYLE = "color: #1b6e20; font-weight: bold;"
 
 
@@ -229,66 +225,3 @@ class LessonsPanel(QWidget):
             return False
         self.set_lessons(lessons)
         return True
-
-
-class LessonsDock(QDockWidget):
-    """The ``lessonsPanel`` dock (left of the canvas, hidden until asked for)."""
-
-    def __init__(self, window) -> None:
-        super().__init__("Lessons", window)
-        self.setObjectName("lessonsPanel")
-        self.setToolTip("Guided chapters: each sets up the window and poses a task.")
-        self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.panel = LessonsPanel(window)
-        self.panel.setMinimumWidth(DOCK_WIDTH)
-        self.setWidget(self.panel)
-        self._sized = False
-
-    def showEvent(self, event) -> None:  # Qt override
-        super().showEvent(event)
-        if not self._sized and not self.isFloating():  # the first time: narrow, the canvas keeps its room
-            self._sized = True
-            self.parentWidget().resizeDocks([self], [DOCK_WIDTH + 20], Qt.Orientation.Horizontal)
-
-
-def _window_action(window, text: str, shortcut, tip: str, name: str, slot) -> QAction:
-    action = QAction(text, window)
-    action.setObjectName(name)
-    action.setShortcut(QKeySequence(shortcut))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.setToolTip(tip)
-    action.setStatusTip(tip)
-    action.triggered.connect(slot)
-    window.addAction(action)
-    return action
-
-
-def install_lessons(window) -> LessonsDock:
-    """Add the Lessons dock, ``lessonsAction`` (Help menu, Ctrl+L) and the
-    PgUp / PgDn chapter actions to ``window`` (a `MainWindow`); returns the dock."""
-    dock = LessonsDock(window)
-    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-    dock.hide()
-    action = dock.toggleViewAction()
-    action.setText("&Lessons")
-    action.setObjectName("lessonsAction")
-    action.setShortcut(QKeySequence("Ctrl+L"))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    tip = "Show or hide the guided lessons (PgUp / PgDn move between chapters)."
-    action.setToolTip(tip)
-    action.setStatusTip(tip)
-    window.addAction(action)
-    help_menu = window.help_menu
-    first = help_menu.actions()[0] if help_menu.actions() else None
-    help_menu.insertAction(first, action)
-    help_menu.insertSeparator(first)
-    panel = dock.panel
-    previous = _window_action(window, "Previous chapter", Qt.Key.Key_PageUp, "Open the previous chapter.",
-                              "lessonPreviousAction", lambda: panel.move(-1))
-    following = _window_action(window, "Next chapter", Qt.Key.Key_PageDown, "Open the next chapter.",
-                               "lessonNextAction", lambda: panel.move(+1))
-    for chapter_action in (previous, following):
-        chapter_action.setEnabled(False)
-        dock.visibilityChanged.connect(chapter_action.setEnabled)
-    window.lessons_dock = dock
-    return dock

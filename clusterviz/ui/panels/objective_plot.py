@@ -177,7 +177,7 @@ class ObjectivePlot(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w",
-                         axisItems={"bottom": StepAxis("bottom"), "left": ReadableAxis("left")})
+                         axisItems={"bottom": StepAxis("bottom"), "left": ReadableAxis("left")}, enableMenu=False)
         self.setObjectName("objectivePlot")
         self.setToolTip("The objective at every step; the orange ring marks the step shown. Click a step to show it.")
         self.setMinimumSize(260, 190)

@@ -172,7 +172,7 @@ class RestartsPanel(QWidget):
         self.views.setTabToolTip(0, "A picture of every run's final clustering.")
         self.views.setTabToolTip(1, "Final objective per seed and start method, and how many reached the best.")
 
-        self.histogram = pg.PlotWidget(background="w")
+        self.histogram = pg.PlotWidget(background="w", enableMenu=False)
         self.histogram.setObjectName("restartsHistogram")
         self.histogram.setToolTip("How often each final objective was reached, per start method.")
         self.histogram.setMinimumSize(220, 130)

@@ -62,37 +62,9 @@ class SeedingView(QObject):
         self.action.setStatusTip(_TIP)
         self.action.toggled.connect(self.set_enabled)
 
-        plot = canvas.getPlotItem()
-        self._brushes = []
-        for level in range(_LEVELS):
-            colour = QColor(_PROB_COLOUR)
-            colour.setAlphaF(0.18 + 0.82 * level / (_LEVELS - 1))
-            self._brushes.append(QBrush(colour))
-        self.prob_points = pg.ScatterPlotItem(pen=cosmetic_pen(QColor(255, 255, 255, 160), 0.6), antialias=True,
-                                              pxMode=True)
-        self.prob_points.setZValue(12)
-        self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=cosmetic_pen(_CANDIDATE_COLOUR, 2.6),
-                                                  brush=pg.mkBrush(None), antialias=True, pxMode=True)
-        self.candidate_marks.setZValue(24)
-        self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=cosmetic_pen("#000000", 3.0),
-                                              brush=pg.mkBrush(None), antialias=True, pxMode=True)
-        self.chosen_mark.setZValue(26)
-        self.centres = pg.ScatterPlotItem(size=28, symbol="star", pen=cosmetic_pen("black", 2.0), antialias=True,
-                                          pxMode=True)
-        self.centres.setZValue(31)
-        self._centre_brushes = [QBrush(cluster_colour(k)) for k in range(MAX_CLUSTERS)]
-        for item in (self.prob_points, self.candidate_marks, self.chosen_mark, self.centres):
-            item.setVisible(False)
-            plot.addItem(item)
-        self.label = QLabel(canvas)
-        self.label.setObjectName("seedingLabel")
-        self.label.setToolTip("What the k-means++ seeding step on the canvas shows.")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.label.setStyleSheet("QLabel { background: rgba(255,255,255,225); border: 1px solid #bbb; "
-                                 "border-radius: 4px; padding: 4px 6px; color: #222; }")
-        self.label.hide()
+        # The overlay (4 scatter items and the note) is made the first time there is something to draw.
+        self.prob_points = self.candidate_marks = self.chosen_mark = self.centres = None
+        self.label: QLabel | None = None
 
         for signal in (controller.stepped, controller.reset, controller.data_changed, controller.view_changed):
             signal.connect(self._refresh)
@@ -144,6 +116,41 @@ class SeedingView(QObject):
         return self.pick is not None
 
     # ------------------------------------------------------------ drawing
+    def _build_overlay(self) -> None:
+        """The overlay's scatter items on the canvas and its note (``seedingLabel``)."""
+        canvas = self.canvas
+        plot = canvas.getPlotItem()
+        self._brushes = []
+        for level in range(_LEVELS):
+            colour = QColor(_PROB_COLOUR)
+            colour.setAlphaF(0.18 + 0.82 * level / (_LEVELS - 1))
+            self._brushes.append(QBrush(colour))
+        self.prob_points = pg.ScatterPlotItem(pen=cosmetic_pen(QColor(255, 255, 255, 160), 0.6), antialias=True,
+                                              pxMode=True)
+        self.prob_points.setZValue(12)
+        self.candidate_marks = pg.ScatterPlotItem(size=22, symbol="o", pen=cosmetic_pen(_CANDIDATE_COLOUR, 2.6),
+                                                  brush=pg.mkBrush(None), antialias=True, pxMode=True)
+        self.candidate_marks.setZValue(24)
+        self.chosen_mark = pg.ScatterPlotItem(size=34, symbol="o", pen=cosmetic_pen("#000000", 3.0),
+                                              brush=pg.mkBrush(None), antialias=True, pxMode=True)
+        self.chosen_mark.setZValue(26)
+        self.centres = pg.ScatterPlotItem(size=28, symbol="star", pen=cosmetic_pen("black", 2.0), antialias=True,
+                                          pxMode=True)
+        self.centres.setZValue(31)
+        self._centre_brushes = [QBrush(cluster_colour(k)) for k in range(MAX_CLUSTERS)]
+        for item in (self.prob_points, self.candidate_marks, self.chosen_mark, self.centres):
+            item.setVisible(False)
+            plot.addItem(item)
+        self.label = QLabel(canvas)
+        self.label.setObjectName("seedingLabel")
+        self.label.setToolTip("What the k-means++ seeding step on the canvas shows.")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.label.setStyleSheet("QLabel { background: rgba(255,255,255,225); border: 1px solid #bbb; "
+                                 "border-radius: 4px; padding: 4px 6px; color: #222; }")
+        self.label.hide()
+
     def _refresh(self) -> None:
         enabled = self.enabled
         self._sync_action()
@@ -164,10 +171,14 @@ class SeedingView(QObject):
     def _render(self) -> None:
         s = self.session
         pick = self.pick
+        K = s.n_seed_entries
+        if self.label is None:
+            if pick is None and not (K and s.cursor == K):
+                return  # nothing drawn yet: nothing to hide
+            self._build_overlay()
         for item in (self.prob_points, self.candidate_marks, self.chosen_mark, self.centres):
             item.setVisible(pick is not None)
         self._show_canvas_items(pick is None)
-        K = s.n_seed_entries
         if pick is None:
             if K and s.cursor == K:  # the "init" entry right after the last pick
                 self._set_label(f"<b>k-means++ seeding done:</b> these {K} centres are the fit's start. "

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QSizePolicy,
+from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QSizePolicy,
                                QVBoxLayout, QWidget)
 from shiboken6 import isValid
 
@@ -26,6 +26,7 @@ from clusterviz.model import ModelError
 
 from ..canvas.sequence_path import SequencePathLayer, sequence_starts
 from ..jobs import Worker
+from ..window_layout import canvas_area
 from .sequence_posterior import PosteriorPlot
 from .sequence_transitions import TransitionView
 
@@ -75,29 +76,6 @@ def decoded_path(session, state) -> tuple[np.ndarray | None, bool]:
         else:
             return np.asarray(path, dtype=np.intp), True
     return np.argmax(gamma, axis=1), False
-
-
-def canvas_area(window) -> QMainWindow:
-    """Where the sequence docks dock: under the canvas only, so that the side
-    column beside it keeps its height (at 1280 x 720 it has none to spare).
-
-    The canvas's place in the window's splitter (``window.splitter``) is
-    taken by a small `QMainWindow` (``canvasArea``) with the canvas as its
-    central widget; its docks still float, close and move like the window's.
-    A window without that splitter docks them itself.
-    """
-    splitter = getattr(window, "splitter", None)
-    canvas = window.canvas
-    if splitter is None or splitter.indexOf(canvas) < 0:
-        return window
-    area = QMainWindow()
-    area.setObjectName("canvasArea")
-    area.setWindowFlags(Qt.WindowType.Widget)
-    area.setDockNestingEnabled(True)
-    splitter.replaceWidget(splitter.indexOf(canvas), area)  # the splitter unparents the canvas
-    area.setCentralWidget(canvas)
-    canvas.show()
-    return area
 
 
 class SequenceDocks(QObject):
@@ -165,7 +143,8 @@ class SequenceDocks(QObject):
                                          "γ_t(k) of every state over time, the decoded path and the time cursor.")
         self.transition_dock = self._dock("Transitions", "transitionDock", self.transitions,
                                           "The transition matrix and the start probabilities of the shown step.")
-        self.host = host = canvas_area(window)
+        host = getattr(window, "canvas_area", None)
+        self.host = host = canvas_area(window) if host is None else host
         self._pending_size = False
         host.installEventFilter(self)
         host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)

@@ -121,7 +121,7 @@ class PosteriorPlot(pg.PlotWidget):
     time_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", enableMenu=False)
         self.setObjectName("posteriorPlot")
         self.setToolTip("γ_t(k): the posterior of each hidden state at each time t, stacked to 1. "
                         "Hover a time to find its point on the canvas; click to pin it in the inspector.")

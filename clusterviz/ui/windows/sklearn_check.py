@@ -20,14 +20,17 @@ says so (and how to install scikit-learn) instead.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from clusterviz.session.sklearn_check import SklearnCheckError, SklearnComparison, prepare_check, run_check
-
 from ..jobs import Worker
+
+if TYPE_CHECKING:
+    from clusterviz.session.sklearn_check import SklearnComparison
 
 __all__ = ["SklearnCheckDialog", "install_sklearn_check"]
 
@@ -120,6 +123,9 @@ class SklearnCheckDialog(QDialog):
         return self.comparison is None and self.error is None
 
     def _start(self, session) -> None:
+        # Imported here: the check (and its scikit-learn import) is for the few who open this dialog.
+        from clusterviz.session.sklearn_check import SklearnCheckError, prepare_check, run_check
+
         try:
             inputs = prepare_check(session)
         except SklearnCheckError as err:
