@@ -255,6 +255,16 @@ def _after_first_paint(widget, callback) -> None:
     widget.installEventFilter(FirstPaint(widget))
 
 
+def _collect_again() -> None:
+    """Turn the garbage collector back on, the objects made so far (the
+    window's, alive as long as it is) frozen out of its scans: the first
+    collection then has nothing old to walk through (no pause of tens of
+    milliseconds just after the window appears)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def _without_offscreen_noise(mode, context, message: str) -> None:
     """Qt's messages, less the offscreen platform's notes that it cannot
     resize or raise windows (it has no screen; nothing is wrong)."""
@@ -267,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     collecting = gc.isenabled()
     # Start-up makes some 70,000 objects that live as long as the window; the cyclic garbage
     # collector would scan them again and again while they are made (about 50 ms before the
-    # first paint). It runs again once the window is on screen (see `_run`).
+    # first paint). It runs again once the window is on screen, with those objects frozen
+    # out of its scans (`_collect_again`).
     gc.disable()
     try:
         return _run(argv, collect_when_shown=collecting)
@@ -384,8 +395,8 @@ def _run(argv: list[str] | None, collect_when_shown: bool) -> int:
     window.app_settings.restore_geometry(window)  # the size and place it had last time
     window.show()
     if collect_when_shown:
-        _after_first_paint(window.canvas.viewport(), gc.enable)
-        QTimer.singleShot(GC_PAUSE_LIMIT_MS, gc.enable)  # a window never painted (minimised) collects too
+        _after_first_paint(window.canvas.viewport(), _collect_again)
+        QTimer.singleShot(GC_PAUSE_LIMIT_MS, _collect_again)  # a window never painted (minimised) collects too
     if recovery.found is not None:
         QTimer.singleShot(0, recovery.offer_recovery)  # after the window is on screen
     try:
