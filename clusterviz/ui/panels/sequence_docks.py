@@ -358,9 +358,10 @@ class SequenceDocks(QObject):
             self._posterior.set_cursor(-1)
 
     def _size_docks(self) -> None:
-        """The strip takes the width, the matrix what its numbers need (once,
-        when they appear); their height is a share of the canvas area's,
-        kept when the window is resized (a dragged separator holds until then)."""
+        """The strip takes the width, the matrix what its numbers need (when
+        they appear, change size or the canvas area's width changes); their
+        height is a share of the canvas area's, more if the matrix's rows need
+        it (a dragged separator holds until the next such change)."""
         host = self.host
         if not host.isVisible() or host.width() < 2 * TRANSITION_MIN_WIDTH:
             return
@@ -391,6 +392,8 @@ class SequenceDocks(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # Qt override
         if obj is self.host and self.active and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
+            if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
+                self._pending_size = True  # a panel opened beside the canvas: the matrix keeps its width
             self._size_docks()
         return False
 
