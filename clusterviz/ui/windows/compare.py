@@ -62,6 +62,10 @@ READOUT_LINES = 3
 PREFERRED_SIZE = (1280, 860)
 #: ... and otherwise at most this share of the available screen's width and height.
 SCREEN_SHARE = 0.9
+#: The objective plots' height: this share of the window's, within these bounds (pixels).
+PLOT_HEIGHT_SHARE = 0.22
+PLOT_MIN_HEIGHT = 100
+PLOT_MAX_HEIGHT = 190
 
 
 class _ElidedLabel(QLabel):
@@ -235,8 +239,8 @@ class CompareView(QWidget):
             readout.setObjectName(f"compare{name}Readout")
             plot = ObjectivePlot()
             plot.setObjectName(f"compare{name}Objective")
-            plot.setMinimumSize(200, 100)
-            plot.setMaximumHeight(190)
+            plot.setMinimumSize(200, PLOT_MIN_HEIGHT)
+            plot.setMaximumHeight(PLOT_MAX_HEIGHT)
             plot.step_clicked.connect(self.seek)
             canvas.scene().sigMouseClicked.connect(
                 lambda event, c=canvas: self._on_canvas_clicked(c, event))
@@ -460,6 +464,13 @@ class CompareView(QWidget):
         """Stop playing and drop the step in flight."""
         self.controller.shutdown()
         self._sync_buttons()
+
+    def resizeEvent(self, event) -> None:  # Qt override
+        super().resizeEvent(event)
+        # The canvases are the comparison: on a short screen the objective plots give up height first.
+        tallest = max(PLOT_MIN_HEIGHT, min(PLOT_MAX_HEIGHT, round(PLOT_HEIGHT_SHARE * self.height())))
+        for plot in self.plots.values():
+            plot.setMaximumHeight(tallest)
 
     def closeEvent(self, event) -> None:  # Qt override
         self.shutdown()
