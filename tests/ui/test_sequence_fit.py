@@ -110,8 +110,7 @@ def test_presenter_mode_numbers_never_overlap(hmm_window, qtbot, larger):
     window.findChild(QAction, "presenterAction").trigger()
     for _ in range(larger):
         window.findChild(QAction, "textLargerAction").trigger()
-    window.controller.step()
-    _settled(qtbot, window)
+    _settled(qtbot, window)  # no step: the larger text alone makes room for the numbers
     docks = window.sequence_docks
     table = docks.transitions.transition_table
     assert _columns_whole(table) and _rows_whole(table)
@@ -119,6 +118,20 @@ def test_presenter_mode_numbers_never_overlap(hmm_window, qtbot, larger):
     assert docks.caption.fits() and docks.caption.geometry().right() < docks.joined_check.geometry().left()
     if not larger:  # presenter mode alone still shows the whole matrix at 1280 x 720
         assert not table.horizontalScrollBar().isVisible()
+
+
+def test_presenter_mode_off_gives_the_strip_its_width_back(hmm_window, qtbot):
+    window = hmm_window(3, dataset="old_faithful")
+    _settled(qtbot, window)
+    docks = window.sequence_docks
+    normal = docks.transition_dock.width()
+    presenter = window.findChild(QAction, "presenterAction")
+    presenter.trigger()
+    _settled(qtbot, window)
+    assert docks.transition_dock.width() > normal
+    presenter.trigger()
+    _settled(qtbot, window)
+    assert abs(docks.transition_dock.width() - normal) <= 2
 
 
 def test_without_a_fit_both_views_say_what_to_do_whole(make_window, qtbot, presenter_off):

@@ -173,6 +173,7 @@ class SequenceDocks(QObject):
         self.host = host = canvas_area(window)
         self._pending_size = False
         host.installEventFilter(self)
+        self.transitions.installEventFilter(self)  # its text size changes (presenter mode): size the docks again
         host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)
         host.splitDockWidget(self.posterior_dock, self.transition_dock, Qt.Orientation.Horizontal)
         self.joined_action = self._check_action(self.joined_check, "J", "joinedPathAction")
@@ -278,11 +279,7 @@ class SequenceDocks(QObject):
         self.posterior.set_note(problem)
         self.transitions.show_parameters(getattr(entry, "startprob", None), getattr(entry, "transmat", None),
                                          note=problem)
-        needed = (self.transitions.needed_width(), self.transitions.needed_height())
-        if needed != self._sized_for:  # K or the font changed, or the matrix appeared: room for its numbers
-            self._sized_for = needed
-            self._pending_size = True
-            self._size_docks()
+        self._check_needed()
         # A path through 10^5 points costs ~0.1 s a frame and draws a solid scribble: long sequences keep the
         # canvas to the points (the strip still shows every time step).
         drawable = n <= CANVAS_PATH_LIMIT
@@ -305,6 +302,17 @@ class SequenceDocks(QObject):
             return [f"{n} time steps, {sequences}", f"{n} steps"]
         path = "the Viterbi path" if viterbi else "argmax γ, not the Viterbi path"
         return [f"{n} steps, {sequences}; top band: {path}", f"{n} steps, {sequences}", f"{n} steps"]
+
+    def _check_needed(self) -> None:
+        """Size the docks again if the matrix needs another size than they
+        were sized for (K or the text size changed, or the matrix appeared)."""
+        if not self.active:
+            return
+        needed = (self.transitions.needed_width(), self.transitions.needed_height())
+        if needed != self._sized_for:
+            self._sized_for = needed
+            self._pending_size = True
+            self._size_docks()
 
     def _decoded_path(self, s, state):
         """The decoded path of the shown step, cached per step. On a long
@@ -391,6 +399,11 @@ class SequenceDocks(QObject):
         return 4, dock.fontMetrics().height() + 10
 
     def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.transitions and event.type() == QEvent.Type.FontChange:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self, self._check_needed)  # once the view has fitted its tables to the font
+            return False
         if obj is self.host and self.active and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
             if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
                 self._pending_size = True  # a panel opened beside the canvas: the matrix keeps its width
