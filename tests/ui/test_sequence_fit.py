@@ -89,8 +89,9 @@ def test_every_column_shows_whole_without_a_scroll_bar(hmm_window, qtbot, n_clus
     assert _columns_whole(view.start_table)
 
 
-def test_with_the_lessons_panel_open_the_caption_keeps_clear_of_its_check_boxes(hmm_window, qtbot):
-    window = hmm_window(3)
+@pytest.mark.parametrize("n_clusters", [3, 4])
+def test_with_the_lessons_panel_open_the_caption_keeps_clear_of_its_check_boxes(hmm_window, qtbot, n_clusters):
+    window = hmm_window(n_clusters)
     window.findChild(QAction, "lessonsAction").trigger()
     qtbot.waitUntil(lambda: window.lessons_dock.isVisible())
     window.controller.step()

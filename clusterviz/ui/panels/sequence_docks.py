@@ -32,7 +32,7 @@ from .sequence_transitions import TransitionView
 #: The transition dock opens at least this wide (pixels), more if its numbers need it.
 TRANSITION_MIN_WIDTH = 260
 #: ... leaving the posterior strip at least this wide.
-POSTERIOR_MIN_WIDTH = 340
+POSTERIOR_MIN_WIDTH = 320
 #: From this many time steps on, the Viterbi path is decoded on a worker thread.
 VITERBI_BACKGROUND_STEPS = 20_000
 #: Share of the canvas area's height the docks open with (the canvas keeps the rest, down to its minimum).
