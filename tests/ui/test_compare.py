@@ -128,6 +128,8 @@ def test_kmeans_side_is_hard_and_em_side_soft(compare):
 
 def test_clicking_a_point_inspects_it_in_both_canvases(compare, qtbot):
     window, view = compare()
+    view.resize(1280, 860)  # the window opens within the (800 x 800) test screen, where point 4 is 4 px from 1
+    qtbot.waitUntil(lambda: view.canvases["gmm"].width() > 500)
     view.step()
     canvas = view.canvases["gmm"]
     x, y = window.session.X[4]

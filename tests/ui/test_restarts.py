@@ -244,7 +244,7 @@ def test_objectives_are_written_as_the_status_line_writes_them(make_window, qtbo
     best = format_number(runs[0].objective)
     assert best.count(".") == 1 and len(best.split(".")[1]) == 2  # 322.00, -1166.41
     assert f"{symbol} = {best}," in panel.status_label.text()
-    assert panel.thumbnails[0].text().startswith(f"{symbol} = {best} ·")
+    assert panel.thumbnails[0].text().split("\n")[0] == f"{symbol} = {best}"
     assert f"{symbol} = {best} " in panel.thumbnails[0].toolTip()
     # the best run, loaded and run again, reads the same in the status line
     assert panel.load_run(runs[0])

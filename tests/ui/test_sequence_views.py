@@ -182,7 +182,7 @@ def test_a_long_sequence_is_decoded_off_the_gui_thread(make_window, qtbot):
     assert plot.n_steps == T
     assert plot.path_label == "argmax γ"  # shown at once, honestly labelled, while the worker decodes
     qtbot.waitUntil(lambda: plot.path_label == "Viterbi", timeout=60000)
-    assert "Viterbi path" in docks.caption.text()
+    assert "Viterbi path" in docks.caption.full_text()
     # a path through every point would hide them and slow every frame: the canvas keeps to the points
     assert T > CANVAS_PATH_LIMIT
     assert not docks.joined_check.isEnabled() and not docks.path_layer.joined.isVisible()

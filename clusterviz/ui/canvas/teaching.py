@@ -17,14 +17,24 @@ from clusterviz.model.ambiguity import ambiguity
 from .trails import trail_points
 
 
+def changed_words(n_changed: int, n_points: int, hard: bool) -> str:
+    """"3 of 300 points changed cluster" for hard assignments; for soft ones
+    the count is of points whose most likely cluster (largest
+    responsibility) changed, and the words say so: "3 of 300 points changed
+    their most likely cluster". The info line and the compare window both
+    use it."""
+    one = n_changed == 1
+    what = "cluster" if hard else f"{'its' if one else 'their'} most likely cluster"
+    return f"{n_changed} of {n_points} {'point' if n_points == 1 else 'points'} changed {what}"
+
+
 def changed_text(session) -> str | None:
-    """"3 of 300 points changed cluster", or None when there is no count
-    (the first step, or before any assignment)."""
+    """`changed_words` for the session's shown step, or None when there is
+    no count (the first step, or before any assignment)."""
     n_changed = session.n_changed
     if n_changed is None:
         return None
-    n = int(session.n_points)
-    return f"{n_changed} of {n} {'point' if n == 1 else 'points'} changed cluster"
+    return changed_words(int(n_changed), int(session.n_points), bool(session.algorithm_entry.hard))
 
 
 class TeachingViews(QObject):

@@ -349,8 +349,7 @@ class RestartsPanel(QWidget):
             button.setIcon(QIcon(QPixmap.fromImage(image)))
             button.setIconSize(QSize(THUMB, THUMB))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            short = "++" if method == "k-means++" else "rand"
-            button.setText(f"{name} = {format_number(run.objective)} · {short}")
+            button.setText(f"{name} = {format_number(run.objective)}\n{method}")  # two lines: both whole
             button.setToolTip(f"Run {run.index + 1}: {method} start, seed {run.seed}; "
                               f"{name} = {format_number(run.objective)} "
                               f"after {run.n_iter} iterations{'' if run.converged else ' (not converged)'}. "

@@ -33,13 +33,15 @@ from .sequence_transitions import TransitionView
 #: The transition dock opens at least this wide (pixels), more if its numbers need it.
 TRANSITION_MIN_WIDTH = 260
 #: ... leaving the posterior strip at least this wide.
-POSTERIOR_MIN_WIDTH = 380
+POSTERIOR_MIN_WIDTH = 320
 #: From this many time steps on, the Viterbi path is decoded on a worker thread.
 VITERBI_BACKGROUND_STEPS = 20_000
 #: Share of the canvas area's height the docks open with (the canvas keeps the rest, down to its minimum).
 DOCK_HEIGHT_SHARE = 0.3
-#: ... and at most this many pixels (the strip reads well at 120 px; the canvas needs the height more).
+#: ... and at most this many pixels (the strip reads well at 120 px; the canvas needs the height more) ...
 DOCK_MAX_HEIGHT = 200
+#: ... unless the matrix's rows need more (larger text), up to this share of the canvas area's height.
+DOCK_MAX_SHARE = 0.45
 #: Up to this many time steps the canvas joins the points and draws the decoded path.
 CANVAS_PATH_LIMIT = 20_000
 TOO_LONG_TIP = ("{n} time steps: a path through them all would hide the points and slow every frame, so the "
@@ -114,6 +116,7 @@ class SequenceDocks(QObject):
 
         self._posterior: PosteriorPlot | None = None  # built when first shown (a plot widget costs start-up)
         self._scale = 1.0
+        self._sized_for = None  # the transition view's (needed width, needed height) the docks were sized for
         self.transitions = TransitionView()
         self.path_layer = SequencePathLayer(window.canvas)
         self.joined_check = QCheckBox("Join in order")
@@ -123,13 +126,15 @@ class SequenceDocks(QObject):
         self.decoded_check = QCheckBox("Decoded path")
         self.decoded_check.setObjectName("decodedPathCheck")
         self.decoded_check.setToolTip(DECODED_TIP)
-        self.caption = QLabel()
+        from .fitting_label import FittingLabel  # (kept out of the module's imports, which others reorder)
+
+        self.caption = FittingLabel()  # the longest wording that fits beside the check boxes, never widening
         self.caption.setObjectName("posteriorCaption")
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # cut, never widening
 
         strip = QWidget()
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
+        header.setSpacing(8)
         header.addWidget(self.caption, 1)
         header.addWidget(self.joined_check)
         header.addWidget(self.decoded_check)
@@ -147,6 +152,7 @@ class SequenceDocks(QObject):
         self.host = host = canvas_area(window) if host is None else host
         self._pending_size = False
         host.installEventFilter(self)
+        self.transitions.installEventFilter(self)  # its text size changes (presenter mode): size the docks again
         host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.posterior_dock)
         host.splitDockWidget(self.posterior_dock, self.transition_dock, Qt.Orientation.Horizontal)
         self.joined_action = self._check_action(self.joined_check, "J", "joinedPathAction")
@@ -248,7 +254,11 @@ class SequenceDocks(QObject):
         starts = sequence_starts(n, lengths)
         self.posterior.show_posterior(gamma, path, viterbi=viterbi, starts=starts)
         entry = s.entry
-        self.transitions.show_parameters(getattr(entry, "startprob", None), getattr(entry, "transmat", None))
+        problem = s.problem  # why there is no fit, and what to do
+        self.posterior.set_note(problem)
+        self.transitions.show_parameters(getattr(entry, "startprob", None), getattr(entry, "transmat", None),
+                                         note=problem)
+        self._check_needed()
         # A path through 10^5 points costs ~0.1 s a frame and draws a solid scribble: long sequences keep the
         # canvas to the points (the strip still shows every time step).
         drawable = n <= CANVAS_PATH_LIMIT
@@ -261,15 +271,27 @@ class SequenceDocks(QObject):
             self.path_layer.set_sequence(s.shown_points(), lengths, path)
         else:
             self.path_layer.set_sequence(np.empty((0, 2)))
-        self.caption.setText(self._caption(n, len(starts) + 1 if n else 0, gamma is not None, viterbi))
+        self.caption.set_choices(self._caption(n, len(starts) + 1 if n else 0, gamma is not None, viterbi))
 
     @staticmethod
-    def _caption(n: int, n_sequences: int, has_gamma: bool, viterbi: bool) -> str:
+    def _caption(n: int, n_sequences: int, has_gamma: bool, viterbi: bool) -> list[str]:
+        """The caption's wordings, longest first (the caption shows the longest that fits)."""
         sequences = "one sequence" if n_sequences <= 1 else f"{n_sequences} sequences"
         if not has_gamma:
-            return f"{n} time steps, {sequences}"
+            return [f"{n} time steps, {sequences}", f"{n} steps"]
         path = "the Viterbi path" if viterbi else "argmax γ, not the Viterbi path"
-        return f"{n} steps, {sequences}; top band: {path}"
+        return [f"{n} steps, {sequences}; top band: {path}", f"{n} steps, {sequences}", f"{n} steps"]
+
+    def _check_needed(self) -> None:
+        """Size the docks again if the matrix needs another size than they
+        were sized for (K or the text size changed, or the matrix appeared)."""
+        if not self.active:
+            return
+        needed = (self.transitions.needed_width(), self.transitions.needed_height())
+        if needed != self._sized_for:
+            self._sized_for = needed
+            self._pending_size = True
+            self._size_docks()
 
     def _decoded_path(self, s, state):
         """The decoded path of the shown step, cached per step. On a long
@@ -323,23 +345,47 @@ class SequenceDocks(QObject):
             self._posterior.set_cursor(-1)
 
     def _size_docks(self) -> None:
-        """The strip takes the width, the matrix what its numbers need (once,
-        when they appear); their height is a share of the canvas area's,
-        kept when the window is resized (a dragged separator holds until then)."""
+        """The strip takes the width, the matrix what its numbers need (when
+        they appear, change size or the canvas area's width changes); their
+        height is a share of the canvas area's, more if the matrix's rows need
+        it (a dragged separator holds until the next such change)."""
         host = self.host
         if not host.isVisible() or host.width() < 2 * TRANSITION_MIN_WIDTH:
             return
-        if self._pending_size:
+        side_by_side = not (self.posterior_dock.isFloating() or self.transition_dock.isFloating())
+        if self._pending_size and side_by_side:
             self._pending_size = False
             # the matrix as wide as its numbers need, the strip the rest (at least POSTERIOR_MIN_WIDTH)
-            width = min(max(self.transitions.needed_width(), TRANSITION_MIN_WIDTH), host.width() - POSTERIOR_MIN_WIDTH)
-            host.resizeDocks([self.posterior_dock, self.transition_dock], [host.width() - width, width],
+            frame_width, _ = self._dock_frame(self.transition_dock, self.transitions)
+            width = min(max(self.transitions.needed_width() + frame_width, TRANSITION_MIN_WIDTH),
+                        host.width() - POSTERIOR_MIN_WIDTH)
+            from PySide6.QtWidgets import QStyle
+
+            separator = host.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, host)
+            host.resizeDocks([self.posterior_dock, self.transition_dock], [host.width() - width - separator, width],
                              Qt.Orientation.Horizontal)
-        height = min(round(DOCK_HEIGHT_SHARE * host.height()), DOCK_MAX_HEIGHT)
+        # a share of the canvas area's height, more if the matrix's rows need it (at most DOCK_MAX_SHARE)
+        needed = self.transitions.needed_height() + self._dock_frame(self.transition_dock, self.transitions)[1]
+        height = min(max(min(round(DOCK_HEIGHT_SHARE * host.height()), DOCK_MAX_HEIGHT), needed),
+                     round(DOCK_MAX_SHARE * host.height()))
         host.resizeDocks([self.posterior_dock], [height], Qt.Orientation.Vertical)
 
+    @staticmethod
+    def _dock_frame(dock: QDockWidget, widget: QWidget) -> tuple[int, int]:
+        """(width, height) in pixels a dock adds around its widget (frame; title bar above)."""
+        if dock.isVisible() and widget.isVisible():
+            return max(dock.width() - widget.width(), 0), max(dock.height() - widget.height(), 0)
+        return 4, dock.fontMetrics().height() + 10
+
     def eventFilter(self, obj, event) -> bool:  # Qt override
+        if obj is self.transitions and event.type() == QEvent.Type.FontChange:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self, self._check_needed)  # once the view has fitted its tables to the font
+            return False
         if obj is self.host and self.active and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
+            if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
+                self._pending_size = True  # a panel opened beside the canvas: the matrix keeps its width
             self._size_docks()
         return False
 

@@ -33,7 +33,7 @@ PATH_TIPS = {
     False: "Top band: the most probable state at each time on its own (argmax of γ), not the Viterbi path; "
            "the two can differ where a lone switch would need an unlikely transition.",
 }
-PLACEHOLDER = "γ appears after the first E-step (forward-backward)."
+PLACEHOLDER = "γ appears after the first E-step (forward-backward): press Step."
 
 
 def state_lut(alpha: int = 255) -> np.ndarray:
@@ -106,6 +106,13 @@ def path_states(path: np.ndarray, max_columns: int = MAX_COLUMNS) -> np.ndarray:
     return path.astype(np.uint8)[None, :]
 
 
+def _centred():
+    """A text option that centres wrapped lines."""
+    from PySide6.QtGui import QTextOption
+
+    return QTextOption(Qt.AlignmentFlag.AlignHCenter)
+
+
 class PosteriorPlot(pg.PlotWidget):
     """γ_t(k) stacked over time, the decoded path above it and a time cursor.
 
@@ -150,6 +157,8 @@ class PosteriorPlot(pg.PlotWidget):
         plot.addItem(self.cursor_label, ignoreBounds=True)
         self.placeholder = pg.TextItem(PLACEHOLDER, color=QColor(90, 90, 90), anchor=(0.5, 0.5))
         plot.addItem(self.placeholder, ignoreBounds=True)
+        self.note: str | None = None  # shown instead of PLACEHOLDER (e.g. why there is no fit)
+        self.view_box.sigResized.connect(self._wrap_placeholder)
         self._boundaries: list[pg.InfiniteLine] = []
 
         self.scale_factor = 1.0  # presenter mode's factor (see set_scale)
@@ -216,6 +225,22 @@ class PosteriorPlot(pg.PlotWidget):
         if self.cursor_time >= T:
             self.set_cursor(-1)
 
+    def set_note(self, note: str | None) -> None:
+        """What the empty strip says: ``note`` (e.g. "Add at least 3 points …"),
+        or None for `PLACEHOLDER`."""
+        if note == self.note:
+            return
+        self.note = note
+        self.placeholder.setText(note or PLACEHOLDER)
+        self._wrap_placeholder()
+
+    def _wrap_placeholder(self, *_args) -> None:
+        """Wrap the note to the plot's width, so a narrow strip shows it whole."""
+        width = self.view_box.sceneBoundingRect().width()
+        if width > 0:
+            self.placeholder.setTextWidth(max(width - 12, 60))
+            self.placeholder.textItem.document().setDefaultTextOption(_centred())
+
     def _set_ticks(self, viterbi: bool | None) -> None:
         ticks = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
         if viterbi is not None:
@@ -252,6 +277,7 @@ class PosteriorPlot(pg.PlotWidget):
             plot.getAxis(name).label.setFont(font)
         for note in (self.cursor_label, self.placeholder):
             note.setFont(font)
+        self._wrap_placeholder()
         self.cursor.setPen(cosmetic_pen(QColor(20, 20, 20, 220), 1.6 * f))
         for line in self._boundaries:
             line.setPen(self._boundary_pen())

@@ -20,7 +20,10 @@ LOW_COLOUR = QColor("#FFFFFF")
 HIGH_COLOUR = QColor("#08306B")
 #: Cells darker than this (probability) get white text.
 WHITE_TEXT_FROM = 0.5
-PLACEHOLDER = "No transition matrix to show: choose a sequence model and a fit."
+PLACEHOLDER = "No transition matrix yet: it appears with the model's first fit."
+#: Pixels around a cell's number (both sides together) and around a header's colour square and label.
+CELL_PADDING = 10
+HEADER_PADDING = 14
 TRANSITION_TIP = ("Transition matrix A: row j, column k holds p(z_t = k | z_t−1 = j), the probability that "
                   "state j is followed by state k (each row sums to 1; PRML 13.7).")
 START_TIP = "Start probabilities π_k = p(z_1 = k): how likely each state is at the first time step (PRML 13.8)."
@@ -111,6 +114,10 @@ class TransitionView(QWidget):
         self.setToolTip(TRANSITION_TIP)
         self.transition_table = _HeatTable("transitionTable", TRANSITION_TIP)
         self.start_table = _HeatTable("startTable", START_TIP)
+        # Too low for its rows (large text), the matrix's scroll bar scrolls π's rows with its own: π keeps
+        # the width of its numbers and stays row by row beside the matrix.
+        self.start_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.transition_table.verticalScrollBar().valueChanged.connect(self.start_table.verticalScrollBar().setValue)
         self.transition_caption = QLabel("A: row → column")  # the full wording is in the tooltip
         self.transition_caption.setToolTip(TRANSITION_TIP)
         self.start_caption = QLabel("Start π")
@@ -144,13 +151,15 @@ class TransitionView(QWidget):
         self.startprob: np.ndarray | None = None
         self.show_parameters(None, None)
 
-    def show_parameters(self, startprob, transmat) -> None:
-        """Show π (K,) and A (K, K); None for either shows the placeholder."""
+    def show_parameters(self, startprob, transmat, note: str | None = None) -> None:
+        """Show π (K,) and A (K, K); None for either shows the placeholder,
+        ``note`` (e.g. why there is no fit and what to do) if given."""
         shown = startprob is not None and transmat is not None
         self.transmat = None if not shown else np.asarray(transmat, dtype=np.float64)
         self.startprob = None if not shown else np.asarray(startprob, dtype=np.float64)
         for widget in (self.transition_table, self.start_table, self.transition_caption, self.start_caption):
             widget.setVisible(shown)
+        self.placeholder.setText(f"No transition matrix yet. {note}" if note else PLACEHOLDER)
         self.placeholder.setVisible(not shown)
         if not shown:
             return
@@ -164,20 +173,36 @@ class TransitionView(QWidget):
         self.fit_widths()
 
     def cell_width(self) -> int:
-        """Pixels a cell needs for its number ("<0.01") in the current font."""
-        return self.transition_table.fontMetrics().horizontalAdvance("<0.01") + 14
+        """Pixels a column of the matrix needs in the current font: its widest
+        number ("<0.01") and its header (colour square and "→ K"), whole."""
+        K = 0 if self.transmat is None else self.transmat.shape[0]
+        number = self.transition_table.fontMetrics().horizontalAdvance("<0.01") + CELL_PADDING
+        return max(number, self.header_width(f"→ {max(K, 1)}"))
 
     def header_width(self, label: str) -> int:
-        """Pixels a row header needs for ``label`` and its colour square."""
-        return self.transition_table.fontMetrics().horizontalAdvance(label) + 34
+        """Pixels a header needs for ``label`` and its colour square."""
+        header = self.transition_table.horizontalHeader()
+        return header.fontMetrics().horizontalAdvance(label) + header.iconSize().width() + HEADER_PADDING
+
+    def row_height(self) -> int:
+        """Pixels a row needs for its number and its header in the current font."""
+        return max(self.transition_table.fontMetrics().height(),
+                   self.transition_table.verticalHeader().fontMetrics().height()) + 6
 
     def fit_widths(self) -> None:
-        """The start column as wide as its numbers need; the matrix takes the
-        rest (call again when the font changes, e.g. presenter mode)."""
+        """Columns and rows never narrower or lower than their numbers need
+        (a table too small scrolls, its numbers never overlap); the start
+        column as wide as its numbers need; the matrix takes the rest. Call
+        again when the font changes (presenter mode does, by a FontChange)."""
+        cell, row = self.cell_width(), self.row_height()
+        for table in (self.transition_table, self.start_table):
+            table.horizontalHeader().setMinimumSectionSize(cell)
+            table.verticalHeader().setMinimumSectionSize(row)
+            table.verticalHeader().setDefaultSectionSize(row)
         table = self.start_table
         K = 0 if self.startprob is None else self.startprob.shape[0]
         header = max(table.verticalHeader().sizeHint().width(), self.header_width(str(K)))
-        table.setFixedWidth(header + self.cell_width() + 2 * table.frameWidth() + 2)
+        table.setFixedWidth(header + cell + 2 * table.frameWidth() + 2)
         self.updateGeometry()
 
     def needed_width(self) -> int:
@@ -189,7 +214,20 @@ class TransitionView(QWidget):
         header = max(table.verticalHeader().sizeHint().width(), self.header_width(f"{K} →"))
         matrix = header + K * self.cell_width() + 2 * table.frameWidth() + 2
         margins = self.layout().contentsMargins()
-        return matrix + self.start_table.width() + 12 + margins.left() + margins.right()
+        spacing = max(self.layout().itemAt(0).layout().spacing(), 0)
+        return matrix + self.start_table.width() + spacing + margins.left() + margins.right()
+
+    def needed_height(self) -> int:
+        """The height that shows every row of the matrix whole (or the placeholder)."""
+        margins = self.layout().contentsMargins()
+        if self.transmat is None:
+            width = max(self.width() - margins.left() - margins.right(), 100)
+            return self.placeholder.heightForWidth(width) + margins.top() + margins.bottom()
+        table = self.transition_table
+        header = table.horizontalHeader().sizeHint().height()
+        rows = self.transmat.shape[0] * self.row_height()
+        caption = self.transition_caption.sizeHint().height() + 2
+        return caption + header + rows + 2 * table.frameWidth() + 6 + margins.top() + margins.bottom()
 
     def changeEvent(self, event) -> None:  # Qt override
         super().changeEvent(event)

@@ -190,6 +190,7 @@ class CanvasTools(QObject):
         self._scene = canvas.scene()
         self._scene.installEventFilter(self)
         controller.dataset_loaded.connect(self.undo_stack.clear)  # old edits mean nothing on new data
+        controller.dataset_loaded.connect(self._forget_class)  # new data starts at its own default class
         controller.data_changed.connect(self.refresh)
         controller.view_changed.connect(self.refresh)
         controller.reset.connect(self._show_placed_means)
@@ -257,6 +258,12 @@ class CanvasTools(QObject):
         P = s.shown_points(M)
         self.placed_means.setData(x=P[:, 0], y=P[:, 1])
 
+    def _forget_class(self) -> None:
+        """A new data set: the Class box shows its default again ("No class"
+        for data without classes, its first class otherwise), as at start-up."""
+        self._class_key = None
+        self.class_combo.setCurrentIndex(-1)
+
     def _sync_classes(self, dataset) -> None:
         labels = dataset.labels
         if labels is None:
@@ -270,8 +277,10 @@ class CanvasTools(QObject):
             key = ("labels", names)
         if key == self._class_key:
             return
+        had_labels = self._class_key is not None and self._class_key[0] == "labels"
         self._class_key = key
-        previous = self.class_combo.currentData()
+        # Data that lost its classes (e.g. cleared) offers "No class" again; otherwise the chosen class stays.
+        previous = None if labels is None and had_labels else self.class_combo.currentData()
         combo = self.class_combo
         combo.blockSignals(True)
         combo.clear()

@@ -58,15 +58,26 @@ _FIRST_STEP = {True: "Each step: points go wholly to their nearest mean; each me
                       "among them."}
 #: Lines every readout reserves, so both canvases keep the same height.
 READOUT_LINES = 3
+#: The window opens this large (pixels) where the screen has room ...
+PREFERRED_SIZE = (1280, 860)
+#: ... and otherwise at most this share of the available screen's width and height.
+SCREEN_SHARE = 0.9
+#: The objective plots' height: this share of the window's, within these bounds (pixels).
+PLOT_HEIGHT_SHARE = 0.22
+PLOT_MIN_HEIGHT = 100
+PLOT_MAX_HEIGHT = 190
 
 
 class _ElidedLabel(QLabel):
     """A label of fixed height showing ``lines`` lines of its text, each cut
-    with "…" when too wide; the tooltip holds the whole text."""
+    with "…" when too wide; the tooltip holds the whole text. A one-line
+    label given several wordings (`set_choices`) shows the longest that fits
+    whole instead."""
 
     def __init__(self, lines: int = 1, parent=None) -> None:
         super().__init__(parent)
         self._lines: list[str] = []
+        self._choices: list[str] = []
         self._tip = ""
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -76,11 +87,21 @@ class _ElidedLabel(QLabel):
 
     def set_lines(self, lines: list[str], tooltip: str = "") -> None:
         self._lines = [line for line in lines if line][:self._max_lines]
+        self._choices = []
+        self._tip = tooltip
+        self._elide()
+
+    def set_choices(self, choices: list[str], tooltip: str = "") -> None:
+        """One line: the first of ``choices`` (longest first) that fits the
+        width whole; the last one cut with "…" if none does."""
+        self._choices = [choice for choice in choices if choice]
+        self._lines = self._choices[:1]
         self._tip = tooltip
         self._elide()
 
     def full_text(self) -> str:
-        return "\n".join(self._lines)
+        """The whole text (of several wordings, the longest)."""
+        return "\n".join(self._choices[:1] or self._lines)
 
     def resizeEvent(self, event) -> None:  # Qt override
         super().resizeEvent(event)
@@ -88,18 +109,25 @@ class _ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         metrics, width = self.fontMetrics(), max(self.width() - 2, 40)
+        if self._choices:
+            fitting = [choice for choice in self._choices if metrics.horizontalAdvance(choice) <= width]
+            self._lines = fitting[:1] or self._choices[-1:]
         shown = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self._lines]
         super().setText("\n".join(shown))
         cut = shown != self._lines
         self.setToolTip("\n".join(self._lines) if cut else self._tip)
 
 
-def _side_title(entry, covariance_type: str) -> str:
-    """"K-Means — hard 0/1 responsibilities, distortion J" from a registry entry."""
+def _side_title(entry, covariance_type: str, short: int = 0) -> str:
+    """"K-Means — hard 0/1 responsibilities, distortion J" from a registry
+    entry; shorter for ``short`` 1 (its short label: "HMM, full covariance
+    — soft responsibilities, log-likelihood ℓ") and 2 ("HMM, full
+    covariance — soft, log-likelihood ℓ")."""
     kind = "hard 0/1" if entry.hard else "soft"
     covariance = f", {covariance_type} covariance" if entry.covariance_types else ""
     objective = entry.objective_name[:1].lower() + entry.objective_name[1:]
-    return f"{entry.label}{covariance} — {kind} responsibilities, {objective}"
+    name = entry.short_label if short else entry.label
+    return f"{name}{covariance} — {kind}{'' if short > 1 else ' responsibilities'}, {objective}"
 
 
 def _object_name(entry) -> str:
@@ -195,13 +223,14 @@ class CompareView(QWidget):
             font.setBold(True)
             title.setFont(font)
             title.setFixedHeight(title.fontMetrics().lineSpacing() + 4)
-            text = _side_title(entry, self.sessions[side].covariance_type)
-            title.set_lines([text], text)
+            covariance = self.sessions[side].covariance_type
+            text = _side_title(entry, covariance)
+            title.set_choices([_side_title(entry, covariance, short) for short in (0, 1, 2)], text)
             canvas = ClusterCanvas()
             canvas.setObjectName(f"compare{name}Canvas")
             canvas.setToolTip("Click a point to inspect its responsibilities on both sides; drag to pan, "
                               "wheel to zoom (both sides follow).")
-            canvas.setMinimumSize(380, 320)
+            canvas.setMinimumSize(240, 150)
             canvas.set_ellipse_contrast(True)
             ring = pg.ScatterPlotItem(size=20, symbol="o", pen=ring_pen, brush=pg.mkBrush(None), pxMode=True)
             ring.setZValue(25)
@@ -210,8 +239,8 @@ class CompareView(QWidget):
             readout.setObjectName(f"compare{name}Readout")
             plot = ObjectivePlot()
             plot.setObjectName(f"compare{name}Objective")
-            plot.setMinimumSize(260, 140)
-            plot.setMaximumHeight(190)
+            plot.setMinimumSize(200, PLOT_MIN_HEIGHT)
+            plot.setMaximumHeight(PLOT_MAX_HEIGHT)
             plot.step_clicked.connect(self.seek)
             canvas.scene().sigMouseClicked.connect(
                 lambda event, c=canvas: self._on_canvas_clicked(c, event))
@@ -255,8 +284,6 @@ class CompareView(QWidget):
         if self.sequence is not None:
             buttons.addSpacing(12)
             buttons.addWidget(self.sequence.button)
-            buttons.addSpacing(12)
-            buttons.addWidget(self.sequence.delta_label)
         buttons.addStretch(1)
 
         title, text = (SEQUENCE_LESSON_TITLE, SEQUENCE_LESSON_TEXT) if self.sequence else (LESSON_TITLE, LESSON_TEXT)
@@ -265,6 +292,7 @@ class CompareView(QWidget):
         font = lesson_title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         lesson_title.setFont(font)
+        lesson_title.setWordWrap(True)  # a narrow window wraps the title instead of widening
         self.lesson_label = QLabel(text)
         self.lesson_label.setObjectName("compareLesson")
         self.lesson_label.setWordWrap(True)
@@ -280,9 +308,12 @@ class CompareView(QWidget):
         grid.setContentsMargins(8, 8, 8, 8)
         grid.addLayout(sides, 0, 0)
         grid.addLayout(buttons, 1, 0)
-        grid.addWidget(lesson_title, 2, 0)
-        grid.addWidget(self.lesson_label, 3, 0)
-        grid.addWidget(self.inspector_label, 4, 0)
+        rows = [lesson_title, self.lesson_label, self.inspector_label]
+        if self.sequence is not None:  # Δℓ on its own line: the buttons' row then fits a 720 px wide window
+            self.sequence.delta_label.setWordWrap(True)
+            rows.insert(0, self.sequence.delta_label)
+        for row, widget in enumerate(rows, start=2):
+            grid.addWidget(widget, row, 0)
         grid.setRowStretch(0, 1)
 
         for key, slot, name in ((Qt.Key.Key_Right, self.step, "compareStepAction"),
@@ -313,8 +344,27 @@ class CompareView(QWidget):
         if problem is not None and first.entry is not None:
             self.regions_check.setEnabled(False)
             self.regions_check.setToolTip(problem)
-        self.resize(1280, 860)
+        self.fit_to_screen(parent)
         self._on_changed()
+
+    def fit_to_screen(self, near=None) -> None:
+        """Open at `PREFERRED_SIZE`, or at most `SCREEN_SHARE` of the available
+        screen (the screen of ``near``, a widget, else the primary one),
+        centred on it, so that a 1280 x 720 projector shows the whole window."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = near.screen() if near is not None else None
+        screen = screen or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*PREFERRED_SIZE)
+            return
+        available = screen.availableGeometry()
+        width = min(PREFERRED_SIZE[0], int(SCREEN_SHARE * available.width()))
+        height = min(PREFERRED_SIZE[1], int(SCREEN_SHARE * available.height()))
+        self.resize(max(width, self.minimumSizeHint().width()), max(height, self.minimumSizeHint().height()))
+        frame = self.frameGeometry()
+        frame.moveCenter(available.center())
+        self.move(frame.topLeft())
 
     @classmethod
     def from_session(cls, session, parent=None, steps_per_second: int = 3) -> "CompareView":
@@ -415,6 +465,13 @@ class CompareView(QWidget):
         self.controller.shutdown()
         self._sync_buttons()
 
+    def resizeEvent(self, event) -> None:  # Qt override
+        super().resizeEvent(event)
+        # The canvases are the comparison: on a short screen the objective plots give up height first.
+        tallest = max(PLOT_MIN_HEIGHT, min(PLOT_MAX_HEIGHT, round(PLOT_HEIGHT_SHARE * self.height())))
+        for plot in self.plots.values():
+            plot.setMaximumHeight(tallest)
+
     def closeEvent(self, event) -> None:  # Qt override
         self.shutdown()
         super().closeEvent(event)
@@ -502,8 +559,8 @@ class CompareView(QWidget):
             note = " ".join(entry.notes)
             changed = s.n_changed
             if not note and changed is not None:
-                what = "cluster" if algorithm.hard else "most likely Gaussian"
-                note = f"{changed} {'point' if changed == 1 else 'points'} changed {what} in this step."
+                from ..canvas.teaching import changed_words  # the info line's words for the same count
+                note = changed_words(int(changed), int(s.n_points), bool(algorithm.hard)) + " in this step."
         return [" · ".join(status), self.start_text(), note]
 
     def _sync_buttons(self) -> None:
