@@ -36,11 +36,14 @@ from clusterviz.session.text import PHASE_NAMES, iteration_number
 __all__ = ["ABOVE_MIN_HEIGHT", "FORMULAS", "FormulaPanel", "Formulas", "covariance_row", "formula_html",
            "formulas_for", "generic_formulas"]
 
-#: The panel is this many lines high, at least that many before the side column scrolls.
-PREFERRED_LINES, MIN_LINES = 9, 4
+#: The panel prefers this many lines; it keeps at least that many (its heading
+#: and an equation) however short the window.
+PREFERRED_LINES, MIN_LINES = 9, 2
 #: The panel takes the height its text needs but leaves the widget above it
 #: (the objective plot) at least this many pixels.
 ABOVE_MIN_HEIGHT = 200
+#: Qt's "no maximum" for a widget's size.
+QWIDGETSIZE_MAX = (1 << 24) - 1
 #: The other half-step's line is this much smaller than the equations.
 SECONDARY_SCALE = 0.85
 
@@ -73,6 +76,9 @@ class Formulas:
     e_numbers : tuple of str
         The pinned point's numbers shown with the E half-step: "d2" (squared
         distances to the means), "r" (its responsibilities).
+    mass : str
+        How the M equations write Σ<sub>n</sub> r<sub>nk</sub> ("N<sub>k</sub>"; "":
+        as that sum), the denominator of a pinned point's weight in a mean.
     covariance : tuple of (str, str)
         For an algorithm whose registry entry lists covariance types: the
         M-step's covariance update of each type, ``(type, row)``; ``{c}`` in
@@ -86,6 +92,7 @@ class Formulas:
     objective: str
     responsibility: str = "r"
     e_numbers: tuple[str, ...] = ("r",)
+    mass: str = ""
     covariance: tuple[tuple[str, str], ...] = ()
 
 
@@ -95,28 +102,29 @@ class Formulas:
 # diagonal kept ("diag"), or that diagonal averaged over the D features
 # ("spherical"); then reg_covar is added to every diagonal entry.
 _GMM_COVARIANCE = (
-    ("full", f"<i>full:</i> Σ<sub>k</sub> = (1/{_N_K}) Σ<sub>n</sub> {_GAMMA} {_OUTER_K} + cI &nbsp;(9.25), "
-             "c = {c}"),
-    ("tied", f"<i>tied:</i> one Σ = (1/N) Σ<sub>k</sub> Σ<sub>n</sub> {_GAMMA} {_OUTER_K} + cI, c = {{c}}"),
-    ("diag", f"<i>diagonal:</i> σ²<sub>kd</sub> = Σ<sub>n</sub> {_GAMMA} {_SQUARE_KD} / {_N_K} + c "
-             "(diagonal of 9.25), c = {c}"),
+    ("full", f"<i>full:</i> Σ<sub>k</sub> = (1/{_N_K}) Σ<sub>n</sub> {_GAMMA}{_OUTER_K} + cI &nbsp;(9.25), "
+             "c&nbsp;=&nbsp;{c}"),
+    ("tied", f"<i>tied:</i> one Σ = (1/N) Σ<sub>k</sub> Σ<sub>n</sub> {_GAMMA}{_OUTER_K} + cI, c&nbsp;=&nbsp;{{c}}"),
+    ("diag", f"<i>diagonal:</i> σ²<sub>kd</sub> = Σ<sub>n</sub> {_GAMMA}{_SQUARE_KD} / {_N_K} + c "
+             "(diagonal of 9.25), c&nbsp;=&nbsp;{c}"),
     ("spherical", f"<i>spherical:</i> σ²<sub>k</sub> = Σ<sub>n</sub> {_GAMMA} ‖{_X} − {_MU_K}‖² / (D {_N_K}) + c, "
-                  "Σ<sub>k</sub> = σ²<sub>k</sub>I, c = {c}"),
+                  "Σ<sub>k</sub> = σ²<sub>k</sub>I, c&nbsp;=&nbsp;{c}"),
 )
 # The M-step of the HMM (hmm.GaussianHMM.m_step): the same estimates without
 # reg_covar, then held at or above a floor F = reg_covar * (each feature's
 # variance; their mean for "spherical"): variances below it are raised to it,
 # a full or tied matrix has its eigenvalues relative to diag(F) clipped at 1.
 _HMM_COVARIANCE = (
-    ("full", f"<i>full:</i> Σ<sub>k</sub> = Σ<sub>n</sub> {_GAMMA} {_OUTER_K} / {_N_K} &nbsp;(13.21), "
+    ("full", f"<i>full:</i> Σ<sub>k</sub> = Σ<sub>n</sub> {_GAMMA}{_OUTER_K} / {_N_K} &nbsp;(13.21), "
              "kept ⪰ diag(F)"),
-    ("tied", f"<i>tied:</i> one Σ = (1/N) Σ<sub>k</sub> Σ<sub>n</sub> {_GAMMA} {_OUTER_K}, kept ⪰ diag(F)"),
-    ("diag", f"<i>diagonal:</i> σ²<sub>kd</sub> = max(Σ<sub>n</sub> {_GAMMA} {_SQUARE_KD} / {_N_K}, "
+    ("tied", f"<i>tied:</i> one Σ = (1/N) Σ<sub>k</sub> Σ<sub>n</sub> {_GAMMA}{_OUTER_K}, kept ⪰ diag(F)"),
+    ("diag", f"<i>diagonal:</i> σ²<sub>kd</sub> = max(Σ<sub>n</sub> {_GAMMA}{_SQUARE_KD} / {_N_K}, "
              "F<sub>d</sub>)"),
     ("spherical", f"<i>spherical:</i> σ²<sub>k</sub> = max(Σ<sub>n</sub> {_GAMMA} ‖{_X} − {_MU_K}‖² / "
                   f"(D {_N_K}), F)"),
 )
-_HMM_FLOOR = {"spherical": "; F = {c} × mean variance of the data"}
+_HMM_FLOOR = dict.fromkeys(("full", "tied", "diag"), "; F<sub>d</sub>&nbsp;=&nbsp;{c} × variance of x<sub>d</sub>")
+_HMM_FLOOR["spherical"] = "; F&nbsp;=&nbsp;{c} × mean variance of the data"
 
 #: The formulas of each algorithm, by its registry name (`generic_formulas` for the others).
 FORMULAS: dict[str, Formulas] = {
@@ -138,6 +146,7 @@ FORMULAS: dict[str, Formulas] = {
         m_summary="N<sub>k</sub>, π<sub>k</sub>, μ<sub>k</sub>, Σ<sub>k</sub> from the responsibilities (9.24–9.27)",
         objective=f"ℓ = ln p(X) = Σ<sub>n</sub> ln Σ<sub>k</sub> π<sub>k</sub> {_GAUSS_K} &nbsp;(9.28)",
         responsibility="γ",
+        mass=_N_K,
         covariance=_GMM_COVARIANCE,
     ),
     "soft-kmeans": Formulas(
@@ -169,8 +178,8 @@ FORMULAS: dict[str, Formulas] = {
         objective="ℓ = ln p(X) = ln Σ<sub>z<sub>N</sub></sub> α(z<sub>N</sub>) &nbsp;(13.42), summed over "
                   "the sequences",
         responsibility="γ",
-        covariance=tuple((kind, row + _HMM_FLOOR.get(kind, "; F<sub>d</sub> = {c} × variance of x<sub>d</sub>"))
-                         for kind, row in _HMM_COVARIANCE),
+        mass=_N_K,
+        covariance=tuple((kind, row + _HMM_FLOOR[kind]) for kind, row in _HMM_COVARIANCE),
     ),
 }
 
@@ -227,8 +236,8 @@ def point_numbers(session, index: int, formulas: Formulas, half: str) -> str | N
         return head + "not assigned yet"
     totals = np.asarray(R, dtype=float).sum(axis=0)
     share = np.divide(r, totals, out=np.zeros_like(r, dtype=float), where=totals > 0)
-    return (head + f"its weight in {_MU_K}: {sym}<sub>nk</sub>/Σ<sub>n</sub>{sym}<sub>nk</sub> = "
-            + _numbers(share, 3))
+    mass = formulas.mass or f"Σ<sub>n</sub>{sym}<sub>nk</sub>"
+    return f"point n = {index} · weight in {_MU_K}: {sym}<sub>nk</sub>/{mass} = {_numbers(share, 3)}"
 
 
 def covariance_row(session, formulas: Formulas) -> str:
@@ -329,9 +338,10 @@ class FormulaPanel(QTextBrowser):
     """The formula panel; `show_session` fills it (rich text, read-only).
 
     Its minimum height is the height its text needs (`needed_height`), so
-    the layout gives it that rather than a fixed share; but never so much
-    that the widget above it in its layout (the objective plot) gets less
-    than `ABOVE_MIN_HEIGHT`: what does not fit then scrolls.
+    the layout gives it that rather than a fixed share; but neither that
+    nor its maximum height ever leaves the widget above it in its layout
+    (the objective plot) less than `ABOVE_MIN_HEIGHT`: what does not fit
+    then scrolls.
     """
 
     def __init__(self, parent=None) -> None:
@@ -346,6 +356,8 @@ class FormulaPanel(QTextBrowser):
         self.document().setDocumentMargin(3)
         self.html = ""
         self._shown = None  # (session, pinned) last shown: drawn again when the palette changes
+        self._above = None  # the widget above in the layout, watched for resizes
+        self._refit_pending = False
         self._fit_height()
 
     def _least_height(self) -> int:
@@ -373,6 +385,11 @@ class FormulaPanel(QTextBrowser):
         above = layout.itemAt(index - 1).widget()
         if above is None or not above.isVisible():
             return None
+        if above is not self._above:  # its resizes change the room too
+            if self._above is not None:
+                self._above.removeEventFilter(self)
+            self._above = above
+            above.installEventFilter(self)
         shared = self.geometry().bottom() - above.geometry().top() + 1 - layout.spacing()
         return shared - ABOVE_MIN_HEIGHT
 
@@ -381,11 +398,17 @@ class FormulaPanel(QTextBrowser):
         least = self._least_height()
         height = self.needed_height() if self.html else least
         room = self._room()
-        if room is not None:
-            height = min(height, room)
-        height = max(height, least)
-        if height != self.minimumHeight():
+        most = QWIDGETSIZE_MAX if room is None else max(room, least)
+        # No scroll bar when the text fits: one shown while it did not would
+        # keep the text narrower, and so taller, than measured.
+        policy = (Qt.ScrollBarPolicy.ScrollBarAlwaysOff if least <= height <= most
+                  else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        if policy != self.verticalScrollBarPolicy():
+            self.setVerticalScrollBarPolicy(policy)
+        height = max(min(height, most), least)
+        if (height, most) != (self.minimumHeight(), self.maximumHeight()):
             self.setMinimumHeight(height)
+            self.setMaximumHeight(most)
             self.updateGeometry()
 
     def sizeHint(self) -> QSize:  # Qt override: room for a half-step's equations, not a page
@@ -398,13 +421,31 @@ class FormulaPanel(QTextBrowser):
         elif event.type() == QEvent.Type.PaletteChange and self._shown is not None:
             self.show_session(*self._shown)  # the highlight is blended from the palette's colours
 
+    def _refit_later(self) -> None:
+        """Fit the height once the layout has placed every widget: read in the
+        middle of a layout pass, the panel and the widget above it disagree."""
+        if not self._refit_pending:
+            from PySide6.QtCore import QTimer
+
+            self._refit_pending = True
+            QTimer.singleShot(0, self._refit)
+
+    def _refit(self) -> None:
+        self._refit_pending = False
+        self._fit_height()
+
     def resizeEvent(self, event) -> None:  # Qt override: a new width wraps the text anew
         super().resizeEvent(event)
-        self._fit_height()
+        self._refit_later()
 
     def moveEvent(self, event) -> None:  # Qt override: the widget above grew or shrank
         super().moveEvent(event)
-        self._fit_height()
+        self._refit_later()
+
+    def eventFilter(self, watched, event) -> bool:  # Qt override: the widget above moved or resized
+        if watched is self._above and event.type() in (QEvent.Type.Resize, QEvent.Type.Move):
+            self._refit_later()
+        return super().eventFilter(watched, event)
 
     def show_session(self, session, pinned: int = -1) -> None:
         """Show the equations of ``session``'s shown entry (``pinned``: a point index or -1)."""
