@@ -104,11 +104,12 @@ class Formulas:
 _GMM_COVARIANCE = (
     ("full", f"<i>full:</i> Σ<sub>k</sub> = (1/{_N_K}) Σ<sub>n</sub> {_GAMMA}{_OUTER_K} + cI &nbsp;(9.25), "
              "c&nbsp;=&nbsp;{c}"),
-    ("tied", f"<i>tied:</i> one Σ = (1/N) Σ<sub>k</sub> Σ<sub>n</sub> {_GAMMA}{_OUTER_K} + cI, c&nbsp;=&nbsp;{{c}}"),
+    ("tied", f"<i>tied:</i> one Σ = (1/N) Σ<sub>k</sub> Σ<sub>n</sub> {_GAMMA}{_OUTER_K} + cI, "
+             "c&nbsp;=&nbsp;{c}"),
     ("diag", f"<i>diagonal:</i> σ²<sub>kd</sub> = Σ<sub>n</sub> {_GAMMA}{_SQUARE_KD} / {_N_K} + c "
              "(diagonal of 9.25), c&nbsp;=&nbsp;{c}"),
-    ("spherical", f"<i>spherical:</i> σ²<sub>k</sub> = Σ<sub>n</sub> {_GAMMA} ‖{_X} − {_MU_K}‖² / (D {_N_K}) + c, "
-                  "Σ<sub>k</sub> = σ²<sub>k</sub>I, c&nbsp;=&nbsp;{c}"),
+    ("spherical", f"<i>spherical:</i> σ²<sub>k</sub> = Σ<sub>n</sub> {_GAMMA} ‖{_X} − {_MU_K}‖² / (D {_N_K}) "
+                  "+ c, Σ<sub>k</sub> = σ²<sub>k</sub>I, c&nbsp;=&nbsp;{c}"),
 )
 # The M-step of the HMM (hmm.GaussianHMM.m_step): the same estimates without
 # reg_covar, then held at or above a floor F = reg_covar * (each feature's
@@ -123,7 +124,8 @@ _HMM_COVARIANCE = (
     ("spherical", f"<i>spherical:</i> σ²<sub>k</sub> = max(Σ<sub>n</sub> {_GAMMA} ‖{_X} − {_MU_K}‖² / "
                   f"(D {_N_K}), F)"),
 )
-_HMM_FLOOR = dict.fromkeys(("full", "tied", "diag"), "; F<sub>d</sub>&nbsp;=&nbsp;{c} × variance of x<sub>d</sub>")
+_HMM_FLOOR = dict.fromkeys(("full", "tied", "diag"),
+                           "; F<sub>d</sub>&nbsp;=&nbsp;{c} × variance of x<sub>d</sub>")
 _HMM_FLOOR["spherical"] = "; F&nbsp;=&nbsp;{c} × mean variance of the data"
 
 #: The formulas of each algorithm, by its registry name (`generic_formulas` for the others).
@@ -143,7 +145,8 @@ FORMULAS: dict[str, Formulas] = {
            f"{_MU_K} = (1/{_N_K}) Σ<sub>n</sub> {_GAMMA} {_X} &nbsp;(9.24)",
            "{covariance}"),
         e_summary=f"responsibilities {_GAMMA} from π, μ, Σ (9.23)",
-        m_summary="N<sub>k</sub>, π<sub>k</sub>, μ<sub>k</sub>, Σ<sub>k</sub> from the responsibilities (9.24–9.27)",
+        m_summary=("N<sub>k</sub>, π<sub>k</sub>, μ<sub>k</sub>, Σ<sub>k</sub> from the responsibilities "
+                   "(9.24–9.27)"),
         objective=f"ℓ = ln p(X) = Σ<sub>n</sub> ln Σ<sub>k</sub> π<sub>k</sub> {_GAUSS_K} &nbsp;(9.28)",
         responsibility="γ",
         mass=_N_K,
@@ -390,8 +393,21 @@ class FormulaPanel(QTextBrowser):
                 self._above.removeEventFilter(self)
             self._above = above
             above.installEventFilter(self)
-        shared = self.geometry().bottom() - above.geometry().top() + 1 - layout.spacing()
-        return shared - ABOVE_MIN_HEIGHT
+        spacing = max(layout.spacing(), 0)
+        shared = self.geometry().bottom() - above.geometry().top() + 1 - spacing
+        # Before a layout pass the geometry is the last pass's: what the
+        # layout will share out once the other widgets take their preferred
+        # heights may already be less (a taller tab page above).
+        # (the layout's own rectangle is empty while it is invalidated)
+        rect = parent.contentsRect().marginsRemoved(layout.contentsMargins())
+        others = 0
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if i in (index - 1, index) or item.isEmpty():
+                continue
+            hint = item.heightForWidth(rect.width()) if item.hasHeightForWidth() else item.sizeHint().height()
+            others += max(hint, item.minimumSize().height()) + spacing
+        return min(shared, rect.height() - others - spacing) - ABOVE_MIN_HEIGHT
 
     def _fit_height(self) -> None:
         """Ask the layout for the height the text needs, within the room."""
