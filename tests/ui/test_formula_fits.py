@@ -81,3 +81,19 @@ def test_the_panel_grows_with_its_text_but_never_takes_the_plots_200_px(make_win
     qtbot.waitUntil(lambda: _fits(panel) and panel.height() > short, timeout=3000)
     _settle(window, qtbot, (1280, 640))  # too short for all of it: the text scrolls, the plot does not shrink
     qtbot.waitUntil(lambda: plot.height() >= 200 and panel.verticalScrollBar().maximum() > 0, timeout=3000)
+
+
+def test_stepping_through_half_steps_does_not_resize_the_plot(make_window, qtbot):
+    window = make_window(builtin_dataset("three_blobs"), show=True, algorithm="gmm")
+    _settle(window, qtbot)
+    panel, plot = window.formula_panel, window.objective_plot
+    window.controls.half_step_check.setChecked(True)
+    window.teaching.toggle_pin(PINNED)
+    heights = []
+    for phase in ("E", "M", "E", "M", "E"):
+        window.controller.advance()
+        assert window.session.entry.phase == phase
+        qtbot.waitUntil(lambda: _fits(panel) and panel.minimumHeight() <= panel.height() <= panel.maximumHeight(),
+                        timeout=3000)
+        heights.append(plot.height())
+    assert len(set(heights[1:])) == 1, heights  # after the first M-step's longer text, no jumps

@@ -361,6 +361,8 @@ class FormulaPanel(QTextBrowser):
         self._shown = None  # (session, pinned) last shown: drawn again when the palette changes
         self._above = None  # the widget above in the layout, watched for resizes
         self._refit_pending = False
+        self._kind = None  # what is shown: algorithm, covariance type, K and whether a point is pinned
+        self._tallest = (None, 0)  # (kind, width, font size), the tallest text height seen for it
         self._fit_height()
 
     def _least_height(self) -> int:
@@ -412,16 +414,22 @@ class FormulaPanel(QTextBrowser):
     def _fit_height(self) -> None:
         """Ask the layout for the height the text needs, within the room."""
         least = self._least_height()
-        height = self.needed_height() if self.html else least
+        needed = self.needed_height() if self.html else least
         room = self._room()
         most = QWIDGETSIZE_MAX if room is None else max(room, least)
         # No scroll bar when the text fits: one shown while it did not would
         # keep the text narrower, and so taller, than measured.
-        policy = (Qt.ScrollBarPolicy.ScrollBarAlwaysOff if least <= height <= most
+        policy = (Qt.ScrollBarPolicy.ScrollBarAlwaysOff if needed <= most
                   else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         if policy != self.verticalScrollBarPolicy():
             self.setVerticalScrollBarPolicy(policy)
-        height = max(min(height, most), least)
+        # Stepping through one fit keeps the tallest height seen, so the plot
+        # above does not change size between the E and the M half-step.
+        key = (self._kind, self.width(), self.font().pointSizeF())
+        if key == self._tallest[0]:
+            needed = max(needed, self._tallest[1])
+        self._tallest = (key, needed)
+        height = max(min(needed, most), least)
         if (height, most) != (self.minimumHeight(), self.maximumHeight()):
             self.setMinimumHeight(height)
             self.setMaximumHeight(most)
@@ -474,4 +482,5 @@ class FormulaPanel(QTextBrowser):
         if html != self.html:
             self.html = html
             self.setHtml(html)
+            self._kind = (session.algorithm, session.covariance_type, int(session.n_clusters), pinned >= 0)
             self._fit_height()
