@@ -40,6 +40,20 @@ UNIT_NAMES = {6: "millions", 9: "billions", 12: "trillions"}
 EMPTY_TEXT = "The objective of every step\nappears here once there\nare points to fit."
 
 
+def objective_formula(entry) -> str:
+    """The formula written above the plot for the registry ``entry``: its
+    ``objective_formula``, else the one of its objective's symbol ("" for
+    neither)."""
+    return getattr(entry, "objective_formula", None) or OBJECTIVE_FORMULAS.get(entry.objective_symbol, "")
+
+
+def pending_text(entry) -> str:
+    """What the plot says while the registry ``entry``'s objective has no
+    value yet (K-Means' J sums over the assignments, PRML 9.1, which the
+    start has not made)."""
+    return f"{entry.objective_symbol} appears after\nthe first assignment:\npress Step"
+
+
 def unit_power(values: np.ndarray) -> int:
     """The power of ten tick labels are divided by: 0 below a million, else
     the multiple of 3 at or below the largest magnitude (6: millions)."""
@@ -206,6 +220,7 @@ class ObjectivePlot(pg.PlotWidget):
         plot.addItem(self.empty_note, ignoreBounds=True)
         self._label = None
         self._formula = None
+        self._ticks_hidden = False
         self._n_seeds = 0  # timeline entries before the curve's first point
         self._positions = np.zeros(0)  # the fit entries' places on the iteration axis
         self.scale_factor = 1.0
@@ -246,7 +261,7 @@ class ObjectivePlot(pg.PlotWidget):
         """Plot ``session``'s fit (its entries after the k-means++ picks) against
         the iteration, E half-steps half-way between, and mark its shown entry."""
         entry = session.algorithm_entry
-        formula = getattr(entry, "objective_formula", None) or OBJECTIVE_FORMULAS.get(entry.objective_symbol, "")
+        formula = objective_formula(entry)
         if formula != self._formula:
             self._show_formula(formula)
         n_seeds = session.n_seed_entries
@@ -256,10 +271,10 @@ class ObjectivePlot(pg.PlotWidget):
             objectives[n_seeds:][phases == "init"] = np.nan
         positions = session.iterations[n_seeds:] + 0.5 * (phases == "E")
         self.show_objectives(objectives, session.cursor, session.objective_name, n_seeds=n_seeds,
-                             positions=positions)
+                             positions=positions, pending=pending_text(entry))
 
     def show_objectives(self, objectives: np.ndarray, cursor: int, name: str, n_seeds: int = 0,
-                        positions: np.ndarray | None = None) -> None:
+                        positions: np.ndarray | None = None, pending: str = "") -> None:
         """Plot ``objectives`` (one per timeline entry) and mark ``cursor``.
 
         The first ``n_seeds`` entries are k-means++ picks: left off the
@@ -267,11 +282,12 @@ class ObjectivePlot(pg.PlotWidget):
         one, a note names the pick instead of a marker. ``positions`` are the
         fit entries' places on the iteration axis (default 0, 1, 2, ...); a
         NaN objective (a value not defined yet) is left out of the curve.
+        While no value is defined, the plot draws no value ticks and says
+        ``pending`` (`EMPTY_TEXT` when there are no entries at all).
         """
         self._n_seeds = n_seeds = int(n_seeds)
         values = np.asarray(objectives, dtype=np.float64)[n_seeds:]
         axis = self.getPlotItem().getAxis("left")
-        empty = values.shape[0] == 0 and n_seeds == 0
         power = unit_power(values)
         label = unit_label(name, power)
         if label != self._label or power != axis.power:
@@ -280,10 +296,18 @@ class ObjectivePlot(pg.PlotWidget):
             self._label = label
             axis.picture = None  # the tick labels depend on the power too
             axis.update()
-        if empty != self.empty_note.isVisible():
-            axis.setTicks([[], []] if empty else None)  # no made-up numbers on an empty plot
-            self.empty_note.setVisible(empty)
         cursor = int(cursor) - n_seeds
+        picking = cursor < 0
+        nothing = not np.isfinite(values).any()
+        if nothing != self._ticks_hidden:
+            axis.setTicks([[], []] if nothing else None)  # no made-up numbers on a plot without values
+            self._ticks_hidden = nothing
+        empty = nothing and not picking  # a k-means++ pick has its own note
+        if empty:
+            text = EMPTY_TEXT if values.shape[0] == 0 and n_seeds == 0 else (pending or EMPTY_TEXT)
+            if text != self.empty_note.toPlainText():
+                self.empty_note.setText(text)
+        self.empty_note.setVisible(empty)
         steps = (np.arange(values.shape[0], dtype=np.float64) if positions is None
                  else np.asarray(positions, dtype=np.float64))
         self._positions = steps
@@ -297,7 +321,6 @@ class ObjectivePlot(pg.PlotWidget):
             self.marker.setData(x=[float(steps[cursor])], y=[values[cursor]])
         else:
             self.marker.setData(x=[], y=[])
-        picking = cursor < 0
         self.seed_note.setVisible(picking)
         y_range = objective_range(values)
         if picking:
