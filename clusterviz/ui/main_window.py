@@ -547,11 +547,9 @@ class MainWindow(QMainWindow):
             self._error_box = None
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for key, what in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        from .windows.shortcuts import show_shortcuts  # here: start-up does not need it
+
+        show_shortcuts(self, SHORTCUTS)
 
     def show_about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "About clusterviz", ABOUT_TEXT,
