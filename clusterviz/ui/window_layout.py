@@ -17,6 +17,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
+from .panels.objective_plot import MIN_HEIGHT as OBJECTIVE_MIN_HEIGHT
+
 __all__ = ["CANVAS_MIN_SIZE", "OBJECTIVE_PLOT_MIN_HEIGHT", "SIDE_COLUMN_MAX_SHARE", "SIDE_COLUMN_WIDTH",
            "build_central", "build_layers_toolbar", "canvas_area", "fit_side_column"]
 
@@ -26,8 +28,9 @@ SIDE_COLUMN_WIDTH = 360
 SIDE_COLUMN_MAX_SHARE = 0.4
 #: The canvas never gets smaller than this (width, height).
 CANVAS_MIN_SIZE = (320, 240)
-#: The objective plot never gets shorter than this before the side column scrolls.
-OBJECTIVE_PLOT_MIN_HEIGHT = 120
+#: The objective plot never gets shorter than this (times the text scale)
+#: before the side column scrolls (`objective_plot.MIN_HEIGHT`).
+OBJECTIVE_PLOT_MIN_HEIGHT = OBJECTIVE_MIN_HEIGHT
 
 
 class _SideContent(QWidget):
@@ -77,7 +80,6 @@ def build_central(window) -> QWidget:
     side_layout.setContentsMargins(4, 0, 2, 0)
     side_layout.setSpacing(4)
     side_layout.addWidget(controls)
-    window.objective_plot.setMinimumHeight(OBJECTIVE_PLOT_MIN_HEIGHT)
     side_layout.addWidget(window.objective_plot, 2)
     side_layout.addWidget(window.formula_panel, 1)
     side = SideColumn(content)

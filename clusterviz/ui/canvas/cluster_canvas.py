@@ -207,6 +207,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.hint.setVisible(X.shape[0] == 0)
         if not self._has_fitted_view:
             self.fit_view(X)
+        self.legend.avoid(points=X[:, :2])
         self._place_hint()
 
     def set_classes(self, classes, class_names) -> None:
@@ -295,6 +296,7 @@ class ClusterCanvas(pg.PlotWidget):
             self.centroids.setData(x=[], y=[])
             self.centroid_halos.setData(x=[], y=[])
             self.numbers.show(None)
+            self.legend.avoid(centroids=np.empty((0, 2)))
             self._show_ellipses(None, None)
             self._n_clusters, self._soft = 0, False
             self._update_legend()
@@ -310,6 +312,7 @@ class ClusterCanvas(pg.PlotWidget):
         self.centroids.setData(x=means[:, 0], y=means[:, 1],
                                brush=[self.brushes.solid[i % MAX_CLUSTERS] for i in range(k)])
         self.numbers.show(means)
+        self.legend.avoid(centroids=means)
         self._show_ellipses(means, covariances)
         self._n_clusters = k
         self._soft = getattr(state, "soft_responsibilities", None) is not None

@@ -1,7 +1,8 @@
 """The canvas's own legend and its numbered centroids.
 
-`CanvasLegend` is a small box in the top-right corner of the plot area
-(a child of the view box, so it stays put while the view pans and zooms):
+`CanvasLegend` is a small box in a corner of the plot area (a child of the
+view box, so it stays put while the view pans and zooms; the top-right one
+unless another corner covers fewer centroids and points, `quietest_corner`):
 the numbered centroid stars C1 ... CK, what opacity means, the 1-sigma and
 2-sigma ellipses, the marker shape of every true class with its name, and the
 ambiguity halo when that layer is on. `CentroidNumbers` writes "C1" ...
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 import pyqtgraph as pg  # after PySide6, so that pyqtgraph binds to it
@@ -33,6 +35,25 @@ LEGEND_FILL = QColor(255, 255, 255, 225)
 LEGEND_BORDER = QColor(120, 120, 120, 200)
 #: Colour of the ambiguity halo in the legend's sample.
 HALO_SAMPLE = QColor(*HALO_COLOUR, 200)
+#: Corners the legend may take, in order of preference: (right?, top?).
+CORNERS = ((True, True), (False, True), (True, False), (False, False))
+#: A centroid under the legend counts as this many points.
+CENTROID_WEIGHT = 1000
+#: Points the legend looks at when it chooses a corner (an even sample of more).
+AVOID_SAMPLE = 4096
+
+
+def quietest_corner(boxes, points, centroids, current: int = 0) -> int:
+    """Index of the box (x0, y0, x1, y1) covering the fewest ``points``, a
+    centroid counting `CENTROID_WEIGHT` points (both (n, 2) arrays in the
+    boxes' coordinates). The ``current`` box is kept unless another covers
+    clearly fewer (3 points and 1 % of them), so the legend does not hop
+    about while the centroids move; ties go to the first."""
+    def covered(xy, x0, y0, x1, y1) -> int:
+        return int(np.count_nonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)))
+    costs = [covered(points, *box) + CENTROID_WEIGHT * covered(centroids, *box) for box in boxes]
+    best = int(np.argmin(costs))
+    return best if costs[current] - costs[best] > 3 + 0.01 * len(points) else current
 
 
 def class_symbol(code: int) -> str:
@@ -66,6 +87,8 @@ class CanvasLegend(pg.GraphicsObject):
     """
 
     MARGIN = 6.0
+    #: The corner taken: (right?, top?).
+    corner = CORNERS[0]
 
     def __init__(self, view_box: pg.ViewBox) -> None:
         super().__init__()
@@ -80,7 +103,9 @@ class CanvasLegend(pg.GraphicsObject):
         self._layout: list[tuple[QRectF, Cell]] = []
         self._size = QRectF()
         self._font = QFont()
+        self._avoid = (np.empty((0, 2)), np.empty((0, 2)))  # points, centroids (data coordinates)
         view_box.sigResized.connect(self._place)
+        view_box.sigRangeChanged.connect(self._place)
 
     # ------------------------------------------------------------ content
     def texts(self) -> list[str]:
@@ -98,6 +123,18 @@ class CanvasLegend(pg.GraphicsObject):
         """Text and samples ``factor`` times their normal size."""
         self.scale_factor = float(factor)
         self._relayout()
+
+    def avoid(self, points=None, centroids=None) -> None:
+        """Keep the legend off these (n, 2) points and centroids (data
+        coordinates; None keeps the last ones): it takes the corner covering
+        the fewest (`quietest_corner`)."""
+        if points is not None:
+            points = np.asarray(points, dtype=np.float64)[:, :2]
+            step = max(1, points.shape[0] // AVOID_SAMPLE)
+            self._avoid = (points[::step], self._avoid[1])
+        if centroids is not None:
+            self._avoid = (self._avoid[0], np.asarray(centroids, dtype=np.float64).reshape(-1, 2))
+        self._place()
 
     # ------------------------------------------------------------- layout
     def _metrics(self) -> tuple[QFont, float, float]:
@@ -132,7 +169,20 @@ class CanvasLegend(pg.GraphicsObject):
 
     def _place(self, *_args) -> None:
         rect = self.view_box.boundingRect()
-        self.setPos(rect.right() - self._size.width() - self.MARGIN, rect.top() + self.MARGIN)
+        w, h = self._size.width(), self._size.height()
+        spots = {(right, top): (rect.right() - w - self.MARGIN if right else rect.left() + self.MARGIN,
+                                rect.top() + self.MARGIN if top else rect.bottom() - h - self.MARGIN)
+                 for right, top in CORNERS}
+        if w > 0 and rect.width() > 0 and rect.height() > 0:
+            (x0, x1), (y0, y1) = self.view_box.viewRange()
+            if x1 > x0 and y1 > y0:
+                def to_pixels(xy):  # data -> the view box's pixels (y grows downwards)
+                    return np.column_stack((rect.left() + (xy[:, 0] - x0) / (x1 - x0) * rect.width(),
+                                            rect.top() + (y1 - xy[:, 1]) / (y1 - y0) * rect.height()))
+                boxes = [(x, y, x + w, y + h) for x, y in spots.values()]
+                self.corner = CORNERS[quietest_corner(boxes, to_pixels(self._avoid[0]), to_pixels(self._avoid[1]),
+                                                      CORNERS.index(self.corner))]
+        self.setPos(*spots[self.corner])
 
     # ------------------------------------------------------------ drawing
     def boundingRect(self) -> QRectF:  # Qt override

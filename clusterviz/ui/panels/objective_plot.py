@@ -34,6 +34,9 @@ OBJECTIVE_FORMULAS = {
     "ℓ": "ℓ = Σ<sub>n</sub> ln Σ<sub>k</sub> π<sub>k</sub> N(x<sub>n</sub> | μ<sub>k</sub>, Σ<sub>k</sub>)"
          "&nbsp;&nbsp;(PRML 9.14)",
 }
+#: The plot's least height at normal text size (times the text scale when
+#: the text is larger): shorter, and the side column scrolls.
+MIN_HEIGHT = 120
 #: Names of the powers of a thousand the axis counts in (10**6: "millions").
 UNIT_NAMES = {6: "millions", 9: "billions", 12: "trillions"}
 #: Shown instead of an empty plot.
@@ -248,6 +251,9 @@ class ObjectivePlot(pg.PlotWidget):
         plot.getAxis("left").setWidth(metrics.horizontalAdvance("-000,000.00") + int(1.6 * metrics.height()) + 6)
         if self._formula is not None:
             self._show_formula(self._formula)
+        # larger text needs a taller plot to leave room for the curve: below
+        # this the side column scrolls instead of squashing the plot
+        self.setMinimumHeight(round(MIN_HEIGHT * f))
 
     def _show_formula(self, formula: str) -> None:
         self._formula = formula
