@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from clusterviz.model import ModelError
