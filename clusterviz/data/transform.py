@@ -206,6 +206,10 @@ def project_points(X, view, center=None) -> np.ndarray:
     """
     X = np.asarray(X, dtype=np.float64)
     W, cols = _view_matrix(view, X.shape[1])
+    if cols is not None and cols[1] == cols[0] + 1:  # neighbouring columns: a read-only view, no copy
+        shown = X[:, cols[0]:cols[0] + 2].view()
+        shown.flags.writeable = False
+        return shown
     if cols is not None:
         return X[:, cols]
     if center is not None:

@@ -339,8 +339,15 @@ class KMeans(SteppableModel):
         return check_centres(self.init, k, data.n_features)
 
     def _with_labels(self, data: Prepared, means: np.ndarray, **fields) -> FitState:
-        """An "init" state at ``means`` with weights and distortion measured on the data."""
-        labels, distortion, _ = _nearest(data, means - data.mean)
+        """An "init" state at ``means`` with weights and distortion measured on the data
+        (2-D data point by point, never through the grid of cells: a start,
+        made on the thread that loads the data, does not build the grid,
+        the first step does)."""
+        if data.n_features == 2:
+            labels, sq_distances = nearest_direct(data.centred(), means - data.mean)
+            distortion = float(sq_distances.sum())
+        else:
+            labels, distortion, _ = _nearest(data, means - data.mean)
         state = FitState(iteration=0, phase="init", means=means, objective=distortion,
                          weights=np.bincount(labels, minlength=means.shape[0]) / data.n_samples, **fields)
         check_state_finite(state)

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.recovery = None  # crash recovery and autosave, once `start_crash_recovery` ran
         self.exception_handler = None  # the error dialog, once `show_exceptions_in_dialog` ran
         self._csv_job = None
+        self._framed = None  # the data `_reframe` drew last, until the data_changed that follows it
         self._sequence_docks = None  # built when first needed (see `sequence_docks`)
 
         self.canvas = ClusterCanvas()
@@ -364,6 +365,7 @@ class MainWindow(QMainWindow):
         sync_projection_view(self)  # PCA axis titles, the PCA action, the column choice
         self.canvas.fit_view(X)  # first: set_points would frame the first points itself, then again here
         self.canvas.set_points(X)
+        self._framed = self.session.X  # data_changed comes next with these very points: drawn already
         self.controls.aspect_check.setChecked(equal_scales_suit(X))
         self.canvas.set_equal_scales(self.controls.aspect_check.isChecked())
 
@@ -372,7 +374,9 @@ class MainWindow(QMainWindow):
         self._on_reset()
 
     def _on_data_changed(self) -> None:
-        self.canvas.set_points(self._view()[0])
+        if self._framed is not self.session.X:
+            self.canvas.set_points(self._view()[0])
+        self._framed = None
         self._on_reset()
 
     def _on_reset(self) -> None:

@@ -12,7 +12,7 @@ from clusterviz.data.transform import project_gaussians
 from ..names import escaped
 from .ambiguity_halo import AmbiguityHalos
 from .legend import CanvasLegend, CentroidNumbers, class_symbol, legend_rows
-from .limits import drawable, spans, view_limits
+from .limits import column_extremes, drawable, spans, view_limits
 from .palette import MAX_CLUSTERS, BrushTable, cosmetic_pen, ellipse_pens, outline_pen, scaled_pen, style_plot
 from .point_colours import COLOUR_MODES, RgbaBrushCache, point_rgba
 from .point_raster import PointRaster, brush_rgba, raster_colours
@@ -180,7 +180,7 @@ class ClusterCanvas(pg.PlotWidget):
         if X.shape[0] == 0:
             self.view_box.setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.0)
         else:
-            low, high = view_limits(X[:, :2].min(axis=0), X[:, :2].max(axis=0))
+            low, high = view_limits(*column_extremes(X[:, :2]))
             self.view_box.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.0)
         self.view_box.disableAutoRange()
         self._has_fitted_view = True

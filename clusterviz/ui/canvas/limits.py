@@ -35,8 +35,17 @@ def view_limits(low: np.ndarray, high: np.ndarray, margin: float = 0.08) -> tupl
             np.minimum(high + 2 * margin * half_span, VIEW_LIMIT))
 
 
+def column_extremes(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(min, max) of every column of ``X`` (n, d), a column at a time: numpy
+    reduces one long strided column some ten times quicker than many short
+    rows (axis=0 on a narrow array)."""
+    X = np.asarray(X, dtype=np.float64)
+    columns = [X[:, j] for j in range(X.shape[1])]
+    return np.array([c.min() for c in columns]), np.array([c.max() for c in columns])
+
+
 def spans(X: np.ndarray) -> np.ndarray:
     """The span (max - min) of every column of ``X``, computed as twice the
     half span so data near the float limit give a large finite number."""
-    X = np.asarray(X, dtype=np.float64)
-    return 2.0 * np.minimum(X.max(axis=0) / 2 - X.min(axis=0) / 2, np.finfo(np.float64).max / 2)
+    low, high = column_extremes(X)
+    return 2.0 * np.minimum(high / 2 - low / 2, np.finfo(np.float64).max / 2)
