@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from clusterviz.data import Dataset, builtin_dataset
 from clusterviz.model.metrics import silhouette_score
+from ui_helpers import drawn_ticks
 
 
 @pytest.fixture
@@ -485,19 +486,6 @@ def test_chart_titles_wrap_in_a_narrow_dock_instead_of_being_cut(make_window, qt
                                         or "K =" in long_title)
 
 
-def _drawn_ticks(chart, side: str) -> list[str]:
-    from PySide6.QtGui import QImage, QPainter
-
-    axis = chart.getPlotItem().getAxis(side)
-    image = QImage(10, 10, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
-
-
 def test_before_a_sweep_the_charts_show_a_placeholder_not_made_up_axes(make_window, qtbot):
     window = make_window(builtin_dataset("three_blobs"), show=True)
     dock = window.findChild(QDockWidget, "selectionPanel")
@@ -506,8 +494,8 @@ def test_before_a_sweep_the_charts_show_a_placeholder_not_made_up_axes(make_wind
     charts = (panel.elbow_chart, panel.criterion_chart, panel.silhouette_chart)
     for chart in charts:
         assert chart.placeholder.isVisible() and "Run the sweep" in chart.placeholder.toPlainText()
-        assert _drawn_ticks(chart, "left") == [] and _drawn_ticks(chart, "bottom") == []
+        assert drawn_ticks(chart, "left") == [] and drawn_ticks(chart, "bottom") == []
     _run_sweep(qtbot, panel)
     for chart in charts:
         assert not chart.placeholder.isVisible()
-        qtbot.waitUntil(lambda: len(_drawn_ticks(chart, "bottom")) > 0)
+        qtbot.waitUntil(lambda: len(drawn_ticks(chart, "bottom")) > 0)

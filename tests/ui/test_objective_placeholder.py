@@ -4,21 +4,7 @@ and the HMM's start have ℓ, so they plot from iteration 0."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication
-
-
-def _tick_labels(plot) -> list[str]:
-    """The tick labels the left axis draws now."""
-    QApplication.processEvents()
-    axis = plot.getPlotItem().getAxis("left")
-    image = QImage(10, 10, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+from ui_helpers import drawn_ticks
 
 
 def _points(plot) -> int:
@@ -32,13 +18,13 @@ def test_k_means_start_says_when_j_appears_and_the_plot_appears_after_a_step(mak
     symbol = window.session.algorithm_entry.objective_symbol
     assert note.isVisible() and note.toPlainText().startswith(f"{symbol} appears after")
     assert "press Step" in note.toPlainText()
-    assert _tick_labels(plot) == [] and _points(plot) == 0
+    assert drawn_ticks(plot) == [] and _points(plot) == 0
     window.controller.step()
     qtbot.waitUntil(lambda: not note.isVisible(), timeout=3000)
-    assert _points(plot) == 1 and _tick_labels(plot)
+    assert _points(plot) == 1 and drawn_ticks(plot)
     window.controller.reset_fit()  # back at the start: no J again
     qtbot.waitUntil(note.isVisible, timeout=3000)
-    assert _tick_labels(plot) == []
+    assert drawn_ticks(plot) == []
 
 
 def test_the_first_half_step_already_gives_j(make_window):
@@ -54,4 +40,4 @@ def test_a_likelihood_plots_from_iteration_zero(make_window, algorithm):
     window = make_window(algorithm=algorithm)
     plot = window.objective_plot
     assert not plot.empty_note.isVisible()
-    assert _points(plot) == 1 and plot.curve.xData.tolist() == [0.0] and _tick_labels(plot)
+    assert _points(plot) == 1 and plot.curve.xData.tolist() == [0.0] and drawn_ticks(plot)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication
 
 from clusterviz.data import builtin_dataset
 from clusterviz.session import Session
 from clusterviz.ui.panels.objective_plot import ObjectivePlot, objective_range
+from ui_helpers import drawn_ticks
 
 
 def test_a_single_value_gets_a_readable_range():
@@ -45,21 +45,6 @@ def test_seed_note_never_covers_the_curve(qtbot, algorithm):
         assert not note.contains(vb.mapViewToScene(QPointF(float(x), float(y))))
 
 
-def _tick_labels(plot) -> list[str]:
-    """The tick labels the left axis draws now."""
-    from PySide6.QtGui import QImage, QPainter
-
-    QApplication.processEvents()
-    axis = plot.getPlotItem().getAxis("left")
-    image = QImage(10, 10, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
-
-
 def test_tens_of_millions_read_as_millions_without_exponents(qtbot):
     plot = ObjectivePlot()
     qtbot.addWidget(plot)
@@ -67,13 +52,13 @@ def test_tens_of_millions_read_as_millions_without_exponents(qtbot):
     plot.show()
     values = np.array([3.95e7, 3.84e7, 3.81e7, 3.8012e7])
     plot.show_objectives(values, 3, "Distortion J")
-    labels = _tick_labels(plot)
+    labels = drawn_ticks(plot)
     assert labels and not any("e+" in t or "e-" in t for t in labels)
     assert all(37.0 <= float(t.replace(",", "")) <= 41.0 for t in labels), labels
     assert plot.getPlotItem().getAxis("left").labelText == "Distortion J (millions)"
     # a thousand-scale objective is written in full, with a thousands separator
     plot.show_objectives(np.array([-1130.25, -1010.5]), 1, "Log-likelihood ℓ")
-    labels = _tick_labels(plot)
+    labels = drawn_ticks(plot)
     assert labels and all(t.startswith("-1,") for t in labels), labels
     assert plot.getPlotItem().getAxis("left").labelText == "Log-likelihood ℓ"
 
@@ -94,9 +79,9 @@ def test_an_empty_plot_says_what_will_appear_instead_of_made_up_ticks(qtbot):
     plot.show()
     plot.show_session(Session(builtin_dataset("empty")))
     assert plot.empty_note.isVisible() and "appears here" in plot.empty_note.toPlainText()
-    assert _tick_labels(plot) == []
+    assert drawn_ticks(plot) == []
     plot.show_session(Session(builtin_dataset("three_blobs"), algorithm="gmm"))  # ℓ from the start
-    assert not plot.empty_note.isVisible() and _tick_labels(plot)
+    assert not plot.empty_note.isVisible() and drawn_ticks(plot)
 
 
 def _plot(qtbot) -> ObjectivePlot:

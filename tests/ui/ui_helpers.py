@@ -30,3 +30,20 @@ def trail_lengths(trails, n_clusters: int) -> list[int]:
     whose line is not made yet has none)."""
     made = [0 if item.xData is None else len(item.xData) for item in trails.items[:n_clusters]]
     return made + [0] * (n_clusters - len(made))
+
+
+def drawn_ticks(plot_widget, side: str = "left") -> list[str]:
+    """The tick labels the ``side`` axis of a pyqtgraph PlotWidget draws now
+    (after pending events)."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    axis = plot_widget.getPlotItem().getAxis(side)
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
