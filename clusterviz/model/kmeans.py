@@ -30,10 +30,10 @@ import numbers
 
 import numpy as np
 
-from ._common import INITS, check_centres, checked_data, cluster_name, quiet
+from ._common import INITS, check_centres, checked_data, cluster_name, quiet, squared_norms
 from .base import SteppableModel
 from .kmeans_bounds import MIN_POINTS as BOUNDS_MIN_POINTS
-from .kmeans_bounds import measure, nearest_with_bounds, row_norms, tolerance
+from .kmeans_bounds import measure, nearest_with_bounds, tolerance
 from .kmeans_grid import MAX_CENTRES, MIN_POINTS, cluster_sums, grid_of, nearest_direct, nearest_on_grid, usable
 from .kmeans_sums import kept_sums, sums_of
 from .prepared import Prepared, prepare
@@ -95,7 +95,7 @@ def _labels_by_expansion(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
     """Nearest centres of data of other than 2 columns (centred coordinates)."""
     if data.reusable and data.n_samples >= BOUNDS_MIN_POINTS:
         return nearest_with_bounds(data, centres_c)
-    return measure(data.centred(), centres_c, tolerance(data, centres_c), norms=row_norms(data))[0]
+    return measure(data.centred(), centres_c, tolerance(data, centres_c), norms=squared_norms(data))[0]
 
 
 @quiet
@@ -167,7 +167,7 @@ def _cluster_sums(data: Prepared, labels: np.ndarray, n_clusters: int) -> Sums:
         counts, sums = kept_sums(data, labels, n_clusters)
     else:
         counts, sums = sums_of(data, labels, n_clusters)
-    return counts, sums, data.derived("total_sq", lambda d: float(row_norms(d).sum()))
+    return counts, sums, data.derived("total_sq", lambda d: float(squared_norms(d).sum()))
 
 
 def _relocate_empty(data: Prepared, centres_c, labels, counts, sums):

@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from ._common import block_rows
+from ._common import block_rows, squared_norms
 from .kmeans_grid import _n_bits
 from .prepared import Prepared
 
@@ -52,20 +52,10 @@ def tolerance(data: Prepared, centres_c: np.ndarray) -> float:
     return _MARGIN * (largest_norm(data) + float(np.einsum("ij,ij->i", centres_c, centres_c).max()))
 
 
-def row_norms(data: Prepared) -> np.ndarray:
-    """||x - mean||^2 of every row, computed once per data."""
-    def build(d: Prepared) -> np.ndarray:
-        xc = d.centred()
-        out = np.einsum("ij,ij->i", xc, xc)
-        out.flags.writeable = False
-        return out
-    return data.derived("row_norms", build)
-
-
 def largest_norm(data: Prepared) -> float:
     """max ||x - mean||^2 over the rows, computed once per data."""
     def build(d: Prepared) -> float:
-        norms = row_norms(d)
+        norms = squared_norms(d)
         return float(norms.max()) if norms.size else 0.0
     return data.derived("largest_norm", build)
 
@@ -89,7 +79,7 @@ def measure(xc: np.ndarray, centres_c: np.ndarray, tol: float, rows: np.ndarray 
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest and second-nearest centres of the rows of ``xc`` (all, or
     those indexed by ``rows``), measuring every distance; ``norms``, if
-    given, are the squared norms of all rows of ``xc`` (`row_norms`);
+    given, are the squared norms of all rows of ``xc`` (`_common.squared_norms`);
     ``out``, if given, two arrays of the rows' length for the distances.
 
     Returns
@@ -215,7 +205,7 @@ def _fresh(xc, norms, centres_c, tol, old: _Bounds | None = None) -> _Bounds:
 @_quiet
 def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
     """Labels of the nearest centres (centred coordinates), the same as
-    ``measure(data.centred(), centres_c, tolerance(data, centres_c), norms=row_norms(data))[0]``,
+    ``measure(data.centred(), centres_c, tolerance(data, centres_c), norms=squared_norms(data))[0]``,
     measuring only the points whose carried bounds do not settle them.
 
     Returns an array never changed afterwards (the last call's when the
@@ -225,7 +215,7 @@ def nearest_with_bounds(data: Prepared, centres_c: np.ndarray) -> np.ndarray:
     k = centres_c.shape[0]
     with store.lock:
         old = store.sets.pop(k, None)
-    xc, norms = data.centred(), row_norms(data)
+    xc, norms = data.centred(), squared_norms(data)
     tol = tolerance(data, centres_c)
     if old is None or old.centres_c.shape != centres_c.shape:
         new = _fresh(xc, norms, centres_c, tol)
